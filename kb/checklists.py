@@ -1,0 +1,155 @@
+"""Checklists (task lists, numbered step sections, verification lists) and the commands in them.
+
+Task-list items group under the label or heading above them (`**部署前**:`,
+`### Post-deploy`). Sibling headings `步骤 1` / `Step 2` make one procedure
+whose items are the steps. A shell block whose commands carry numbered
+comments (`# 1. 检查应用状态`) is a procedure too. Every shell command is kept,
+attached to the item or step it belongs to when there is one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb import labels, vocab
+from kb.blocks import Block, Section
+from kb.model import Checklist, ChecklistItem, CommandEntry
+from kb.shell import split_commands
+
+_STEP_RE = re.compile(vocab.STEP_HEADING_PATTERN, re.IGNORECASE)
+_NUMBERED_COMMENT_RE = re.compile(r"^\s*(?:step\s*|步骤\s*)?\d+\s*[.)、:：]\s*", re.IGNORECASE)
+
+
+class ChecklistExtractor:
+    def __init__(self) -> None:
+        self.checklists: list[Checklist] = []
+        self.commands: list[CommandEntry] = []
+        self._by_key: dict[tuple[str, str], int] = {}
+        self._handled: set[int] = set()  # blocks already taken by a step procedure
+
+    def run(self, root: Section) -> None:
+        self._visit(root)
+
+    def _visit(self, section: Section) -> None:
+        steps = [child for child in section.children if _STEP_RE.match(labels.normalise_label(child.title) or "")
+                 or _STEP_RE.match(child.title.strip())]
+        step_ids = {id(child) for child in steps}
+        if len(steps) >= 2 or (steps and len(section.children) == 1):
+            self._procedure(section, steps)
+        self._blocks(section)
+        for child in section.children:
+            if id(child) in step_ids and (len(steps) >= 2 or len(section.children) == 1):
+                for grandchild in child.children:
+                    self._visit(grandchild)
+                continue
+            self._visit(child)
+
+    # -- numbered step sections --------------------------------------------------------------------
+    def _procedure(self, parent: Section, steps: list[Section]) -> None:
+        title = parent.title or "Procedure"
+        checklist = Checklist(title=title, kind="procedure", phase=labels.phase_of(title), section=parent.path(),
+                              line=steps[0].line)
+        index = len(self.checklists)
+        self.checklists.append(checklist)
+        for step in steps:
+            detail = "\n".join(block.markdown() for block in step.blocks if block.kind != "code").strip()
+            checklist.items.append(ChecklistItem(text=step.title, line=step.line, detail=detail))
+            item_index = len(checklist.items) - 1
+            for sub in [step] + [s for c in step.children for s in c.walk()]:
+                for block in sub.blocks:
+                    if block.kind == "code" and block.lang in vocab.SHELL_LANGS:
+                        self._commands(block, sub, index, item_index)
+        self._handled.update(id(b) for step in steps for b in step.blocks)
+
+    # -- blocks of one section ---------------------------------------------------------------------
+    def _blocks(self, section: Section) -> None:
+        label, label_depth = "", 0  # the bold label above (a paragraph, or a list item holding only a label)
+        current: tuple[int, int] | None = None  # (checklist index, item index) for nested code
+        for block in section.blocks:
+            if id(block) in self._handled:
+                continue
+            lead = block.lines[0] if block.lines else None
+            is_label = lead is not None and lead.bold and (lead.bold_only or not lead.value) and len(block.lines) == 1
+            if block.kind == "para" and block.depth == 0:
+                if is_label:
+                    label, label_depth = lead.label, 0
+                current = None
+                continue
+            if block.kind == "item":
+                if is_label and block.checked is None:
+                    label, label_depth = lead.label, block.depth
+                    current = None
+                    continue
+                if label_depth and block.depth <= label_depth:
+                    label, label_depth = "", 0
+                if block.checked is not None:
+                    current = self._add_item(section, label, block, "tasks")
+                elif block.depth == label_depth + 1 and _is_check_context(section.title, label):
+                    current = self._add_item(section, label, block, "list")
+                continue
+            if block.kind == "code" and (block.lang in vocab.SHELL_LANGS or _console_like(block)):
+                if current is not None and block.depth > 0:
+                    self._commands(block, section, *current)
+                else:
+                    self._code_block(block, section, label)
+
+    def _add_item(self, section: Section, label: str, block: Block, kind: str) -> tuple[int, int]:
+        key = (section.path(), label)
+        if key not in self._by_key:
+            title = f"{section.title} / {label}" if label and section.title else (label or section.title or "Checklist")
+            phase = labels.phase_of(label) or labels.phase_of(section.title)
+            self._by_key[key] = len(self.checklists)
+            self.checklists.append(Checklist(title=title, kind=kind, phase=phase, section=section.path(), line=block.line))
+        index = self._by_key[key]
+        checklist = self.checklists[index]
+        if checklist.kind == "list" and kind == "tasks":
+            checklist.kind = "tasks"
+        checklist.items.append(ChecklistItem(text=block.text.strip(), checked=block.checked, depth=block.depth,
+                                             line=block.line))
+        return index, len(checklist.items) - 1
+
+    def _code_block(self, block: Block, section: Section, label: str) -> None:
+        commands = split_commands(block.code, block.lang)
+        numbered = [c for c in commands if _NUMBERED_COMMENT_RE.match(c.comment)]
+        if len(commands) >= 2 and len(numbered) >= 2 and len(numbered) * 2 >= len(commands):
+            title = f"{section.title} / {label}" if label else section.title
+            checklist = Checklist(title=title or "Procedure", kind="procedure",
+                                  phase=labels.phase_of(label) or labels.phase_of(section.title),
+                                  section=section.path(), line=block.line)
+            index = len(self.checklists)
+            self.checklists.append(checklist)
+            for command in commands:
+                if _NUMBERED_COMMENT_RE.match(command.comment) or not checklist.items:
+                    text = _NUMBERED_COMMENT_RE.sub("", command.comment) or command.command
+                    checklist.items.append(ChecklistItem(text=text, line=block.line + command.line))
+                self._add_command(command, block, section, index, len(checklist.items) - 1)
+            return
+        for command in commands:
+            self._add_command(command, block, section, None, None)
+
+    def _commands(self, block: Block, section: Section, checklist: int | None, item: int | None) -> None:
+        for command in split_commands(block.code, block.lang):
+            self._add_command(command, block, section, checklist, item)
+
+    def _add_command(self, command, block: Block, section: Section, checklist: int | None, item: int | None) -> None:
+        self.commands.append(CommandEntry(
+            command=command.command, comment=command.comment, expected=command.expected, lang=block.lang or "console",
+            section=section.path(), line=block.line + command.line, checklist=checklist, item=item,
+        ))
+
+
+def _is_check_context(title: str, label: str) -> bool:
+    """A plain list is a checklist under a checklist/phase label, or a checklist heading with no label."""
+    if label:
+        return labels.matches_any(label, vocab.CHECKLIST_WORDS) or bool(labels.phase_of(label))
+    if labels.matches_any(title, vocab.CHECKLIST_TITLE_WORDS):
+        return True
+    short = labels.normalise_label(title)
+    return bool(labels.phase_of(title)) and len(short) <= 20 and "." not in short
+
+
+def _console_like(block: Block) -> bool:
+    if block.lang:
+        return False
+    lines = [line for line in block.code.splitlines() if line.strip()]
+    return bool(lines) and lines[0].lstrip().startswith("$ ")

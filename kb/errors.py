@@ -1,0 +1,464 @@
+"""Extract errors (message, log, cause, fix, before/after, commits) from a section tree.
+
+Structure first, words second. A section's blocks are cut into *segments* at
+each label (`**根本原因**:`, `Root cause:`, `#### Fix`, `Q:`); each segment gets
+a role from kb.vocab. Segments group into error write-ups (a new log/symptom
+after a fix starts the next one). A group is an error when it has a problem
+and an answer, or sits under an error-looking heading. Quick-reference table
+rows and FAQ pairs become errors too, and duplicates within a report merge.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kb import commits as commit_finder
+from kb import labels, textsim, vocab
+from kb.blocks import Block, Section
+from kb.model import CommitRef, ErrorEntry
+
+_QUESTION_HEADING_RE = re.compile(r"^\s*(?:Q\d*|问)\s*[:：.]\s*", re.IGNORECASE)
+_BEFORE_AFTER_RE = re.compile(
+    r"^\s*(?:#|//|--|;)\s*(?:❌|✅)?\s*(before|after|修复前|修复后|旧版本|新版本|错误|正确|old|new|broken|fixed)\b.*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ANSWER_ROLES = frozenset({"cause", "fix", "after", "before", "answer"})
+_PROBLEM_ROLES = frozenset({"log", "symptom", "problem", "question"})
+
+
+@dataclass
+class Segment:
+    role: str  # a field role, "other" for an unknown bold label, "" before any label
+    line: int
+    label: str = ""
+    annotation: str = ""
+    texts: list[str] = field(default_factory=list)  # markdown parts in order
+    codes: list[Block] = field(default_factory=list)
+
+    def markdown(self) -> str:
+        return "\n\n".join(part for part in self.texts if part.strip()).strip()
+
+    def plain(self) -> str:
+        return "\n".join(part for part in self.texts if not part.startswith("```")).strip()
+
+
+def section_segments(section: Section) -> list[Segment]:
+    """Cut a section (and its label-only sub-sections, e.g. `#### Root cause`) into segments."""
+    segments: list[Segment] = [Segment(role="", line=section.line)]
+    _segment_blocks(section.blocks, segments)
+    for child in section.children:
+        role = label_heading_role(child)
+        if role:
+            segments.append(Segment(role=role, line=child.line, label=child.title))
+            for sub in child.walk():
+                _segment_blocks(sub.blocks, segments)
+    return [seg for seg in segments if seg.texts or seg.codes or seg.annotation or seg.role]
+
+
+def label_heading_role(section: Section) -> str:
+    """A sub-heading that is only a label (`#### Root cause`) and holds no sections of its own.
+
+    `### Problem` is ambiguous: a label when a sibling heading is a cause/fix
+    label, otherwise an error section of its own.
+    """
+    if any(not label_heading_role(child) for child in section.children):
+        return ""
+    role = _heading_role(section.title)
+    if not role:
+        return ""
+    if labels.error_heading_title(section.title) is not None and section.parent is not None:
+        siblings = [s for s in section.parent.children if s is not section]
+        if not any(_heading_role(s.title) in _ANSWER_ROLES for s in siblings):
+            return ""
+    return role
+
+
+def _heading_role(title: str) -> str:
+    """Role of a heading: only when the heading *is* the label, not a sentence containing it."""
+    norm = labels.normalise_label(title)
+    for words in vocab.FIELD_WORDS.values():
+        for word in words:
+            if len(word) < 2:
+                continue
+            if norm == word:
+                return labels.field_role(word)
+            if norm.startswith(word) and len(norm) <= len(word) + 12:
+                nxt = norm[len(word)]
+                if not nxt.isalnum() and not labels.has_cjk(nxt) and nxt not in ":：":
+                    return labels.field_role(word)
+    return ""
+
+
+def _segment_blocks(blocks: list[Block], segments: list[Segment]) -> None:
+    for block in blocks:
+        if block.kind == "code":
+            segments[-1].codes.append(block)
+            segments[-1].texts.append(block.markdown())
+            continue
+        if block.kind == "table":
+            segments[-1].texts.append(block.markdown())
+            continue
+        prefix = "  " * max(block.depth - 1, 0) + "- " if block.kind == "item" else ""
+        for index, line in enumerate(block.lines):
+            role, label, value = _line_role(line)
+            if role:
+                annotation = ""
+                if value.startswith(("(", "（")) and value.endswith((")", "）")):
+                    annotation, value = value, ""
+                segments.append(Segment(role=role, line=block.line + index, label=label, annotation=annotation))
+                if value:
+                    segments[-1].texts.append(value)
+            else:
+                segments[-1].texts.append((prefix if index == 0 else "") + line.text)
+
+
+def _line_role(line) -> tuple[str, str, str]:
+    if not line.label:
+        return "", "", ""
+    label, value = line.label, line.value
+    if line.bold_only and re.search(r"[:：]", label):
+        head, _, tail = re.split(r"([:：])", label, maxsplit=1)
+        role = labels.field_role(head)
+        if role:
+            return role, head.strip(), tail.strip()
+    role = labels.field_role(label)
+    if role:
+        return role, label, value
+    if line.bold and (line.bold_only or not value):
+        return "other", label, value
+    return "", "", ""
+
+
+def error_heading(section: Section) -> tuple[str | None, bool]:
+    """(title, strong): strong for `错误 N`/`Error:`/`Q:` headings, weak for error-looking ones."""
+    title = labels.error_heading_title(section.title)
+    if title is not None:
+        return title, True
+    question = _QUESTION_HEADING_RE.match(section.title)
+    if question:
+        return section.title[question.end():].strip(), True
+    clean = labels.normalise_label(section.title)
+    if labels.looks_like_error(section.title) and not labels.matches_any(clean, vocab.SUCCESS_WORDS):
+        return section.title.strip(), False
+    return None, False
+
+
+def extract_section_errors(section: Section, in_lessons: bool = False) -> list[ErrorEntry]:
+    if in_lessons or label_heading_role(section):
+        return []
+    segments = section_segments(section)
+    heading_title, strong = error_heading(section)
+    groups = _group(segments)
+    errors: list[ErrorEntry] = []
+    for index, group in enumerate(groups):
+        roles = {seg.role for seg in group}
+        implicit_log = any(_code_looks_like_error(code) for seg in group if seg.role in ("", "other") for code in seg.codes)
+        has_problem = bool(roles & _PROBLEM_ROLES) or implicit_log
+        has_answer = bool(roles & _ANSWER_ROLES)
+        has_content = any(seg.texts or seg.codes for seg in group)
+        first = index == 0
+        accept = (has_problem and has_answer) or (
+            first and heading_title is not None and has_content and (strong or has_problem or has_answer or implicit_log)
+        )
+        if accept:
+            errors.append(_build(section, group, heading_title if first else None, strong))
+    if errors and not errors[0].fix:
+        sibling_fix = _sibling_fix(section)
+        if sibling_fix:
+            errors[0].fix = sibling_fix
+    return errors
+
+
+def _group(segments: list[Segment]) -> list[list[Segment]]:
+    groups: list[list[Segment]] = [[]]
+    closed = False
+    for seg in segments:
+        if seg.role in vocab.OPENING_FIELDS and closed:
+            groups.append([])
+            closed = False
+        groups[-1].append(seg)
+        if seg.role in vocab.CLOSING_FIELDS:
+            closed = True
+    return [g for g in groups if g]
+
+
+def _build(section: Section, group: list[Segment], heading_title: str | None, strong: bool) -> ErrorEntry:
+    def joined(*roles: str) -> str:
+        return "\n\n".join(seg.markdown() for seg in group if seg.role in roles and seg.markdown()).strip()
+
+    log_parts: list[str] = []
+    for seg in group:
+        if seg.role == "log":
+            log_parts.extend(code.code.strip() for code in seg.codes)
+            if not seg.codes and seg.plain():
+                log_parts.append(_strip_code_ticks(seg.plain()))
+    description_before: list[str] = []
+    description_after: list[str] = []
+    seen_log = bool(log_parts)
+    for seg in group:
+        if seg.role in ("", "other"):
+            for code in seg.codes:
+                if not log_parts and _code_looks_like_error(code):
+                    log_parts.append(code.code.strip())
+                    seen_log = True
+            if seg.role == "":
+                text = "\n\n".join(t for t in seg.texts if not t.startswith("```")).strip()
+                if text:
+                    (description_after if seen_log else description_before).append(text)
+    log = "\n".join(log_parts).strip()
+    symptom = joined("symptom", "problem", "question") or "\n\n".join(description_before)
+    fix = joined("fix", "answer")
+    if not fix and description_after:
+        fix = "\n\n".join(description_after)
+    before = "\n\n".join(code.code.rstrip() for seg in group if seg.role == "before" for code in seg.codes)
+    after = "\n\n".join(code.code.rstrip() for seg in group if seg.role == "after" for code in seg.codes)
+    if not before and not after:
+        before, after = _split_before_after(group)
+    message = _message(log, heading_title, symptom, section.title, strong)
+    title = heading_title or _first_line(symptom) or message or section.title
+    entry = ErrorEntry(
+        title=_clip(title, 200),
+        message=_clip(message, 500),
+        log=log,
+        symptom=symptom,
+        impact=joined("impact"),
+        root_cause=joined("cause"),
+        diagnosis=joined("diagnosis"),
+        fix=fix,
+        before=before,
+        after=after,
+        section=section.path(),
+        line=group[0].line if group[0].role else section.line,
+        sources=[{"kind": "section", "section": section.path(), "line": section.line}],
+    )
+    entry.commits = _group_commits(group)
+    return entry
+
+
+def _split_before_after(group: list[Segment]) -> tuple[str, str]:
+    """One code block with `# Before` / `# After` comment lines holds both sides."""
+    for seg in group:
+        if seg.role not in ("fix", "answer", "other", ""):
+            continue
+        for code in seg.codes:
+            marks = list(_BEFORE_AFTER_RE.finditer(code.code))
+            kinds = [_side(m.group(1)) for m in marks]
+            if "before" in kinds and "after" in kinds:
+                cut = marks[kinds.index("after")].start()
+                return code.code[:cut].strip(), code.code[cut:].strip()
+    return "", ""
+
+
+def _side(word: str) -> str:
+    word = word.lower()
+    return "before" if word in ("before", "修复前", "旧版本", "错误", "old", "broken") else "after"
+
+
+def _group_commits(group: list[Segment]) -> list[CommitRef]:
+    shas: list[str] = []
+    messages: list[str] = []
+    for seg in group:
+        text = "\n".join([seg.label, seg.annotation, *seg.texts])
+        for sha in commit_finder.shas_in_text(text):
+            if sha not in shas:
+                shas.append(sha)
+        for code in seg.codes:
+            for sha, message in commit_finder.log_list(code.code.splitlines()):
+                if sha not in shas:
+                    shas.append(sha)
+                if message not in messages:
+                    messages.append(message)
+        for message in commit_finder.messages_in_text("\n".join(seg.texts), commit_field=seg.role == "commit"):
+            if message not in messages:
+                messages.append(message)
+    if len(shas) == 1 and messages:
+        refs = [CommitRef(sha=shas[0], message=messages[0])]
+        refs += [CommitRef(sha=None, message=m) for m in messages[1:]]
+        return refs
+    return [CommitRef(sha=s) for s in shas] + [CommitRef(sha=None, message=m) for m in messages]
+
+
+def _sibling_fix(section: Section) -> str:
+    """`初始方案 (失败)` followed by `最终方案 (成功)`: the sibling is the fix."""
+    parent = section.parent
+    if parent is None or not labels.matches_any(section.title, vocab.FAILURE_WORDS):
+        return ""
+    siblings = parent.children
+    position = siblings.index(section)
+    for sibling in siblings[position + 1:]:
+        if labels.matches_any(sibling.title, vocab.SUCCESS_WORDS):
+            body = "\n".join(block.markdown() for sub in sibling.walk() for block in sub.blocks).strip()
+            return f"{sibling.title}\n\n{body}".strip()
+    return ""
+
+
+_TRACEBACK_LINE_RE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Fault)\b.*")
+
+
+def salient_line(log: str) -> str:
+    """The line of a log that names the error: the last line of a traceback, else the first error line."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    if any("Traceback (most recent call last)" in line for line in lines):
+        for line in reversed(lines):
+            if _TRACEBACK_LINE_RE.match(line):
+                return line
+    for line in lines:
+        if labels.has_error_token(line):
+            return line
+    for line in lines:
+        if labels.looks_like_error(line):
+            return line
+    return lines[0]
+
+
+def _message(log: str, heading_title: str | None, symptom: str, section_title: str, strong: bool) -> str:
+    if log:
+        return salient_line(log)
+    for line in symptom.splitlines():
+        clean = _strip_code_ticks(line.strip().lstrip("-*").strip())
+        if clean and labels.has_error_token(clean) and not (heading_title and labels.has_error_token(heading_title)):
+            return clean
+    if heading_title and (labels.looks_like_error(heading_title) or not symptom):
+        return heading_title
+    if symptom:
+        for line in symptom.splitlines():
+            clean = line.strip().lstrip("-*").strip()
+            if clean and labels.looks_like_error(clean):
+                return _strip_code_ticks(clean)
+        return _strip_code_ticks(_first_line(symptom))
+    return heading_title or section_title
+
+
+def _code_looks_like_error(code: Block) -> bool:
+    if code.lang and code.lang not in ("", "text", "log", "txt", "console", "plaintext", "python-traceback", "pytb", "output"):
+        return False
+    lines = [line for line in code.code.splitlines() if line.strip()]
+    if not lines:
+        return False
+    hits = sum(1 for line in lines[:40] if labels.has_error_token(line) or "Traceback (most recent" in line)
+    return hits >= 1 and hits * 4 >= min(len(lines), 40) * 1 or (hits >= 1 and len(lines) <= 6)
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        clean = line.strip().lstrip("-*").strip()
+        if clean:
+            return clean
+    return ""
+
+
+def _strip_code_ticks(text: str) -> str:
+    return text.replace("`", "").strip()
+
+
+def _clip(text: str, limit: int) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- quick-reference tables ----------------------------------------------------------------------
+
+def _column(header: list[str], words: tuple[str, ...]) -> int | None:
+    for index, cell in enumerate(header):
+        norm = labels.normalise_label(cell)
+        if norm in words:
+            return index
+    for index, cell in enumerate(header):
+        if labels.matches_any(cell, words):
+            return index
+    return None
+
+
+def table_errors(block: Block, section: Section) -> list[ErrorEntry]:
+    """Rows of a table whose header names an error column and a cause or fix column."""
+    header = block.header
+    err = _column(header, vocab.TABLE_ERROR_WORDS)
+    if err is None:
+        return []
+    cause = _column([h if i != err else "" for i, h in enumerate(header)], vocab.TABLE_CAUSE_WORDS)
+    fix = _column([h if i not in (err, cause) else "" for i, h in enumerate(header)], vocab.TABLE_FIX_WORDS)
+    if cause is None and fix is None:
+        return []
+    out: list[ErrorEntry] = []
+    for row in block.rows:
+        cell = row[err].strip() if err < len(row) else ""
+        plain = _strip_code_ticks(cell)
+        if labels.normalise_label(plain) in vocab.EMPTY_CELLS:
+            continue
+        entry = ErrorEntry(
+            title=_clip(plain, 200),
+            message=_clip(plain, 500),
+            root_cause=row[cause].strip() if cause is not None and cause < len(row) else "",
+            fix=row[fix].strip() if fix is not None and fix < len(row) else "",
+            section=section.path(),
+            line=block.line,
+            sources=[{"kind": "table", "section": section.path(), "line": block.line}],
+        )
+        entry.commits = [CommitRef(sha=s) for s in commit_finder.shas_in_text(" ".join(row))]
+        out.append(entry)
+    return out
+
+
+# --- merging duplicates ---------------------------------------------------------------------------
+
+def merge_errors(errors: list[ErrorEntry]) -> list[ErrorEntry]:
+    """One error per distinct error: a table row or second write-up of the same error merges in."""
+    merged: list[ErrorEntry] = []
+    for entry in errors:
+        target = _find_same(merged, entry)
+        if target is None:
+            merged.append(entry)
+        else:
+            _absorb(target, entry)
+    return merged
+
+
+def _key_tokens(entry: ErrorEntry) -> set[str]:
+    return textsim.tokens(f"{entry.message}\n{entry.title}")
+
+
+def _answer_tokens(entry: ErrorEntry) -> set[str]:
+    return textsim.tokens(f"{entry.root_cause}\n{entry.fix}\n{entry.before}\n{entry.after}")
+
+
+def _find_same(existing: list[ErrorEntry], entry: ErrorEntry) -> ErrorEntry | None:
+    mine = _key_tokens(entry)
+    my_message = textsim.tokens(entry.message)
+    light = entry.sources[0]["kind"] != "section"
+    best: tuple[float, ErrorEntry] | None = None
+    for other in existing:
+        theirs = _key_tokens(other)
+        their_message = textsim.tokens(other.message)
+        by_message = textsim.containment(my_message, their_message)
+        score = max(textsim.containment(mine, theirs), by_message)
+        common = max(len(mine & theirs) if score != by_message else 0, len(my_message & their_message))
+        strong = score >= 0.6 and (common >= 2 or min(len(mine), len(theirs)) == 1)
+        weak = False
+        if not strong and (light or other.sources[0]["kind"] != "section") and score >= 0.2:
+            weak = textsim.containment(_answer_tokens(entry), _answer_tokens(other)) >= 0.6
+        if (strong or weak) and (best is None or score > best[0]):
+            best = (score, other)
+    return best[1] if best else None
+
+
+def _absorb(target: ErrorEntry, other: ErrorEntry) -> None:
+    fields = ("log", "symptom", "impact", "root_cause", "diagnosis", "fix", "before", "after")
+    if target.sources[0]["kind"] != "section" and other.sources[0]["kind"] == "section":
+        # a full write-up found after a table row is the better primary: its fields win
+        target.title, target.message, target.section, target.line = other.title, other.message, other.section, other.line
+        for name in fields:
+            if getattr(other, name):
+                setattr(target, name, getattr(other, name))
+        target.sources.insert(0, other.sources[0])
+        other.sources = other.sources[1:]
+    for name in fields:
+        if not getattr(target, name) and getattr(other, name):
+            setattr(target, name, getattr(other, name))
+    target.sources.extend(other.sources)
+    for ref in other.commits:
+        if all((ref.sha, ref.message) != (mine.sha, mine.message) for mine in target.commits):
+            if ref.sha is None or all(ref.sha != mine.sha for mine in target.commits):
+                target.commits.append(ref)

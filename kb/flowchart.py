@@ -1,0 +1,105 @@
+"""Parse mermaid `graph`/`flowchart` blocks into nodes and labelled edges.
+
+Only the subset reports use: node shapes `A[..] A(..) A{..} A((..)) A([..])
+A[[..]] A>..] A{{..}}`, edges `-->`, `---`, `-.->`, `==>`, with labels as
+`-->|是|` or `-- yes -->`, chains `A --> B --> C` and `A & B --> C`.
+A `{...}` node is a question; the walk offers its out-edges' labels.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_HEADER_RE = re.compile(r"^\s*(graph|flowchart)\b\s*(\w+)?", re.IGNORECASE)
+_NODE_RE = re.compile(
+    r"\s*([A-Za-z0-9_\u3400-\u9fff][\w\u3400-\u9fff-]*)"
+    r"(\(\(.*?\)\)|\(\[.*?\]\)|\[\[.*?\]\]|\{\{.*?\}\}|\[/.*?/\]|\[.*?\]|\(.*?\)|\{.*?\}|>.*?\])?"
+)
+_EDGE_RE = re.compile(
+    r"\s*(?:(?P<pre>--|==|-\.)\s*(?P<mid>[^|>-][^>]*?)\s*)?"
+    r"(?P<op>-\.->|-->|==>|---|-\.-|===|--x|--o|->)"
+    r"(?:\s*\|(?P<label>[^|]*)\|)?"
+)
+_SHAPES = (("((", "))", "circle"), ("([", "])", "stadium"), ("[[", "]]", "subroutine"), ("{{", "}}", "hexagon"),
+           ("[/", "/]", "parallelogram"), ("[", "]", "box"), ("(", ")", "round"), ("{", "}", "decision"), (">", "]", "flag"))
+
+
+@dataclass
+class Flowchart:
+    direction: str
+    nodes: dict[str, dict] = field(default_factory=dict)  # id -> {"text", "shape"}
+    edges: list[dict] = field(default_factory=list)  # {"src", "dst", "label"}
+
+    def to_dict(self) -> dict:
+        return {"direction": self.direction, "nodes": [{"id": k, **v} for k, v in self.nodes.items()],
+                "edges": self.edges}
+
+
+def is_flowchart(code: str) -> bool:
+    for line in code.splitlines():
+        if line.strip() and not line.strip().startswith("%%"):
+            return _HEADER_RE.match(line) is not None
+    return False
+
+
+def parse_flowchart(code: str) -> Flowchart | None:
+    lines = [line for line in code.splitlines() if line.strip() and not line.strip().startswith("%%")]
+    if not lines:
+        return None
+    header = _HEADER_RE.match(lines[0])
+    if not header:
+        return None
+    chart = Flowchart(direction=(header.group(2) or "TD").upper())
+    for line in lines[1:]:
+        for statement in line.split(";"):
+            _statement(chart, statement.strip())
+    return chart
+
+
+def _statement(chart: Flowchart, text: str) -> None:
+    if not text or text.split()[0] in ("subgraph", "end", "classDef", "class", "style", "linkStyle", "click", "direction"):
+        return
+    pos = 0
+    previous: list[str] = []
+    pending_label = ""
+    while pos < len(text):
+        group, pos = _node_group(chart, text, pos)
+        if not group:
+            return
+        if previous:
+            for src in previous:
+                for dst in group:
+                    chart.edges.append({"src": src, "dst": dst, "label": pending_label})
+        previous = group
+        edge = _EDGE_RE.match(text, pos)
+        if not edge:
+            return
+        pending_label = (edge.group("label") or edge.group("mid") or "").strip().strip('"')
+        pos = edge.end()
+
+
+def _node_group(chart: Flowchart, text: str, pos: int) -> tuple[list[str], int]:
+    ids: list[str] = []
+    while True:
+        match = _NODE_RE.match(text, pos)
+        if not match or not match.group(1):
+            return ids, pos
+        node_id, shape_text = match.group(1), match.group(2)
+        _add_node(chart, node_id, shape_text)
+        ids.append(node_id)
+        pos = match.end()
+        amp = re.match(r"\s*&", text[pos:])
+        if not amp:
+            return ids, pos
+        pos += amp.end()
+
+
+def _add_node(chart: Flowchart, node_id: str, shape_text: str | None) -> None:
+    if shape_text:
+        for opener, closer, shape in _SHAPES:
+            if shape_text.startswith(opener) and shape_text.endswith(closer):
+                label = shape_text[len(opener): len(shape_text) - len(closer)].strip().strip('"')
+                chart.nodes[node_id] = {"text": label, "shape": shape}
+                return
+    chart.nodes.setdefault(node_id, {"text": node_id, "shape": "box"})

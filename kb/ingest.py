@@ -1,0 +1,211 @@
+"""Ingest report files into a KB: copy to reports/, parse, store, commit.
+
+Unchanged files (same content hash at the same KB path) cost one read and a
+hash. Changed files are parsed (in a process pool when there are many), then
+replace their records in one SQLite transaction, then the copies are committed
+in one git commit. A bad file is reported in one line and skipped; the rest go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from kb.decode import MAX_BYTES, DecodeError, decode_report
+from kb.knowledge_base import KBError, KnowledgeBase
+from kb.model import ParsedReport
+from kb.report import parse_report
+from kb.store import SourceInfo
+
+REPORT_SUFFIXES = (".md", ".markdown", ".txt")
+PARALLEL_THRESHOLD = 64
+
+
+@dataclass
+class IngestResult:
+    ingested: list[str] = field(default_factory=list)  # KB paths
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # one-line messages naming the file
+    commit: str | None = None
+
+    def summary(self) -> str:
+        return f"ingested {len(self.ingested)}, unchanged {len(self.unchanged)}, failed {len(self.failed)}"
+
+
+@dataclass
+class _Candidate:
+    source: Path
+    dest: str  # KB-relative path under reports/
+
+
+def find_sources(paths: Iterable[Path | str], result: IngestResult) -> list[_Candidate]:
+    """Files as given, directories recursively (report suffixes only); missing paths are failures."""
+    found: list[_Candidate] = []
+    seen: set[str] = set()
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            for file in sorted(path.rglob("*")):
+                if file.is_file() and file.suffix.lower() in REPORT_SUFFIXES and not _hidden(file.relative_to(path)):
+                    _add(found, seen, file, file.relative_to(path).as_posix())
+        elif path.is_file():
+            _add(found, seen, path, path.name)
+        else:
+            result.failed.append(f"{path}: no such file or directory")
+    return found
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def _add(found: list[_Candidate], seen: set[str], source: Path, relative: str) -> None:
+    dest = f"reports/{relative}"
+    if dest not in seen:
+        seen.add(dest)
+        found.append(_Candidate(source=source, dest=dest))
+
+
+def read_text(path: Path) -> str:
+    """Read and decode a report file, raising DecodeError (one line, names the file)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise DecodeError(f"{path}: too large ({size / 1048576:.1f} MB, limit 20 MB)")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DecodeError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return decode_report(data, str(path))
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _parse_one(job: tuple[str, str]) -> ParsedReport | str:
+    text, name = job
+    try:
+        return parse_report(text, name)
+    except Exception as exc:  # the parser must not fail; if it does, the file fails alone
+        return f"{name}: could not be parsed ({type(exc).__name__}: {exc})"
+
+
+def parse_many(jobs: list[tuple[str, str]], progress: Callable[[int], None] | None = None) -> list[ParsedReport | str]:
+    """Parse texts, in a process pool when there are many (parsing is CPU-bound)."""
+    workers = os.cpu_count() or 1
+    if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
+        out = []
+        for job in jobs:
+            out.append(_parse_one(job))
+            if progress:
+                progress(1)
+        return out
+    out = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for parsed in pool.map(_parse_one, jobs, chunksize=32):
+            out.append(parsed)
+            if progress:
+                progress(1)
+    return out
+
+
+def ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[int], None] | None = None,
+           on_total: Callable[[int], None] | None = None, commit: bool = True, indexer=None) -> IngestResult:
+    """Ingest files/directories into the KB. See the module docstring for the guarantees."""
+    kb.require()
+    result = IngestResult()
+    candidates = find_sources(paths, result)
+    if on_total:
+        on_total(len(candidates))
+    known = kb.store.known_hashes()
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    pending: list[tuple[_Candidate, str, str]] = []  # candidate, text, sha
+    for candidate in candidates:
+        try:
+            text = read_text(candidate.source)
+        except DecodeError as exc:
+            result.failed.append(str(exc))
+            if progress:
+                progress(1)
+            continue
+        digest = content_hash(text)
+        if known.get(candidate.dest) == digest:
+            result.unchanged.append(candidate.dest)
+            if progress:
+                progress(1)
+            continue
+        pending.append((candidate, text, digest))
+    parsed = parse_many([(text, c.dest) for c, text, _ in pending], progress)
+    ready: list[tuple[SourceInfo, ParsedReport, str]] = []
+    for (candidate, text, digest), report in zip(pending, parsed):
+        if isinstance(report, str):
+            result.failed.append(report)
+            continue
+        info = SourceInfo(path=candidate.dest, sha256=digest, origin=str(candidate.source.resolve()),
+                          size=len(text.encode("utf-8")), ingested_at=now)
+        ready.append((info, report, text))
+    if not ready:
+        return result
+    written = []
+    for info, _, text in ready:
+        target = kb.root / info.path
+        if target.resolve() != Path(info.origin):
+            _write_atomic(target, text)
+        written.append(info.path)
+    kb.store.replace_reports([(info, report) for info, report, _ in ready])
+    if indexer is not None:
+        indexer([info.path for info, _, _ in ready])
+    result.ingested = written
+    if commit:
+        noun = "report" if len(written) == 1 else "reports"
+        first = Path(written[0]).name
+        message = f"ingest: {first}" if len(written) == 1 else f"ingest: {len(written)} {noun} ({first}, ...)"
+        try:
+            result.commit = kb.commit(["reports"], message)
+        except KBError as exc:
+            result.failed.append(f"{exc} (the reports are saved in {kb.reports_dir}; the next ingest commits them)")
+    return result
+
+
+def _write_atomic(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(text, encoding="utf-8", newline="")
+    os.replace(tmp, target)
+
+
+def rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None = None) -> IngestResult:
+    """Re-derive the database from the Markdown sources in reports/ (after a pull, or a lost cache)."""
+    kb.require()
+    result = IngestResult()
+    files = [p for p in sorted(kb.reports_dir.rglob("*")) if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES
+             and not _hidden(p.relative_to(kb.reports_dir))]
+    jobs, infos = [], []
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    for file in files:
+        rel = file.relative_to(kb.root).as_posix()
+        try:
+            text = read_text(file)
+        except DecodeError as exc:
+            result.failed.append(str(exc))
+            continue
+        jobs.append((text, rel))
+        infos.append(SourceInfo(path=rel, sha256=content_hash(text), origin=str(file), size=len(text.encode("utf-8")),
+                                ingested_at=now))
+    parsed = parse_many(jobs, progress)
+    ready = []
+    for info, report in zip(infos, parsed):
+        if isinstance(report, str):
+            result.failed.append(report)
+        else:
+            ready.append((info, report))
+            result.ingested.append(info.path)
+    with kb.store.db.atomic():
+        kb.store.clear()
+        kb.store.replace_reports(ready)
+    return result

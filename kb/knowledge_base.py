@@ -1,0 +1,151 @@
+"""A KB is a directory that is a git repository: Markdown sources plus a git-ignored cache.
+
+    reports/    ingested incident reports (the truth)
+    runbooks/   hand-written runbooks
+    runs/       records of runbook runs
+    .runbook/   derived data: kb.sqlite and the search index (git-ignored, rebuildable)
+
+Teams share a KB by pushing and pulling the repository.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import git
+
+from kb.store import Store
+
+DERIVED_DIR = ".runbook"
+SOURCE_DIRS = ("reports", "runbooks", "runs")
+FALLBACK_AUTHOR = ("runbook", "runbook@localhost")
+
+
+class KBError(RuntimeError):
+    """A KB problem an operator can act on; the message is one line."""
+
+
+class KnowledgeBase:
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root).expanduser().resolve()
+        self._store: Store | None = None
+        self._repo: git.Repo | None = None
+
+    # -- layout --------------------------------------------------------------------------------------
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def runbooks_dir(self) -> Path:
+        return self.root / "runbooks"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / "runs"
+
+    @property
+    def derived_dir(self) -> Path:
+        return self.root / DERIVED_DIR
+
+    @property
+    def db_path(self) -> Path:
+        return self.derived_dir / "kb.sqlite"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.derived_dir / "index"
+
+    def exists(self) -> bool:
+        return (self.root / ".git").exists() and self.reports_dir.is_dir()
+
+    @classmethod
+    def init(cls, root: Path | str) -> "KnowledgeBase":
+        """Create (or complete) a KB at root: a git repo with the source folders and a first commit."""
+        kb = cls(root)
+        if kb.root.exists() and not kb.root.is_dir():
+            raise KBError(f"{kb.root}: exists and is not a directory")
+        kb.root.mkdir(parents=True, exist_ok=True)
+        repo = git.Repo(kb.root) if (kb.root / ".git").exists() else git.Repo.init(kb.root)
+        for name in SOURCE_DIRS:
+            folder = kb.root / name
+            folder.mkdir(exist_ok=True)
+            keep = folder / ".gitkeep"
+            if not any(folder.iterdir()):
+                keep.touch()
+        ignore = kb.root / ".gitignore"
+        lines = ignore.read_text(encoding="utf-8").splitlines() if ignore.exists() else []
+        if f"{DERIVED_DIR}/" not in lines:
+            ignore.write_text("\n".join([*lines, f"{DERIVED_DIR}/"]) + "\n", encoding="utf-8")
+        kb.derived_dir.mkdir(exist_ok=True)
+        kb._repo = repo
+        kb.commit(["."], "kb: initialise runbook knowledge base")
+        return kb
+
+    def require(self) -> "KnowledgeBase":
+        if not self.exists():
+            raise KBError(f"{self.root}: not a runbook KB (create one with: runbook init {self.root})")
+        self.derived_dir.mkdir(exist_ok=True)
+        return self
+
+    # -- parts ---------------------------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self.derived_dir.mkdir(parents=True, exist_ok=True)
+            self._store = Store(self.db_path)
+        return self._store
+
+    @property
+    def repo(self) -> git.Repo:
+        if self._repo is None:
+            try:
+                self._repo = git.Repo(self.root)
+            except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+                raise KBError(f"{self.root}: not a git repository") from None
+        return self._repo
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        if self._repo is not None:
+            self._repo.close()
+            self._repo = None
+
+    # -- git -----------------------------------------------------------------------------------------
+    def commit(self, paths: list[str], message: str, author: tuple[str, str] | None = None) -> str | None:
+        """Stage paths and commit; returns the new SHA, or None when nothing changed.
+
+        Without a git identity the commit is made as `runbook <runbook@localhost>`
+        rather than failing, unless an explicit author is given.
+        """
+        repo = self.repo
+        env = _identity_env(repo, author)
+        try:
+            repo.git.add("--all", "--", *paths)
+            if not repo.git.diff("--cached", "--name-only"):
+                return None
+            repo.git.commit("-m", message, "--quiet", "--no-verify", env=env)
+            return repo.head.commit.hexsha
+        except git.GitCommandError as exc:
+            detail = (exc.stderr or exc.stdout or str(exc)).strip().splitlines()
+            raise KBError(f"git commit in {self.root} failed: {detail[-1] if detail else exc}") from None
+
+
+def _identity_env(repo: git.Repo, author: tuple[str, str] | None) -> dict[str, str]:
+    env = dict(os.environ)
+    if author:
+        env.update(GIT_AUTHOR_NAME=author[0], GIT_AUTHOR_EMAIL=author[1],
+                   GIT_COMMITTER_NAME=author[0], GIT_COMMITTER_EMAIL=author[1])
+        return env
+    reader = repo.config_reader()
+    name = reader.get_value("user", "name", default="") or env.get("GIT_AUTHOR_NAME", "")
+    email = reader.get_value("user", "email", default="") or env.get("GIT_AUTHOR_EMAIL", "")
+    if not name or not email:
+        env.setdefault("GIT_AUTHOR_NAME", FALLBACK_AUTHOR[0])
+        env.setdefault("GIT_AUTHOR_EMAIL", FALLBACK_AUTHOR[1])
+        env.setdefault("GIT_COMMITTER_NAME", FALLBACK_AUTHOR[0])
+        env.setdefault("GIT_COMMITTER_EMAIL", FALLBACK_AUTHOR[1])
+    return env

@@ -1,0 +1,145 @@
+"""Read the KB's records as plain dicts: the one read API for the CLI, the TUI and tests.
+
+Ids are typed so one `show` command can take any of them: `r12` a report,
+`e34` an error, `c5` a checklist (a bare number is a report).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from kb.store import Store
+
+_ID_RE = re.compile(r"^([rec]?)(\d+)$", re.IGNORECASE)
+KINDS = {"r": "report", "e": "error", "c": "checklist"}
+
+
+class NotFound(LookupError):
+    pass
+
+
+def parse_id(text: str) -> tuple[str, int]:
+    match = _ID_RE.match(text.strip())
+    if not match:
+        raise NotFound(f"{text!r} is not an id (expected r12, e34 or c5)")
+    return KINDS[(match.group(1) or "r").lower()], int(match.group(2))
+
+
+def list_reports(store: Store) -> list[dict]:
+    rows = store.rows(
+        """select r.id, r.path, r.title, r.lang, r.project, r.platform, r.date, r.ingested_at,
+                  (select count(*) from errors e where e.report_id = r.id) as errors,
+                  (select count(*) from checklists c where c.report_id = r.id) as checklists,
+                  (select count(*) from commands m where m.report_id = r.id) as commands
+           from reports r order by r.path"""
+    )
+    for row in rows:
+        row["ref"] = f"r{row['id']}"
+    return rows
+
+
+def list_errors(store: Store) -> list[dict]:
+    rows = store.rows(
+        """select e.id, e.title, e.message, e.root_cause, e.fix, r.path as report, r.title as report_title
+           from errors e join reports r on r.id = e.report_id order by r.path, e.position"""
+    )
+    for row in rows:
+        row["ref"] = f"e{row['id']}"
+    return rows
+
+
+def list_checklists(store: Store) -> list[dict]:
+    rows = store.rows(
+        """select c.id, c.title, c.kind, c.phase, r.path as report,
+                  (select count(*) from items i where i.checklist_id = c.id) as items,
+                  (select count(*) from commands m where m.checklist_id = c.id) as commands
+           from checklists c join reports r on r.id = c.report_id order by r.path, c.position"""
+    )
+    for row in rows:
+        row["ref"] = f"c{row['id']}"
+    return rows
+
+
+def get_error(store: Store, error_id: int) -> dict:
+    rows = store.rows(
+        """select e.*, r.path as report_path, r.title as report_title from errors e
+           join reports r on r.id = e.report_id where e.id = ?""", [error_id])
+    if not rows:
+        raise NotFound(f"no error e{error_id}")
+    error = rows[0]
+    error["ref"] = f"e{error_id}"
+    error["sources"] = json.loads(error["sources"] or "[]")
+    error["commits"] = store.rows(
+        """select c.sha, c.message from commits c join error_commits ec on ec.commit_id = c.id
+           where ec.error_id = ? order by c.id""", [error_id])
+    error["report"] = {"path": error.pop("report_path"), "title": error.pop("report_title")}
+    return error
+
+
+def get_checklist(store: Store, checklist_id: int) -> dict:
+    rows = store.rows(
+        """select c.*, r.path as report_path, r.title as report_title from checklists c
+           join reports r on r.id = c.report_id where c.id = ?""", [checklist_id])
+    if not rows:
+        raise NotFound(f"no checklist c{checklist_id}")
+    checklist = rows[0]
+    checklist["ref"] = f"c{checklist_id}"
+    items = store.rows("select * from items where checklist_id = ? order by position", [checklist_id])
+    commands = store.rows("select * from commands where checklist_id = ? order by position", [checklist_id])
+    for item in items:
+        item["checked"] = None if item["checked"] is None else bool(item["checked"])
+        item["commands"] = [_command(c) for c in commands if c["item_id"] == item["id"]]
+    checklist["items"] = items
+    checklist["report"] = {"path": checklist.pop("report_path"), "title": checklist.pop("report_title")}
+    return checklist
+
+
+def get_report(store: Store, report_id: int) -> dict:
+    rows = store.rows("select * from reports where id = ?", [report_id])
+    if not rows:
+        raise NotFound(f"no report r{report_id}")
+    report = rows[0]
+    report["ref"] = f"r{report_id}"
+    report["meta"] = json.loads(report["meta"] or "{}")
+    report["outline"] = json.loads(report["outline"] or "[]")
+    report["errors"] = [get_error(store, row["id"]) for row in
+                        store.rows("select id from errors where report_id = ? order by position", [report_id])]
+    report["commits"] = store.rows("select sha, message from commits where report_id = ? order by id", [report_id])
+    report["checklists"] = [get_checklist(store, row["id"]) for row in
+                            store.rows("select id from checklists where report_id = ? order by position", [report_id])]
+    report["commands"] = [_command(c) for c in
+                          store.rows("select * from commands where report_id = ? order by position", [report_id])]
+    report["flowcharts"] = [
+        {"section": f["section"], "line": f["line"], "direction": f["direction"], "nodes": json.loads(f["nodes"]),
+         "edges": json.loads(f["edges"])}
+        for f in store.rows("select * from flowcharts where report_id = ? order by position", [report_id])
+    ]
+    report["lessons"] = store.rows("select title, text, line from lessons where report_id = ? order by position", [report_id])
+    report["timeline"] = [json.loads(t["row"]) for t in
+                          store.rows("select row from timeline where report_id = ? order by position", [report_id])]
+    return report
+
+
+def find_report_id(store: Store, path: str) -> int | None:
+    rows = store.rows("select id from reports where path = ? or path = ? or path like ?",
+                      [path, f"reports/{path}", f"%/{path}"])
+    return rows[0]["id"] if rows else None
+
+
+def get(store: Store, ref: str) -> tuple[str, dict]:
+    """Resolve r12 / e34 / c5 / a report path into (kind, record)."""
+    try:
+        kind, number = parse_id(ref)
+    except NotFound:
+        report_id = find_report_id(store, ref)
+        if report_id is None:
+            raise NotFound(f"{ref!r}: no such id or report path") from None
+        return "report", get_report(store, report_id)
+    getter = {"report": get_report, "error": get_error, "checklist": get_checklist}[kind]
+    return kind, getter(store, number)
+
+
+def _command(row: dict) -> dict:
+    return {"command": row["command"], "comment": row["comment"], "expected": row["expected"], "lang": row["lang"],
+            "section": row["section"], "line": row["line"]}

@@ -1,0 +1,223 @@
+"""The derived SQLite database (sqlite-utils): records of every parsed report.
+
+Markdown sources in the KB are the truth; this is a cache of what the parser
+extracted, rebuilt at will. Every write replaces whole reports inside one
+`db.atomic()` transaction, so a crash mid-ingest leaves the old records, never
+half of the new ones.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from kb.model import ParsedReport
+
+SCHEMA_VERSION = 1
+
+_TABLES: dict[str, dict] = {
+    "reports": {"id": int, "path": str, "title": str, "lang": str, "sha256": str, "ingested_at": str, "meta": str,
+                "outline": str, "origin": str, "size": int, "project": str, "platform": str, "date": str},
+    "errors": {"id": int, "report_id": int, "position": int, "title": str, "message": str, "log": str, "symptom": str,
+               "impact": str, "root_cause": str, "diagnosis": str, "fix": str, "before": str, "after": str,
+               "section": str, "line": int, "sources": str, "fingerprint": str},
+    "commits": {"id": int, "report_id": int, "sha": str, "message": str},
+    "error_commits": {"error_id": int, "commit_id": int},
+    "checklists": {"id": int, "report_id": int, "position": int, "title": str, "kind": str, "phase": str,
+                   "section": str, "line": int},
+    "items": {"id": int, "checklist_id": int, "position": int, "text": str, "checked": int, "depth": int, "line": int,
+              "detail": str},
+    "commands": {"id": int, "report_id": int, "checklist_id": int, "item_id": int, "position": int, "command": str,
+                 "comment": str, "expected": str, "lang": str, "section": str, "line": int},
+    "flowcharts": {"id": int, "report_id": int, "position": int, "section": str, "line": int, "direction": str,
+                   "nodes": str, "edges": str},
+    "lessons": {"id": int, "report_id": int, "position": int, "title": str, "text": str, "line": int},
+    "timeline": {"id": int, "report_id": int, "position": int, "row": str},
+}
+_CHILD_TABLES = ("errors", "commits", "checklists", "commands", "flowcharts", "lessons", "timeline")
+_META_KEYS = {
+    "project": ("项目", "项目名称", "project", "service", "服务", "系统", "app", "application"),
+    "platform": ("部署平台", "平台", "platform", "环境", "environment", "infra", "infrastructure", "stack"),
+    "date": ("日期", "部署时间", "时间", "date", "incident date", "报告生成日期", "文档创建时间", "when"),
+}
+
+
+@dataclass
+class SourceInfo:
+    """Where a report came from and what its bytes were."""
+
+    path: str  # KB-relative, e.g. reports/nginx-502.zh.md
+    sha256: str
+    origin: str = ""
+    size: int = 0
+    ingested_at: str = ""
+
+
+class Store:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.db = sqlite_utils.Database(self.path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self._ensure_schema()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _ensure_schema(self) -> None:
+        for name, columns in _TABLES.items():
+            if not self.db[name].exists():
+                pk = None if name == "error_commits" else "id"
+                self.db[name].create(columns, pk=pk)
+        for table, column in (("reports", "path"), ("errors", "report_id"), ("commits", "report_id"),
+                              ("checklists", "report_id"), ("items", "checklist_id"), ("commands", "report_id"),
+                              ("flowcharts", "report_id"), ("lessons", "report_id"), ("timeline", "report_id"),
+                              ("error_commits", "error_id"), ("commits", "sha")):
+            self.db[table].create_index([column], if_not_exists=True, unique=(table, column) == ("reports", "path"))
+        self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    # -- reads ---------------------------------------------------------------------------------------
+    def known_hashes(self) -> dict[str, str]:
+        """path -> sha256 of every stored report: the unchanged check needs only this."""
+        return {row[0]: row[1] for row in self.db.execute("select path, sha256 from reports").fetchall()}
+
+    def counts(self) -> dict[str, int]:
+        return {name: self.db[name].count for name in ("reports", "errors", "commits", "checklists", "items", "commands",
+                                                       "flowcharts", "lessons")}
+
+    def rows(self, sql: str, params: Iterable = ()) -> list[dict]:
+        return [dict(row) for row in self.db.query(sql, list(params))]
+
+    # -- writes --------------------------------------------------------------------------------------
+    def replace_reports(self, parsed: list[tuple[SourceInfo, ParsedReport]]) -> list[int]:
+        """Insert or replace whole reports in one transaction; returns their report ids."""
+        if not parsed:
+            return []
+        with self.db.atomic():
+            self._delete_paths([info.path for info, _ in parsed])
+            next_id = {name: self._max_id(name) + 1 for name in _TABLES if name != "error_commits"}
+            batches: dict[str, list[dict]] = {name: [] for name in _TABLES}
+            report_ids = []
+            for info, report in parsed:
+                report_ids.append(self._rows_for(info, report, next_id, batches))
+            for name, rows in batches.items():
+                if rows:
+                    self.db[name].insert_all(rows, batch_size=500)
+        return report_ids
+
+    def delete_paths(self, paths: list[str]) -> None:
+        with self.db.atomic():
+            self._delete_paths(paths)
+
+    def clear(self) -> None:
+        with self.db.atomic():
+            for name in _TABLES:
+                self.db.execute(f"delete from [{name}]")
+
+    def _max_id(self, table: str) -> int:
+        return self.db.execute(f"select coalesce(max(id), 0) from [{table}]").fetchone()[0]
+
+    def _delete_paths(self, paths: list[str]) -> None:
+        for chunk in _chunks(paths, 500):
+            marks = ",".join("?" * len(chunk))
+            ids = [row[0] for row in self.db.execute(f"select id from reports where path in ({marks})", chunk)]
+            if not ids:
+                continue
+            id_marks = ",".join("?" * len(ids))
+            self.db.execute(f"delete from error_commits where error_id in (select id from errors where report_id in ({id_marks}))", ids)
+            self.db.execute(f"delete from items where checklist_id in (select id from checklists where report_id in ({id_marks}))", ids)
+            for table in _CHILD_TABLES:
+                self.db.execute(f"delete from [{table}] where report_id in ({id_marks})", ids)
+            self.db.execute(f"delete from reports where id in ({id_marks})", ids)
+
+    def _rows_for(self, info: SourceInfo, report: ParsedReport, next_id: dict[str, int],
+                  batches: dict[str, list[dict]]) -> int:
+        def take(table: str) -> int:
+            value = next_id[table]
+            next_id[table] += 1
+            return value
+
+        report_id = take("reports")
+        batches["reports"].append({
+            "id": report_id, "path": info.path, "title": report.title, "lang": report.lang, "sha256": info.sha256,
+            "ingested_at": info.ingested_at, "meta": json.dumps(report.meta, ensure_ascii=False),
+            "outline": json.dumps(report.outline, ensure_ascii=False), "origin": info.origin, "size": info.size,
+            **{key: _meta_value(report.meta, names) for key, names in _META_KEYS.items()},
+        })
+        commit_ids: dict[tuple[str | None, str], int] = {}
+        by_sha: dict[str, int] = {}
+        for ref in report.commits:
+            commit_id = take("commits")
+            commit_ids[(ref.sha, ref.message)] = commit_id
+            if ref.sha:
+                by_sha[ref.sha] = commit_id
+            batches["commits"].append({"id": commit_id, "report_id": report_id, "sha": ref.sha, "message": ref.message})
+        for position, error in enumerate(report.errors):
+            error_id = take("errors")
+            batches["errors"].append({
+                "id": error_id, "report_id": report_id, "position": position, "title": error.title,
+                "message": error.message, "log": error.log, "symptom": error.symptom, "impact": error.impact,
+                "root_cause": error.root_cause, "diagnosis": error.diagnosis, "fix": error.fix,
+                "before": error.before, "after": error.after, "section": error.section, "line": error.line,
+                "sources": json.dumps(error.sources, ensure_ascii=False), "fingerprint": "",
+            })
+            linked: set[int] = set()
+            for ref in error.commits:
+                commit_id = by_sha.get(ref.sha) if ref.sha else commit_ids.get((None, ref.message))
+                if commit_id is None:
+                    commit_id = commit_ids.get((ref.sha, ref.message))
+                if commit_id is not None and commit_id not in linked:
+                    linked.add(commit_id)
+                    batches["error_commits"].append({"error_id": error_id, "commit_id": commit_id})
+        checklist_ids: list[int] = []
+        item_ids: list[list[int]] = []
+        for position, checklist in enumerate(report.checklists):
+            checklist_id = take("checklists")
+            checklist_ids.append(checklist_id)
+            batches["checklists"].append({"id": checklist_id, "report_id": report_id, "position": position,
+                                          "title": checklist.title, "kind": checklist.kind, "phase": checklist.phase,
+                                          "section": checklist.section, "line": checklist.line})
+            ids = []
+            for item_position, item in enumerate(checklist.items):
+                item_id = take("items")
+                ids.append(item_id)
+                batches["items"].append({"id": item_id, "checklist_id": checklist_id, "position": item_position,
+                                         "text": item.text, "checked": None if item.checked is None else int(item.checked),
+                                         "depth": item.depth, "line": item.line, "detail": item.detail})
+            item_ids.append(ids)
+        for position, command in enumerate(report.commands):
+            checklist_id = checklist_ids[command.checklist] if command.checklist is not None else None
+            item_id = item_ids[command.checklist][command.item] if command.checklist is not None and command.item is not None else None
+            batches["commands"].append({"id": take("commands"), "report_id": report_id, "checklist_id": checklist_id,
+                                        "item_id": item_id, "position": position, "command": command.command,
+                                        "comment": command.comment, "expected": command.expected, "lang": command.lang,
+                                        "section": command.section, "line": command.line})
+        for position, chart in enumerate(report.flowcharts):
+            batches["flowcharts"].append({"id": take("flowcharts"), "report_id": report_id, "position": position,
+                                          "section": chart.section, "line": chart.line, "direction": chart.direction,
+                                          "nodes": json.dumps(chart.nodes, ensure_ascii=False),
+                                          "edges": json.dumps(chart.edges, ensure_ascii=False)})
+        for position, lesson in enumerate(report.lessons):
+            batches["lessons"].append({"id": take("lessons"), "report_id": report_id, "position": position,
+                                       "title": lesson.title, "text": lesson.text, "line": lesson.line})
+        for position, row in enumerate(report.timeline):
+            batches["timeline"].append({"id": take("timeline"), "report_id": report_id, "position": position,
+                                        "row": json.dumps(row, ensure_ascii=False)})
+        return report_id
+
+
+def _meta_value(meta: dict[str, str], names: tuple[str, ...]) -> str:
+    lowered = {key.lower(): value for key, value in meta.items()}
+    for name in names:
+        if name in lowered:
+            return lowered[name]
+    return ""
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

@@ -1,0 +1,112 @@
+"""The bilingual label vocabulary, in one place so a team can extend it.
+
+Extraction is driven by structure (a label, a heading, a table header); these
+words only tell the parser which *role* a label plays. Add a synonym here and
+every extractor picks it up. Keys are lower-case; matching strips emoji,
+numbering and trailing colons first (see :func:`kb.labels.classify_label`).
+"""
+
+from __future__ import annotations
+
+# Field roles inside an error write-up. The longest matching prefix wins, so
+# "错误代码" (before-code) beats "错误" (error log).
+FIELD_WORDS: dict[str, tuple[str, ...]] = {
+    "log": (
+        "错误日志", "错误信息", "错误输出", "报错信息", "报错", "日志", "异常信息", "堆栈",
+        "error log", "error logs", "error message", "error output", "error", "logs", "log",
+        "traceback", "stack trace", "stacktrace", "output", "console output", "message",
+    ),
+    "symptom": ("症状", "现象", "问题现象", "表现", "故障现象", "symptom", "symptoms", "what happened"),
+    "problem": ("问题描述", "问题", "故障", "problem", "issue", "the problem", "bug"),
+    "impact": ("影响范围", "影响", "impact", "blast radius", "severity impact"),
+    "cause": (
+        "根本原因", "根因", "原因分析", "原因", "问题原因", "root cause", "root causes", "cause",
+        "causes", "why", "why it happened", "likely cause",
+    ),
+    "diagnosis": ("诊断", "排查过程", "排查", "定位", "diagnosis", "investigation", "debugging", "analysis"),
+    "fix": (
+        "修复方案", "解决方案", "解决策略", "解决办法", "解决", "修复措施", "修复", "处理办法", "处理方法",
+        "处理", "应对", "fix", "fixes", "the fix", "solution", "resolution", "workaround", "remedy",
+        "mitigation", "how we fixed it", "what to do",
+    ),
+    "before": (
+        "修复前", "错误代码", "错误配置", "原始配置", "原始代码", "原代码", "原配置", "旧版本", "旧配置",
+        "before", "old", "broken", "original",
+    ),
+    "after": (
+        "修复后代码", "修复后配置", "修复后", "最终代码", "最终配置", "正确代码", "正确配置", "新版本", "新配置",
+        "创建文件", "after", "fixed", "fixed code", "new", "corrected",
+    ),
+    "commit": ("提交信息", "提交记录", "提交", "commit message", "commit", "commits"),
+    "question": ("q", "问", "question"),
+    "answer": ("a", "答", "answer"),
+    "lesson": ("教训", "经验教训", "经验", "lesson", "lessons", "lesson learned", "takeaway"),
+}
+
+# Fields that open an error write-up and fields that close it (a new opener
+# after a closer starts the next error in the same section).
+OPENING_FIELDS = frozenset({"log", "symptom", "problem", "question"})
+CLOSING_FIELDS = frozenset({"fix", "after", "answer", "commit"})
+
+# Headings that announce an error section; the rest of the heading is its title.
+ERROR_HEADING_WORDS = (
+    "错误", "问题", "故障", "事故", "报错", "坑", "error", "problem", "issue", "bug",
+    "incident", "failure", "symptom", "症状",
+)
+
+# Words in a heading that say "this section lists lessons".
+LESSON_HEADING_WORDS = ("教训", "经验教训", "经验", "lessons learned", "lessons", "lesson", "takeaways", "retrospective")
+
+# Headings of FAQ sections whose Q/A pairs become errors.
+FAQ_HEADING_WORDS = ("faq", "常见问题", "问答", "q&a", "troubleshooting", "故障排查", "排错")
+
+# Words that mark a heading or label as a checklist.
+CHECKLIST_WORDS = ("检查清单", "清单", "检查", "核对", "checklist", "check list", "checks", "verification", "验证", "verify")
+
+# Stricter words for a heading (not a label) that makes a plain list a checklist.
+CHECKLIST_TITLE_WORDS = ("检查清单", "清单", "检查项", "核对", "checklist", "check list", "verification steps")
+
+# Deployment phases for grouping checklists.
+PHASE_WORDS: dict[str, tuple[str, ...]] = {
+    "pre": ("部署前", "上线前", "发布前", "升级前", "准备", "pre-deploy", "pre-deployment", "predeploy",
+            "before deploy", "before deployment", "before release", "preflight", "pre-flight", "prerequisites"),
+    "during": ("部署过程", "部署中", "发布中", "上线中", "部署时", "during", "deploying", "rollout"),
+    "post": ("部署后", "上线后", "发布后", "升级后", "验证", "post-deploy", "post-deployment", "postdeploy",
+             "after deploy", "after deployment", "after release", "verification", "smoke test"),
+}
+
+# Numbered step headings that make a procedure: 步骤 1, Step 2, 第三步.
+STEP_HEADING_PATTERN = r"^(?:步骤|step|阶段|phase)\s*[#]?\s*(\d+|[一二三四五六七八九十]+)\s*[:：.、)\-—–]?\s*|^第\s*(\d+|[一二三四五六七八九十]+)\s*步\s*[:：.、]?\s*"
+
+# Expected-result comments in shell blocks: `# 预期：...`, `# expected: ...`.
+EXPECTED_WORDS = ("预期结果", "预期输出", "预期", "期望", "应输出", "应该", "expected output", "expected result",
+                  "expected", "expect", "should", "=>")
+
+# Table headers: which column is the error, the cause, the fix.
+TABLE_ERROR_WORDS = ("错误", "报错", "报错信息", "错误信息", "主要问题", "问题", "症状", "现象", "error",
+                     "errors", "error message", "symptom", "problem", "issue", "message")
+TABLE_CAUSE_WORDS = ("原因", "根本原因", "可能原因", "排查方向", "cause", "root cause", "likely cause", "reason", "why")
+TABLE_FIX_WORDS = ("修复", "修复方案", "解决", "解决方案", "解决办法", "处理办法", "处理", "措施", "fix", "solution",
+                   "resolution", "what to do", "action", "workaround", "remedy")
+
+# A timeline table has one of these in its header.
+TIMELINE_WORDS = ("时间", "日期", "时刻", "部署次数", "迭代", "time", "date", "when", "timestamp", "deploy #",
+                  "attempt", "iteration")
+
+# Cells that mean "nothing here".
+EMPTY_CELLS = frozenset({"", "-", "—", "–", "无", "没有", "n/a", "na", "none", "nil", "/"})
+
+# Section headings that carry a "this worked" outcome (the fix of a failed sibling).
+SUCCESS_WORDS = ("成功", "最终", "✅", "final", "solution", "resolution", "working", "fixed", "解决")
+FAILURE_WORDS = ("失败", "❌", "failed", "failure", "broken")
+
+# Words of a line that looks like an error in a log or heading.
+ERROR_LINE_WORDS = (
+    "error", "exception", "failed", "failure", "fatal", "panic", "refused", "denied", "timeout", "timed out",
+    "not found", "cannot", "can't", "unable", "invalid", "missing", "unhealthy", "killed", "crash", "abort",
+    "segfault", "traceback", "errno", "502", "503", "504", "500 internal", "bad gateway", "no such",
+    "错误", "失败", "超时", "异常", "报错", "无法", "拒绝", "不存在", "找不到", "缺失", "崩溃",
+)
+
+# Shell-ish fence languages whose content is split into commands.
+SHELL_LANGS = frozenset({"bash", "sh", "shell", "zsh", "console", "shell-session", "shellsession", "terminal", "cmd"})

@@ -1,0 +1,223 @@
+"""The `runbook` command: bare, it opens the TUI; subcommands script the KB.
+
+Slow imports (Textual, Whoosh) live inside the commands that need them, so
+`runbook search` and friends start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+
+import click
+
+from kb.knowledge_base import KBError, KnowledgeBase
+from kb.queries import NotFound
+
+LIST_KINDS = ("reports", "errors", "checklists")
+
+
+class Context:
+    def __init__(self, kb_option: str | None) -> None:
+        self.kb_option = kb_option
+        self._kb: KnowledgeBase | None = None
+
+    def kb(self) -> KnowledgeBase:
+        if self._kb is None:
+            from runbook.session import open_kb
+
+            self._kb = open_kb(self.kb_option, on_setup=lambda msg: click.echo(msg, err=True))
+        return self._kb
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def guarded(func: Callable) -> Callable:
+    """Operator-facing errors become one line on stderr and a non-zero exit, never a traceback."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (KBError, NotFound) as exc:
+            fail(str(exc).strip("'\""))
+        except OSError as exc:
+            fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": "))
+
+    return wrapper
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--kb", "kb_option", metavar="PATH", envvar="RUNBOOK_KB",
+              help="The KB directory (default: $RUNBOOK_KB, else a KB in your user data dir with the samples).")
+@click.version_option(package_name="runbook")
+@click.pass_context
+def cli(ctx: click.Context, kb_option: str | None) -> None:
+    """runbook: paste an error, get the fix that worked last time.
+
+    Without a command, opens the interactive TUI on the current KB.
+    """
+    ctx.obj = Context(kb_option)
+    if ctx.invoked_subcommand is None:
+        _open_tui(ctx.obj)
+
+
+@guarded
+def _open_tui(context: Context) -> None:
+    kb = context.kb()
+    from runbook.app import RunbookApp
+
+    RunbookApp(kb).run()
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(file_okay=True, dir_okay=True))
+@click.pass_obj
+@guarded
+def init(context: Context, path: str | None) -> None:
+    """Create a KB (a git repository with reports/, runbooks/, runs/) at PATH."""
+    from runbook.paths import resolve_kb_path
+
+    target = path or str(resolve_kb_path(context.kb_option)[0])
+    kb = KnowledgeBase(target)
+    existed = kb.exists()
+    kb = KnowledgeBase.init(target)
+    click.echo(f"{'KB already at' if existed else 'Created KB at'} {kb.root}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--no-commit", is_flag=True, help="Copy and index the reports but do not commit them.")
+@click.pass_obj
+@guarded
+def ingest(context: Context, paths: tuple[str, ...], no_commit: bool) -> None:
+    """Ingest report files or directories (.md, .markdown, .txt, recursively)."""
+    from kb.ingest import ingest as run_ingest
+
+    kb = context.kb()
+    bar = _Progress()
+    result = run_ingest(kb, paths, progress=bar.advance, on_total=bar.start, commit=not no_commit,
+                        indexer=_indexer(kb))
+    bar.finish()
+    for message in result.failed:
+        click.echo(f"error: {message}", err=True)
+    click.echo(result.summary())
+    if result.failed:
+        sys.exit(1)
+
+
+def _indexer(kb: KnowledgeBase):
+    """The search index hook, when the search module is present."""
+    try:
+        from kb.index import update_index
+    except ImportError:
+        return None
+    return lambda paths: update_index(kb, paths)
+
+
+class _Progress:
+    """A click progress bar on a terminal when there are many files; silent otherwise."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def start(self, total: int) -> None:
+        if total >= 20 and sys.stderr.isatty():
+            self.bar = click.progressbar(length=total, label="ingesting", file=sys.stderr)
+            self.bar.__enter__()
+
+    def advance(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@cli.command()
+@click.pass_obj
+@guarded
+def reindex(context: Context) -> None:
+    """Rebuild the database and search index from the KB's Markdown sources."""
+    from kb.ingest import rebuild
+
+    kb = context.kb()
+    result = rebuild(kb)
+    hook = _indexer(kb)
+    if hook is not None:
+        from kb.index import rebuild_index
+
+        rebuild_index(kb)
+    for message in result.failed:
+        click.echo(f"error: {message}", err=True)
+    click.echo(f"reindexed {len(result.ingested)} reports, failed {len(result.failed)}")
+    if result.failed:
+        sys.exit(1)
+
+
+@cli.command(name="list")
+@click.argument("kind", required=False, default="reports", type=click.Choice(LIST_KINDS))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_obj
+@guarded
+def list_(context: Context, kind: str, as_json: bool) -> None:
+    """List the KB's reports, errors or checklists."""
+    from kb import queries
+
+    store = context.kb().store
+    rows = {"reports": queries.list_reports, "errors": queries.list_errors,
+            "checklists": queries.list_checklists}[kind](store)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo(f"no {kind} in {context.kb().root} (add some with: runbook ingest PATH)")
+        return
+    columns = {"reports": ("ref", "title", "errors", "checklists", "commands", "path"),
+               "errors": ("ref", "message", "report"),
+               "checklists": ("ref", "title", "kind", "phase", "items", "report")}[kind]
+    _table(rows, columns)
+
+
+def _table(rows: list[dict], columns: tuple[str, ...]) -> None:
+    width = {"title": 50, "message": 70}
+    for row in rows:
+        cells = []
+        for column in columns:
+            value = " ".join(str(row.get(column) if row.get(column) is not None else "").split())
+            limit = width.get(column)
+            if limit and len(value) > limit:
+                value = value[: limit - 1] + "…"
+            cells.append(value)
+        click.echo("  ".join(cells))
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+@guarded
+def show(context: Context, ref: str, as_json: bool) -> None:
+    """Show a report (r12 or its path), an error (e34) or a checklist (c5)."""
+    from kb import queries
+    from runbook.render import render_record
+
+    kind, record = queries.get(context.kb().store, ref)
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_record(kind, record))
+
+
+def main() -> None:
+    cli(prog_name="runbook")
+
+
+if __name__ == "__main__":
+    main()

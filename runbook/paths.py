@@ -1,0 +1,36 @@
+"""Where things live: the default KB (user data dir) and the bundled assets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+ENV_KB = "RUNBOOK_KB"
+
+
+def default_kb_path() -> Path:
+    return platformdirs.user_data_path("runbook", appauthor=False) / "kb"
+
+
+def assets_dir() -> Path:
+    """Bundled assets: inside the installed package, or at the repository root in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "assets", here.parent / "assets"):
+        if (candidate / "reports").is_dir():
+            return candidate
+    raise FileNotFoundError("runbook's bundled assets are missing (reinstall the package)")
+
+
+def sample_reports_dir() -> Path:
+    return assets_dir() / "reports"
+
+
+def resolve_kb_path(option: str | None) -> tuple[Path, bool]:
+    """The KB path from --kb, then $RUNBOOK_KB, then the default; and whether it is the default."""
+    if option:
+        return Path(option).expanduser(), False
+    if os.environ.get(ENV_KB):
+        return Path(os.environ[ENV_KB]).expanduser(), False
+    return default_kb_path(), True

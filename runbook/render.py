@@ -1,0 +1,77 @@
+"""Plain-text views of KB records for the terminal (`runbook show`)."""
+
+from __future__ import annotations
+
+
+def render_record(kind: str, record: dict) -> str:
+    return {"report": render_report, "error": render_error, "checklist": render_checklist}[kind](record)
+
+
+def _block(title: str, body: str) -> list[str]:
+    body = (body or "").strip()
+    if not body:
+        return []
+    return [f"{title}:", *("  " + line for line in body.splitlines()), ""]
+
+
+def render_error(error: dict) -> str:
+    lines = [f"{error['ref']}  {error['title']}", f"  message: {error['message']}",
+             f"  report:  {error['report']['title']} ({error['report']['path']}, line {error['line']})", ""]
+    for title, key in (("Log", "log"), ("Symptom", "symptom"), ("Impact", "impact"), ("Root cause", "root_cause"),
+                       ("Diagnosis", "diagnosis"), ("Fix", "fix"), ("Before", "before"), ("After", "after")):
+        lines += _block(title, error.get(key, ""))
+    if error.get("commits"):
+        lines.append("Commits:")
+        lines += [f"  {c['sha'] or '-------'}  {c['message']}" for c in error["commits"]]
+        lines.append("")
+    if len(error.get("sources", [])) > 1:
+        lines.append("Seen in: " + ", ".join(f"{s['kind']} at line {s['line']}" for s in error["sources"]))
+    return "\n".join(lines).rstrip()
+
+
+def render_checklist(checklist: dict) -> str:
+    phase = f", {checklist['phase']}" if checklist.get("phase") else ""
+    lines = [f"{checklist['ref']}  {checklist['title']}  ({checklist['kind']}{phase})",
+             f"  report: {checklist['report']['title']} ({checklist['report']['path']})", ""]
+    for number, item in enumerate(checklist["items"], start=1):
+        box = {None: "-", True: "[x]", False: "[ ]"}[item["checked"]]
+        indent = "  " * max(item["depth"] - 1, 0)
+        lines.append(f"{indent}{number:>2}. {box} {item['text']}")
+        for command in item["commands"]:
+            lines.append(f"{indent}      $ {command['command']}")
+            if command["expected"]:
+                lines.append(f"{indent}        expected: {command['expected']}")
+    return "\n".join(lines)
+
+
+def render_report(report: dict) -> str:
+    lines = [f"{report['ref']}  {report['title']}", f"  path: {report['path']}  lang: {report['lang']}"]
+    lines += [f"  {key}: {value}" for key, value in report["meta"].items()]
+    lines.append("")
+    if report["errors"]:
+        lines.append(f"Errors ({len(report['errors'])}):")
+        lines += [f"  {e['ref']}  {e['message'][:100]}" for e in report["errors"]]
+        lines.append("")
+    if report["commits"]:
+        lines.append(f"Commits ({len(report['commits'])}):")
+        lines += [f"  {c['sha'] or '-------'}  {c['message']}" for c in report["commits"]]
+        lines.append("")
+    if report["checklists"]:
+        lines.append(f"Checklists ({len(report['checklists'])}):")
+        lines += [f"  {c['ref']}  {c['title']} ({len(c['items'])} items)" for c in report["checklists"]]
+        lines.append("")
+    if report["commands"]:
+        lines.append(f"Commands ({len(report['commands'])}):")
+        lines += [f"  $ {c['command'].splitlines()[0]}" for c in report["commands"]]
+        lines.append("")
+    if report["flowcharts"]:
+        lines.append(f"Flowcharts ({len(report['flowcharts'])}):")
+        lines += [f"  {f['section']}: {len(f['nodes'])} nodes, {len(f['edges'])} edges" for f in report["flowcharts"]]
+        lines.append("")
+    if report["lessons"]:
+        lines.append(f"Lessons ({len(report['lessons'])}):")
+        lines += [f"  - {lesson['title']}" for lesson in report["lessons"]]
+        lines.append("")
+    if report["timeline"]:
+        lines.append(f"Timeline ({len(report['timeline'])} entries)")
+    return "\n".join(lines).rstrip()

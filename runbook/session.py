@@ -1,0 +1,28 @@
+"""Open the operator's KB: the one named, or the default, set up with the samples on first use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from kb.ingest import IngestResult, ingest
+from kb.knowledge_base import KBError, KnowledgeBase
+from runbook.paths import resolve_kb_path, sample_reports_dir
+
+
+def open_kb(option: str | None, on_setup: Callable[[str], None] | None = None) -> KnowledgeBase:
+    """Open the KB; the default one is created and filled with the bundled samples the first time."""
+    path, is_default = resolve_kb_path(option)
+    kb = KnowledgeBase(path)
+    if kb.exists():
+        return kb
+    if not is_default:
+        raise KBError(f"{kb.root}: not a runbook KB (create one with: runbook init {path})")
+    if on_setup:
+        on_setup(f"Setting up the default KB at {kb.root} with the bundled sample reports...")
+    kb = KnowledgeBase.init(path)
+    seed_samples(kb)
+    return kb
+
+
+def seed_samples(kb: KnowledgeBase) -> IngestResult:
+    return ingest(kb, [sample_reports_dir()])
+
