@@ -244,9 +244,11 @@ def _line(children: list[Token]) -> Line:
             return Line(text=text, label=label, value="", bold_only=True, bold=True)
         if rest.startswith((":", "：")):
             return Line(text=text, label=label, value=rest[1:].strip(), bold=True)
-        if rest.startswith(("(", "（")) and rest.rstrip().endswith((":", "：")):
+        if rest.startswith(("(", "（")) and rest.rstrip().endswith((":", "：", ")", "）")):
             # **修复后代码** (Commit `02c3e18`):  -> label with an annotation, content follows
-            return Line(text=text, label=label, value=rest.rstrip()[:-1].strip(), bold=True)
+            value = rest.rstrip()
+            value = value[:-1].strip() if value.endswith((":", "：")) else value
+            return Line(text=text, label=label, value=value, bold=True)
         return Line(text=text)
     return _relabel(text)
 

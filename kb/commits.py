@@ -1,4 +1,4 @@
-"""Find commit SHAs and commit messages where reports quote them.
+r"""Find commit SHAs and commit messages where reports quote them.
 
 `Commit \`02c3e18\``, `(commit 9f8e…)`, `**提交信息**: \`fix: …\``, and log lists
 (`e5f0b6f - fix: …` in a code block or a Markdown list). A bare hex word is

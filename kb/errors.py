@@ -154,7 +154,7 @@ def extract_section_errors(section: Section, in_lessons: bool = False) -> list[E
     for index, group in enumerate(groups):
         roles = {seg.role for seg in group}
         implicit_log = any(_code_looks_like_error(code) for seg in group if seg.role in ("", "other") for code in seg.codes)
-        has_problem = bool(roles & _PROBLEM_ROLES) or implicit_log
+        has_problem = bool(roles & (_PROBLEM_ROLES - {"question"})) or implicit_log or _error_question(group)
         has_answer = bool(roles & _ANSWER_ROLES)
         has_content = any(seg.texts or seg.codes for seg in group)
         first = index == 0
@@ -168,6 +168,22 @@ def extract_section_errors(section: Section, in_lessons: bool = False) -> list[E
         if sibling_fix:
             errors[0].fix = sibling_fix
     return errors
+
+
+_PRACTICE_QUESTION_RE = re.compile(
+    r"^(?:can|could|should|is|are|do|does|how|what|why|when|which|能否|是否|可以|要不要|为什么|怎么|如何)\b", re.IGNORECASE)
+
+
+def _error_question(group: list[Segment]) -> bool:
+    """A FAQ question is an error when it quotes one, not when it asks about practice."""
+    for seg in group:
+        if seg.role == "question":
+            text = seg.plain()
+            if labels.has_error_token(text):
+                return True
+            if labels.looks_like_error(text) and not _PRACTICE_QUESTION_RE.match(text.strip()):
+                return True
+    return False
 
 
 def _group(segments: list[Segment]) -> list[list[Segment]]:
@@ -293,6 +309,12 @@ def _sibling_fix(section: Section) -> str:
     return ""
 
 
+_FRAME_RE = re.compile(r"^\s*(?:at\s|File \"|\^|\.\.\.|goroutine\s|\S+\.go:\d+|#\d+\s|\|)")
+_GENERIC_RE = re.compile(
+    r"process completed with exit code|exited with (?:code|status)|npm ERR! code\b|error command failed|"
+    r"^error:?$|an unexpected error occurred:?$|^error: script .* exited|^make: \*\*\*|^\s*\^",
+    re.IGNORECASE,
+)
 _TRACEBACK_LINE_RE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Fault)\b.*")
 
 
@@ -305,13 +327,13 @@ def salient_line(log: str) -> str:
         for line in reversed(lines):
             if _TRACEBACK_LINE_RE.match(line):
                 return line
-    for line in lines:
-        if labels.has_error_token(line):
-            return line
-    for line in lines:
-        if labels.looks_like_error(line):
-            return line
-    return lines[0]
+    specific = [line for line in lines if not _GENERIC_RE.search(line) and not _FRAME_RE.match(line)]
+    for pool in (specific, lines):
+        for test in (labels.has_error_token, labels.looks_like_error):
+            for line in pool:
+                if test(line):
+                    return line
+    return (specific or lines)[0]
 
 
 def _message(log: str, heading_title: str | None, symptom: str, section_title: str, strong: bool) -> str:
@@ -321,7 +343,7 @@ def _message(log: str, heading_title: str | None, symptom: str, section_title: s
         clean = _strip_code_ticks(line.strip().lstrip("-*").strip())
         if clean and labels.has_error_token(clean) and not (heading_title and labels.has_error_token(heading_title)):
             return clean
-    if heading_title and (labels.looks_like_error(heading_title) or not symptom):
+    if heading_title and (strong or labels.looks_like_error(heading_title) or not symptom):
         return heading_title
     if symptom:
         for line in symptom.splitlines():
@@ -338,8 +360,11 @@ def _code_looks_like_error(code: Block) -> bool:
     lines = [line for line in code.code.splitlines() if line.strip()]
     if not lines:
         return False
-    hits = sum(1 for line in lines[:40] if labels.has_error_token(line) or "Traceback (most recent" in line)
-    return hits >= 1 and hits * 4 >= min(len(lines), 40) * 1 or (hits >= 1 and len(lines) <= 6)
+    lines = lines[:40]
+    strong = sum(1 for line in lines if labels.has_error_token(line) or "Traceback (most recent" in line)
+    weak = sum(1 for line in lines if labels.looks_like_error(line))
+    window = max(1, len(lines) - sum(1 for line in lines if _FRAME_RE.match(line)))
+    return (strong >= 1 and (strong * 4 >= window or window <= 6)) or (weak >= 1 and weak * 3 >= window)
 
 
 def _first_line(text: str) -> str:
@@ -425,23 +450,37 @@ def _answer_tokens(entry: ErrorEntry) -> set[str]:
 
 
 def _find_same(existing: list[ErrorEntry], entry: ErrorEntry) -> ErrorEntry | None:
+    """Two write-ups merge only when one message contains the other; a table/list row merges
+    into the error it names (shared words), helped by a matching cause/fix."""
     mine = _key_tokens(entry)
     my_message = textsim.tokens(entry.message)
-    light = entry.sources[0]["kind"] != "section"
     best: tuple[float, ErrorEntry] | None = None
     for other in existing:
-        theirs = _key_tokens(other)
+        if _is_section(entry) and _is_section(other):
+            if _same_message(entry.message, other.message):
+                return other
+            continue
+        theirs = _key_tokens(other) | textsim.tokens(other.log)
         their_message = textsim.tokens(other.message)
         by_message = textsim.containment(my_message, their_message)
-        score = max(textsim.containment(mine, theirs), by_message)
-        common = max(len(mine & theirs) if score != by_message else 0, len(my_message & their_message))
+        by_key = textsim.containment(mine, theirs)
+        score = max(by_key, by_message)
+        common = max(len(mine & theirs), len(my_message & their_message))
         strong = score >= 0.6 and (common >= 2 or min(len(mine), len(theirs)) == 1)
-        weak = False
-        if not strong and (light or other.sources[0]["kind"] != "section") and score >= 0.2:
-            weak = textsim.containment(_answer_tokens(entry), _answer_tokens(other)) >= 0.6
+        weak = score >= 0.2 and score + textsim.containment(_answer_tokens(entry), _answer_tokens(other)) >= 0.9
         if (strong or weak) and (best is None or score > best[0]):
             best = (score, other)
     return best[1] if best else None
+
+
+def _is_section(entry: ErrorEntry) -> bool:
+    return entry.sources[0]["kind"] == "section"
+
+
+def _same_message(a: str, b: str) -> bool:
+    a, b = " ".join(a.lower().split()), " ".join(b.lower().split())
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 12 and short in long
 
 
 def _absorb(target: ErrorEntry, other: ErrorEntry) -> None:

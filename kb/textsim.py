@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*|\d+[A-Za-z][A-Za-z0-9_]*|[\u3400-\u9fff\uf900-\ufaff]+")
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*|\d+[A-Za-z][A-Za-z0-9_]*|\d{3,}|[\u3400-\u9fff\uf900-\ufaff]+")
 _STOP = frozenset({"the", "is", "a", "an", "of", "to", "in", "on", "at", "for", "and", "or", "it", "be", "was",
                    "this", "that", "with", "by", "from", "as", "are", "not", "no"})
 

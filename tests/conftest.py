@@ -1,0 +1,46 @@
+"""Shared fixtures: real KBs (git repos) in temp dirs, the sample reports, a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "assets" / "reports"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GOLD = Path(__file__).resolve().parent / "gold"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """Never touch the operator's real default KB or git identity."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.delenv("RUNBOOK_KB", raising=False)
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def kb(tmp_path):
+    from kb.knowledge_base import KnowledgeBase
+
+    knowledge = KnowledgeBase.init(tmp_path / "kb")
+    yield knowledge
+    knowledge.close()
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def run_cli(runner: CliRunner, kb_path: Path | str, *args: str, input: str | None = None):
+    from runbook.cli import cli
+
+    return runner.invoke(cli, ["--kb", str(kb_path), *args], input=input, catch_exceptions=False)
