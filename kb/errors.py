@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kb import commits as commit_finder
 from kb import labels, textsim, vocab
@@ -74,6 +75,7 @@ def label_heading_role(section: Section) -> str:
     return role
 
 
+@lru_cache(maxsize=4096)
 def _heading_role(title: str) -> str:
     """Role of a heading: only when the heading *is* the label, not a sentence containing it."""
     norm = labels.normalise_label(title)

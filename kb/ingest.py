@@ -1,4 +1,4 @@
-"""Ingest report files into a KB: copy to reports/, parse, store, commit.
+"""Ingest report files into a KB: copy to reports/, parse, store, index, commit.
 
 Unchanged files (same content hash at the same KB path) cost one read and a
 hash. Changed files are parsed (in a process pool when there are many), then
@@ -115,7 +115,7 @@ def parse_many(jobs: list[tuple[str, str]], progress: Callable[[int], None] | No
 
 
 def ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[int], None] | None = None,
-           on_total: Callable[[int], None] | None = None, commit: bool = True, indexer=None) -> IngestResult:
+           on_total: Callable[[int], None] | None = None, commit: bool = True, index: bool = True) -> IngestResult:
     """Ingest files/directories into the KB. See the module docstring for the guarantees."""
     kb.require()
     result = IngestResult()
@@ -158,8 +158,10 @@ def ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[i
             _write_atomic(target, text)
         written.append(info.path)
     kb.store.replace_reports([(info, report) for info, report, _ in ready])
-    if indexer is not None:
-        indexer([info.path for info, _, _ in ready])
+    if index:
+        from kb.index import update_index
+
+        update_index(kb, [info.path for info, _, _ in ready])
     result.ingested = written
     if commit:
         noun = "report" if len(written) == 1 else "reports"
@@ -208,4 +210,7 @@ def rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None = None) ->
     with kb.store.db.atomic():
         kb.store.clear()
         kb.store.replace_reports(ready)
+    from kb.index import rebuild_index
+
+    rebuild_index(kb)
     return result

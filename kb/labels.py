@@ -58,9 +58,16 @@ def _boundary_after(text: str, index: int) -> bool:
 
 
 def _contains_word(text: str, word: str) -> bool:
+    if word not in text:
+        return False
     if any(_is_cjk(ch) for ch in word):
-        return word in text
-    return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text) is not None
+        return True
+    return _word_pattern(word).search(text) is not None
+
+
+@lru_cache(maxsize=1024)
+def _word_pattern(word: str) -> re.Pattern:
+    return re.compile(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])")
 
 
 def _is_cjk(ch: str) -> bool:
@@ -77,6 +84,7 @@ _ERROR_HEADING_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def error_heading_title(heading: str) -> str | None:
     """For `错误 3：X` / `Error: X` / `Problem` headings, the title X (or the heading); else None."""
     text = _NUMBERING_RE.sub("", _EMOJI_RE.sub("", heading)).strip()
@@ -109,12 +117,14 @@ def has_error_token(text: str) -> bool:
     return _ERROR_TOKEN_RE.search(text) is not None
 
 
+@lru_cache(maxsize=8192)
 def matches_any(text: str, words: tuple[str, ...] | frozenset[str]) -> bool:
     """Does the text contain one of the words (annotations like `(失败)` included)?"""
     lower = text.replace("`", "").replace("*", "").lower()
     return any(_contains_word(lower, word) for word in words)
 
 
+@lru_cache(maxsize=4096)
 def phase_of(text: str) -> str:
     """pre / during / post for a checklist title, or ""."""
     lower = normalise_label(text)

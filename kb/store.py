@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from kb.model import ParsedReport
+from kb.normalize import fingerprint
 
 SCHEMA_VERSION = 1
 
@@ -37,6 +38,7 @@ _TABLES: dict[str, dict] = {
                    "nodes": str, "edges": str},
     "lessons": {"id": int, "report_id": int, "position": int, "title": str, "text": str, "line": int},
     "timeline": {"id": int, "report_id": int, "position": int, "row": str},
+    "kb_state": {"key": str, "value": str},
 }
 _CHILD_TABLES = ("errors", "commits", "checklists", "commands", "flowcharts", "lessons", "timeline")
 _META_KEYS = {
@@ -71,12 +73,12 @@ class Store:
     def _ensure_schema(self) -> None:
         for name, columns in _TABLES.items():
             if not self.db[name].exists():
-                pk = None if name == "error_commits" else "id"
+                pk = {"error_commits": None, "kb_state": "key"}.get(name, "id")
                 self.db[name].create(columns, pk=pk)
         for table, column in (("reports", "path"), ("errors", "report_id"), ("commits", "report_id"),
                               ("checklists", "report_id"), ("items", "checklist_id"), ("commands", "report_id"),
                               ("flowcharts", "report_id"), ("lessons", "report_id"), ("timeline", "report_id"),
-                              ("error_commits", "error_id"), ("commits", "sha")):
+                              ("error_commits", "error_id"), ("commits", "sha"), ("errors", "fingerprint")):
             self.db[table].create_index([column], if_not_exists=True, unique=(table, column) == ("reports", "path"))
         self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
@@ -99,7 +101,8 @@ class Store:
             return []
         with self.db.atomic():
             self._delete_paths([info.path for info, _ in parsed])
-            next_id = {name: self._max_id(name) + 1 for name in _TABLES if name != "error_commits"}
+            self._bump_generation()
+            next_id = {name: self._max_id(name) + 1 for name in _TABLES if name not in ("error_commits", "kb_state")}
             batches: dict[str, list[dict]] = {name: [] for name in _TABLES}
             report_ids = []
             for info, report in parsed:
@@ -109,14 +112,21 @@ class Store:
                     self.db[name].insert_all(rows, batch_size=500)
         return report_ids
 
-    def delete_paths(self, paths: list[str]) -> None:
-        with self.db.atomic():
-            self._delete_paths(paths)
-
     def clear(self) -> None:
         with self.db.atomic():
+            self._bump_generation()
             for name in _TABLES:
-                self.db.execute(f"delete from [{name}]")
+                if name != "kb_state":
+                    self.db.execute(f"delete from [{name}]")
+
+    def generation(self) -> int:
+        """A counter bumped by every write, so derived data (the index) can tell it is stale."""
+        row = self.db.execute("select value from kb_state where key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _bump_generation(self) -> None:
+        self.db.execute("insert into kb_state (key, value) values ('generation', '1') "
+                        "on conflict(key) do update set value = cast(value as integer) + 1")
 
     def _max_id(self, table: str) -> int:
         return self.db.execute(f"select coalesce(max(id), 0) from [{table}]").fetchone()[0]
@@ -163,7 +173,7 @@ class Store:
                 "message": error.message, "log": error.log, "symptom": error.symptom, "impact": error.impact,
                 "root_cause": error.root_cause, "diagnosis": error.diagnosis, "fix": error.fix,
                 "before": error.before, "after": error.after, "section": error.section, "line": error.line,
-                "sources": json.dumps(error.sources, ensure_ascii=False), "fingerprint": "",
+                "sources": json.dumps(error.sources, ensure_ascii=False), "fingerprint": fingerprint(error.message),
             })
             linked: set[int] = set()
             for ref in error.commits:

@@ -101,23 +101,13 @@ def ingest(context: Context, paths: tuple[str, ...], no_commit: bool) -> None:
 
     kb = context.kb()
     bar = _Progress()
-    result = run_ingest(kb, paths, progress=bar.advance, on_total=bar.start, commit=not no_commit,
-                        indexer=_indexer(kb))
+    result = run_ingest(kb, paths, progress=bar.advance, on_total=bar.start, commit=not no_commit)
     bar.finish()
     for message in result.failed:
         click.echo(f"error: {message}", err=True)
     click.echo(result.summary())
     if result.failed:
         sys.exit(1)
-
-
-def _indexer(kb: KnowledgeBase):
-    """The search index hook, when the search module is present."""
-    try:
-        from kb.index import update_index
-    except ImportError:
-        return None
-    return lambda paths: update_index(kb, paths)
 
 
 class _Progress:
@@ -149,15 +139,44 @@ def reindex(context: Context) -> None:
 
     kb = context.kb()
     result = rebuild(kb)
-    hook = _indexer(kb)
-    if hook is not None:
-        from kb.index import rebuild_index
-
-        rebuild_index(kb)
     for message in result.failed:
         click.echo(f"error: {message}", err=True)
     click.echo(f"reindexed {len(result.ingested)} reports, failed {len(result.failed)}")
     if result.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("-k", "limit", type=click.IntRange(1, 100), default=3, show_default=True, help="How many results.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, best first.")
+@click.pass_obj
+@guarded
+def search(context: Context, query: str | None, limit: int, as_json: bool) -> None:
+    """Find the known fix for an error: QUERY, or stdin when QUERY is '-' or stdin is a pipe.
+
+    \b
+    runbook search "ECONNREFUSED 127.0.0.1:5432"
+    docker logs app 2>&1 | runbook search
+    """
+    from kb.search import search as run_search
+    from runbook.render import render_results
+
+    if query is None or query == "-":
+        if query is None and sys.stdin.isatty():
+            raise click.UsageError("give the error as QUERY, or pipe it in (runbook search - < error.log)")
+        query = sys.stdin.read()
+    if not query.strip():
+        fail("the query is empty: paste an error message or a log", 2)
+    outcome = run_search(context.kb(), query, k=limit)
+    if outcome.truncated:
+        click.echo("note: the paste was over 1 MB; searched its first 1 MB", err=True)
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in outcome.results], ensure_ascii=False, indent=2))
+    elif outcome.results:
+        click.echo(render_results(outcome.results, color=sys.stdout.isatty()))
+    if not outcome.results:
+        click.echo("no known fix for this error in the KB", err=as_json)
         sys.exit(1)
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import click
+
+from kb.escapes import neutralise
+
 
 def render_record(kind: str, record: dict) -> str:
     return {"report": render_report, "error": render_error, "checklist": render_checklist}[kind](record)
@@ -74,4 +78,58 @@ def render_report(report: dict) -> str:
         lines.append("")
     if report["timeline"]:
         lines.append(f"Timeline ({len(report['timeline'])} entries)")
+    return "\n".join(lines).rstrip()
+
+
+def _excerpt(text: str, lines: int = 6, width: int = 110) -> list[str]:
+    out = []
+    for line in (text or "").strip().splitlines():
+        if not line.strip():
+            continue
+        out.append(line if len(line) <= width else line[: width - 1] + "…")
+        if len(out) == lines:
+            out.append("…")
+            break
+    return out
+
+
+def highlight(text: str, matched: list[str], color: bool) -> str:
+    """Mark the words of text that the query matched (bold yellow on a terminal, «» otherwise)."""
+    from kb.analysis import iter_terms
+
+    wanted = set(matched)
+    spans = sorted({(s, e) for term, s, e in iter_terms(text) if term in wanted})
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, last = [], 0
+    for start, end in merged:
+        out.append(text[last:start])
+        word = text[start:end]
+        out.append(click.style(word, fg="yellow", bold=True) if color else f"«{word}»")
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def render_results(results, color: bool = False) -> str:
+    """The search answer for people: what matched, the cause, the fix, the commits, the source."""
+    lines: list[str] = []
+    for rank, result in enumerate(results, start=1):
+        seen = f"  seen in {result.seen_in} reports" if result.seen_in > 1 else ""
+        head = f"{rank}. {result.title}"
+        lines.append((click.style(head, bold=True) if color else head) + f"  [{result.ref}, score {result.score:.2f}{seen}]")
+        lines.append("   " + highlight(neutralise(result.message), result.matched, color))
+        for label, text in (("cause", result.root_cause), ("fix", result.fix)):
+            excerpt = _excerpt(neutralise(text))
+            if excerpt:
+                lines.append(f"   {label}: {excerpt[0]}")
+                lines += [f"   {' ' * len(label)}  {line}" for line in excerpt[1:]]
+        for commit in result.commits[:5]:
+            lines.append(f"   commit: {commit['sha'] or '-------'}  {neutralise(commit['message'] or '')}")
+        lines.append(f"   report: {neutralise(result.report['title'])} ({result.report['path']})")
+        lines.append("")
     return "\n".join(lines).rstrip()

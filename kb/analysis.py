@@ -1,0 +1,103 @@
+"""Terms for this corpus: identifiers whole and in parts, CJK as character bigrams.
+
+Whoosh's standard analyzer keeps a Chinese run as one token (so 健康检查 never
+matches 容器健康检查持续超时) and an identifier as one token (so
+SystemPackageMissingError never matches "system package missing"). This one
+yields `reflex.utils.exceptions.systempackagemissingerror`, every dotted part,
+and the camel-case words; and 健康 康检 检查 for Chinese.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from whoosh.analysis import Token, Tokenizer
+
+_RUN_RE = re.compile(r"[A-Za-z0-9_]+(?:[.\-:/][A-Za-z0-9_]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
+_PART_RE = re.compile(r"[A-Za-z0-9]+")
+_CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+STOP_WORDS = frozenset("""a an the is are was were be been to of in on at for and or it its this that with by from as
+into than then there their they we you your our i he she them these those if so do does did has have had will would
+can could should may might must also just only about after before over under again here when while which who what
+how why all any each both few more most other some such own same""".split())
+
+
+def iter_terms(text: str) -> Iterator[tuple[str, int, int]]:
+    """(term, start, end) for every term of text, in order; parts follow their whole."""
+    for match in _RUN_RE.finditer(text):
+        run, start = match.group(0), match.start()
+        if "\u3400" <= run[0] <= "\ufaff":
+            if len(run) == 1:
+                yield run, start, start + 1
+            for i in range(len(run) - 1):
+                yield run[i:i + 2], start + i, start + i + 2
+            continue
+        whole = run.lower()
+        if run.isalnum() and (run.islower() or run.isupper() or (run[0].isupper() and run[1:].islower())):
+            if _keep(whole):  # the common case: a plain word
+                yield whole, start, match.end()
+            continue
+        parts = []
+        for part in _PART_RE.finditer(run):
+            for word in _CAMEL_RE.finditer(part.group(0)):
+                parts.append((word.group(0).lower(), start + part.start() + word.start(), start + part.start() + word.end()))
+        if len(parts) > 1 and _keep(whole) and any(c.isalpha() for c in whole):
+            yield whole, start, match.end()
+        if len(parts) > 1:
+            for sub in _PART_RE.finditer(run):
+                piece = sub.group(0).lower()
+                if piece != whole and _keep(piece) and len(_CAMEL_RE.findall(sub.group(0))) > 1:
+                    yield piece, start + sub.start(), start + sub.end()
+        for word, s, e in parts:
+            if _keep(word):
+                yield word, s, e
+
+
+def _keep(term: str) -> bool:
+    if term.isdigit():
+        return len(term) == 3  # HTTP statuses and errnos; ports, pids and counts vary per machine
+    if len(term) < 2 or term in STOP_WORDS:
+        return False
+    if len(term) >= 7 and re.fullmatch(r"[0-9a-f]+", term) and any(c.isdigit() for c in term):
+        return False  # hex ids and SHAs
+    return True
+
+
+def terms(text: str) -> list[str]:
+    return [term for term, _, _ in iter_terms(text)]
+
+
+class KBTokenizer(Tokenizer):
+    """Whoosh tokenizer over iter_terms (importable, so a stored schema can unpickle it)."""
+
+    def __eq__(self, other):
+        return self.__class__ is other.__class__
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True, start_pos=0,
+                 start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            token.original = token.text = value
+            token.boost = 1.0
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
+            return
+        for pos, (term, start, end) in enumerate(iter_terms(value)):
+            token.text = term
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = term
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + end
+            yield token
+
+
+def analyzer():
+    return KBTokenizer()

@@ -1,0 +1,214 @@
+"""Search the KB with a pasted error: one line or a whole log, always as plain text.
+
+1. Cut the paste to 1 MB; pick its salient lines (exception lines, the last
+   traceback line, error/failed/fatal lines) with weights.
+2. Turn them into weighted terms with the index's own analyzer (never a query
+   parser, so `: ( ) * " AND NOT` are just text), plus glossary words of the
+   other language at a lower weight.
+3. BM25F over the weighted fields, then re-rank the top candidates by how
+   similar their masked message is to the masked paste (rapidfuzz), with a
+   bonus for an identical fingerprint.
+4. One result per error fingerprint, with how many reports have seen it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from rapidfuzz import fuzz
+from whoosh import scoring
+from whoosh.query import Or, Term
+
+from kb import glossary
+from kb.analysis import iter_terms
+from kb.index import FIELD_BOOSTS, index_is_current, open_index, rebuild_index
+from kb.knowledge_base import KnowledgeBase
+from kb.normalize import cut, fingerprint, mask, salient_lines, signature, strip_prefix
+
+MAX_TERMS = 40
+CANDIDATES = 40
+RELATIVE_FLOOR = 0.3  # results scoring under 30% of the best are noise, not alternatives
+_PLACEHOLDER_RE = re.compile(r"<(?:ts|date|time|uuid|cred|host|ip|hex|n)>")
+
+
+@dataclass
+class Result:
+    id: int
+    ref: str
+    title: str
+    message: str
+    root_cause: str
+    fix: str
+    commits: list[dict]
+    report: dict
+    score: float
+    seen_in: int = 1
+    matched: list[str] = field(default_factory=list)
+    fingerprint: str = ""
+    before: str = ""
+    after: str = ""
+    log: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SearchOutcome:
+    results: list[Result]
+    truncated: bool = False  # the paste was cut at 1 MB
+    terms: list[str] = field(default_factory=list)
+
+
+class Searcher:
+    """Holds the index open across queries (the TUI searches as you type)."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        if not index_is_current(kb):
+            rebuild_index(kb)
+        self.index = open_index(kb)
+        self._searcher = self.index.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def refresh(self) -> None:
+        if not index_is_current(self.kb):
+            rebuild_index(self.kb)
+            self.index = open_index(self.kb)
+        self._searcher = self._searcher.refresh()
+
+    def search(self, paste: str, k: int = 5) -> SearchOutcome:
+        text, truncated = cut(paste or "")
+        weighted = query_terms(text)
+        if not weighted:
+            return SearchOutcome(results=[], truncated=truncated)
+        ranked = sorted(weighted.items(), key=lambda item: -item[1] * self._idf(item[0]))[:MAX_TERMS]
+        query = Or([Term(name, term, boost=weight) for term, weight in ranked for name in FIELD_BOOSTS])
+        hits = self._searcher.search(query, limit=CANDIDATES, terms=True)
+        if not hits:
+            return SearchOutcome(results=[], truncated=truncated, terms=[t for t, _ in ranked])
+        # terms the index has never seen (a Chinese phrasing of an English error) cannot count against a hit
+        total_weight = sum(weight for term, weight in ranked if self._known(term)) or 1.0
+        top = hits[0].score or 1.0
+        query_signature = " ".join(signature(line) for line, _ in salient_lines(text)[:3])
+        query_print = {fingerprint(line) for line, _ in salient_lines(text)}
+        scored = []
+        for hit in hits:
+            matched = sorted({term.decode() if isinstance(term, bytes) else term for _, term in hit.matched_terms()})
+            coverage = sum(dict(ranked).get(term, 0.0) for term in matched) / total_weight
+            scored.append((hit, matched, coverage))
+        rows = self._rows([int(hit["id"]) for hit, _, _ in scored])
+        results: list[Result] = []
+        for hit, matched, coverage in scored:
+            row = rows.get(int(hit["id"]))
+            if row is None:
+                continue
+            similarity = _similarity(query_signature, row)
+            exact = row["fingerprint"] in query_print
+            score = 0.55 * (hit.score / top) + 0.35 * similarity + 0.1 * coverage + (0.5 if exact else 0.0)
+            if coverage < 0.12 and similarity < 0.5 and not exact:
+                continue  # a stray shared word is not a known fix
+            results.append(_result(row, score, matched))
+        results.sort(key=lambda r: -r.score)
+        if results:
+            floor = RELATIVE_FLOOR * results[0].score
+            results = [r for r in results if r.score >= floor]
+        unique = _one_per_fingerprint(results)[:k]
+        self._seen_in(unique)
+        return SearchOutcome(results=unique, truncated=truncated, terms=[t for t, _ in ranked])
+
+    def _known(self, term: str) -> bool:
+        return any(self._searcher.doc_frequency(name, term) for name in FIELD_BOOSTS)
+
+    def _idf(self, term: str) -> float:
+        frequency = self._searcher.doc_frequency("message", term) + self._searcher.doc_frequency("log", term)
+        return 1.0 / (1.0 + frequency) ** 0.5
+
+    def _rows(self, ids: list[int]) -> dict[int, dict]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.kb.store.rows(
+            f"""select e.id, e.title, e.message, e.root_cause, e.fix, e.before, e.after, e.log, e.fingerprint,
+                       r.path as report_path, r.title as report_title
+                from errors e join reports r on r.id = e.report_id where e.id in ({marks})""", ids)
+        commits = self.kb.store.rows(
+            f"""select ec.error_id, c.sha, c.message from error_commits ec join commits c on c.id = ec.commit_id
+                where ec.error_id in ({marks}) order by c.id""", ids)
+        by_id = {row["id"]: {**row, "commits": []} for row in rows}
+        for commit in commits:
+            by_id[commit["error_id"]]["commits"].append({"sha": commit["sha"], "message": commit["message"]})
+        return by_id
+
+    def _seen_in(self, results: list[Result]) -> None:
+        prints = [r.fingerprint for r in results if r.fingerprint]
+        if not prints:
+            return
+        marks = ",".join("?" * len(prints))
+        counts = {row["fingerprint"]: row["n"] for row in self.kb.store.rows(
+            f"""select e.fingerprint, count(distinct e.report_id) as n from errors e
+                where e.fingerprint in ({marks}) group by e.fingerprint""", prints)}
+        for result in results:
+            result.seen_in = max(1, counts.get(result.fingerprint, 1))
+
+
+def query_terms(text: str) -> dict[str, float]:
+    """Weighted terms of a paste: salient lines weigh most; glossary words of the other language least."""
+    weights: dict[str, float] = {}
+    lines = salient_lines(text)
+    for line, weight in lines:
+        body = _PLACEHOLDER_RE.sub(" ", strip_prefix(mask_for_query(line)))
+        for term, _, _ in iter_terms(body):
+            weights[term] = max(weights.get(term, 0.0), weight)
+        for term, _, _ in iter_terms(glossary.expand(body)):
+            weights.setdefault(term, 0.6)
+    return weights
+
+
+_SMALL_NUMBER_RE = re.compile(r"(?<![\w.:/])(\d{3})(?![\w.:])")
+
+
+def mask_for_query(line: str) -> str:
+    """Mask like the fingerprint does, but keep 3-digit codes (HTTP 502, errno 111) as words."""
+    protected = _SMALL_NUMBER_RE.sub(lambda m: f"zz{m.group(1)}zz", line)
+    return re.sub(r"zz(\d{3})zz", r"\1", mask(protected))
+
+
+def _similarity(query_signature: str, row: dict) -> float:
+    candidate = signature(row["message"] or "")
+    if not candidate or not query_signature:
+        return 0.0
+    return max(fuzz.token_set_ratio(query_signature, candidate), fuzz.partial_ratio(candidate, query_signature)
+               if len(candidate) >= 12 else 0) / 100.0
+
+
+def _result(row: dict, score: float, matched: list[str]) -> Result:
+    return Result(id=row["id"], ref=f"e{row['id']}", title=row["title"], message=row["message"],
+                  root_cause=row["root_cause"] or "", fix=row["fix"] or "", commits=row["commits"],
+                  report={"path": row["report_path"], "title": row["report_title"]}, score=round(score, 4),
+                  matched=matched, fingerprint=row["fingerprint"] or "", before=row["before"] or "",
+                  after=row["after"] or "", log=row["log"] or "")
+
+
+def _one_per_fingerprint(results: list[Result]) -> list[Result]:
+    seen: set[str] = set()
+    unique = []
+    for result in results:
+        key = result.fingerprint or result.ref
+        if key in seen:
+            continue
+        seen.add(key)
+        unique.append(result)
+    return unique
+
+
+def search(kb: KnowledgeBase, paste: str, k: int = 5) -> SearchOutcome:
+    """One-shot search (the CLI); keep a Searcher for many queries."""
+    searcher = Searcher(kb)
+    try:
+        return searcher.search(paste, k)
+    finally:
+        searcher.close()

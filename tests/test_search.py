@@ -1,0 +1,187 @@
+"""Search as operators use it: paste an error (or a whole log), get the known fix on top."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import SAMPLES, run_cli
+from kb.ingest import ingest
+from kb.knowledge_base import KnowledgeBase
+from kb.normalize import fingerprint, salient_lines
+from kb.search import Searcher, search
+
+HEALTH_REPORT = """# 部署报告
+
+### 错误 2：容器健康检查持续超时
+
+**错误日志**:
+```
+Health check timeout: No response from http://localhost:3000/
+```
+
+**根本原因**: 启动时间太短。
+
+**修复方案**: 将 `start-period` 扩展到 120 秒。
+
+### 错误 6：System Package Missing - unzip
+
+**错误日志**:
+```
+reflex.utils.exceptions.SystemPackageMissingError: System package 'unzip' is missing.
+```
+
+**根本原因**: nixpacks 缺少 unzip。
+
+**修复方案**: 在 nixPkgs 中添加 unzip。
+"""
+
+
+@pytest.fixture(scope="module")
+def sample_kb(tmp_path_factory):
+    knowledge = KnowledgeBase.init(tmp_path_factory.mktemp("samples") / "kb")
+    ingest(knowledge, [SAMPLES])
+    yield knowledge
+    knowledge.close()
+
+
+@pytest.fixture(scope="module")
+def searcher(sample_kb):
+    handle = Searcher(sample_kb)
+    yield handle
+    handle.close()
+
+
+def test_every_logged_error_is_found_first_by_its_own_message(sample_kb, searcher):
+    rows = sample_kb.store.rows("select id, message, fingerprint from errors where log != ''")
+    assert len(rows) >= 30
+    misses = []
+    for row in rows:
+        top = searcher.search(row["message"], k=1).results
+        if not top or top[0].fingerprint != row["fingerprint"]:
+            misses.append((row["message"][:80], top[0].message[:80] if top else None))
+    assert not misses, misses
+
+
+def test_a_variant_from_another_machine_finds_the_same_fix(searcher):
+    original = 'nginx: [emerg] bind() to 0.0.0.0:443 failed (98: Address already in use)'
+    variant = ("2026-07-02T03:04:05.678Z ERROR [deploy-7] nginx: [emerg] bind() to 10.20.30.40:443 failed "
+               "(98: Address already in use)\nnginx: configuration file /etc/nginx/nginx.conf test failed")
+    first = searcher.search(original, k=1).results[0]
+    second = searcher.search(variant, k=1).results[0]
+    assert second.ref == first.ref and "443" in second.message
+
+
+def test_same_error_two_machines_same_fingerprint():
+    a = "2026-01-14T09:12:44Z ERROR [api-1] Error: connect ECONNREFUSED 127.0.0.1:5432"
+    b = "Mar  3 11:02:13 web-02 node[48213]: Error: connect ECONNREFUSED 10.0.0.7:5433"
+    assert fingerprint(a) == fingerprint(b)
+    assert fingerprint(a) != fingerprint("Error: connect ETIMEDOUT 127.0.0.1:5432")
+
+
+def test_salient_lines_prefer_the_exception_over_noise():
+    paste = "INFO starting worker\nDEBUG cache warm\nTraceback (most recent call last):\n  File \"/a.py\", line 1\n" \
+            "ModuleNotFoundError: No module named 'psycopg2'\nINFO shutting down"
+    lines = salient_lines(paste)
+    assert lines[0][0].startswith("ModuleNotFoundError") and all("INFO" not in line for line, _ in lines)
+
+
+def test_a_whole_traceback_pasted_finds_the_fix(searcher):
+    paste = ("Traceback (most recent call last):\n  File \"/srv/billing/manage.py\", line 22, in <module>\n"
+             "    main()\n  File \"/usr/lib/python3.12/site-packages/django/db/backends/postgresql/base.py\", line 29\n"
+             "    import psycopg2 as Database\nModuleNotFoundError: No module named 'psycopg2'\n")
+    top = searcher.search(paste, k=3).results[0]
+    assert "psycopg2" in top.message and top.fix
+
+
+def test_chinese_words_and_identifier_parts_match(tmp_path):
+    knowledge = KnowledgeBase.init(tmp_path / "kb")
+    source = tmp_path / "r.md"
+    source.write_text(HEALTH_REPORT, encoding="utf-8")
+    ingest(knowledge, [source])
+    handle = Searcher(knowledge)
+    for query in ("健康检查", "容器健康检查超时", "健康检查 timeout"):
+        assert handle.search(query).results[0].title == "容器健康检查持续超时", query
+    for query in ("reflex.utils.exceptions.SystemPackageMissingError", "SystemPackageMissingError",
+                  "system package missing"):
+        assert "unzip" in handle.search(query).results[0].message, query
+    handle.close()
+    knowledge.close()
+
+
+def test_results_are_one_per_fingerprint_with_seen_in_count(tmp_path):
+    knowledge = KnowledgeBase.init(tmp_path / "kb")
+    for name in ("a.md", "b.md"):
+        (tmp_path / name).write_text(HEALTH_REPORT.replace("部署报告", f"部署报告 {name}"), encoding="utf-8")
+    ingest(knowledge, [tmp_path / "a.md", tmp_path / "b.md"])
+    results = search(knowledge, "Health check timeout: No response from http://localhost:3000/").results
+    assert len([r for r in results if "Health check" in r.message]) == 1
+    assert results[0].seen_in == 2
+    knowledge.close()
+
+
+HOSTILE = st.lists(st.sampled_from(list(':()*"[]{}~^-+!?\\/&|<>@#$%=\'`') + ["AND", "OR", "NOT", " ", "\n",
+                                                                            "error", "错误", "\x1b[31m"]),
+                   max_size=80).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=st.one_of(HOSTILE, st.text(max_size=120)))
+def test_hostile_queries_never_raise(searcher, query):
+    outcome = searcher.search(query, k=3)
+    assert isinstance(outcome.results, list)
+
+
+def test_a_paste_over_one_megabyte_is_cut_not_crashed(searcher):
+    paste = ("INFO noise line " * 8 + "\n") * 9000 + "ModuleNotFoundError: No module named 'psycopg2'\n"
+    paste = "ModuleNotFoundError: No module named 'psycopg2'\n" + paste
+    assert len(paste.encode()) > 1024 * 1024
+    outcome = searcher.search(paste)
+    assert outcome.truncated and "psycopg2" in outcome.results[0].message
+
+
+def test_new_and_changed_reports_are_searchable_at_once(tmp_path):
+    knowledge = KnowledgeBase.init(tmp_path / "kb")
+    source = tmp_path / "r.md"
+    source.write_text(HEALTH_REPORT, encoding="utf-8")
+    ingest(knowledge, [source])
+    assert search(knowledge, "SystemPackageMissingError").results
+    source.write_text(HEALTH_REPORT.split("### 错误 6")[0], encoding="utf-8")
+    ingest(knowledge, [source])
+    assert not search(knowledge, "SystemPackageMissingError unzip").results
+    shutil.rmtree(knowledge.index_dir)  # a lost index is rebuilt from SQLite
+    assert search(knowledge, "Health check timeout").results
+    knowledge.close()
+
+
+def test_cli_search_json_contract_and_no_match(runner, tmp_path):
+    run_cli(runner, tmp_path / "kb", "init")
+    run_cli(runner, tmp_path / "kb", "ingest", str(SAMPLES))
+    result = run_cli(runner, tmp_path / "kb", "search", "--json", "-k", "2",
+                     "E11000 duplicate key error collection: orders.events index: event_id_1")
+    assert result.exit_code == 0
+    payload = json.loads(result.stdout)
+    assert 1 <= len(payload) <= 2 and payload[0]["score"] >= payload[-1]["score"]
+    for key in ("id", "title", "message", "root_cause", "fix", "commits", "report", "score"):
+        assert key in payload[0]
+    assert set(payload[0]["report"]) >= {"path", "title"}
+    assert all(set(c) == {"sha", "message"} for c in payload[0]["commits"])
+    assert "E11000" in payload[0]["message"]
+    piped = run_cli(runner, tmp_path / "kb", "search", "-", input="zzqx flibbertigibbet quux\n")
+    assert piped.exit_code == 1 and "no known fix" in piped.output
+    text = run_cli(runner, tmp_path / "kb", "search", "Bind for 0.0.0.0:8080 failed: port is already allocated")
+    assert text.exit_code == 0 and "fix:" in text.stdout and "report:" in text.stdout
+
+
+def test_escape_sequences_in_reports_are_neutralised(runner, tmp_path):
+    run_cli(runner, tmp_path / "kb", "init")
+    evil = tmp_path / "evil.md"
+    evil.write_text("# r\n\n## Error: boom\n\n```\nRuntimeError: boom \x1b]0;pwned\x07\x1b[2J\n```\n\n"
+                    "**Fix**: restart \x1b[31mred\x1b[0m\n", encoding="utf-8")
+    run_cli(runner, tmp_path / "kb", "ingest", str(evil))
+    out = run_cli(runner, tmp_path / "kb", "search", "RuntimeError: boom").stdout
+    assert "\x1b" not in out and "restart" in out
