@@ -44,6 +44,7 @@ def main() -> None:
         print(f"first ingest:  {first.summary()} in {first_s:.1f} s "
               f"({args.n / first_s:.0f} reports/s; {counts['errors']} errors, {counts['checklists']} checklists, "
               f"{counts['commands']} commands) on {os.cpu_count()} cores")
+        print("  phases: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in first.timings.items()))
         start = time.perf_counter()
         again = ingest(kb, [corpus])
         again_s = time.perf_counter() - start

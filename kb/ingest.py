@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,6 +33,7 @@ class IngestResult:
     unchanged: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # one-line messages naming the file
     commit: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for benchmarks
 
     def summary(self) -> str:
         return f"ingested {len(self.ingested)}, unchanged {len(self.unchanged)}, failed {len(self.failed)}"
@@ -119,6 +121,7 @@ def ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[i
     """Ingest files/directories into the KB. See the module docstring for the guarantees."""
     kb.require()
     result = IngestResult()
+    clock = _Clock(result.timings)
     candidates = find_sources(paths, result)
     if on_total:
         on_total(len(candidates))
@@ -140,7 +143,9 @@ def ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[i
                 progress(1)
             continue
         pending.append((candidate, text, digest))
+    clock.lap("read")
     parsed = parse_many([(text, c.dest) for c, text, _ in pending], progress)
+    clock.lap("parse")
     ready: list[tuple[SourceInfo, ParsedReport, str]] = []
     for (candidate, text, digest), report in zip(pending, parsed):
         if isinstance(report, str):
@@ -151,19 +156,24 @@ def ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[i
         ready.append((info, report, text))
     if not ready:
         return result
-    written = []
-    for info, _, text in ready:
-        target = kb.root / info.path
-        if target.resolve() != Path(info.origin):
-            _write_atomic(target, text)
-        written.append(info.path)
+    # Copies and `git add` are I/O in a thread and a git process: they overlap the store and index work.
+    staging = ThreadPoolExecutor(max_workers=1).submit(_write_and_stage, kb, ready, commit)
     kb.store.replace_reports([(info, report) for info, report, _ in ready])
+    clock.lap("store")
     if index:
         from kb.index import update_index
 
         update_index(kb, [info.path for info, _, _ in ready])
-    result.ingested = written
+        clock.lap("index")
+    result.ingested = [info.path for info, _, _ in ready]
+    try:
+        staging.result()
+    except KBError as exc:
+        result.failed.append(f"{exc} (the reports are saved in {kb.reports_dir}; the next ingest commits them)")
+        return result
+    clock.lap("write files and git add")
     if commit:
+        written = result.ingested
         noun = "report" if len(written) == 1 else "reports"
         first = Path(written[0]).name
         message = f"ingest: {first}" if len(written) == 1 else f"ingest: {len(written)} {noun} ({first}, ...)"
@@ -171,7 +181,28 @@ def ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[i
             result.commit = kb.commit(["reports"], message)
         except KBError as exc:
             result.failed.append(f"{exc} (the reports are saved in {kb.reports_dir}; the next ingest commits them)")
+        clock.lap("git commit")
     return result
+
+
+def _write_and_stage(kb: KnowledgeBase, ready: list[tuple[SourceInfo, ParsedReport, str]], stage: bool) -> None:
+    for info, _, text in ready:
+        target = kb.root / info.path
+        if target.resolve() != Path(info.origin):
+            _write_atomic(target, text)
+    if stage:
+        kb.stage(["reports"])
+
+
+class _Clock:
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+        self.last = now
 
 
 def _write_atomic(target: Path, text: str) -> None:

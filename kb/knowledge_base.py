@@ -115,6 +115,14 @@ class KnowledgeBase:
             self._repo = None
 
     # -- git -----------------------------------------------------------------------------------------
+    def stage(self, paths: list[str]) -> None:
+        """`git add --all` the paths (cheap when already staged)."""
+        try:
+            self.repo.git.add("--all", "--", *paths)
+        except git.GitCommandError as exc:
+            detail = (exc.stderr or exc.stdout or str(exc)).strip().splitlines()
+            raise KBError(f"git add in {self.root} failed: {detail[-1] if detail else exc}") from None
+
     def commit(self, paths: list[str], message: str, author: tuple[str, str] | None = None) -> str | None:
         """Stage paths and commit; returns the new SHA, or None when nothing changed.
 
@@ -123,8 +131,8 @@ class KnowledgeBase:
         """
         repo = self.repo
         env = _identity_env(repo, author)
+        self.stage(paths)
         try:
-            repo.git.add("--all", "--", *paths)
             if not repo.git.diff("--cached", "--name-only"):
                 return None
             repo.git.commit("-m", message, "--quiet", "--no-verify", env=env)
