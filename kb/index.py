@@ -1,7 +1,9 @@
 """The Whoosh search index: derived from SQLite, rebuildable, updated on ingest.
 
-One document per error, with fields weighted for BM25F: the error message
-above the title above the log and cause above the fix text. The index records
+One document per distinct error (per fingerprint: the same error written up in
+many reports is one search result, "seen in N reports"), with fields weighted
+for BM25F: the error message above the title above the log and cause above the
+fix text. The document shows its most complete write-up. The index records
 the store generation it reflects; a mismatch (a crash between the two writes,
 a `git pull` + reindex elsewhere) makes search rebuild it.
 """
@@ -14,18 +16,19 @@ import shutil
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.fields import ID, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 from kb.analysis import analyzer
 from kb.knowledge_base import KnowledgeBase
 
 FIELD_BOOSTS = {"message": 4.0, "title": 2.5, "log": 1.5, "symptom": 1.2, "cause": 1.5, "fix": 1.0, "context": 0.8}
 _STATE_FILE = "generation.json"
+INDEX_VERSION = 2  # bump when the schema or the analyzer changes: older indexes are rebuilt
 
 
 def schema() -> Schema:
     text = {name: TEXT(analyzer=analyzer(), field_boost=boost, phrase=False) for name, boost in FIELD_BOOSTS.items()}
-    return Schema(id=ID(stored=True, unique=True), report=ID(stored=True), **text)
+    return Schema(id=ID(stored=True, unique=True), error=STORED(), reports=KEYWORD(stored=True, commas=True), **text)
 
 
 def open_index(kb: KnowledgeBase, create: bool = True):
@@ -38,29 +41,50 @@ def open_index(kb: KnowledgeBase, create: bool = True):
     return whoosh_index.create_in(str(folder), schema())
 
 
-_DOC_SQL = """
-select e.id, r.path as report, e.message, e.title, e.log, e.symptom, e.root_cause as cause, e.fix,
+_ERROR_SQL = """
+select e.id, e.fingerprint, r.path as report, e.message, e.title, e.log, e.symptom, e.root_cause as cause, e.fix,
        r.title as report_title, e.section, r.project, r.platform,
        (select group_concat(coalesce(c.message, ''), ' ') from commits c join error_commits ec on ec.commit_id = c.id
         where ec.error_id = e.id) as commit_messages
 from errors e join reports r on r.id = e.report_id
 """
+_CAP = 20000
 
 
-def _documents(kb: KnowledgeBase, paths: list[str] | None):
-    if paths is None:
-        rows = kb.store.rows(_DOC_SQL)
+def representative_order(row: dict) -> tuple:
+    """The write-up a group shows: the most complete (cause + fix), then the newest."""
+    return (-(len(row["cause"] or "") > 0) - (len(row["fix"] or "") > 0), -len(row["fix"] or ""), -row["id"])
+
+
+def _documents(kb: KnowledgeBase, fingerprints: list[str] | None):
+    if fingerprints is None:
+        rows = kb.store.rows(_ERROR_SQL)
     else:
         rows = []
-        for start in range(0, len(paths), 500):
-            chunk = paths[start:start + 500]
-            rows += kb.store.rows(_DOC_SQL + f" where r.path in ({','.join('?' * len(chunk))})", chunk)
+        for start in range(0, len(fingerprints), 500):
+            chunk = fingerprints[start:start + 500]
+            rows += kb.store.rows(_ERROR_SQL + f" where e.fingerprint in ({','.join('?' * len(chunk))})", chunk)
+    groups: dict[str, list[dict]] = {}
     for row in rows:
-        context = " ".join(filter(None, [row["report_title"], row["section"], row["project"], row["platform"],
-                                         row["commit_messages"]]))
-        yield {"id": str(row["id"]), "report": row["report"], "message": row["message"] or "", "title": row["title"] or "",
-               "log": (row["log"] or "")[:20000], "symptom": row["symptom"] or "", "cause": row["cause"] or "",
-               "fix": row["fix"] or "", "context": context}
+        groups.setdefault(row["fingerprint"] or f"error-{row['id']}", []).append(row)
+    for key, members in groups.items():
+        members.sort(key=representative_order)
+        best = members[0]
+        context = " ".join(filter(None, [best["report_title"], best["section"], best["project"], best["platform"],
+                                         best["commit_messages"]]))
+        yield {"id": key, "error": best["id"], "reports": ",".join(sorted({m["report"] for m in members})),
+               "message": best["message"] or "", "title": _unique(m["title"] for m in members),
+               "log": (best["log"] or "")[:_CAP], "symptom": best["symptom"] or "",
+               "cause": _unique(m["cause"] for m in members), "fix": _unique(m["fix"] for m in members),
+               "context": context}
+
+
+def _unique(texts) -> str:
+    seen: list[str] = []
+    for text in texts:
+        if text and text not in seen:
+            seen.append(text)
+    return "\n".join(seen)[:_CAP]
 
 
 def update_index(kb: KnowledgeBase, paths: list[str]) -> None:
@@ -72,11 +96,20 @@ def update_index(kb: KnowledgeBase, paths: list[str]) -> None:
         rebuild_index(kb)
         return
     ix = open_index(kb)
-    writer = _writer(ix, len(paths))
-    try:
+    affected: set[str] = set()
+    with ix.searcher() as searcher:  # groups that held these reports before the write
         for path in paths:
-            writer.delete_by_term("report", path)
-        for doc in _documents(kb, paths):
+            affected.update(fields["id"] for fields in searcher.documents(reports=path))
+    for start in range(0, len(paths), 500):  # groups that hold them now
+        chunk = paths[start:start + 500]
+        affected.update(row["fingerprint"] for row in kb.store.rows(
+            f"select e.fingerprint from errors e join reports r on r.id = e.report_id "
+            f"where r.path in ({','.join('?' * len(chunk))})", chunk))
+    writer = _writer(ix, len(affected))
+    try:
+        for key in affected:
+            writer.delete_by_term("id", key)
+        for doc in _documents(kb, sorted(affected)):
             writer.add_document(**doc)
         writer.commit()
     except BaseException:
@@ -89,7 +122,7 @@ def rebuild_index(kb: KnowledgeBase) -> int:
     """Build the index from scratch from SQLite; returns the number of documents."""
     shutil.rmtree(kb.index_dir, ignore_errors=True)
     ix = open_index(kb)
-    writer = _writer(ix, kb.store.counts()["reports"])
+    writer = _writer(ix, kb.store.counts()["errors"])
     count = 0
     try:
         for doc in _documents(kb, None):
@@ -103,10 +136,10 @@ def rebuild_index(kb: KnowledgeBase) -> int:
     return count
 
 
-def _writer(ix, reports: int):
+def _writer(ix, documents: int):
     """Large batches index on every core (Whoosh's multiprocessing writer); small ones in-process."""
     cores = os.cpu_count() or 1
-    if reports >= 2000 and cores > 1:
+    if documents >= 20000 and cores > 1:
         return ix.writer(procs=cores, limitmb=128, multisegment=True)
     return ix.writer(limitmb=256)
 
@@ -120,10 +153,12 @@ def _indexed_generation(kb: KnowledgeBase) -> int:
     if not state.exists() or not whoosh_index.exists_in(str(kb.index_dir)):
         return -1
     try:
-        return int(json.loads(state.read_text())["generation"])
-    except (ValueError, KeyError, OSError, TypeError):
+        data = json.loads(state.read_text())
+        return int(data["generation"]) if data.get("version") == INDEX_VERSION else -1
+    except (ValueError, KeyError, OSError, TypeError, AttributeError):
         return -1
 
 
 def _write_state(kb: KnowledgeBase) -> None:
-    Path(kb.index_dir, _STATE_FILE).write_text(json.dumps({"generation": kb.store.generation()}))
+    Path(kb.index_dir, _STATE_FILE).write_text(json.dumps({"generation": kb.store.generation(),
+                                                            "version": INDEX_VERSION}))

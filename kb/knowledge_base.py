@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-import git
+from typing import TYPE_CHECKING
 
 from kb.store import Store
+
+if TYPE_CHECKING:
+    import git
 
 DERIVED_DIR = ".runbook"
 SOURCE_DIRS = ("reports", "runbooks", "runs")
@@ -30,7 +32,7 @@ class KnowledgeBase:
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root).expanduser().resolve()
         self._store: Store | None = None
-        self._repo: git.Repo | None = None
+        self._repo: "git.Repo | None" = None
 
     # -- layout --------------------------------------------------------------------------------------
     @property
@@ -63,6 +65,8 @@ class KnowledgeBase:
     @classmethod
     def init(cls, root: Path | str) -> "KnowledgeBase":
         """Create (or complete) a KB at root: a git repo with the source folders and a first commit."""
+        import git
+
         kb = cls(root)
         if kb.root.exists() and not kb.root.is_dir():
             raise KBError(f"{kb.root}: exists and is not a directory")
@@ -98,7 +102,9 @@ class KnowledgeBase:
         return self._store
 
     @property
-    def repo(self) -> git.Repo:
+    def repo(self) -> "git.Repo":
+        import git  # deferred: searching never needs GitPython, and it costs start-up time
+
         if self._repo is None:
             try:
                 self._repo = git.Repo(self.root)
@@ -117,6 +123,8 @@ class KnowledgeBase:
     # -- git -----------------------------------------------------------------------------------------
     def stage(self, paths: list[str]) -> None:
         """`git add --all` the paths (cheap when already staged)."""
+        import git
+
         try:
             self.repo.git.add("--all", "--", *paths)
         except git.GitCommandError as exc:
@@ -129,6 +137,8 @@ class KnowledgeBase:
         Without a git identity the commit is made as `runbook <runbook@localhost>`
         rather than failing, unless an explicit author is given.
         """
+        import git
+
         repo = self.repo
         env = _identity_env(repo, author)
         self.stage(paths)
@@ -142,7 +152,7 @@ class KnowledgeBase:
             raise KBError(f"git commit in {self.root} failed: {detail[-1] if detail else exc}") from None
 
 
-def _identity_env(repo: git.Repo, author: tuple[str, str] | None) -> dict[str, str]:
+def _identity_env(repo: "git.Repo", author: tuple[str, str] | None) -> dict[str, str]:
     env = dict(os.environ)
     if author:
         env.update(GIT_AUTHOR_NAME=author[0], GIT_AUTHOR_EMAIL=author[1],

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -21,13 +22,15 @@ from whoosh import scoring
 from whoosh.query import Or, Term
 
 from kb import glossary
-from kb.analysis import iter_terms
+from kb.analysis import iter_terms, terms
 from kb.index import FIELD_BOOSTS, index_is_current, open_index, rebuild_index
 from kb.knowledge_base import KnowledgeBase
 from kb.normalize import cut, fingerprint, mask, salient_lines, signature, strip_prefix
 
-MAX_TERMS = 40
-CANDIDATES = 40
+MAX_TERMS = 12
+COMMON = 0.2  # a term in over 20% of the documents is noise unless little else is left
+FIELD_COMMON = 0.1  # ... and in one field, over 10% of documents
+CANDIDATES = 15
 RELATIVE_FLOOR = 0.3  # results scoring under 30% of the best are noise, not alternatives
 _PLACEHOLDER_RE = re.compile(r"<(?:ts|date|time|uuid|cred|host|ip|hex|n)>")
 
@@ -85,27 +88,30 @@ class Searcher:
         weighted = query_terms(text)
         if not weighted:
             return SearchOutcome(results=[], truncated=truncated)
-        ranked = sorted(weighted.items(), key=lambda item: -item[1] * self._idf(item[0]))[:MAX_TERMS]
-        query = Or([Term(name, term, boost=weight) for term, weight in ranked for name in FIELD_BOOSTS])
-        hits = self._searcher.search(query, limit=CANDIDATES, terms=True)
+        ranked = self._select_terms(weighted)
+        if not ranked:
+            return SearchOutcome(results=[], truncated=truncated)
+        query = Or(self._clauses(ranked))
+        hits = self._searcher.search(query, limit=CANDIDATES)
         if not hits:
             return SearchOutcome(results=[], truncated=truncated, terms=[t for t, _ in ranked])
         # terms the index has never seen (a Chinese phrasing of an English error) cannot count against a hit
-        total_weight = sum(weight for term, weight in ranked if self._known(term)) or 1.0
+        total_weight = sum(weight for _, weight in ranked) or 1.0
         top = hits[0].score or 1.0
         query_signature = " ".join(signature(line) for line, _ in salient_lines(text)[:3])
         query_print = {fingerprint(line) for line, _ in salient_lines(text)}
-        scored = []
-        for hit in hits:
-            matched = sorted({term.decode() if isinstance(term, bytes) else term for _, term in hit.matched_terms()})
-            coverage = sum(dict(ranked).get(term, 0.0) for term in matched) / total_weight
-            scored.append((hit, matched, coverage))
-        rows = self._rows([int(hit["id"]) for hit, _, _ in scored])
+        wanted = dict(ranked)
+        rows = self._rows([int(hit["error"]) for hit in hits])
         results: list[Result] = []
-        for hit, matched, coverage in scored:
-            row = rows.get(int(hit["id"]))
+        for hit in hits:
+            row = rows.get(int(hit["error"]))
             if row is None:
                 continue
+            # which query words this error contains (Whoosh's own matched-terms tracking disables its
+            # block skipping, so it is computed here on the few candidates instead)
+            text = " ".join(row[name] or "" for name in ("message", "title", "root_cause", "fix", "log"))
+            matched = sorted(set(wanted) & set(terms(text)))
+            coverage = sum(wanted[term] for term in matched) / total_weight
             similarity = _similarity(query_signature, row)
             exact = row["fingerprint"] in query_print
             score = 0.55 * (hit.score / top) + 0.35 * similarity + 0.1 * coverage + (0.5 if exact else 0.0)
@@ -120,12 +126,37 @@ class Searcher:
         self._seen_in(unique)
         return SearchOutcome(results=unique, truncated=truncated, terms=[t for t, _ in ranked])
 
-    def _known(self, term: str) -> bool:
-        return any(self._searcher.doc_frequency(name, term) for name in FIELD_BOOSTS)
+    def _clauses(self, ranked: list[tuple[str, float]]) -> list[Term]:
+        """One clause per (field, term), leaving out fields where the term is everywhere: such a
+        clause walks a long posting list for almost no score (the field's BM25 idf is near zero)."""
+        total = max(self._searcher.doc_count(), 1)
+        clauses = []
+        for term, weight in ranked:
+            for name in FIELD_BOOSTS:
+                frequency = self._searcher.doc_frequency(name, term)
+                if frequency and frequency <= FIELD_COMMON * total:
+                    clauses.append(Term(name, term, boost=weight))
+        if not clauses:
+            clauses = [Term(name, term, boost=weight) for term, weight in ranked for name in FIELD_BOOSTS]
+        return clauses
 
-    def _idf(self, term: str) -> float:
-        frequency = self._searcher.doc_frequency("message", term) + self._searcher.doc_frequency("log", term)
-        return 1.0 / (1.0 + frequency) ** 0.5
+    def _select_terms(self, weighted: dict[str, float]) -> list[tuple[str, float]]:
+        """The most telling terms: known to the index, rare before common, at most MAX_TERMS.
+
+        Terms the index has never seen (a Chinese phrasing of an English error) are dropped, and
+        very common terms only stay when little else is left: they cost the most and say the least.
+        """
+        total = max(self._searcher.doc_count(), 1)
+        scored = []
+        for term, weight in weighted.items():
+            frequency = max(self._searcher.doc_frequency(name, term) for name in FIELD_BOOSTS)
+            if frequency:
+                scored.append((weight * math.log(1 + total / frequency), frequency, term, weight))
+        scored.sort(key=lambda item: -item[0])
+        chosen = [(term, weight) for _, frequency, term, weight in scored if frequency <= COMMON * total]
+        if len(chosen) < 3:
+            chosen = [(term, weight) for _, _, term, weight in scored]
+        return chosen[:MAX_TERMS]
 
     def _rows(self, ids: list[int]) -> dict[int, dict]:
         if not ids:
