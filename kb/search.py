@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from dataclasses import asdict, dataclass, field
 
 from rapidfuzz import fuzz
@@ -73,17 +74,23 @@ class Searcher:
             rebuild_index(kb)
         self.index = open_index(kb)
         self._searcher = self.index.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+        self._lock = threading.Lock()  # the TUI searches from worker threads
 
     def close(self) -> None:
         self._searcher.close()
 
     def refresh(self) -> None:
-        if not index_is_current(self.kb):
-            rebuild_index(self.kb)
-            self.index = open_index(self.kb)
-        self._searcher = self._searcher.refresh()
+        with self._lock:
+            if not index_is_current(self.kb):
+                rebuild_index(self.kb)
+                self.index = open_index(self.kb)
+            self._searcher = self._searcher.refresh()
 
     def search(self, paste: str, k: int = 5) -> SearchOutcome:
+        with self._lock:
+            return self._search(paste, k)
+
+    def _search(self, paste: str, k: int) -> SearchOutcome:
         text, truncated = cut(paste or "")
         weighted = query_terms(text)
         if not weighted:

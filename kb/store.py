@@ -9,6 +9,8 @@ half of the new ones.
 from __future__ import annotations
 
 import json
+import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +64,10 @@ class SourceInfo:
 class Store:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self.db = sqlite_utils.Database(self.path)
+        # One connection shared by the UI thread and its workers: SQLite serialises access, and
+        # the lock keeps a cursor's statement and fetch together.
+        self._lock = threading.RLock()
+        self.db = sqlite_utils.Database(sqlite3.connect(str(self.path), check_same_thread=False))
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self._ensure_schema()
@@ -92,7 +97,8 @@ class Store:
                                                        "flowcharts", "lessons")}
 
     def rows(self, sql: str, params: Iterable = ()) -> list[dict]:
-        return [dict(row) for row in self.db.query(sql, list(params))]
+        with self._lock:
+            return [dict(row) for row in self.db.query(sql, list(params))]
 
     # -- writes --------------------------------------------------------------------------------------
     def replace_reports(self, parsed: list[tuple[SourceInfo, ParsedReport]]) -> list[int]:

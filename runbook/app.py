@@ -1,35 +1,105 @@
-"""The Textual application. A first screen for now: what the KB holds and how to use it."""
+"""The Textual application: opens the KB in a worker, then the search screen.
+
+Screens are modes (F2-F5) created on first use; every blocking call (opening or
+setting up the KB, building the index, searching, loading records) runs in a
+thread worker that posts a message back.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from textual.app import App, ComposeResult
+from textual import on, work
+from textual.app import App
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Static
 
-from kb.knowledge_base import KnowledgeBase
+from kb.knowledge_base import KBError, KnowledgeBase
+from runbook.commands import KBCommands
+from runbook.messages import KBProblem, KBReady, SetupProgress
+from runbook.screens.help import HelpScreen
+from runbook.screens.incidents import IncidentsScreen
+from runbook.screens.onboarding import OnboardingScreen
+from runbook.screens.runbooks import RunbooksScreen
+from runbook.screens.search import SearchScreen
+from runbook.screens.startup import StartupScreen
 
 
-class RunbookApp(App):
+class RunbookApp(App[None]):
     """runbook's TUI."""
 
     CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
     TITLE = "runbook"
-    BINDINGS = [Binding("q", "quit", "Quit", id="quit", tooltip="Leave runbook")]
+    MODES = {"search": SearchScreen, "incidents": IncidentsScreen, "runbooks": RunbooksScreen,
+             "onboarding": OnboardingScreen}
+    COMMANDS = App.COMMANDS | {KBCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS = [
+        Binding("f2", "go('search')", "Search", id="app.search", tooltip="Paste an error, get the known fix"),
+        Binding("f3", "go('incidents')", "Incidents", id="app.incidents", tooltip="Browse the reports"),
+        Binding("f4", "go('runbooks')", "Runbooks", id="app.runbooks", tooltip="Checklists and procedures"),
+        Binding("f5", "go('onboarding')", "Onboard", id="app.onboarding", tooltip="What the KB knows, per topic"),
+        Binding("f1,question_mark", "help", "Help", id="app.help", tooltip="List the keys"),
+        Binding("ctrl+t", "change_theme", "Theme", id="app.theme", show=False, tooltip="Switch the colour theme"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave runbook"),
+    ]
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase | None = None, kb_option: str | None = None) -> None:
         super().__init__()
         self.kb = kb
+        self.kb_option = kb_option
+        self.searcher = None
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        counts = self.kb.store.counts()
-        yield Static(
-            f"[b]KB[/b] {self.kb.root}\n\n"
-            f"{counts['reports']} reports, {counts['errors']} known errors, {counts['checklists']} checklists, "
-            f"{counts['commands']} commands.\n\n"
-            "Search from the shell meanwhile: [b]runbook search 'the error line'[/b]",
-            id="summary",
-        )
-        yield Footer()
+    def on_mount(self) -> None:
+        self.push_screen(StartupScreen())
+        self.open_kb()
+
+    @work(thread=True, exclusive=True, group="kb")
+    def open_kb(self) -> None:
+        from kb.search import Searcher
+        from runbook.session import open_kb
+
+        try:
+            kb = self.kb or open_kb(self.kb_option, progress=lambda done, total: self.post_message(
+                SetupProgress(done, total)))
+            kb.require()
+            self.searcher = Searcher(kb)
+        except (KBError, OSError) as exc:
+            self.post_message(KBProblem(f"{exc}\n\nCreate a KB with `runbook init PATH`, or run runbook "
+                                        "without --kb to use the default one. Press q to quit."))
+            return
+        self.post_message(KBReady(kb))
+
+    @on(SetupProgress)
+    def _setup_progress(self, message: SetupProgress) -> None:
+        if isinstance(self.screen, StartupScreen):
+            self.screen.show_progress(message.done, message.total)
+
+    @on(KBProblem)
+    def _kb_problem(self, message: KBProblem) -> None:
+        if isinstance(self.screen, StartupScreen):
+            self.screen.show_problem(message.message)
+
+    @on(KBReady)
+    def _kb_ready(self, message: KBReady) -> None:
+        self.kb = message.kb
+        self.sub_title = str(self.kb.root).replace(str(Path.home()), "~", 1)
+        self.switch_mode("search")
+
+    def action_go(self, mode: str) -> None:
+        if self.kb is not None and self.searcher is not None:
+            self.switch_mode(mode)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def open_error_search(self, query: str) -> None:
+        """From the command palette: show the search screen with this query."""
+        self.switch_mode("search")
+        screen = self.screen
+        if isinstance(screen, SearchScreen):
+            screen.search_for(query)
+
+    def on_unmount(self) -> None:
+        if self.searcher is not None:
+            self.searcher.close()

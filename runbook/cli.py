@@ -46,6 +46,11 @@ def guarded(func: Callable) -> Callable:
             return func(*args, **kwargs)
         except (KBError, NotFound) as exc:
             fail(str(exc).strip("'\""))
+        except BrokenPipeError:  # `runbook list | head`: the reader left, nothing to say
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except OSError as exc:
             fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": "))
 
@@ -69,10 +74,9 @@ def cli(ctx: click.Context, kb_option: str | None) -> None:
 
 @guarded
 def _open_tui(context: Context) -> None:
-    kb = context.kb()
     from runbook.app import RunbookApp
 
-    RunbookApp(kb).run()
+    RunbookApp(kb_option=context.kb_option).run()
 
 
 @cli.command()

@@ -8,7 +8,8 @@ from kb.knowledge_base import KBError, KnowledgeBase
 from runbook.paths import resolve_kb_path, sample_reports_dir
 
 
-def open_kb(option: str | None, on_setup: Callable[[str], None] | None = None) -> KnowledgeBase:
+def open_kb(option: str | None, on_setup: Callable[[str], None] | None = None,
+            progress: Callable[[int, int], None] | None = None) -> KnowledgeBase:
     """Open the KB; the default one is created and filled with the bundled samples the first time."""
     path, is_default = resolve_kb_path(option)
     kb = KnowledgeBase(path)
@@ -19,10 +20,21 @@ def open_kb(option: str | None, on_setup: Callable[[str], None] | None = None) -
     if on_setup:
         on_setup(f"Setting up the default KB at {kb.root} with the bundled sample reports...")
     kb = KnowledgeBase.init(path)
-    seed_samples(kb)
+    seed_samples(kb, progress)
     return kb
 
 
-def seed_samples(kb: KnowledgeBase) -> IngestResult:
-    return ingest(kb, [sample_reports_dir()])
+def seed_samples(kb: KnowledgeBase, progress: Callable[[int, int], None] | None = None) -> IngestResult:
+    """Ingest the bundled sample reports, reporting (done, total) as it goes."""
+    state = {"done": 0, "total": 0}
+
+    def total(n: int) -> None:
+        state["total"] = n
+
+    def advance(n: int) -> None:
+        state["done"] += n
+        if progress:
+            progress(state["done"], state["total"])
+
+    return ingest(kb, [sample_reports_dir()], progress=advance, on_total=total)
 

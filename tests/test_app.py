@@ -1,19 +1,162 @@
-"""The TUI opens on the KB and shows what it holds (Textual's real app, driven by Pilot)."""
+"""The TUI as an operator drives it: Textual's real app on a real KB, through Pilot."""
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import SAMPLES
 from kb.ingest import ingest
+from kb.knowledge_base import KnowledgeBase
+
+SIZE = (100, 30)
 
 
-async def test_app_opens_on_the_kb_and_shows_its_contents(kb):
+@pytest.fixture
+def sample_kb(kb):
+    ingest(kb, [SAMPLES])
+    return kb
+
+
+async def _ready(app, pilot):
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if app.current_mode == "search" and app.screen.query("#detail"):
+            await pilot.pause(0.05)
+            return
+    raise AssertionError("the app never reached the search screen")
+
+
+async def _settle(pilot, app, predicate, tries=100):
+    for _ in range(tries):
+        await pilot.pause(0.05)
+        if predicate():
+            return
+    raise AssertionError("condition never held")
+
+
+async def test_pasting_an_error_shows_its_fix(sample_kb):
+    from runbook.app import RunbookApp
+    from textual.widgets import Markdown, TextArea
+
+    app = RunbookApp(sample_kb)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        screen = app.screen
+        screen.query_one("#paste", TextArea).insert("Error response from daemon: Bind for 0.0.0.0:8080 failed: port is already allocated")
+        await _settle(pilot, app, lambda: bool(screen.results))
+        assert "port is already allocated" in screen.results[0].message
+        detail = screen.query_one("#detail", Markdown)
+        await pilot.pause(0.2)
+        assert "Root cause" in detail._markdown and "Fix" in detail._markdown
+
+
+async def test_typing_keystrokes_updates_results_and_keys_navigate(sample_kb):
     from runbook.app import RunbookApp
 
-    ingest(kb, [SAMPLES])
+    app = RunbookApp(sample_kb)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        await pilot.press(*"MISCONF Redis")
+        await _settle(pilot, app, lambda: bool(app.screen.results))
+        assert "MISCONF" in app.screen.results[0].message
+        await pilot.press("escape", "down")
+        assert app.screen.query_one("#results").highlighted == 1
+        await pilot.press("ctrl+o")
+        await pilot.pause(0.2)
+        assert type(app.screen).__name__ == "ReportScreen"
+        await pilot.press("escape")
+        await pilot.press("f3")
+        await pilot.pause(0.2)
+        assert app.current_mode == "incidents"
+        await pilot.press("f4")
+        await pilot.pause(0.2)
+        assert app.current_mode == "runbooks"
+        await pilot.press("f5")
+        await pilot.pause(0.2)
+        assert app.current_mode == "onboarding"
+        await pilot.press("f1")
+        await pilot.pause(0.2)
+        assert type(app.screen).__name__ == "HelpScreen"
+        await pilot.press("escape")
+        await pilot.press("f2")
+        await pilot.pause(0.1)
+        assert app.current_mode == "search"
+
+
+async def test_incidents_screen_shows_a_reports_errors(sample_kb):
+    from runbook.app import RunbookApp
+    from textual.widgets import DataTable, Markdown
+
+    app = RunbookApp(sample_kb)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        await pilot.press("f3")
+        await pilot.pause(0.2)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == len(list(SAMPLES.glob("*.md")))
+        detail = app.screen.query_one("#incident-detail", Markdown)
+        await _settle(pilot, app, lambda: "## Errors" in detail._markdown)
+        first = app.screen.current
+        assert first["errors"] and first["errors"][0]["ref"] in detail._markdown
+        await pilot.press("down")
+        await _settle(pilot, app, lambda: app.screen.current is not first)
+
+
+async def test_runbooks_screen_lists_checklists_with_commands_first(sample_kb):
+    from runbook.app import RunbookApp
+    from textual.widgets import DataTable, Markdown
+
+    app = RunbookApp(sample_kb)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        await pilot.press("f4")
+        await pilot.pause(0.2)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count >= 6
+        assert int(table.get_row_at(0)[3]) >= int(table.get_row_at(table.row_count - 1)[3])
+        detail = app.screen.query_one("#checklist-detail", Markdown)
+        await _settle(pilot, app, lambda: "steps" in detail._markdown)
+
+
+async def test_empty_kb_says_what_to_do(kb):
+    from runbook.app import RunbookApp
+    from textual.widgets import Markdown
+
     app = RunbookApp(kb)
-    async with app.run_test(size=(100, 30)) as pilot:
-        summary = app.query_one("#summary")
-        text = str(summary.render())
-        assert f"{kb.store.counts()['reports']} reports" in text
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        detail = app.screen.query_one("#detail", Markdown)
+        await _settle(pilot, app, lambda: "runbook --kb" in detail._markdown)
+        assert "no reports yet" in str(app.screen.query_one("#search-status").render())
+
+
+async def test_a_broken_kb_path_shows_the_problem_not_a_traceback(tmp_path):
+    from runbook.app import RunbookApp
+    from textual.widgets import Static
+
+    app = RunbookApp(kb_option=str(tmp_path / "not-a-kb"))
+    async with app.run_test(size=SIZE) as pilot:
+        status = app.screen.query_one("#startup-status", Static)
+        await _settle(pilot, app, lambda: "runbook init" in str(status.render()))
         await pilot.press("q")
-    assert app.return_code in (0, None)
+
+
+async def test_first_start_sets_up_the_default_kb_with_samples(tmp_path):
+    from runbook.app import RunbookApp
+
+    app = RunbookApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        assert app.kb.store.counts()["reports"] == len(list(SAMPLES.glob("*.md")))
+
+
+async def test_narrow_terminal_stacks_the_search_layout(sample_kb):
+    from runbook.app import RunbookApp
+
+    app = RunbookApp(sample_kb)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ready(app, pilot)
+        assert app.screen.has_class("-narrow")
+        left = app.screen.query_one("#search-left")
+        await _settle(pilot, app, lambda: left.region.width == 80)
+        assert app.screen.query_one("#detail-scroll").region.y > left.region.y  # the fix is below, full width

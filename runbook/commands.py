@@ -1,0 +1,38 @@
+"""Command palette provider: type an error, jump to its known fix."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from kb.escapes import neutralise
+
+SCREENS = (("Search", "search", "Paste an error, get the known fix"),
+           ("Incidents", "incidents", "Browse reports by date, project, platform"),
+           ("Runbooks", "runbooks", "Checklists and procedures"),
+           ("Onboarding", "onboarding", "What the KB knows, per topic"))
+
+
+class KBCommands(Provider):
+    """Searches the KB's errors; selecting one opens it on the search screen."""
+
+    async def discover(self) -> Hits:
+        for title, mode, help_text in SCREENS:
+            yield DiscoveryHit(f"Go to {title}", partial(self.app.switch_mode, mode), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, mode, help_text in SCREENS:
+            score = matcher.match(f"Go to {title}")
+            if score > 0:
+                yield Hit(score, matcher.highlight(f"Go to {title}"), partial(self.app.switch_mode, mode), help=help_text)
+        searcher = getattr(self.app, "searcher", None)
+        if searcher is None or len(query.strip()) < 3:
+            return
+        outcome = await asyncio.to_thread(searcher.search, query, 5)
+        for result in outcome.results:
+            title = neutralise(result.title)
+            yield Hit(min(result.score, 1.0), f"Fix: {title}", partial(self.app.open_error_search, query),
+                      help=neutralise(result.message)[:100])

@@ -1,0 +1,113 @@
+"""Markdown for the TUI's detail panes, built from kb.queries / kb.search records.
+
+Pure functions of plain dicts, so they are tested without the UI. Every piece
+of report text passes through `neutralise` (reports are untrusted input).
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb.escapes import neutralise
+
+_FENCE_RE = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
+_INLINE_RE = re.compile(r"`([^`\n]{3,200})`")
+_COMMAND_START_RE = re.compile(
+    r"^(?:sudo\s+)?(?:systemctl|docker|kubectl|git|npm|bun|pnpm|yarn|pip|uv|python3?|curl|nginx|certbot|psql|"
+    r"redis-cli|mongosh|journalctl|helm|apt(?:-get)?|chmod|chown|ln|rm|mv|cp|mkdir|export|ss|lsof|kill|pm2|"
+    r"sysctl|echo|cat|tee|make|go|cargo|alembic|coolify|aws|ssh|rsync|openssl|nixpacks|reflex)\b"
+)
+
+
+def _text(value) -> str:
+    return neutralise(str(value or "")).strip()
+
+
+def _code(code: str, lang: str = "") -> str:
+    return f"```{lang}\n{neutralise(code).rstrip()}\n```"
+
+
+def error_markdown(error: dict) -> str:
+    """An error with what a fixer needs: message, cause, fix, before/after, commits, source."""
+    parts = [f"## {_text(error.get('title'))}", "", _code(error.get("message", ""), "text"), ""]
+    seen = error.get("seen_in", 1)
+    report = error.get("report") or {}
+    parts.append(f"*From* **{_text(report.get('title'))}** (`{_text(report.get('path'))}`)"
+                 + (f" · seen in {seen} reports" if seen and seen > 1 else ""))
+    for title, key in (("Root cause", "root_cause"), ("Fix", "fix")):
+        if _text(error.get(key)):
+            parts += ["", f"### {title}", "", _text(error.get(key))]
+    if error.get("before") or error.get("after"):
+        if error.get("before"):
+            parts += ["", "### Before", "", _code(error["before"])]
+        if error.get("after"):
+            parts += ["", "### After", "", _code(error["after"])]
+    if error.get("commits"):
+        parts += ["", "### Commits", ""]
+        parts += [f"- `{c.get('sha') or '-------'}` {_text(c.get('message'))}" for c in error["commits"]]
+    if error.get("log") and error.get("log") != error.get("message"):
+        parts += ["", "### Log", "", _code(error["log"][:4000], "text")]
+    return "\n".join(parts)
+
+
+def fix_command(error: dict) -> str | None:
+    """The first runnable command of a fix: a shell line in its code, else inline code that reads as one."""
+    for source in (error.get("fix") or "", error.get("after") or ""):
+        for block in _FENCE_RE.findall(source):
+            for line in block.splitlines():
+                line = line.strip()
+                if line and not line.startswith("#") and _COMMAND_START_RE.match(line):
+                    return line
+        for snippet in _INLINE_RE.findall(source):
+            if _COMMAND_START_RE.match(snippet.strip()):
+                return snippet.strip()
+    return None
+
+
+def report_markdown(report: dict) -> str:
+    """A report as an incident view: metadata, timeline, errors, checklists, commands, lessons."""
+    parts = [f"# {_text(report['title'])}", ""]
+    meta = report.get("meta") or {}
+    if meta:
+        parts += [f"- **{_text(k)}**: {_text(v)}" for k, v in meta.items()]
+        parts.append("")
+    parts.append(f"`{_text(report['path'])}` · {len(report['errors'])} errors · "
+                 f"{len(report['checklists'])} checklists · {len(report['commands'])} commands")
+    if report.get("timeline"):
+        rows = report["timeline"]
+        header = list(rows[0].keys())
+        parts += ["", "## Timeline", "", "| " + " | ".join(_text(h) for h in header) + " |",
+                  "|" + "---|" * len(header)]
+        parts += ["| " + " | ".join(_text(row.get(h, "")).replace("|", "\\|") for h in header) + " |" for row in rows]
+    if report["errors"]:
+        parts += ["", "## Errors", ""]
+        for error in report["errors"]:
+            parts += [f"### {error['ref']} · {_text(error['title'])}", "", _code(error["message"], "text")]
+            if error.get("root_cause"):
+                parts += ["", f"**Root cause**: {_text(error['root_cause'])}"]
+            if error.get("fix"):
+                parts += ["", f"**Fix**: {_text(error['fix'])}"]
+            parts.append("")
+    if report["checklists"]:
+        parts += ["", "## Checklists", ""]
+        for checklist in report["checklists"]:
+            parts.append(checklist_markdown(checklist, level=3))
+    if report.get("lessons"):
+        parts += ["", "## Lessons", ""]
+        parts += [f"- **{_text(lesson['title'])}**" for lesson in report["lessons"]]
+    return "\n".join(parts)
+
+
+def checklist_markdown(checklist: dict, level: int = 2) -> str:
+    phase = f" · {checklist['phase']}" if checklist.get("phase") else ""
+    parts = [f"{'#' * level} {_text(checklist['title'])}", "", f"*{checklist['kind']}{phase}* · "
+             f"{len(checklist['items'])} steps · from `{_text(checklist['report']['path'])}`", ""]
+    for number, item in enumerate(checklist["items"], start=1):
+        box = {True: "[x]", False: "[ ]", None: ""}[item["checked"]]
+        parts.append(f"{number}. {box} {_text(item['text'])}".replace("  ", " "))
+        for command in item.get("commands", []):
+            parts += ["", _code(command["command"], "bash")]
+            if command.get("expected"):
+                parts.append(f"   *expected*: {_text(command['expected'])}")
+            parts.append("")
+    return "\n".join(parts)

@@ -1,0 +1,37 @@
+"""Small dataclass messages that workers post back to the UI thread (as Toolong does)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from kb.knowledge_base import KnowledgeBase
+from kb.search import SearchOutcome
+
+
+@dataclass
+class KBReady(Message):
+    """The KB is open (and set up with the samples, the first time)."""
+
+    kb: KnowledgeBase
+
+
+@dataclass
+class KBProblem(Message):
+    """The KB cannot be opened; `message` says what to do."""
+
+    message: str
+
+
+@dataclass
+class SetupProgress(Message):
+    done: int
+    total: int
+
+
+@dataclass
+class SearchFinished(Message):
+    query: str
+    outcome: SearchOutcome
+    seconds: float

@@ -1,0 +1,153 @@
+"""The search screen: paste an error, see the known fix. Results update as you type, from a worker."""
+
+from __future__ import annotations
+
+import time
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Markdown, Static, TextArea
+from textual.worker import get_current_worker
+
+from kb.search import Result
+from runbook.markdown_views import error_markdown, fix_command
+from runbook.messages import SearchFinished
+from runbook.widgets.result_list import ResultList
+
+DEBOUNCE_SECONDS = 0.08
+PLACEHOLDER = "Paste an error message or a whole log here…"
+
+
+class SearchScreen(Screen):
+    BINDINGS = [
+        Binding("ctrl+g", "copy_command", "Copy command", id="search.copy",
+                tooltip="Copy the selected fix's first command to the clipboard"),
+        Binding("ctrl+o", "open_report", "Open report", id="search.open",
+                tooltip="Read the source report of the selected error"),
+        Binding("ctrl+l", "clear", "Clear", id="search.clear", tooltip="Clear the paste area"),
+        Binding("escape", "focus_results", "Results", show=False, id="search.results"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.results: list[Result] = []
+        self._timer: Timer | None = None
+        self._searched_at = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="search-body"):
+            with Vertical(id="search-left"):
+                yield TextArea(id="paste", placeholder=PLACEHOLDER, soft_wrap=True, show_line_numbers=False)
+                yield Static(id="search-status")
+                yield ResultList(id="results")
+            with VerticalScroll(id="detail-scroll"):
+                yield Markdown(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        counts = self.app.kb.store.counts()
+        status = self.query_one("#search-status", Static)
+        if counts["reports"] == 0:
+            status.update("This KB has no reports yet.")
+            self.query_one("#detail", Markdown).update(
+                "## An empty knowledge base\n\nAdd incident reports from a shell, then come back:\n\n"
+                f"```bash\nrunbook --kb {self.app.kb.root} ingest ~/postmortems/\n```")
+        else:
+            status.update(f"{counts['errors']} known errors in {counts['reports']} reports")
+            self.query_one("#detail", Markdown).update(
+                "## Paste an error\n\nPaste what your terminal printed (one line or a whole traceback). "
+                "The known fix appears here as you type.\n\n"
+                "- **↑/↓** in the results picks another match\n- **ctrl+g** copies the fix's command\n"
+                "- **ctrl+o** opens the source report\n- **F1** lists every key")
+        self.query_one("#paste", TextArea).focus()
+
+    # -- search as you type ------------------------------------------------------------------------
+    @on(TextArea.Changed, "#paste")
+    def _paste_changed(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE_SECONDS, self._search_now)
+
+    def _search_now(self) -> None:
+        query = self.query_one("#paste", TextArea).text
+        if not query.strip():
+            self.results = []
+            self.query_one(ResultList).show([])
+            return
+        self._searched_at = time.perf_counter()
+        self.run_search(query)
+
+    @work(thread=True, exclusive=True, group="search")
+    def run_search(self, query: str) -> None:
+        worker = get_current_worker()
+        start = time.perf_counter()
+        outcome = self.app.searcher.search(query, k=10)
+        if not worker.is_cancelled:
+            self.post_message(SearchFinished(query, outcome, time.perf_counter() - start))
+
+    @on(SearchFinished)
+    def _search_finished(self, message: SearchFinished) -> None:
+        if message.query != self.query_one("#paste", TextArea).text:
+            return  # a newer keystroke is already on its way
+        self.results = message.outcome.results
+        status = self.query_one("#search-status", Static)
+        note = " (paste cut at 1 MB)" if message.outcome.truncated else ""
+        if self.results:
+            status.update(f"{len(self.results)} known fixes · {message.seconds * 1000:.0f} ms{note}")
+        else:
+            status.update(f"No known fix for this error in the KB{note}")
+            self.query_one("#detail", Markdown).update(
+                "## No known fix\n\nNothing in this KB matches. When you solve it, write it up and "
+                "`runbook ingest` the report so the next person finds it.")
+        self.query_one(ResultList).show(self.results)
+
+    @on(ResultList.OptionHighlighted)
+    def _show_detail(self, event: ResultList.OptionHighlighted) -> None:
+        if event.option_index is not None and event.option_index < len(self.results):
+            result = self.results[event.option_index]
+            self.query_one("#detail", Markdown).update(error_markdown(result.to_dict()))
+            self.query_one("#detail-scroll").scroll_home(animate=False)
+
+    # -- actions -----------------------------------------------------------------------------------
+    @property
+    def selected(self) -> Result | None:
+        index = self.query_one(ResultList).highlighted
+        if index is None or index >= len(self.results):
+            return None
+        return self.results[index]
+
+    def action_copy_command(self) -> None:
+        result = self.selected
+        command = fix_command(result.to_dict()) if result else None
+        if command is None:
+            self.notify("The selected fix has no command to copy.", severity="warning")
+            return
+        self.app.copy_to_clipboard(command)
+        self.notify(f"Copied: {command}", title="Clipboard")
+
+    def action_open_report(self) -> None:
+        result = self.selected
+        if result is None:
+            self.notify("Pick a result first.", severity="warning")
+            return
+        from runbook.screens.report import ReportScreen
+
+        self.app.push_screen(ReportScreen(result.report["path"]))
+
+    def action_clear(self) -> None:
+        self.query_one("#paste", TextArea).clear()
+        self.query_one("#paste", TextArea).focus()
+
+    def action_focus_results(self) -> None:
+        self.query_one(ResultList).focus()
+
+    def search_for(self, text: str) -> None:
+        """Put text in the paste area (the command palette uses this)."""
+        area = self.query_one("#paste", TextArea)
+        area.load_text(text)
+        area.focus()

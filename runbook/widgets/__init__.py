@@ -1,0 +1,1 @@
+"""Widgets of the TUI that carry logic of their own."""
