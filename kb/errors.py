@@ -233,8 +233,8 @@ def _build(section: Section, group: list[Segment], heading_title: str | None, st
     after = "\n\n".join(code.code.rstrip() for seg in group if seg.role == "after" for code in seg.codes)
     if not before and not after:
         before, after = _split_before_after(group)
-    message = _message(log, heading_title, symptom, section.title, strong)
-    title = heading_title or _first_line(symptom) or message or section.title
+    message = _message(log, heading_title or None, symptom, section.title, strong)
+    title = heading_title or _short(message) or _first_line(symptom) or section.title
     entry = ErrorEntry(
         title=_clip(title, 200),
         message=_clip(message, 500),
@@ -367,6 +367,15 @@ def _code_looks_like_error(code: Block) -> bool:
     weak = sum(1 for line in lines if labels.looks_like_error(line))
     window = max(1, len(lines) - sum(1 for line in lines if _FRAME_RE.match(line)))
     return (strong >= 1 and (strong * 4 >= window or window <= 6)) or (weak >= 1 and weak * 3 >= window)
+
+
+def _short(message: str, limit: int = 90) -> str:
+    """A title from a message: its first line, without a log prefix, clipped at a word."""
+    line = message.strip().splitlines()[0] if message.strip() else ""
+    if len(line) <= limit:
+        return line
+    cut = line[:limit].rsplit(" ", 1)[0]
+    return (cut if len(cut) > limit // 2 else line[:limit]) + "…"
 
 
 def _first_line(text: str) -> str:

@@ -86,13 +86,12 @@ _ERROR_HEADING_RE = re.compile(
 
 @lru_cache(maxsize=4096)
 def error_heading_title(heading: str) -> str | None:
-    """For `错误 3：X` / `Error: X` / `Problem` headings, the title X (or the heading); else None."""
+    """For `错误 3：X` / `Error: X` headings the title X; "" for a bare `Problem`; None for other headings."""
     text = _NUMBERING_RE.sub("", _EMOJI_RE.sub("", heading)).strip()
     match = _ERROR_HEADING_RE.match(text)
     if not match:
         return None
-    rest = text[match.end():].strip()
-    return rest or heading.strip()
+    return text[match.end():].strip()  # "" for a bare `Problem` / `问题 1`: the caller names it
 
 
 _ERROR_TOKEN_RE = re.compile(

@@ -27,9 +27,15 @@ def _code(code: str, lang: str = "") -> str:
     return f"```{lang}\n{neutralise(code).rstrip()}\n```"
 
 
+def _quote(message: str) -> str:
+    """An error message as a wrapped quote of inline code (a code block would clip long lines)."""
+    lines = [line.replace("`", "'") for line in neutralise(message).strip().splitlines()[:6] if line.strip()]
+    return "\n".join(f"> `{line}`" for line in lines)
+
+
 def error_markdown(error: dict) -> str:
     """An error with what a fixer needs: message, cause, fix, before/after, commits, source."""
-    parts = [f"## {_text(error.get('title'))}", "", _code(error.get("message", ""), "text"), ""]
+    parts = [f"## {_text(error.get('title'))}", "", _quote(error.get("message", "")), ""]
     seen = error.get("seen_in", 1)
     report = error.get("report") or {}
     parts.append(f"*From* **{_text(report.get('title'))}** (`{_text(report.get('path'))}`)"
@@ -82,7 +88,7 @@ def report_markdown(report: dict) -> str:
     if report["errors"]:
         parts += ["", "## Errors", ""]
         for error in report["errors"]:
-            parts += [f"### {error['ref']} · {_text(error['title'])}", "", _code(error["message"], "text")]
+            parts += [f"### {error['ref']} · {_text(error['title'])}", "", _quote(error["message"])]
             if error.get("root_cause"):
                 parts += ["", f"**Root cause**: {_text(error['root_cause'])}"]
             if error.get("fix"):

@@ -36,7 +36,7 @@ class SearchScreen(Screen):
         super().__init__()
         self.results: list[Result] = []
         self._timer: Timer | None = None
-        self._searched_at = 0.0
+        self._shown_query = ""  # the query whose results are on screen
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -79,7 +79,6 @@ class SearchScreen(Screen):
             self.results = []
             self.query_one(ResultList).show([])
             return
-        self._searched_at = time.perf_counter()
         self.run_search(query)
 
     @work(thread=True, exclusive=True, group="search")
@@ -98,13 +97,15 @@ class SearchScreen(Screen):
         status = self.query_one("#search-status", Static)
         note = " (paste cut at 1 MB)" if message.outcome.truncated else ""
         if self.results:
-            status.update(f"{len(self.results)} known fixes · {message.seconds * 1000:.0f} ms{note}")
+            noun = "fix" if len(self.results) == 1 else "fixes"
+            status.update(f"{len(self.results)} known {noun}{note} · ↓ to pick, ctrl+g to copy")
         else:
             status.update(f"No known fix for this error in the KB{note}")
             self.query_one("#detail", Markdown).update(
                 "## No known fix\n\nNothing in this KB matches. When you solve it, write it up and "
                 "`runbook ingest` the report so the next person finds it.")
         self.query_one(ResultList).show(self.results)
+        self._shown_query = message.query
 
     @on(ResultList.OptionHighlighted)
     def _show_detail(self, event: ResultList.OptionHighlighted) -> None:

@@ -15,18 +15,25 @@ class ResultList(OptionList):
 
     def show(self, results: list[Result]) -> None:
         self.clear_options()
-        self.add_options([Option(_prompt(rank, result), id=str(rank)) for rank, result in enumerate(results)])
+        width = max((self.scrollable_content_region.width or 40) - 2, 20)
+        self.add_options([Option(_prompt(rank, result, width), id=str(rank)) for rank, result in enumerate(results)])
         if results:
             self.highlighted = 0
 
 
-def _prompt(rank: int, result: Result) -> Text:
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
+
+
+def _prompt(rank: int, result: Result, width: int) -> Text:
+    """Two lines per result, each clipped to the list's width: title (score, seen in) and message."""
+    suffix = f"  {result.score:.2f}" + (f" · seen in {result.seen_in}" if result.seen_in > 1 else "")
+    head = f"{rank + 1}. "
+    title = neutralise(result.title.splitlines()[0] if result.title else "")
     text = Text()
-    text.append(f"{rank + 1}. ", style="dim")
-    text.append(neutralise(result.title)[:80], style="bold")
-    text.append(f"  {result.score:.2f}", style="dim")
-    if result.seen_in > 1:
-        text.append(f"  seen in {result.seen_in} reports", style="italic")
+    text.append(head, style="dim")
+    text.append(_clip(title, width - len(head) - len(suffix)), style="bold")
+    text.append(suffix, style="dim italic")
     text.append("\n   ")
-    text.append(neutralise(result.message.splitlines()[0] if result.message else "")[:90], style="dim")
+    text.append(_clip(neutralise(result.message.splitlines()[0] if result.message else ""), width - 3), style="dim")
     return text
