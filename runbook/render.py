@@ -52,30 +52,18 @@ def render_report(report: dict) -> str:
     lines = [f"{report['ref']}  {report['title']}", f"  path: {report['path']}  lang: {report['lang']}"]
     lines += [f"  {key}: {value}" for key, value in report["meta"].items()]
     lines.append("")
-    if report["errors"]:
-        lines.append(f"Errors ({len(report['errors'])}):")
-        lines += [f"  {e['ref']}  {e['message'][:100]}" for e in report["errors"]]
-        lines.append("")
-    if report["commits"]:
-        lines.append(f"Commits ({len(report['commits'])}):")
-        lines += [f"  {c['sha'] or '-------'}  {c['message']}" for c in report["commits"]]
-        lines.append("")
-    if report["checklists"]:
-        lines.append(f"Checklists ({len(report['checklists'])}):")
-        lines += [f"  {c['ref']}  {c['title']} ({len(c['items'])} items)" for c in report["checklists"]]
-        lines.append("")
-    if report["commands"]:
-        lines.append(f"Commands ({len(report['commands'])}):")
-        lines += [f"  $ {c['command'].splitlines()[0]}" for c in report["commands"]]
-        lines.append("")
-    if report["flowcharts"]:
-        lines.append(f"Flowcharts ({len(report['flowcharts'])}):")
-        lines += [f"  {f['section']}: {len(f['nodes'])} nodes, {len(f['edges'])} edges" for f in report["flowcharts"]]
-        lines.append("")
-    if report["lessons"]:
-        lines.append(f"Lessons ({len(report['lessons'])}):")
-        lines += [f"  - {lesson['title']}" for lesson in report["lessons"]]
-        lines.append("")
+    sections = (
+        ("Errors", report["errors"], lambda e: f"{e['ref']}  {e['message'][:100]}"),
+        ("Commits", report["commits"], lambda c: f"{c['sha'] or '-------'}  {c['message']}"),
+        ("Checklists", report["checklists"], lambda c: f"{c['ref']}  {c['title']} ({len(c['items'])} items)"),
+        ("Commands", report["commands"], lambda c: f"$ {c['command'].splitlines()[0]}"),
+        ("Flowcharts", report["flowcharts"],
+         lambda f: f"{f['section']}: {len(f['nodes'])} nodes, {len(f['edges'])} edges"),
+        ("Lessons", report["lessons"], lambda lesson: f"- {lesson['title']}"),
+    )
+    for title, records, line in sections:
+        if records:
+            lines += [f"{title} ({len(records)}):", *(f"  {line(record)}" for record in records), ""]
     if report["timeline"]:
         lines.append(f"Timeline ({len(report['timeline'])} entries)")
     return "\n".join(lines).rstrip()
