@@ -18,7 +18,7 @@ def sample_kb(kb):
 
 
 async def _ready(app, pilot):
-    for _ in range(100):
+    for _ in range(600):  # generous: a loaded CI machine can take seconds to open the KB
         await pilot.pause(0.05)
         if app.current_mode == "search" and app.screen.query("#detail"):
             await pilot.pause(0.05)
@@ -26,7 +26,7 @@ async def _ready(app, pilot):
     raise AssertionError("the app never reached the search screen")
 
 
-async def _settle(pilot, app, predicate, tries=100):
+async def _settle(pilot, app, predicate, tries=400):
     for _ in range(tries):
         await pilot.pause(0.05)
         if predicate():

@@ -40,10 +40,12 @@ def _app(path: Path):
 
 async def _ready(pilot):
     app = pilot.app
-    for _ in range(200):
+    for _ in range(600):  # generous: a loaded CI machine can take seconds to open the KB
         await pilot.pause(0.05)
         if app.current_mode == "search" and app.screen.query("#detail"):
             break
+    else:
+        raise AssertionError("the app never reached the search screen")
     app.screen.query_one("#paste").cursor_blink = False  # a blinking cursor would make snapshots flaky
     await pilot.pause(0.3)
 
