@@ -1,0 +1,76 @@
+"""Check a command's result against the report's expected line (`# 预期：…`, `# expected: …`).
+
+Expected lines are prose written for people, so only what can be checked is
+checked: an exit code (`exit 0`, `返回码 0`), an HTTP status for curl (`HTTP 200`),
+a `/regex/`, "no output" (`无输出`), and literal fragments (quoted text first,
+else the ASCII phrases). Nothing checkable means the operator judges (None).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_EXIT_RE = re.compile(r"(?i)(?:exit(?:\s*code|\s*status)?|返回码|退出码|rc)\s*[:=]?\s*(\d+)")
+_HTTP_RE = re.compile(r"(?i)\bHTTP(?:/[\d.]+)?\s*(\d{3})\b|^\s*(\d{3})\s*$")
+_STATUS_LINE_RE = re.compile(r"(?m)^HTTP/[\d.]+\s+(\d{3})\b|^<\s*HTTP/[\d.]+\s+(\d{3})\b")
+_REGEX_RE = re.compile(r"^/(.+)/([imsx]*)$")
+_QUOTED_RE = re.compile(r"[\"“`']([^\"”`']{2,})[\"”`']")
+_NO_OUTPUT_RE = re.compile(r"(?i)无输出|no output|nothing printed|\(empty\)")
+_ASCII_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._:/=()\[\]{}<>@#%+*,-]*[A-Za-z0-9)\]}>]")
+
+
+@dataclass
+class Check:
+    passed: bool | None  # None: nothing checkable, the operator decides
+    reason: str
+
+
+def check(expected: str, command: str, exit_code: int | None, output: str) -> Check:
+    expected = (expected or "").strip()
+    if exit_code is None:
+        return Check(False, "the command did not finish")
+    if not expected:
+        return Check(exit_code == 0, f"exit code {exit_code}")
+    regex = _REGEX_RE.match(expected)
+    if regex:
+        flags = re.IGNORECASE if "i" in regex.group(2) else 0
+        found = re.search(regex.group(1), output, flags | re.MULTILINE) is not None
+        return Check(found, f"output {'matches' if found else 'does not match'} /{regex.group(1)}/")
+    wanted_exit = _EXIT_RE.search(expected)
+    if wanted_exit:
+        code = int(wanted_exit.group(1))
+        if exit_code != code:
+            return Check(False, f"exit code {exit_code}, expected {code}")
+    if _NO_OUTPUT_RE.search(expected):
+        empty = not output.strip()
+        return Check(empty and (exit_code == 0 or wanted_exit is not None),
+                     "no output" if empty else "expected no output, got some")
+    http = _HTTP_RE.search(expected)
+    if http and "curl" in command:
+        return _check_http(int(http.group(1) or http.group(2)), exit_code, output)
+    fragments = [m.group(1).strip() for m in _QUOTED_RE.finditer(expected)]
+    if not fragments:
+        fragments = [f.strip() for f in _ASCII_RE.findall(expected) if len(f.strip()) >= 3 and not f.strip().isdigit()]
+    if not fragments:
+        if wanted_exit:
+            return Check(True, f"exit code {exit_code}")
+        return Check(None, f"exit code {exit_code}; check by eye: {expected}")
+    lower = output.lower()
+    missing = [f for f in fragments if f.lower() not in lower]
+    if missing:
+        return Check(False, f"output lacks {missing[0]!r}")
+    return Check(True, "output has " + ", ".join(repr(f) for f in fragments[:3]))
+
+
+def _check_http(status: int, exit_code: int, output: str) -> Check:
+    lines = _STATUS_LINE_RE.findall(output)
+    seen = [int(a or b) for a, b in lines]
+    tail = output.strip().splitlines()[-1].strip() if output.strip() else ""
+    if not seen and re.fullmatch(r"\d{3}", tail):
+        seen = [int(tail)]  # curl -w '%{http_code}'
+    if seen:
+        return Check(seen[-1] == status, f"HTTP {seen[-1]}, expected {status}")
+    if exit_code != 0:
+        return Check(False, f"curl failed (exit code {exit_code}), expected HTTP {status}")
+    return Check(None, f"curl exited 0 but printed no status line (add -i or -w '%{{http_code}}' to check HTTP {status})")

@@ -1,0 +1,283 @@
+"""Runs: durable state in SQLite while a run goes on, a redacted Markdown record in git when it ends.
+
+State lives in `.runbook/runs.sqlite` (not the rebuildable cache: a run in
+progress exists nowhere else). Every step outcome is written in its own
+transaction before the next step starts, so a crash, `kill -9` or a closed
+terminal loses nothing and `runbook resume` picks up where it stopped.
+
+Secret variable values are never stored: a resumed run asks for them again.
+When the run ends, `runs/<date>-<runbook>.md` is written (front matter, then
+each step with status, command, exit code, duration, a redacted output excerpt
+and notes) and committed with the operator as author. A commit that cannot
+happen leaves the record on disk and `committed = 0`; the next start retries.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from kb.knowledge_base import KBError, KnowledgeBase
+from kb.redact import redact
+from kb.runbooks import Runbook, slug
+
+EXCERPT = 2000
+STATUSES = ("pending", "done", "skipped", "failed")
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class StepState:
+    position: int
+    title: str
+    status: str = "pending"
+    command: str = ""  # as run, secrets masked
+    exit_code: int | None = None
+    duration: float | None = None
+    output: str = ""  # redacted excerpt
+    check: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunState:
+    id: str
+    runbook: str
+    title: str
+    source: str
+    operator: str
+    host: str
+    started: str
+    ended: str | None = None
+    outcome: str | None = None  # completed | failed | aborted
+    current: int = 0
+    variables: dict[str, str] = field(default_factory=dict)  # non-secret values only
+    secret_names: list[str] = field(default_factory=list)
+    steps: list[StepState] = field(default_factory=list)
+    record: str = ""
+    committed: bool = False
+    pid: int = 0
+    path: list[int] = field(default_factory=list)  # steps visited (decision trees), in order
+
+
+class RunStore:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        kb.derived_dir.mkdir(parents=True, exist_ok=True)
+        import sqlite3
+
+        self.db = sqlite_utils.Database(sqlite3.connect(str(kb.derived_dir / "runs.sqlite"), check_same_thread=False))
+        self.db.execute("PRAGMA journal_mode=WAL")
+        if not self.db["runs"].exists():
+            self.db["runs"].create({"id": str, "runbook": str, "title": str, "source": str, "operator": str,
+                                    "host": str, "started": str, "ended": str, "outcome": str, "current": int,
+                                    "variables": str, "secret_names": str, "record": str, "committed": int,
+                                    "pid": int, "path": str}, pk="id")
+        if not self.db["steps"].exists():
+            self.db["steps"].create({"run_id": str, "position": int, "title": str, "status": str, "command": str,
+                                     "exit_code": int, "duration": float, "output": str, "check_text": str,
+                                     "notes": str}, pk=("run_id", "position"))
+
+    def close(self) -> None:
+        self.db.close()
+
+    def save(self, run: RunState, step: StepState | None = None) -> None:
+        """One transaction: the run's header and (optionally) one step's outcome."""
+        with self.db.atomic():
+            self.db["runs"].upsert({
+                "id": run.id, "runbook": run.runbook, "title": run.title, "source": run.source,
+                "operator": run.operator, "host": run.host, "started": run.started, "ended": run.ended,
+                "outcome": run.outcome, "current": run.current, "variables": json.dumps(run.variables),
+                "secret_names": json.dumps(run.secret_names), "record": run.record, "committed": int(run.committed),
+                "pid": run.pid, "path": json.dumps(run.path)}, pk="id")
+            for state in ([step] if step is not None else run.steps):
+                self.db["steps"].upsert({
+                    "run_id": run.id, "position": state.position, "title": state.title, "status": state.status,
+                    "command": state.command, "exit_code": state.exit_code, "duration": state.duration,
+                    "output": state.output, "check_text": state.check, "notes": json.dumps(state.notes)},
+                    pk=("run_id", "position"))
+
+    def get(self, run_id: str) -> RunState:
+        rows = list(self.db.query("select * from runs where id = ? or id like ?", [run_id, f"{run_id}%"]))
+        if len(rows) != 1:
+            raise KBError(f"no run {run_id!r}" if not rows else f"{run_id!r} matches {len(rows)} runs")
+        row = rows[0]
+        steps = [StepState(position=s["position"], title=s["title"], status=s["status"], command=s["command"] or "",
+                           exit_code=s["exit_code"], duration=s["duration"], output=s["output"] or "",
+                           check=s["check_text"] or "", notes=json.loads(s["notes"] or "[]"))
+                 for s in self.db.query("select * from steps where run_id = ? order by position", [row["id"]])]
+        return RunState(id=row["id"], runbook=row["runbook"], title=row["title"], source=row["source"],
+                        operator=row["operator"], host=row["host"], started=row["started"], ended=row["ended"],
+                        outcome=row["outcome"], current=row["current"], variables=json.loads(row["variables"] or "{}"),
+                        secret_names=json.loads(row["secret_names"] or "[]"), steps=steps, record=row["record"] or "",
+                        committed=bool(row["committed"]), pid=row["pid"] or 0, path=json.loads(row["path"] or "[]"))
+
+    def interrupted(self) -> list[RunState]:
+        """Runs that never ended and whose process is gone (crash, kill -9, closed terminal)."""
+        return [self.get(row["id"]) for row in self.db.query(
+            "select id, pid from runs where outcome is null order by started") if not _alive(row["pid"])]
+
+    def uncommitted(self) -> list[RunState]:
+        return [self.get(row["id"]) for row in self.db.query(
+            "select id from runs where outcome is not null and committed = 0 and record != '' order by started")]
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is not alive
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def new_run(runbook: Runbook, operator: str) -> RunState:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return RunState(id=f"{stamp}-{uuid.uuid4().hex[:6]}", runbook=runbook.name, title=runbook.title,
+                    source=runbook.source, operator=operator, host=socket.gethostname(), started=now(),
+                    steps=[StepState(position=i, title=step.title) for i, step in enumerate(runbook.steps)],
+                    pid=os.getpid())
+
+
+# -- the record --------------------------------------------------------------------------------------
+
+def summary(run: RunState) -> str:
+    done = sum(1 for s in run.steps if s.status == "done")
+    total = len(run.steps)
+    if run.outcome == "completed":
+        return f"completed {done}/{total}"
+    failed = next((s for s in run.steps if s.status == "failed"), None)
+    if run.outcome == "failed" and failed is not None:
+        return f"failed at step {failed.position + 1}"
+    return f"{run.outcome or 'interrupted'} at step {run.current + 1} ({done}/{total} done)"
+
+
+def record_markdown(run: RunState, secrets: list[str]) -> str:
+    """The run as Markdown for git: front matter and steps, redacted of every secret."""
+    lines = ["---", f"runbook: {run.runbook}", f"title: {run.title}", f"source: {run.source}",
+             f"operator: {run.operator}", f"host: {run.host}", f"start: {run.started}", f"end: {run.ended or ''}",
+             f"outcome: {run.outcome or 'interrupted'}", f"run: {run.id}", "---", "",
+             f"# Run of {run.title}: {summary(run)}", ""]
+    if run.variables:
+        lines += ["Variables: " + ", ".join(f"`{k}={v}`" for k, v in run.variables.items())
+                  + (f" (secret: {', '.join(run.secret_names)})" if run.secret_names else ""), ""]
+    visited = run.path or [s.position for s in run.steps]
+    for position in visited:
+        step = run.steps[position]
+        mark = {"done": "x", "failed": "!", "skipped": "-", "pending": " "}[step.status]
+        lines.append(f"## {step.position + 1}. [{mark}] {step.title}")
+        lines.append("")
+        lines.append(f"- status: **{step.status}**")
+        if step.command:
+            lines += [f"- command: `{step.command.splitlines()[0]}`" if "\n" not in step.command else "- command:",
+                      *([] if "\n" not in step.command else ["", "```bash", step.command, "```", ""])]
+        if step.exit_code is not None or step.duration is not None:
+            lines.append(f"- exit code: {step.exit_code if step.exit_code is not None else 'none (stopped)'}, "
+                         f"duration: {step.duration or 0:.1f} s")
+        if step.check:
+            lines.append(f"- check: {step.check}")
+        for note in step.notes:
+            lines.append(f"- note: {note}")
+        if step.output:
+            lines += ["", "```text", step.output.rstrip(), "```"]
+        lines.append("")
+    return redact("\n".join(lines), secrets) + "\n"
+
+
+def write_record(kb: KnowledgeBase, store: RunStore, run: RunState, secrets: list[str]) -> Path:
+    kb.runs_dir.mkdir(parents=True, exist_ok=True)
+    if not run.record:
+        run.record = f"runs/{run.started[:10]}-{slug(run.runbook)}-{run.id[-6:]}.md"
+    path = kb.root / run.record
+    path.write_text(record_markdown(run, secrets), encoding="utf-8")
+    store.save(run)
+    return path
+
+
+def commit_record(kb: KnowledgeBase, store: RunStore, run: RunState, author: tuple[str, str] | None,
+                  push: bool = False) -> str:
+    """Commit the record as the operator; on failure it stays on disk, `committed = 0`, and KBError says why."""
+    if author is None:
+        raise KBError("no git identity: set `git config user.name/user.email` or pass --operator 'Name <email>'")
+    repo = kb.repo
+    if repo.head.is_valid() and repo.head.is_detached:
+        raise KBError(f"{kb.root} is on a detached HEAD; check out a branch first")
+    if (Path(repo.git_dir) / "MERGE_HEAD").exists():
+        raise KBError(f"a merge is in progress in {kb.root}; finish or abort it first")
+    sha = kb.commit([run.record], f"run: {run.runbook} {summary(run)}", author=author)
+    run.committed = True
+    store.save(run)
+    if push:
+        try:
+            repo.git.push()
+        except Exception as exc:  # git's own words are the best explanation
+            raise KBError(f"committed {sha[:7] if sha else ''} but the push failed: {str(exc).splitlines()[-1]}") from None
+    return sha or ""
+
+
+def retry_pending(kb: KnowledgeBase, author_for) -> list[str]:
+    """Commit records a previous run could not commit; returns one line per outcome."""
+    store = RunStore(kb)
+    messages = []
+    try:
+        for run in store.uncommitted():
+            try:
+                commit_record(kb, store, run, author_for(run.operator))
+                messages.append(f"committed the record of run {run.id} ({run.record})")
+            except KBError as exc:
+                messages.append(f"run {run.id}: record kept in {run.record}, still not committed: {exc}")
+    finally:
+        store.close()
+    return messages
+
+
+def parse_operator(text: str | None) -> tuple[str, str] | None:
+    """'Name <email>' -> (name, email)."""
+    if not text:
+        return None
+    if "<" in text and text.rstrip().endswith(">"):
+        name, _, email = text.partition("<")
+        return name.strip() or email.rstrip(">"), email.rstrip(">").strip()
+    return text.strip(), f"{slug(text)}@localhost"
+
+
+def git_identity(kb: KnowledgeBase) -> tuple[str, str] | None:
+    reader = kb.repo.config_reader()
+    name = reader.get_value("user", "name", default="")
+    email = reader.get_value("user", "email", default="")
+    return (str(name), str(email)) if name and email else None
+
+
+def history(kb: KnowledgeBase, name: str | None = None) -> list[dict]:
+    """Past runs from git: each commit that added or changed a run record, newest first."""
+    out = []
+    if not kb.repo.head.is_valid():
+        return out
+    for commit in kb.repo.iter_commits(paths="runs"):
+        subject = commit.message.strip().splitlines()[0]
+        if not subject.startswith("run: "):
+            continue
+        runbook = subject[5:].split(" ", 1)[0]
+        if name and name not in (runbook, slug(name)) and name.lower() not in subject.lower():
+            continue
+        files = [path for path in commit.stats.files if str(path).startswith("runs/")]
+        out.append({"commit": commit.hexsha[:7], "date": commit.committed_datetime.isoformat(timespec="minutes"),
+                    "operator": commit.author.name, "runbook": runbook, "outcome": subject[5 + len(runbook):].strip(),
+                    "record": str(files[0]) if files else ""})
+    return out
