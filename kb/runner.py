@@ -66,6 +66,8 @@ class CommandRun:
                 elif time.monotonic() - start > self.timeout:
                     timed_out = True
                     self._kill_group()
+            except KeyboardInterrupt:  # ctrl+c at the prompt: the command's group does not get it, so kill it
+                self.cancel()
         if self._cancelled.is_set() or timed_out:
             self._kill_group()  # children that outlived the shell go too
         reader.join(timeout=1.0)  # a backgrounded child may hold the pipe open; do not wait for it

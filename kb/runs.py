@@ -67,7 +67,8 @@ class RunState:
     record: str = ""
     committed: bool = False
     pid: int = 0
-    path: list[int] = field(default_factory=list)  # steps visited (decision trees), in order
+    path: list[int] = field(default_factory=list)  # steps visited, in order
+    kind: str = "steps"  # "steps" (a checklist) or "tree" (a decision tree: only the visited path matters)
 
 
 class RunStore:
@@ -81,7 +82,7 @@ class RunStore:
             self.db["runs"].create({"id": str, "runbook": str, "title": str, "source": str, "operator": str,
                                     "host": str, "started": str, "ended": str, "outcome": str, "current": int,
                                     "variables": str, "secret_names": str, "record": str, "committed": int,
-                                    "pid": int, "path": str}, pk="id")
+                                    "pid": int, "path": str, "kind": str}, pk="id")
         if not self.db["steps"].exists():
             self.db["steps"].create({"run_id": str, "position": int, "title": str, "status": str, "command": str,
                                      "exit_code": int, "duration": float, "output": str, "check_text": str,
@@ -98,7 +99,7 @@ class RunStore:
                 "operator": run.operator, "host": run.host, "started": run.started, "ended": run.ended,
                 "outcome": run.outcome, "current": run.current, "variables": json.dumps(run.variables),
                 "secret_names": json.dumps(run.secret_names), "record": run.record, "committed": int(run.committed),
-                "pid": run.pid, "path": json.dumps(run.path)}, pk="id")
+                "pid": run.pid, "path": json.dumps(run.path), "kind": run.kind}, pk="id")
             for state in ([step] if step is not None else run.steps):
                 self.db["steps"].upsert({
                     "run_id": run.id, "position": state.position, "title": state.title, "status": state.status,
@@ -119,7 +120,8 @@ class RunStore:
                         operator=row["operator"], host=row["host"], started=row["started"], ended=row["ended"],
                         outcome=row["outcome"], current=row["current"], variables=json.loads(row["variables"] or "{}"),
                         secret_names=json.loads(row["secret_names"] or "[]"), steps=steps, record=row["record"] or "",
-                        committed=bool(row["committed"]), pid=row["pid"] or 0, path=json.loads(row["path"] or "[]"))
+                        committed=bool(row["committed"]), pid=row["pid"] or 0, path=json.loads(row["path"] or "[]"),
+                        kind=row["kind"] or "steps")
 
     def interrupted(self) -> list[RunState]:
         """Runs that never ended and whose process is gone (crash, kill -9, closed terminal)."""
@@ -152,7 +154,7 @@ def new_run(runbook: Runbook, operator: str) -> RunState:
     return RunState(id=f"{stamp}-{uuid.uuid4().hex[:6]}", runbook=runbook.name, title=runbook.title,
                     source=runbook.source, operator=operator, host=socket.gethostname(), started=now(),
                     steps=[StepState(position=i, title=step.title) for i, step in enumerate(runbook.steps)],
-                    pid=os.getpid())
+                    pid=os.getpid(), kind="tree" if runbook.decision_tree else "steps")
 
 
 # -- the record --------------------------------------------------------------------------------------
@@ -175,9 +177,10 @@ def record_markdown(run: RunState, secrets: list[str]) -> str:
              f"outcome: {run.outcome or 'interrupted'}", f"run: {run.id}", "---", "",
              f"# Run of {run.title}: {summary(run)}", ""]
     if run.variables:
-        lines += ["Variables: " + ", ".join(f"`{k}={v}`" for k, v in run.variables.items())
-                  + (f" (secret: {', '.join(run.secret_names)})" if run.secret_names else ""), ""]
-    visited = run.path or [s.position for s in run.steps]
+        lines += ["Variables: " + ", ".join(f"`{k}={v}`" for k, v in run.variables.items()), ""]
+    if run.secret_names:
+        lines += ["Secret variables (values never recorded): " + ", ".join(run.secret_names), ""]
+    visited = list(dict.fromkeys(run.path)) if run.kind == "tree" else [s.position for s in run.steps]
     for position in visited:
         step = run.steps[position]
         mark = {"done": "x", "failed": "!", "skipped": "-", "pending": " "}[step.status]

@@ -71,6 +71,6 @@ def mask(command: str, values: dict[str, str], secret_names: set[str]) -> str:
     """The command as shown or recorded: secret values hidden."""
     for name in secret_names:
         value = values.get(name)
-        if value:
+        if value and len(value) >= 4:  # a 1-3 character "secret" would blank out ordinary text
             command = command.replace(value, "••••••")
     return command

@@ -28,7 +28,21 @@ class Context:
             from runbook.session import open_kb
 
             self._kb = open_kb(self.kb_option, on_setup=lambda msg: click.echo(msg, err=True))
+            _retry_run_records(self._kb)
         return self._kb
+
+
+def _retry_run_records(kb: KnowledgeBase) -> None:
+    """Records a previous run could not commit are committed now (cheap: one file check otherwise)."""
+    if not (kb.derived_dir / "runs.sqlite").exists():
+        return
+    from kb.runs import git_identity, parse_operator, retry_pending
+
+    def author_for(operator: str):
+        return parse_operator(operator) if "<" in operator else git_identity(kb)
+
+    for message in retry_pending(kb, author_for):
+        click.echo(message, err=True)
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -236,6 +250,188 @@ def show(context: Context, ref: str, as_json: bool) -> None:
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:
         click.echo(render_record(kind, record))
+
+
+# -- runs ---------------------------------------------------------------------------------------------
+
+def _operator(kb: KnowledgeBase, option: str | None) -> tuple[str, tuple[str, str] | None]:
+    """(who, git author): --operator 'Name <email>', else the KB's git identity, else the login name."""
+    import getpass
+
+    from kb.runs import git_identity, parse_operator
+
+    author = parse_operator(option) if option else git_identity(kb)
+    if author:
+        return f"{author[0]} <{author[1]}>", author
+    return getpass.getuser(), None
+
+
+def _ask_variables(runbook, given: dict[str, str], only_secret: bool = False) -> tuple[dict[str, str], set[str]]:
+    from kb.variables import find_variables
+
+    values: dict[str, str] = {}
+    secrets: set[str] = set()
+    for variable in find_variables(runbook.commands(), runbook.variables):
+        if variable.secret:
+            secrets.add(variable.name)
+        if only_secret and not variable.secret:
+            continue
+        if variable.name in given:
+            values[variable.name] = given[variable.name]
+            continue
+        values[variable.name] = click.prompt(f"{variable.name}{' (secret)' if variable.secret else ''}",
+                                             default=variable.default or None, hide_input=variable.secret,
+                                             show_default=not variable.secret)
+    return values, secrets
+
+
+def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--var")
+        out[key] = value
+    return out
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--no-tui", is_flag=True, help="A plain line-by-line prompt instead of the TUI (for SSH and scripts).")
+@click.option("--dry-run", is_flag=True, help="Show every step and the exact commands; run nothing.")
+@click.option("--yes", is_flag=True, help="Run commands without asking: only for runbooks marked `trusted: true`.")
+@click.option("--from", "from_step", type=int, default=1, show_default=True, help="Start at this step number.")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="A variable's value (repeatable).")
+@click.option("--operator", help="Who runs it, as 'Name <email>' (default: your git identity).")
+@click.option("--timeout", type=float, default=300, show_default=True, help="Seconds before a command is killed.")
+@click.option("--push", is_flag=True, help="Push the run record to the KB's remote.")
+@click.pass_obj
+@guarded
+def run(context: Context, name: str, no_tui: bool, dry_run: bool, yes: bool, from_step: int,
+        variables: tuple[str, ...], operator: str | None, timeout: float, push: bool) -> None:
+    """Walk a runbook or checklist (c5, f2, a file in runbooks/, or a checklist title) step by step."""
+    from kb import runbooks
+    from kb.variables import substitute
+
+    kb = context.kb()
+    runbook = runbooks.load(kb, name)
+    given = _parse_vars(variables)
+    if yes and not runbook.trusted:
+        fail(f"--yes runs commands unasked, so it is only for runbooks whose front matter says "
+             f"`trusted: true`; {runbook.name} does not", 2)
+    if dry_run:
+        click.echo(f"{runbook.title}  ({runbook.source}, {len(runbook.steps)} steps; dry run: nothing runs)")
+        for number, step in enumerate(runbook.steps, start=1):
+            click.echo(f"{number:>3}. {neutralise_text(step.title)}")
+            for choice, target in step.choices.items():
+                click.echo(f"       {choice} -> {target}")
+            for command in step.commands:
+                click.echo(f"       $ {neutralise_text(substitute(command.command, given))}")
+                if command.expected:
+                    click.echo(f"         expected: {neutralise_text(command.expected)}")
+        return
+    who, author = _operator(kb, operator)
+    values, secrets = _ask_variables(runbook, given)
+    from kb.walk import RunWalk
+
+    walk = RunWalk.start(kb, runbook, who, values, secrets, from_step=from_step, timeout=timeout)
+    sys.exit(_walk(walk, no_tui, yes and runbook.trusted, author, push))
+
+
+def _walk(walk, no_tui: bool, yes: bool, author, push: bool) -> int:
+    if no_tui or not sys.stdin.isatty():
+        from runbook.headless import HeadlessRun
+
+        return HeadlessRun(walk, yes).walk_all(author, push)
+    from runbook.app import RunbookApp
+
+    app = RunbookApp(walk.kb, run_walk=walk, run_options={"yes": yes, "author": author, "push": push})
+    app.run()
+    return app.return_code or 0
+
+
+def neutralise_text(text: str) -> str:
+    from kb.escapes import neutralise
+
+    return neutralise(text)
+
+
+@cli.command()
+@click.argument("run_id", required=False)
+@click.option("--no-tui", is_flag=True, help="A plain line-by-line prompt instead of the TUI.")
+@click.option("--from", "from_step", type=int, default=None, help="Resume at this step number.")
+@click.option("--operator", help="Who runs it, as 'Name <email>'.")
+@click.option("--push", is_flag=True, help="Push the run record to the KB's remote.")
+@click.pass_obj
+@guarded
+def resume(context: Context, run_id: str | None, no_tui: bool, from_step: int | None, operator: str | None,
+           push: bool) -> None:
+    """Resume an interrupted run (a crash, kill -9, a closed terminal); without RUN_ID, list them."""
+    from kb import runbooks
+    from kb.runs import RunStore
+    from kb.walk import RunWalk
+
+    kb = context.kb()
+    store = RunStore(kb)
+    try:
+        if run_id is None:
+            runs = store.interrupted()
+            if not runs:
+                click.echo("no interrupted runs")
+                return
+            for state in runs:
+                done = sum(1 for s in state.steps if s.status != "pending")
+                click.echo(f"{state.id}  {state.title}  step {state.current + 1}/{len(state.steps)} "
+                           f"({done} recorded)  started {state.started} by {state.operator}")
+            return
+        state = store.get(run_id)
+    finally:
+        store.close()
+    if state.outcome is not None:
+        fail(f"run {state.id} already ended ({state.outcome}); start a new one with: runbook run {state.runbook} "
+             f"--from N")
+    runbook = runbooks.load(kb, state.runbook)
+    if len(runbook.steps) != len(state.steps):
+        fail(f"runbook {state.runbook} changed since run {state.id} began ({len(state.steps)} -> "
+             f"{len(runbook.steps)} steps); start a new run")
+    secrets, _ = _ask_variables(runbook, {}, only_secret=True)
+    _, author = _operator(kb, operator or (state.operator if "<" in state.operator else None))
+    walk = RunWalk.resume(kb, runbook, state, secrets, from_step=from_step)
+    click.echo(f"Resuming {state.title} at step {walk.run.current + 1}/{len(runbook.steps)}")
+    sys.exit(_walk(walk, no_tui, False, author, push))
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+@guarded
+def history(context: Context, name: str | None, as_json: bool) -> None:
+    """Past runs (of NAME, or all) with their outcomes, from the KB's git history."""
+    from kb.runs import history as run_history
+
+    rows = run_history(context.kb(), name)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no recorded runs" + (f" of {name}" if name else ""))
+        return
+    for row in rows:
+        click.echo(f"{row['date']}  {row['runbook']}  {row['outcome']}  by {row['operator']}  "
+                   f"[{row['commit']}] {row['record']}")
+
+
+@cli.command()
+@click.argument("name")
+@click.pass_obj
+@guarded
+def new(context: Context, name: str) -> None:
+    """Scaffold a hand-written runbook in the KB's runbooks/ folder."""
+    from kb.runbooks import scaffold
+
+    path = scaffold(context.kb(), name)
+    click.echo(f"Created {path}: edit it, then `runbook run {path.split('/')[-1].removesuffix('.md')}`")
 
 
 def main() -> None:

@@ -1,0 +1,233 @@
+"""A run in progress: walk a runbook's steps, run confirmed commands, store each outcome.
+
+The UI (the headless prompt or the TUI run screen) asks the operator; this
+class does the rest, and saves every outcome before the walk moves on. It never
+runs a command by itself: `run_command` is called only after the operator has
+seen the exact command and said yes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from kb.expect import Check, check
+from kb.knowledge_base import KBError, KnowledgeBase
+from kb.redact import redact
+from kb.runbooks import Runbook, Step, slug
+from kb.runner import DEFAULT_TIMEOUT, CommandResult, CommandRun
+from kb.runs import EXCERPT, RunState, RunStore, StepState, commit_record, new_run, now, write_record
+from kb.variables import mask, substitute
+
+
+@dataclass
+class PreparedCommand:
+    shown: str  # what the operator sees and the record keeps: secrets masked
+    actual: str  # what runs
+    expected: str
+    comment: str
+
+
+class RunWalk:
+    def __init__(self, kb: KnowledgeBase, runbook: Runbook, run: RunState, values: dict[str, str],
+                 secret_names: set[str], store: RunStore, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.kb = kb
+        self.runbook = runbook
+        self.run = run
+        self.values = values
+        self.secret_names = secret_names
+        self.store = store
+        self.timeout = timeout
+        self._active: CommandRun | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    @classmethod
+    def start(cls, kb: KnowledgeBase, runbook: Runbook, operator: str, values: dict[str, str],
+              secret_names: set[str], from_step: int = 1, timeout: float = DEFAULT_TIMEOUT) -> "RunWalk":
+        store = RunStore(kb)
+        run = new_run(runbook, operator)
+        run.variables = {k: v for k, v in values.items() if k not in secret_names}
+        run.secret_names = sorted(secret_names)
+        if runbook.decision_tree:
+            run.current = runbook.step_by_node(runbook.start) if runbook.start else 0
+        else:
+            if not 1 <= from_step <= len(runbook.steps):
+                raise KBError(f"--from {from_step}: the runbook has steps 1 to {len(runbook.steps)}")
+            run.current = from_step - 1
+            for state in run.steps[: run.current]:
+                state.status = "skipped"
+                state.notes.append("before --from")
+        run.path = [run.current]
+        store.save(run)
+        return cls(kb, runbook, run, values, secret_names, store, timeout)
+
+    @classmethod
+    def resume(cls, kb: KnowledgeBase, runbook: Runbook, run: RunState, secret_values: dict[str, str],
+               from_step: int | None = None, timeout: float = DEFAULT_TIMEOUT) -> "RunWalk":
+        """Continue an interrupted run: its stored values plus the secrets asked again."""
+        import os
+
+        store = RunStore(kb)
+        run.pid = os.getpid()
+        if from_step is not None:
+            run.current = from_step - 1
+        elif not runbook.decision_tree:
+            run.current = next((s.position for s in run.steps if s.status in ("pending", "failed")), run.current)
+        store.save(run)
+        return cls(kb, runbook, run, {**run.variables, **secret_values}, set(run.secret_names), store, timeout)
+
+    @property
+    def finished(self) -> bool:
+        return self.run.outcome is not None
+
+    @property
+    def step(self) -> Step:
+        return self.runbook.steps[self.run.current]
+
+    @property
+    def state(self) -> StepState:
+        return self.run.steps[self.run.current]
+
+    def commands(self, step: Step | None = None) -> list[PreparedCommand]:
+        step = step or self.step
+        out = []
+        for command in step.commands:
+            actual = substitute(command.command, self.values)
+            out.append(PreparedCommand(shown=mask(actual, self.values, self.secret_names), actual=actual,
+                                       expected=command.expected, comment=command.comment))
+        return out
+
+    # -- running -----------------------------------------------------------------------------------
+    def run_command(self, command: PreparedCommand, on_output: Callable[[str], None] | None = None,
+                    timeout: float | None = None) -> tuple[CommandResult, Check]:
+        """Run one confirmed command; store its exit code, duration, redacted output and check."""
+        self._active = CommandRun(command.actual, timeout=timeout or self.timeout, cwd=str(self.kb.root.parent),
+                                  on_output=on_output)
+        try:
+            result = self._active.run()
+        finally:
+            self._active = None
+        if result.timed_out:
+            verdict = Check(False, f"timed out after {timeout or self.timeout:.0f} s; the process group was killed")
+        elif result.cancelled:
+            verdict = Check(False, "cancelled; the process group was killed")
+        else:
+            verdict = check(command.expected, command.actual, result.exit_code, result.output)
+        state = self.state
+        state.command = command.shown if not state.command else f"{state.command}\n{command.shown}"
+        state.exit_code, state.duration = result.exit_code, result.duration
+        state.output = redact(result.output[-EXCERPT:], self._secrets())
+        state.check = verdict.reason
+        self.store.save(self.run, state)
+        return result, verdict
+
+    def cancel(self) -> None:
+        if self._active is not None:
+            self._active.cancel()
+
+    # -- outcomes ----------------------------------------------------------------------------------
+    def mark(self, status: str, note: str = "") -> None:
+        """Record the step's outcome (saved now), then move to the next step."""
+        state = self.state
+        state.status = status
+        if note:
+            state.notes.append(redact(note, self._secrets()))
+        self.store.save(self.run, state)
+        if self.runbook.decision_tree:
+            return
+        if self.run.current + 1 < len(self.run.steps):
+            self.run.current += 1
+            self.run.path.append(self.run.current)
+            self.store.save(self.run)
+
+    def choose(self, label: str) -> None:
+        """Decision trees: take the edge the operator chose."""
+        target = self.step.choices[label]
+        self.state.status = "done"
+        self.state.notes.append(f"chose: {label}")
+        self.store.save(self.run, self.state)
+        self.run.current = self.runbook.step_by_node(target)
+        self.run.path.append(self.run.current)
+        self.store.save(self.run)
+
+    def at_end(self) -> bool:
+        if self.runbook.decision_tree:
+            return not self.step.choices and self.state.status != "pending"
+        return self.run.current == len(self.run.steps) - 1 and self.state.status != "pending"
+
+    def back(self) -> None:
+        if len(self.run.path) > 1:
+            self.run.path.pop()
+            self.run.current = self.run.path[-1]
+        elif self.run.current > 0:
+            self.run.current -= 1
+        self.store.save(self.run)
+
+    def note(self, text: str) -> None:
+        self.state.notes.append(redact(text, self._secrets()))
+        self.store.save(self.run, self.state)
+
+    def finish(self, outcome: str | None = None, author: tuple[str, str] | None = None,
+               push: bool = False) -> tuple[str, str | None]:
+        """End the run, write its record, commit it. Returns (record path, problem or None)."""
+        if outcome is None:
+            visited = [self.run.steps[i] for i in dict.fromkeys(self.run.path)]
+            failed = any(s.status == "failed" for s in visited)
+            outcome = "failed" if failed else "completed"
+        self.run.outcome = outcome
+        self.run.ended = now()
+        self.store.save(self.run)
+        path = write_record(self.kb, self.store, self.run, self._secrets())
+        problem = None
+        try:
+            commit_record(self.kb, self.store, self.run, author, push=push)
+        except KBError as exc:
+            problem = f"{exc} (the record is kept in {self.run.record}; the next start commits it)"
+        self.store.close()
+        return str(path.relative_to(self.kb.root)), problem
+
+    # -- help from the KB ----------------------------------------------------------------------------
+    def suggestions(self, output: str, k: int = 3):
+        """Known fixes for a failing step's output."""
+        from kb.search import search
+
+        if not output.strip():
+            return []
+        return search(self.kb, output, k=k).results
+
+    def learn(self, output: str, cause: str, fix: str, title: str = "") -> str:
+        """Turn a failure the operator fixed into a new incident report, committed and ingested."""
+        from kb.ingest import ingest
+        from kb.normalize import salient_lines
+
+        clean = redact(output, self._secrets()).strip() or "(no output)"
+        lines = salient_lines(clean)
+        message = lines[0][0] if lines else clean.splitlines()[0]
+        title = title or f"{self.step.title} failed"
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+        text = "\n".join([
+            f"# {redact(title, self._secrets())}", "",
+            f"**Runbook**: {self.runbook.title}", f"**Operator**: {self.run.operator}", f"**Date**: {stamp}",
+            f"**Run**: {self.run.id}", "", f"## Error: {message[:120]}", "", "**Error log**:", "```",
+            clean[-4000:], "```", "", f"**Command**: `{self.state.command.splitlines()[-1] if self.state.command else ''}`",
+            "", "**Root cause**:", redact(cause, self._secrets()).strip(), "", "**Fix**:",
+            redact(fix, self._secrets()).strip(), ""])
+        path = self.kb.reports_dir / f"learned-{stamp}-{slug(title)}-{self.run.id[-6:]}.md"
+        path.write_text(text, encoding="utf-8")
+        result = ingest(self.kb, [path])
+        if result.failed:
+            raise KBError(result.failed[0])
+        self.note(f"learned: {path.name}")
+        return str(path.relative_to(self.kb.root))
+
+    def _secrets(self) -> list[str]:
+        return [self.values[name] for name in self.secret_names if self.values.get(name)]
+
+
+_PLACEHOLDER_VALUE_RE = re.compile(r"^(?:<.*>|YOUR_.*|your-.*)$")
+
+
+def needs_value(default: str) -> bool:
+    return not default or bool(_PLACEHOLDER_VALUE_RE.match(default))

@@ -1,0 +1,137 @@
+"""`runbook run --no-tui`: a plain line-by-line prompt for SSH sessions and scripts.
+
+Every command is shown exactly (after variable substitution, secrets masked)
+and runs only after a yes for that command; `--yes` skips the question only
+for runbooks whose front matter says `trusted: true`.
+"""
+
+from __future__ import annotations
+
+import click
+
+from kb.escapes import neutralise
+from kb.walk import RunWalk
+from runbook.render import render_results
+
+
+def _say(text: str = "", **style) -> None:
+    click.echo(click.style(neutralise(text), **style) if style else neutralise(text))
+
+
+class HeadlessRun:
+    def __init__(self, walk: RunWalk, yes: bool) -> None:
+        self.walk = walk
+        self.yes = yes
+        self.outcome: str | None = None  # set to stop early: "aborted" or "failed"
+
+    def walk_all(self, author: tuple[str, str] | None, push: bool) -> int:
+        while self.outcome is None:
+            if self.walk.runbook.decision_tree:
+                self._decision_step()
+            else:
+                self._step()
+            if self.outcome is None and self.walk.at_end():
+                break
+        record, problem = self.walk.finish(self.outcome, author=author, push=push)
+        _say()
+        _say(f"Run {self.walk.run.outcome}: record {record}", bold=True)
+        if problem:
+            _say(f"warning: {problem}", fg="yellow")
+        return 0 if self.walk.run.outcome == "completed" else 1
+
+    # -- one step --------------------------------------------------------------------------------
+    def _header(self) -> None:
+        walk = self.walk
+        _say()
+        _say(f"Step {walk.state.position + 1}/{len(walk.runbook.steps)}: {walk.step.title}", bold=True)
+        if walk.step.detail:
+            _say("  " + walk.step.detail.replace("\n", "\n  "))
+
+    def _step(self) -> None:
+        walk = self.walk
+        self._header()
+        commands = walk.commands()
+        for command in commands:
+            _say(f"  $ {command.shown}", fg="cyan")
+            if command.expected:
+                _say(f"    expected: {command.expected}", dim=True)
+        choice = click.prompt("  [r]un [d]one [s]kip [f]ailed [n]ote [b]ack [a]bort", default="r" if commands else "d",
+                              type=click.Choice(list("rdsfnba")), show_choices=False)
+        if choice == "r" and not commands:
+            _say("  this step has no command: mark it done or skipped", fg="yellow")
+        elif choice == "r":
+            self._run(commands)
+        elif choice in "dsf":
+            self._mark({"d": "done", "s": "skipped", "f": "failed"}[choice])
+        elif choice == "n":
+            walk.note(click.prompt("  note"))
+        elif choice == "b":
+            walk.back()
+        elif choice == "a":
+            self.outcome = "aborted"
+
+    def _decision_step(self) -> None:
+        walk = self.walk
+        self._header()
+        choices = list(walk.step.choices)
+        if not choices:
+            resolved = click.confirm("  The flowchart ends here. Did this resolve the problem?", default=True)
+            walk.mark("done" if resolved else "failed")
+            return
+        for number, label in enumerate(choices, start=1):
+            _say(f"  {number}. {label}")
+        picked = click.prompt("  choose (0 aborts)", type=click.IntRange(0, len(choices)))
+        if picked == 0:
+            self.outcome = "aborted"
+        else:
+            walk.choose(choices[picked - 1])
+
+    def _run(self, commands) -> None:
+        passed_all = True
+        for command in commands:
+            if not self.yes:
+                _say(f"  About to run exactly:\n    {command.shown}", fg="yellow")
+                if not click.confirm("  Run it?", default=False):
+                    return
+            result, verdict = self.walk.run_command(
+                command, on_output=lambda line: click.echo("    | " + neutralise(line.rstrip("\n"))))
+            colour = {True: "green", False: "red", None: "yellow"}[verdict.passed]
+            mark = {True: "✓", False: "✗", None: "?"}[verdict.passed]
+            _say(f"  {mark} {verdict.reason} ({result.duration:.1f} s)", fg=colour)
+            if verdict.passed is False:
+                self._failure(result.output)
+                return
+            passed_all = passed_all and verdict.passed is True
+        if passed_all:
+            self._mark("done")
+
+    def _failure(self, output: str) -> None:
+        fixes = self.walk.suggestions(output)
+        if fixes:
+            _say("  Known fixes for this output:", bold=True)
+            _say("  " + render_results(fixes).replace("\n", "\n  "))
+        while True:
+            choice = click.prompt("  [r]etry [f]ailed [d]one anyway [l]earn the fix [n]ote [a]bort", default="f",
+                                  type=click.Choice(list("rfdlna")), show_choices=False)
+            if choice == "r":
+                self._run(self.walk.commands())
+                return
+            if choice == "l":
+                cause = click.prompt("  What caused it")
+                fix = click.prompt("  What fixed it")
+                _say(f"  Saved as {self.walk.learn(output, cause, fix)}: the next search finds it.", fg="green")
+            elif choice == "n":
+                self.walk.note(click.prompt("  note"))
+            elif choice == "a":
+                self.walk.mark("failed")
+                self.outcome = "aborted"
+                return
+            else:
+                self._mark("failed" if choice == "f" else "done")
+                return
+
+    def _mark(self, status: str) -> None:
+        last = self.walk.at_end() or self.walk.run.current == len(self.walk.run.steps) - 1
+        self.walk.mark(status)
+        if status == "failed" and not last and not click.confirm("  Go on with the next step?", default=False):
+            self.outcome = "failed"
