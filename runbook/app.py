@@ -43,11 +43,15 @@ class RunbookApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave runbook"),
     ]
 
-    def __init__(self, kb: KnowledgeBase | None = None, kb_option: str | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase | None = None, kb_option: str | None = None, run_walk=None,
+                 run_options: dict | None = None) -> None:
         super().__init__()
         self.kb = kb
         self.kb_option = kb_option
         self.searcher = None
+        self.run_walk = run_walk  # `runbook run NAME`: open straight on this run
+        self.run_options = run_options or {}
+        self.last_run_outcome: str | None = None
 
     def on_mount(self) -> None:
         self.push_screen(StartupScreen())
@@ -84,6 +88,27 @@ class RunbookApp(App[None]):
         self.kb = message.kb
         self.sub_title = str(self.kb.root).replace(str(Path.home()), "~", 1)
         self.switch_mode("search")
+        if self.run_walk is not None:
+            from runbook.screens.run import RunScreen
+
+            self.push_screen(RunScreen(self.run_walk, exit_when_done=True, **self.run_options))
+        else:
+            self.check_interrupted_runs()
+
+    @work(thread=True, group="kb")
+    def check_interrupted_runs(self) -> None:
+        if not (self.kb.derived_dir / "runs.sqlite").exists():
+            return
+        from kb.runs import RunStore
+
+        store = RunStore(self.kb)
+        try:
+            count = len(store.interrupted())
+        finally:
+            store.close()
+        if count:
+            self.call_from_thread(self.notify, f"{count} interrupted run(s): F4, then shift+r resumes.",
+                                  title="Resume", timeout=8)
 
     def action_go(self, mode: str) -> None:
         if self.kb is not None and self.searcher is not None:

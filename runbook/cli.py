@@ -255,15 +255,9 @@ def show(context: Context, ref: str, as_json: bool) -> None:
 # -- runs ---------------------------------------------------------------------------------------------
 
 def _operator(kb: KnowledgeBase, option: str | None) -> tuple[str, tuple[str, str] | None]:
-    """(who, git author): --operator 'Name <email>', else the KB's git identity, else the login name."""
-    import getpass
+    from runbook.cli_identity import operator_for
 
-    from kb.runs import git_identity, parse_operator
-
-    author = parse_operator(option) if option else git_identity(kb)
-    if author:
-        return f"{author[0]} <{author[1]}>", author
-    return getpass.getuser(), None
+    return operator_for(kb, option)
 
 
 def _ask_variables(runbook, given: dict[str, str], only_secret: bool = False) -> tuple[dict[str, str], set[str]]:

@@ -36,7 +36,7 @@ class BrowseScreen(Screen):
     def detail(self) -> Markdown:
         return self.query_one(f"#{self.DETAIL_ID}", Markdown)
 
-    def load_record(self, record_id: int) -> dict:
+    def load_record(self, key: str) -> dict:
         """Read one record (runs in a worker thread)."""
         raise NotImplementedError
 
@@ -46,11 +46,11 @@ class BrowseScreen(Screen):
     @on(DataTable.RowHighlighted)
     def _row(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key is not None and event.row_key.value is not None:
-            self._load(int(event.row_key.value))
+            self._load(event.row_key.value)
 
     @work(thread=True, exclusive=True, group="browse")
-    def _load(self, record_id: int) -> None:
-        record = self.load_record(record_id)
+    def _load(self, key: str) -> None:
+        record = self.load_record(key)
         self.app.call_from_thread(self._show, record)
 
     def _show(self, record: dict) -> None:

@@ -33,8 +33,8 @@ class IncidentsScreen(BrowseScreen):
         self._fill()
         self.table.focus()
 
-    def load_record(self, record_id: int) -> dict:
-        return queries.get_report(self.app.kb.store, record_id)
+    def load_record(self, key: str) -> dict:
+        return queries.get_report(self.app.kb.store, int(key))
 
     def render_record(self, record: dict) -> str:
         return report_markdown(record)

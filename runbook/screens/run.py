@@ -1,0 +1,275 @@
+"""The run screen: walk a runbook step by step, run confirmed commands, watch their output live.
+
+Commands run in a thread worker and stream into a log; the UI never waits.
+A failing step searches the KB with its output and shows the known fixes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Markdown, OptionList, RichLog, Static
+from textual.widgets.option_list import Option
+
+from kb.escapes import neutralise
+from kb.expect import Check
+from kb.runner import CommandResult
+from kb.walk import RunWalk
+from runbook.markdown_views import error_markdown
+from runbook.screens.dialogs import AskFields, ConfirmCommand
+
+MARKS = {"pending": "[ ]", "done": "[x]", "failed": "[!]", "skipped": "[-]"}
+
+
+@dataclass
+class CommandFinished(Message):
+    result: CommandResult
+    check: Check
+    remaining: int  # commands of this step still to run
+
+
+@dataclass
+class RunEnded(Message):
+    record: str
+    problem: str | None
+
+
+class RunScreen(Screen):
+    BINDINGS = [
+        Binding("r", "run", "Run", id="run.run", tooltip="Run this step's command (you confirm it first)"),
+        Binding("d", "mark('done')", "Done", id="run.done", tooltip="Mark the step done and go on"),
+        Binding("s", "mark('skipped')", "Skip", id="run.skip", tooltip="Skip the step"),
+        Binding("f", "mark('failed')", "Failed", id="run.failed", tooltip="Mark the step failed"),
+        Binding("n", "note", "Note", id="run.note", tooltip="Add a note to the step"),
+        Binding("l", "learn", "Learn fix", id="run.learn", tooltip="Record what fixed a failure as a new report"),
+        Binding("b", "back", "Back", id="run.back", tooltip="Go back a step"),
+        Binding("x", "cancel_command", "Cancel cmd", id="run.cancel", tooltip="Kill the running command's process group"),
+        Binding("a", "abort", "Abort", id="run.abort", tooltip="End the run as aborted (it is recorded)"),
+        Binding("q", "leave", "Leave", id="run.leave", tooltip="Leave the finished run"),
+        *[Binding(str(i), f"choose({i})", show=False) for i in range(1, 10)],
+    ]
+
+    def __init__(self, walk: RunWalk, yes: bool = False, author=None, push: bool = False,
+                 exit_when_done: bool = False) -> None:
+        super().__init__()
+        self.walk = walk
+        self.yes = yes
+        self.author = author
+        self.push = push
+        self.exit_when_done = exit_when_done
+        self.running = False
+        self.last_output = ""
+        self._pending: list = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="run-body"):
+            yield OptionList(id="run-steps")
+            with Vertical(id="run-main"):
+                yield Static(id="step-title")
+                yield Static(id="step-command", markup=False)
+                yield RichLog(id="run-log", wrap=True, markup=False, highlight=False)
+                yield Static(id="run-check")
+                with VerticalScroll(id="run-fixes-scroll"):
+                    yield Markdown(id="run-fixes")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"run {self.walk.run.id} · {self.walk.runbook.source}"
+        self.query_one("#run-fixes-scroll").display = False
+        self.refresh_step()
+
+    # -- display -----------------------------------------------------------------------------------
+    def refresh_step(self) -> None:
+        walk = self.walk
+        steps = self.query_one("#run-steps", OptionList)
+        steps.clear_options()
+        for state in walk.run.steps:
+            if walk.runbook.decision_tree and state.position not in walk.run.path:
+                continue
+            steps.add_option(Option(Text(f"{MARKS[state.status]} {state.position + 1}. {neutralise(state.title)}"),
+                                    id=str(state.position)))
+        try:
+            steps.highlighted = steps.get_option_index(str(walk.run.current))
+        except Exception:
+            pass
+        total = len(walk.runbook.steps)
+        title = f"Step {walk.run.current + 1}/{total}: {neutralise(walk.step.title)}"
+        if walk.step.detail:
+            title += f"\n{neutralise(walk.step.detail)}"
+        if walk.runbook.decision_tree and walk.step.choices:
+            title += "\n" + "  ".join(f"[{i}] {neutralise(label)}" for i, label in enumerate(walk.step.choices, 1))
+        self.query_one("#step-title", Static).update(Text(title, style="bold"))
+        lines = []
+        for command in walk.commands():
+            lines.append(f"$ {neutralise(command.shown)}")
+            if command.expected:
+                lines.append(f"  expected: {neutralise(command.expected)}")
+        if not lines:
+            lines = ["(no command: do it by hand, then d / s / f)" if not walk.runbook.decision_tree
+                     else "(choose with the number keys)" if walk.step.choices else "(the end: d if resolved, f if not)"]
+        self.query_one("#step-command", Static).update("\n".join(lines))
+        self.query_one("#run-check", Static).update("")
+        self.query_one("#run-fixes-scroll").display = False
+
+    # -- running commands --------------------------------------------------------------------------
+    def action_run(self) -> None:
+        if self.running or self.walk.finished:
+            return
+        commands = self.walk.commands()
+        if not commands:
+            self.notify("This step has no command: mark it done (d) or skipped (s).")
+            return
+        self.query_one("#run-log", RichLog).clear()
+        self._confirm_and_run(commands)
+
+    def _confirm_and_run(self, commands) -> None:
+        command = commands[0]
+        self._pending = commands[1:]
+
+        def go(answer: bool | None) -> None:
+            if answer:
+                self.running = True
+                self.query_one("#run-check", Static).update(Text("running… (x cancels)", style="italic"))
+                self.execute(command, len(commands) - 1)
+
+        if self.yes:
+            go(True)
+        else:
+            self.app.push_screen(ConfirmCommand(command.shown, command.expected), go)
+
+    @work(thread=True, exclusive=True, group="run-command")
+    def execute(self, command, remaining: int) -> None:
+        log = self.query_one("#run-log", RichLog)
+        result, verdict = self.walk.run_command(
+            command, on_output=lambda line: self.app.call_from_thread(log.write, neutralise(line.rstrip("\n"))))
+        self.post_message(CommandFinished(result, verdict, remaining))
+
+    @on(CommandFinished)
+    def _finished(self, message: CommandFinished) -> None:
+        self.running = False
+        verdict, result = message.check, message.result
+        self.last_output = result.output
+        style = {True: "green", False: "red", None: "yellow"}[verdict.passed]
+        mark = {True: "✓", False: "✗", None: "?"}[verdict.passed]
+        self.query_one("#run-check", Static).update(
+            Text(f"{mark} {verdict.reason} ({result.duration:.1f} s)", style=f"bold {style}"))
+        if verdict.passed is False:
+            self.suggest(result.output)
+            return
+        if message.remaining and self._pending:
+            self._confirm_and_run(self._pending)
+            return
+        if verdict.passed:
+            self.action_mark("done")
+
+    @work(thread=True, exclusive=True, group="run-suggest")
+    def suggest(self, output: str) -> None:
+        fixes = self.walk.suggestions(output)
+        self.app.call_from_thread(self._show_fixes, fixes)
+
+    def _show_fixes(self, fixes) -> None:
+        box = self.query_one("#run-fixes-scroll")
+        if not fixes:
+            box.display = False
+            return
+        text = "## Known fixes for this output\n\n" + "\n\n---\n\n".join(error_markdown(f.to_dict()) for f in fixes[:3])
+        text += "\n\n*r retries · f marks failed · l records what fixed it*"
+        self.query_one("#run-fixes", Markdown).update(text)
+        box.display = True
+
+    def action_cancel_command(self) -> None:
+        if self.running:
+            self.walk.cancel()
+
+    # -- outcomes ----------------------------------------------------------------------------------
+    def action_mark(self, status: str) -> None:
+        if self.running or self.walk.finished:
+            return
+        if self.walk.runbook.decision_tree and self.walk.step.choices:
+            self.notify("Choose a way on with the number keys.")
+            return
+        last = self.walk.at_end() or (not self.walk.runbook.decision_tree
+                                      and self.walk.run.current == len(self.walk.run.steps) - 1)
+        self.walk.mark(status)
+        if last or self.walk.runbook.decision_tree:
+            self.end(None)
+        else:
+            self.refresh_step()
+
+    def action_choose(self, number: int) -> None:
+        choices = list(self.walk.step.choices)
+        if self.running or not self.walk.runbook.decision_tree or not 1 <= number <= len(choices):
+            return
+        self.walk.choose(choices[number - 1])
+        self.refresh_step()
+
+    def action_back(self) -> None:
+        if not self.running and not self.walk.finished:
+            self.walk.back()
+            self.refresh_step()
+
+    def action_note(self) -> None:
+        def save(values: dict | None) -> None:
+            if values and values.get("note", "").strip():
+                self.walk.note(values["note"])
+                self.notify("Note saved.")
+
+        self.app.push_screen(AskFields("Note for this step", [("note", "Note", "", False)]), save)
+
+    def action_learn(self) -> None:
+        if not self.last_output:
+            self.notify("Run the step's command first: the new report is built from its output.", severity="warning")
+            return
+
+        def save(values: dict | None) -> None:
+            if values and values["cause"].strip() and values["fix"].strip():
+                self.learn(values["cause"], values["fix"])
+
+        self.app.push_screen(AskFields("What fixed it? (becomes a new report)", [
+            ("cause", "What caused it", "", False), ("fix", "What fixed it", "", False)]), save)
+
+    @work(thread=True, group="run-learn")
+    def learn(self, cause: str, fix: str) -> None:
+        path = self.walk.learn(self.last_output, cause, fix)
+        self.app.call_from_thread(self.notify, f"Saved {path}: the next search finds it.", title="Learned")
+
+    def action_abort(self) -> None:
+        if self.walk.finished:
+            return
+        if self.running:
+            self.walk.cancel()
+        self.end("aborted")
+
+    @work(thread=True, exclusive=True, group="run-end")
+    def end(self, outcome: str | None) -> None:
+        record, problem = self.walk.finish(outcome, author=self.author, push=self.push)
+        self.post_message(RunEnded(record, problem))
+
+    @on(RunEnded)
+    def _ended(self, message: RunEnded) -> None:
+        outcome = self.walk.run.outcome
+        self.query_one("#step-title", Static).update(Text(f"Run {outcome}. Record: {message.record}", style="bold"))
+        self.query_one("#step-command", Static).update("Press q to leave.")
+        self.refresh_bindings()
+        if message.problem:
+            self.notify(message.problem, severity="warning", timeout=10)
+        else:
+            self.notify(f"Run {outcome}; record committed.", title="Recorded")
+        self.app.last_run_outcome = outcome
+
+    def action_leave(self) -> None:
+        if not self.walk.finished:
+            self.notify("The run is still going: a (abort) ends it, and it is recorded.")
+            return
+        if self.exit_when_done:
+            self.app.exit(return_code=0 if self.walk.run.outcome == "completed" else 1)
+        else:
+            self.app.pop_screen()

@@ -1,0 +1,132 @@
+"""The TUI run screen through Pilot: confirm, run, stream, check, fail with fixes, decide, finish."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import SAMPLES
+from kb.ingest import ingest
+
+RUNBOOK = """---
+title: Screen smoke
+---
+# Screen smoke
+
+- [ ] Greet
+  ```bash
+  echo "hello from the run screen"
+  # expected: hello from
+  ```
+- [ ] Break
+  ```bash
+  echo "Error response from daemon: Bind for 0.0.0.0:8080 failed: port is already allocated"; exit 1
+  ```
+"""
+
+TREE = """# Tree
+
+```mermaid
+graph TD
+    A{Disk full?} -->|yes| B[Prune images]
+    A -->|no| C[Check logs]
+```
+"""
+
+
+@pytest.fixture
+def run_kb(kb):
+    ingest(kb, [SAMPLES])
+    kb.repo.config_writer().set_value("user", "name", "Ann Op").release()
+    kb.repo.config_writer().set_value("user", "email", "ann@example.com").release()
+    (kb.runbooks_dir / "screen.md").write_text(RUNBOOK, encoding="utf-8")
+    (kb.runbooks_dir / "tree.md").write_text(TREE, encoding="utf-8")
+    return kb
+
+
+async def _until(pilot, predicate, tries=400):
+    for _ in range(tries):
+        await pilot.pause(0.05)
+        if predicate():
+            return
+    raise AssertionError("condition never held")
+
+
+async def _open_run(run_kb, name):
+    from kb import runbooks
+    from kb.walk import RunWalk
+    from runbook.app import RunbookApp
+
+    walk = RunWalk.start(run_kb, runbooks.load(run_kb, name), "Ann Op <ann@example.com>", {}, set())
+    return RunbookApp(run_kb, run_walk=walk, run_options={"author": ("Ann Op", "ann@example.com")}), walk
+
+
+async def test_a_run_confirms_streams_checks_and_fails_with_known_fixes(run_kb):
+    from textual.widgets import RichLog
+
+    app, walk = await _open_run(run_kb, "screen")
+    async with app.run_test(size=(110, 34)) as pilot:
+        await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen")
+        await pilot.press("r")
+        await _until(pilot, lambda: type(app.screen).__name__ == "ConfirmCommand")
+        assert 'echo "hello from the run screen"' in str(app.screen.query_one("#confirm-command").render())
+        await pilot.press("n")  # refused: nothing runs
+        await pilot.pause(0.2)
+        assert walk.state.exit_code is None and walk.run.current == 0
+        await pilot.press("r")
+        await _until(pilot, lambda: type(app.screen).__name__ == "ConfirmCommand")
+        await pilot.press("y")
+        await _until(pilot, lambda: walk.run.current == 1)  # passed its check: done, on to step 2
+        assert walk.run.steps[0].status == "done"
+        log = app.screen.query_one(RichLog)
+        assert any("hello from the run screen" in str(line.text) for line in log.lines)
+        await pilot.press("r")
+        await _until(pilot, lambda: type(app.screen).__name__ == "ConfirmCommand")
+        await pilot.press("y")
+        fixes = app.screen.query_one("#run-fixes")
+        await _until(pilot, lambda: "Known fixes" in fixes._markdown)
+        assert "port is already allocated" in fixes._markdown
+        await pilot.press("f")
+        await _until(pilot, lambda: walk.finished and app.last_run_outcome == "failed")
+    record = (run_kb.root / walk.run.record).read_text(encoding="utf-8")
+    assert "outcome: failed" in record
+    assert run_kb.repo.head.commit.message.startswith("run: screen failed at step 2")
+
+
+async def test_a_decision_tree_is_walked_with_number_keys(run_kb):
+    app, walk = await _open_run(run_kb, "tree")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen")
+        title = app.screen.query_one("#step-title")
+        await _until(pilot, lambda: "[1] yes" in str(title.render()))
+        assert "[2] no" in str(title.render())
+        await pilot.press("2")
+        await pilot.pause(0.2)
+        assert walk.step.title == "Check logs"
+        await pilot.press("d")
+        await _until(pilot, lambda: walk.finished)
+    assert walk.run.outcome == "completed"
+
+
+async def test_runbooks_screen_starts_a_run_with_the_variables_form(run_kb):
+    from runbook.app import RunbookApp
+
+    (run_kb.runbooks_dir / "vars.md").write_text(
+        "# Vars\n\n- [ ] hi\n  ```bash\n  echo ${GREETING:-hello} $API_TOKEN\n  ```\n", encoding="utf-8")
+    app = RunbookApp(run_kb)
+    async with app.run_test(size=(110, 34)) as pilot:
+        await _until(pilot, lambda: app.current_mode == "search" and app.screen.query("#paste"))
+        await pilot.press("f4")
+        await _until(pilot, lambda: app.current_mode == "runbooks" and app.screen.current is not None)
+        table = app.screen.table
+        row = next(i for i in range(table.row_count) if table.get_row_at(i)[0] == "vars")
+        table.move_cursor(row=row)
+        await _until(pilot, lambda: app.screen.current is not None and app.screen.current["ref"] == "vars")
+        await pilot.press("enter")
+        await _until(pilot, lambda: type(app.screen).__name__ == "AskFields")
+        await pilot.press("tab")  # keep the default for GREETING
+        for ch in "tok-98765":
+            await pilot.press(ch)
+        await pilot.press("enter")
+        await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen")
+        command = str(app.screen.query_one("#step-command").render())
+        assert "echo hello ••••••" in command and "tok-98765" not in command
