@@ -152,7 +152,8 @@ def _iter_blocks(tokens: list[Token]):
             if pending_item is not None:
                 yield pending_item
                 pending_item = None
-            lang = (tok.info or "").strip().split()[0].lower() if tok.info else ""
+            info = (tok.info or "").split()  # a whitespace-only info string (```\t) has no language
+            lang = info[0].lower() if info else ""
             yield Block(kind="code", line=line, lang=lang, code=tok.content, depth=depth)
         elif tok.type == "table_open":
             j, header, rows = _table(tokens, i)

@@ -35,3 +35,8 @@ def test_decoder_raises_only_decode_error(data):
         decode_report(data, "x.md")
     except DecodeError:
         pass
+
+
+def test_regressions_found_by_hypothesis():
+    for text in ("```\t", "```   \ncode", "- [ ] ```\t"):
+        parse_report(text, "regression.md")
