@@ -69,7 +69,8 @@ class ChecklistExtractor:
             if id(block) in self._handled:
                 continue
             lead = block.lines[0] if block.lines else None
-            is_label = lead is not None and lead.bold and (lead.bold_only or not lead.value) and len(block.lines) == 1
+            is_label = lead is not None and lead.bold and (lead.bold_only or not lead.value) and (
+                len(block.lines) == 1 or block.kind == "item")
             if block.kind == "para" and block.depth == 0:
                 if is_label:
                     label, label_depth = lead.label, 0

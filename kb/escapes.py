@@ -21,4 +21,5 @@ def neutralise(text: str) -> str:
             return chr(0x2400 + code)
         return f"\\x{code:02x}"
 
-    return _CONTROL_RE.sub(show, text.replace("\r\n", "\n"))
+    # a lone carriage return (progress meters) redraws a line: show it as a new line, not a symbol
+    return _CONTROL_RE.sub(show, text.replace("\r\n", "\n").replace("\r", "\n"))
