@@ -28,6 +28,7 @@ from kb.knowledge_base import KBError, KnowledgeBase
 from kb.report import parse_report, split_front_matter
 
 _INCLUDE_RE = re.compile(r"^\s*(?:include|包含|引用)\s*[:：]\s*`?([\w./-]+)`?\s*$", re.IGNORECASE)
+_STABLE_RE = re.compile(r"^(.+\.(?:md|markdown|txt))#(\d+)$")
 _SLUG_RE = re.compile(r"[^a-z0-9\u3400-\u9fff]+")
 
 
@@ -74,6 +75,13 @@ def load(kb: KnowledgeBase, name: str) -> Runbook:
     name = name.strip()
     if re.fullmatch(r"[cC]\d+", name):
         return _from_checklist(kb, int(name[1:]))
+    stable = _STABLE_RE.match(name)
+    if stable:  # reports/x.md#3: the 3rd checklist of that report, whatever its id is today
+        rows = kb.store.rows("select c.id from checklists c join reports r on r.id = c.report_id "
+                             "where r.path = ? and c.position = ?", [stable.group(1), int(stable.group(2)) - 1])
+        if not rows:
+            raise KBError(f"no checklist {name} (the report changed or is gone)")
+        return _from_checklist(kb, rows[0]["id"])
     if re.fullmatch(r"[fF]\d+", name):
         return _from_flowchart(kb, int(name[1:]))
     path = _runbook_file(kb, name)
@@ -105,7 +113,9 @@ def _from_checklist(kb: KnowledgeBase, checklist_id: int) -> Runbook:
     steps = [Step(title=item["text"], detail=item.get("detail") or "",
                   commands=[StepCommand(c["command"], c["expected"], c["comment"]) for c in item["commands"]])
              for item in checklist["items"]]
-    return Runbook(name=f"c{checklist_id}", title=checklist["title"], steps=steps,
+    # ids change when the KB is rebuilt; runs keep a reference that does not
+    stable = f"{checklist['report']['path']}#{checklist['position'] + 1}"
+    return Runbook(name=stable, title=checklist["title"], steps=steps,
                    source=f"{checklist['report']['path']} ({checklist['title']})")
 
 

@@ -206,7 +206,8 @@ def record_markdown(run: RunState, secrets: list[str]) -> str:
 def write_record(kb: KnowledgeBase, store: RunStore, run: RunState, secrets: list[str]) -> Path:
     kb.runs_dir.mkdir(parents=True, exist_ok=True)
     if not run.record:
-        run.record = f"runs/{run.started[:10]}-{slug(run.runbook)}-{run.id[-6:]}.md"
+        name = run.runbook.rsplit("/", 1)[-1]  # reports/x.md#3 -> x-md-3
+        run.record = f"runs/{run.started[:10]}-{slug(name)}-{run.id[-6:]}.md"
     path = kb.root / run.record
     path.write_text(record_markdown(run, secrets), encoding="utf-8")
     store.save(run)

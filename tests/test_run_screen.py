@@ -100,8 +100,7 @@ async def test_a_decision_tree_is_walked_with_number_keys(run_kb):
         await _until(pilot, lambda: "[1] yes" in str(title.render()))
         assert "[2] no" in str(title.render())
         await pilot.press("2")
-        await pilot.pause(0.2)
-        assert walk.step.title == "Check logs"
+        await _until(pilot, lambda: walk.step.title == "Check logs")
         await pilot.press("d")
         await _until(pilot, lambda: walk.finished)
     assert walk.run.outcome == "completed"
