@@ -46,8 +46,8 @@ async def test_pasting_an_error_shows_its_fix(sample_kb):
         await _settle(pilot, app, lambda: bool(screen.results))
         assert "port is already allocated" in screen.results[0].message
         detail = screen.query_one("#detail", Markdown)
-        await pilot.pause(0.2)
-        assert "Root cause" in detail._markdown and "Fix" in detail._markdown
+        await _settle(pilot, app, lambda: "Root cause" in detail._markdown)
+        assert "Fix" in detail._markdown
 
 
 async def test_typing_keystrokes_updates_results_and_keys_navigate(sample_kb):
@@ -62,25 +62,18 @@ async def test_typing_keystrokes_updates_results_and_keys_navigate(sample_kb):
         await pilot.press("escape", "down")
         assert app.screen.query_one("#results").highlighted == 1
         await pilot.press("ctrl+o")
-        await pilot.pause(0.2)
-        assert type(app.screen).__name__ == "ReportScreen"
+        await _settle(pilot, app, lambda: type(app.screen).__name__ == "ReportScreen")
         await pilot.press("escape")
-        await pilot.press("f3")
-        await pilot.pause(0.2)
-        assert app.current_mode == "incidents"
-        await pilot.press("f4")
-        await pilot.pause(0.2)
-        assert app.current_mode == "runbooks"
-        await pilot.press("f5")
-        await pilot.pause(0.2)
-        assert app.current_mode == "onboarding"
+        await _settle(pilot, app, lambda: type(app.screen).__name__ == "SearchScreen")
+        for key, mode in (("f3", "incidents"), ("f4", "runbooks"), ("f5", "onboarding")):
+            await pilot.press(key)
+            await _settle(pilot, app, lambda: app.current_mode == mode and app.screen.is_mounted)
         await pilot.press("f1")
-        await pilot.pause(0.2)
-        assert type(app.screen).__name__ == "HelpScreen"
+        await _settle(pilot, app, lambda: type(app.screen).__name__ == "HelpScreen")
         await pilot.press("escape")
+        await _settle(pilot, app, lambda: type(app.screen).__name__ != "HelpScreen")
         await pilot.press("f2")
-        await pilot.pause(0.1)
-        assert app.current_mode == "search"
+        await _settle(pilot, app, lambda: app.current_mode == "search")
 
 
 async def test_incidents_screen_shows_a_reports_errors(sample_kb):
@@ -91,8 +84,9 @@ async def test_incidents_screen_shows_a_reports_errors(sample_kb):
     async with app.run_test(size=SIZE) as pilot:
         await _ready(app, pilot)
         await pilot.press("f3")
-        await pilot.pause(0.2)
+        await _settle(pilot, app, lambda: app.current_mode == "incidents" and app.screen.query(DataTable))
         table = app.screen.query_one(DataTable)
+        await _settle(pilot, app, lambda: table.row_count > 0)
         assert table.row_count == len(list(SAMPLES.glob("*.md")))
         detail = app.screen.query_one("#incident-detail", Markdown)
         await _settle(pilot, app, lambda: "## Errors" in detail._markdown)
@@ -110,8 +104,9 @@ async def test_runbooks_screen_lists_checklists_with_commands_first(sample_kb):
     async with app.run_test(size=SIZE) as pilot:
         await _ready(app, pilot)
         await pilot.press("f4")
-        await pilot.pause(0.2)
+        await _settle(pilot, app, lambda: app.current_mode == "runbooks" and app.screen.query(DataTable))
         table = app.screen.query_one(DataTable)
+        await _settle(pilot, app, lambda: table.row_count > 0)
         assert table.row_count >= 6
         assert int(table.get_row_at(0)[3]) >= int(table.get_row_at(table.row_count - 1)[3])
         detail = app.screen.query_one("#checklist-detail", Markdown)
