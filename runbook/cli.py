@@ -428,6 +428,61 @@ def new(context: Context, name: str) -> None:
     click.echo(f"Created {path}: edit it, then `runbook run {path.split('/')[-1].removesuffix('.md')}`")
 
 
+@cli.command()
+@click.argument("topic", required=False)
+@click.option("--restart", is_flag=True, help="Start the walkthrough again from its first page.")
+@click.option("--operator", help="Who is onboarding, as 'Name <email>' (default: your git identity).")
+@click.option("--json", "as_json", is_flag=True, help="With no TOPIC: the topics as JSON.")
+@click.pass_obj
+@guarded
+def onboard(context: Context, topic: str | None, restart: bool, operator: str | None, as_json: bool) -> None:
+    """Guided walkthrough of what the KB knows about TOPIC; without one, list the topics."""
+    from kb import onboarding
+    from runbook.cli_identity import operator_for
+
+    kb = context.kb()
+    if topic is None:
+        rows = onboarding.topics(kb)
+        if as_json:
+            click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+            return
+        if not rows:
+            click.echo("no topics yet: ingest some reports first")
+        for row in rows:
+            extra = " (hand-written walkthrough)" if row["hand_written"] else ""
+            click.echo(f"{row['topic']:<16} {row['reports']} reports, {row['errors']} errors, "
+                       f"{row['checklists']} checklists{extra}")
+        return
+    pages = onboarding.walkthrough(kb, topic)
+    who, author = operator_for(kb, operator)
+    progress = onboarding.get_progress(kb, who, topic)
+    page = 0 if restart or progress["completed"] else min(progress["page"], len(pages) - 1)
+    if page:
+        click.echo(f"Resuming at page {page + 1} of {len(pages)}.")
+    while True:
+        onboarding.save_progress(kb, who, topic, page, len(pages))
+        click.echo()
+        click.echo(click.style(f"[{page + 1}/{len(pages)}] {pages[page].title}", bold=True))
+        click.echo()
+        click.echo(neutralise_text(pages[page].body))
+        last = page == len(pages) - 1
+        choice = click.prompt(f"\n{'[f]inish' if last else '[n]ext'} [p]revious [q]uit",
+                              default="f" if last else "n", type=click.Choice(["n", "p", "q", "f"]), show_choices=False)
+        if choice == "q":
+            click.echo(f"Progress kept: `runbook onboard {topic}` resumes at page {page + 1}.")
+            return
+        if choice == "p":
+            page = max(page - 1, 0)
+        elif last:
+            record, problem = onboarding.complete(kb, who, topic, pages, author)
+            click.echo(f"Completed the {topic} walkthrough: {record}")
+            if problem:
+                click.echo(f"warning: {problem}", err=True)
+            return
+        else:
+            page += 1
+
+
 def main() -> None:
     cli(prog_name="runbook")
 
