@@ -21,18 +21,20 @@ _COMMIT_WORD_RE = re.compile(r"commit|提交|\bsha\b", re.IGNORECASE)
 _INLINE_CODE_RE = re.compile(r"`([^`]+)`")
 
 
-def is_sha(word: str) -> bool:
+def is_sha(word: str, in_commit_context: bool = False) -> bool:
+    """7-40 hex characters; outside an explicit commit context they must mix letters and digits
+    (so `1234567` or `deadbee` in prose are not taken for SHAs)."""
     word = word.lower()
     if not re.fullmatch(_HEX, word):
         return False
-    return len(word) >= 12 or (any(c.isdigit() for c in word) and any(c.isalpha() for c in word))
+    return in_commit_context or len(word) >= 12 or (any(c.isdigit() for c in word) and any(c.isalpha() for c in word))
 
 
 def shas_in_text(text: str) -> list[str]:
     """SHAs quoted in a commit context (a commit word nearby, or inline code on a commit line)."""
     found: list[str] = []
     for match in _CONTEXT_RE.finditer(text):
-        _add(found, match.group(1))
+        _add(found, match.group(1), in_commit_context=True)
     for line in text.splitlines():
         if _COMMIT_WORD_RE.search(line):
             for match in _INLINE_SHA_RE.finditer(line):
@@ -40,9 +42,9 @@ def shas_in_text(text: str) -> list[str]:
     return found
 
 
-def _add(found: list[str], sha: str) -> None:
+def _add(found: list[str], sha: str, in_commit_context: bool = False) -> None:
     sha = sha.lower()
-    if is_sha(sha) and sha not in found:
+    if is_sha(sha, in_commit_context) and sha not in found:
         found.append(sha)
 
 

@@ -23,12 +23,13 @@ from kb.knowledge_base import KnowledgeBase
 
 FIELD_BOOSTS = {"message": 4.0, "title": 2.5, "log": 1.5, "symptom": 1.2, "cause": 1.5, "fix": 1.0, "context": 0.8}
 _STATE_FILE = "generation.json"
-INDEX_VERSION = 2  # bump when the schema or the analyzer changes: older indexes are rebuilt
+INDEX_VERSION = 3  # bump when the schema or the analyzer changes: older indexes are rebuilt
 
 
 def schema() -> Schema:
     text = {name: TEXT(analyzer=analyzer(), field_boost=boost, phrase=False) for name, boost in FIELD_BOOSTS.items()}
-    return Schema(id=ID(stored=True, unique=True), error=STORED(), reports=KEYWORD(stored=True, commas=True), **text)
+    return Schema(id=ID(stored=True, unique=True), error=STORED(), commit=STORED(),
+                  reports=KEYWORD(stored=True, commas=True), **text)
 
 
 def open_index(kb: KnowledgeBase, create: bool = True):
@@ -132,8 +133,33 @@ def rebuild_index(kb: KnowledgeBase) -> int:
     except BaseException:
         writer.cancel()
         raise
+    add_commits(kb, None)
     _write_state(kb)
     return count
+
+
+def add_commits(kb: KnowledgeBase, commits: list[dict] | None) -> None:
+    """Fix commits from ingested repositories as documents of their own: a pasted error can find the
+    commit that fixed it even where no report mentions it. None: all of them (a rebuild)."""
+    if commits is None:
+        if not kb.store.db["repo_commits"].exists():
+            return
+        commits = kb.store.rows("select * from repo_commits where is_fix = 1")
+    if not commits:
+        return
+    ix = open_index(kb)
+    writer = _writer(ix, len(commits))
+    try:
+        for commit in commits:
+            files = " ".join(json.loads(commit["files"] or "[]"))
+            writer.update_document(id=f"commit:{commit['sha']}", error=0, commit=commit["sha"],
+                                   reports=f"repo:{commit['repo']}", message=commit["subject"], title=commit["subject"],
+                                   log="", symptom="", cause=commit["body"] or "", fix=commit["body"] or "",
+                                   context=f"{files} {commit['author']}")
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
 
 
 def _writer(ix, documents: int):

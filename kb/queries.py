@@ -74,6 +74,9 @@ def get_error(store: Store, error_id: int) -> dict:
         """select c.sha, c.message from commits c join error_commits ec on ec.commit_id = c.id
            where ec.error_id = ? order by c.id""", [error_id])
     error["report"] = {"path": error.pop("report_path"), "title": error.pop("report_title")}
+    from kb.repo_commits import commits_for_error
+
+    error["repo_commits"] = commits_for_error(store, error_id)
     return error
 
 

@@ -13,9 +13,11 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import threading
+from pathlib import Path
 from dataclasses import asdict, dataclass, field
 
 from rapidfuzz import fuzz
@@ -108,10 +110,11 @@ class Searcher:
         query_signature = " ".join(signature(line) for line, _ in salient_lines(text)[:3])
         query_print = {fingerprint(line) for line, _ in salient_lines(text)}
         wanted = dict(ranked)
-        rows = self._rows([int(hit["error"]) for hit in hits])
+        rows = self._rows([int(hit["error"]) for hit in hits if not hit.get("commit")])
+        commit_rows = self._commit_rows([hit["commit"] for hit in hits if hit.get("commit")])
         results: list[Result] = []
         for hit in hits:
-            row = rows.get(int(hit["error"]))
+            row = commit_rows.get(hit["commit"]) if hit.get("commit") else rows.get(int(hit["error"]))
             if row is None:
                 continue
             # which query words this error contains (Whoosh's own matched-terms tracking disables its
@@ -181,6 +184,24 @@ class Searcher:
             by_id[commit["error_id"]]["commits"].append({"sha": commit["sha"], "message": commit["message"]})
         return by_id
 
+    def _commit_rows(self, shas: list[str]) -> dict[str, dict]:
+        """Fix commits found by the search, shaped like error rows."""
+        if not shas:
+            return {}
+        marks = ",".join("?" * len(shas))
+        out = {}
+        for row in self.kb.store.rows(f"select * from repo_commits where sha in ({marks})", shas):
+            files = ", ".join(json.loads(row["files"] or "[]")[:8])
+            out[row["sha"]] = {
+                "id": 0, "title": row["subject"], "message": row["subject"], "root_cause": row["body"] or "",
+                "fix": f"Commit {row['sha'][:10]} by {row['author']} ({row['date'][:10]}): {row['subject']}"
+                       + (f"\n\nFiles: {files}" if files else ""),
+                "before": "", "after": "", "log": "", "fingerprint": f"commit:{row['sha']}",
+                "report_path": row["repo"], "report_title": f"git history of {Path(row['repo']).name}",
+                "commits": [{"sha": row["sha"], "message": row["subject"]}], "ref_override": f"commit:{row['sha'][:10]}",
+            }
+        return out
+
     def _seen_in(self, results: list[Result]) -> None:
         prints = [r.fingerprint for r in results if r.fingerprint]
         if not prints:
@@ -224,7 +245,7 @@ def _similarity(query_signature: str, row: dict) -> float:
 
 
 def _result(row: dict, score: float, matched: list[str]) -> Result:
-    return Result(id=row["id"], ref=f"e{row['id']}", title=row["title"], message=row["message"],
+    return Result(id=row["id"], ref=row.get("ref_override") or f"e{row['id']}", title=row["title"], message=row["message"],
                   root_cause=row["root_cause"] or "", fix=row["fix"] or "", commits=row["commits"],
                   report={"path": row["report_path"], "title": row["report_title"]}, score=round(score, 4),
                   matched=matched, fingerprint=row["fingerprint"] or "", before=row["before"] or "",

@@ -109,22 +109,53 @@ def init(context: Context, path: str | None) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--no-commit", is_flag=True, help="Copy and index the reports but do not commit them.")
+@click.option("--repo", "repos", multiple=True, type=click.Path(), metavar="PATH",
+              help="Also read a project's git history: its fix commits are linked to the KB's errors.")
+@click.option("--since", metavar="DATE", help="With --repo: only commits after DATE (e.g. 2025-01-01).")
 @click.pass_obj
 @guarded
-def ingest(context: Context, paths: tuple[str, ...], no_commit: bool) -> None:
-    """Ingest report files or directories (.md, .markdown, .txt, recursively)."""
+def ingest(context: Context, paths: tuple[str, ...], no_commit: bool, repos: tuple[str, ...],
+           since: str | None) -> None:
+    """Ingest report files or directories (.md, .markdown, .txt, recursively), and git histories (--repo)."""
     from kb.ingest import ingest as run_ingest
 
+    if not paths and not repos:
+        raise click.UsageError("give report files or directories, or --repo PATH")
     kb = context.kb()
+    failed = False
+    if repos:
+        from kb.repo_commits import ingest_repo
+
+        for repo in repos:
+            seen = {"n": 0}
+
+            def tick(n: int) -> None:  # a big history shows its progress on a terminal
+                seen["n"] += n
+                if sys.stderr.isatty():
+                    click.echo(f"\rreading {repo}: {seen['n']} commits", err=True, nl=False)
+
+            try:
+                outcome = ingest_repo(kb, repo, since=since, progress=tick)
+                if seen["n"] and sys.stderr.isatty():
+                    click.echo("", err=True)
+            except KBError as exc:
+                click.echo(f"error: {exc}", err=True)
+                failed = True
+                continue
+            for note in outcome.notes:
+                click.echo(f"note: {note}", err=True)
+            click.echo(outcome.summary())
+        if not paths:
+            sys.exit(1 if failed else 0)
     bar = _Progress()
     result = run_ingest(kb, paths, progress=bar.advance, on_total=bar.start, commit=not no_commit)
     bar.finish()
     for message in result.failed:
         click.echo(f"error: {message}", err=True)
     click.echo(result.summary())
-    if result.failed:
+    if result.failed or failed:
         sys.exit(1)
 
 
@@ -238,14 +269,25 @@ def _table(rows: list[dict], columns: tuple[str, ...]) -> None:
 @cli.command()
 @click.argument("ref")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--diff", "with_diff", is_flag=True, help="For an error: also print the diffs of its fix commits.")
 @click.pass_obj
 @guarded
-def show(context: Context, ref: str, as_json: bool) -> None:
+def show(context: Context, ref: str, as_json: bool, with_diff: bool) -> None:
     """Show a report (r12 or its path), an error (e34) or a checklist (c5)."""
     from kb import queries
     from runbook.render import render_record
 
     kind, record = queries.get(context.kb().store, ref)
+    if with_diff:
+        if kind != "error":
+            fail("--diff goes with an error id (e34)", 2)
+        if not record.get("repo_commits"):
+            fail(f"{record['ref']} has no commits from an ingested repository (runbook ingest --repo PATH)")
+        from kb.repo_commits import diff
+
+        for commit in record["repo_commits"]:
+            click.echo(neutralise_text(diff(commit["sha"], commit["repo"])))
+        return
     if as_json:
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:

@@ -51,6 +51,13 @@ def error_markdown(error: dict) -> str:
     if error.get("commits"):
         parts += ["", "### Commits", ""]
         parts += [f"- `{c.get('sha') or '-------'}` {_text(c.get('message'))}" for c in error["commits"]]
+    if error.get("repo_commits"):
+        parts += ["", "### Fix commits in the project's history", ""]
+        for commit in error["repo_commits"]:
+            files = ", ".join(f"`{_text(f)}`" for f in commit["files"][:6])
+            parts.append(f"- `{commit['sha'][:10]}` {_text(commit['message'])} · {_text(commit['author'])}, "
+                         f"{commit['date'][:10]}" + (f" · {files}" if files else ""))
+        parts += ["", "*ctrl+d shows the diff*"]
     if error.get("log") and error.get("log") != error.get("message"):
         parts += ["", "### Log", "", _code(error["log"][:4000], "text")]
     return "\n".join(parts)

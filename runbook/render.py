@@ -28,6 +28,15 @@ def render_error(error: dict) -> str:
         lines.append("Commits:")
         lines += [f"  {c['sha'] or '-------'}  {c['message']}" for c in error["commits"]]
         lines.append("")
+    if error.get("repo_commits"):
+        lines.append("Fix commits in the project's history:")
+        for commit in error["repo_commits"]:
+            lines.append(f"  {commit['sha'][:12]}  {commit['message']}  ({commit['author']}, {commit['date'][:10]}; "
+                         f"{commit['how']})")
+            if commit["files"]:
+                lines.append(f"    files: {', '.join(commit['files'][:10])}")
+        lines.append("  (runbook show " + error["ref"] + " --diff prints the changes)")
+        lines.append("")
     if len(error.get("sources", [])) > 1:
         lines.append("Seen in: " + ", ".join(f"{s['kind']} at line {s['line']}" for s in error["sources"]))
     return "\n".join(lines).rstrip()

@@ -29,6 +29,7 @@ class SearchScreen(Screen):
         Binding("ctrl+o", "open_report", "Open report", id="search.open",
                 tooltip="Read the source report of the selected error"),
         Binding("ctrl+l", "clear", "Clear", id="search.clear", tooltip="Clear the paste area"),
+        Binding("ctrl+d", "diff", "Diff", id="search.diff", tooltip="Show the diff of the selected fix's commit"),
         Binding("escape", "focus_results", "Results", show=False, id="search.results"),
     ]
 
@@ -37,6 +38,7 @@ class SearchScreen(Screen):
         self.results: list[Result] = []
         self._timer: Timer | None = None
         self._shown_query = ""  # the query whose results are on screen
+        self.repo_commits: dict[str, list[dict]] = {}  # result ref -> fix commits from ingested repos
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -113,6 +115,36 @@ class SearchScreen(Screen):
             result = self.results[event.option_index]
             self.query_one("#detail", Markdown).update(error_markdown(result.to_dict()))
             self.query_one("#detail-scroll").scroll_home(animate=False)
+            if result.id:
+                self.load_commits(result)
+
+    @work(thread=True, exclusive=True, group="search-commits")
+    def load_commits(self, result: Result) -> None:
+        """The fix commits of an ingested repository behind this error (author, date, files)."""
+        from kb.repo_commits import commits_for_error
+
+        commits = commits_for_error(self.app.kb.store, result.id)
+        self.repo_commits[result.ref] = commits
+        if commits and self.selected is result:
+            self.app.call_from_thread(self.query_one("#detail", Markdown).update,
+                                      error_markdown({**result.to_dict(), "repo_commits": commits}))
+
+    def action_diff(self) -> None:
+        result = self.selected
+        if result is None:
+            return
+        if result.ref.startswith("commit:"):
+            sha, repo = result.commits[0]["sha"], result.report["path"]
+        else:
+            commits = self.repo_commits.get(result.ref) or []
+            if not commits:
+                self.notify("No commit from an ingested repository for this error (runbook ingest --repo PATH).",
+                            severity="warning")
+                return
+            sha, repo = commits[0]["sha"], commits[0]["repo"]
+        from runbook.screens.diff import DiffScreen
+
+        self.app.push_screen(DiffScreen(sha, repo))
 
     # -- actions -----------------------------------------------------------------------------------
     @property
@@ -135,6 +167,9 @@ class SearchScreen(Screen):
         result = self.selected
         if result is None:
             self.notify("Pick a result first.", severity="warning")
+            return
+        if result.ref.startswith("commit:"):
+            self.action_diff()
             return
         from runbook.screens.report import ReportScreen
 
