@@ -26,39 +26,33 @@ def parse_id(text: str) -> tuple[str, int]:
     return KINDS[(match.group(1) or "r").lower()], int(match.group(2))
 
 
+def _with_refs(rows: list[dict], prefix: str) -> list[dict]:
+    for row in rows:
+        row["ref"] = f"{prefix}{row['id']}"
+    return rows
+
+
 def list_reports(store: Store) -> list[dict]:
-    rows = store.rows(
+    return _with_refs(store.rows(
         """select r.id, r.path, r.title, r.lang, r.project, r.platform, r.date, r.ingested_at,
                   (select count(*) from errors e where e.report_id = r.id) as errors,
                   (select count(*) from checklists c where c.report_id = r.id) as checklists,
                   (select count(*) from commands m where m.report_id = r.id) as commands
-           from reports r order by r.path"""
-    )
-    for row in rows:
-        row["ref"] = f"r{row['id']}"
-    return rows
+           from reports r order by r.path"""), "r")
 
 
 def list_errors(store: Store) -> list[dict]:
-    rows = store.rows(
+    return _with_refs(store.rows(
         """select e.id, e.title, e.message, e.root_cause, e.fix, r.path as report, r.title as report_title
-           from errors e join reports r on r.id = e.report_id order by r.path, e.position"""
-    )
-    for row in rows:
-        row["ref"] = f"e{row['id']}"
-    return rows
+           from errors e join reports r on r.id = e.report_id order by r.path, e.position"""), "e")
 
 
 def list_checklists(store: Store) -> list[dict]:
-    rows = store.rows(
+    return _with_refs(store.rows(
         """select c.id, c.title, c.kind, c.phase, r.path as report,
                   (select count(*) from items i where i.checklist_id = c.id) as items,
                   (select count(*) from commands m where m.checklist_id = c.id) as commands
-           from checklists c join reports r on r.id = c.report_id order by r.path, c.position"""
-    )
-    for row in rows:
-        row["ref"] = f"c{row['id']}"
-    return rows
+           from checklists c join reports r on r.id = c.report_id order by r.path, c.position"""), "c")
 
 
 def get_error(store: Store, error_id: int) -> dict:
