@@ -155,3 +155,28 @@ async def test_narrow_terminal_stacks_the_search_layout(sample_kb):
         left = app.screen.query_one("#search-left")
         await _settle(pilot, app, lambda: left.region.width == 80)
         assert app.screen.query_one("#detail-scroll").region.y > left.region.y  # the fix is below, full width
+
+
+async def test_command_palette_searches_the_kb_and_opens_the_fix(sample_kb):
+    from runbook.app import RunbookApp
+    from textual.widgets import TextArea
+
+    app = RunbookApp(sample_kb)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        await pilot.press("f3")
+        await _settle(pilot, app, lambda: app.current_mode == "incidents")
+        await pilot.press("ctrl+p")
+        await _settle(pilot, app, lambda: type(app.screen).__name__ == "CommandPalette")
+        for ch in "MISCONF Redis":
+            await pilot.press(ch if ch != " " else "space")
+        palette = app.screen
+        await _settle(pilot, app, lambda: any("Fix:" in str(option.prompt) for option in
+                                              palette.query_one("CommandList").options))
+        options = palette.query_one("CommandList").options
+        index = next(i for i, option in enumerate(options) if "Fix:" in str(option.prompt))
+        palette.query_one("CommandList").highlighted = index
+        await pilot.press("enter")
+        await _settle(pilot, app, lambda: app.current_mode == "search" and bool(getattr(app.screen, "results", None)))
+        assert app.screen.query_one("#paste", TextArea).text == "MISCONF Redis"
+        assert "MISCONF" in app.screen.results[0].message
