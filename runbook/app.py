@@ -9,19 +9,44 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
-from kb.knowledge_base import KBError, KnowledgeBase
 from runbook.commands import KBCommands
 from runbook.messages import KBProblem, KBReady, SetupProgress
-from runbook.screens.help import HelpScreen
-from runbook.screens.incidents import IncidentsScreen
-from runbook.screens.onboarding import OnboardingScreen
-from runbook.screens.runbooks import RunbooksScreen
-from runbook.screens.search import SearchScreen
 from runbook.screens.startup import StartupScreen
+
+if TYPE_CHECKING:
+    from kb.knowledge_base import KnowledgeBase
+
+
+# Screens are imported when first shown: the first paint waits only for Textual and the startup screen.
+def _search_screen() -> Screen:
+    from runbook.screens.search import SearchScreen
+
+    return SearchScreen()
+
+
+def _incidents_screen() -> Screen:
+    from runbook.screens.incidents import IncidentsScreen
+
+    return IncidentsScreen()
+
+
+def _runbooks_screen() -> Screen:
+    from runbook.screens.runbooks import RunbooksScreen
+
+    return RunbooksScreen()
+
+
+def _onboarding_screen() -> Screen:
+    from runbook.screens.onboarding import OnboardingScreen
+
+    return OnboardingScreen()
 
 
 class RunbookApp(App[None]):
@@ -29,8 +54,8 @@ class RunbookApp(App[None]):
 
     CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
     TITLE = "runbook"
-    MODES = {"search": SearchScreen, "incidents": IncidentsScreen, "runbooks": RunbooksScreen,
-             "onboarding": OnboardingScreen}
+    MODES = {"search": _search_screen, "incidents": _incidents_screen, "runbooks": _runbooks_screen,
+             "onboarding": _onboarding_screen}
     COMMANDS = App.COMMANDS | {KBCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
@@ -43,7 +68,7 @@ class RunbookApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave runbook"),
     ]
 
-    def __init__(self, kb: KnowledgeBase | None = None, kb_option: str | None = None, run_walk=None,
+    def __init__(self, kb: "KnowledgeBase | None" = None, kb_option: str | None = None, run_walk=None,
                  run_options: dict | None = None) -> None:
         super().__init__()
         self.kb = kb
@@ -59,6 +84,7 @@ class RunbookApp(App[None]):
 
     @work(thread=True, exclusive=True, group="kb")
     def open_kb(self) -> None:
+        from kb.knowledge_base import KBError
         from kb.search import Searcher
         from runbook.session import open_kb
 
@@ -115,6 +141,8 @@ class RunbookApp(App[None]):
             self.switch_mode(mode)
 
     def action_help(self) -> None:
+        from runbook.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
@@ -122,7 +150,7 @@ class RunbookApp(App[None]):
         """From the command palette: show the search screen with this query."""
         self.switch_mode("search")
         screen = self.screen
-        if isinstance(screen, SearchScreen):
+        if hasattr(screen, "search_for"):
             screen.search_for(query)
 
     def on_unmount(self) -> None:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from kb.knowledge_base import KnowledgeBase
-from kb.search import SearchOutcome
+if TYPE_CHECKING:  # imported for types only: the first paint must not wait for sqlite-utils or Whoosh
+    from kb.knowledge_base import KnowledgeBase
+    from kb.search import SearchOutcome
 
 
 @dataclass
 class KBReady(Message):
     """The KB is open (and set up with the samples, the first time)."""
 
-    kb: KnowledgeBase
+    kb: "KnowledgeBase"
 
 
 @dataclass
@@ -33,5 +35,5 @@ class SetupProgress(Message):
 @dataclass
 class SearchFinished(Message):
     query: str
-    outcome: SearchOutcome
+    outcome: "SearchOutcome"
     seconds: float
