@@ -2,7 +2,8 @@
 
     python bench/search_quality.py [--show-misses]
 
-Prints recall@1, recall@3 and MRR per kind (exact, variant, paraphrase).
+Prints recall@1, recall@3 and MRR per kind (exact, variant, paraphrase), and for `unknown`
+queries (errors the KB does not hold) how often search still answers (lower is better).
 Targets: recall@1 >= 0.9 on exact and variant; recall@3 >= 0.7 on paraphrase.
 """
 
@@ -33,8 +34,14 @@ def is_hit(result, query: dict) -> bool:
 
 def evaluate(searcher: Searcher, queries: list[dict], show_misses: bool = False) -> dict[str, dict[str, float]]:
     ranks: dict[str, list[int | None]] = defaultdict(list)
+    answered = []
     for query in queries:
         results = searcher.search(query["query"], k=10).results
+        if query["kind"] == "unknown":
+            answered.append(bool(results))
+            if show_misses and results:
+                print(f"  unknown    answered q={query['query'][:60]!r} with {results[0].message[:60]!r}")
+            continue
         rank = next((i + 1 for i, r in enumerate(results) if is_hit(r, query)), None)
         ranks[query["kind"]].append(rank)
         if show_misses and rank != 1:
@@ -49,6 +56,8 @@ def evaluate(searcher: Searcher, queries: list[dict], show_misses: bool = False)
             "recall@3": sum(1 for r in values if r and r <= 3) / n,
             "mrr": sum(1 / r for r in values if r) / n,
         }
+    if answered:
+        table["unknown"] = {"n": len(answered), "answered": sum(answered) / len(answered)}
     return table
 
 
@@ -66,7 +75,12 @@ def main() -> None:
         table = evaluate(searcher, queries, args.show_misses)
         print(f"{'kind':<12}{'n':>4}{'recall@1':>10}{'recall@3':>10}{'MRR':>8}")
         for kind, row in table.items():
+            if kind == "unknown":
+                continue
             print(f"{kind:<12}{row['n']:>4}{row['recall@1']:>10.2f}{row['recall@3']:>10.2f}{row['mrr']:>8.2f}")
+        if "unknown" in table:
+            print(f"unknown     {table['unknown']['n']:>4}  answered anyway: {table['unknown']['answered']:.2f} "
+                  "(errors the KB does not hold; lower is better)")
         ok = (table["exact"]["recall@1"] >= 0.9 and table["variant"]["recall@1"] >= 0.9
               and table["paraphrase"]["recall@3"] >= 0.7)
         print("targets (exact/variant recall@1 >= 0.9, paraphrase recall@3 >= 0.7):", "met" if ok else "MISSED")

@@ -34,6 +34,7 @@ MAX_TERMS = 12
 COMMON = 0.2  # a term in over 20% of the documents is noise unless little else is left
 FIELD_COMMON = 0.1  # ... and in one field, over 10% of documents
 CANDIDATES = 15
+MIN_CONFIDENCE = 0.16  # share of the paste's rarity-weighted words a result must contain (bench/search_quality.py)
 RELATIVE_FLOOR = 0.3  # results scoring under 30% of the best are noise, not alternatives
 _PLACEHOLDER_RE = re.compile(r"<(?:ts|date|time|uuid|cred|host|ip|hex|n)>")
 
@@ -104,12 +105,12 @@ class Searcher:
         hits = self._searcher.search(query, limit=CANDIDATES)
         if not hits:
             return SearchOutcome(results=[], truncated=truncated, terms=[t for t, _ in ranked])
-        # terms the index has never seen (a Chinese phrasing of an English error) cannot count against a hit
-        total_weight = sum(weight for _, weight in ranked) or 1.0
+        rarity = self._rarity(weighted)
+        total_rarity = sum(rarity.values()) or 1.0
         top = hits[0].score or 1.0
         query_signature = " ".join(signature(line) for line, _ in salient_lines(text)[:3])
         query_print = {fingerprint(line) for line, _ in salient_lines(text)}
-        wanted = dict(ranked)
+        wanted = set(rarity)
         rows = self._rows([int(hit["error"]) for hit in hits if not hit.get("commit")])
         commit_rows = self._commit_rows([hit["commit"] for hit in hits if hit.get("commit")])
         results: list[Result] = []
@@ -120,13 +121,14 @@ class Searcher:
             # which query words this error contains (Whoosh's own matched-terms tracking disables its
             # block skipping, so it is computed here on the few candidates instead)
             text = " ".join(row[name] or "" for name in ("message", "title", "root_cause", "fix", "log"))
-            matched = sorted(set(wanted) & set(terms(text)))
-            coverage = sum(wanted[term] for term in matched) / total_weight
+            matched = sorted(wanted & set(terms(text)))
+            # confidence: the share of the paste's telling words (weighted by rarity) this error contains
+            confidence = sum(rarity[term] for term in matched) / total_rarity
             similarity = _similarity(query_signature, row)
             exact = row["fingerprint"] in query_print
-            score = 0.55 * (hit.score / top) + 0.35 * similarity + 0.1 * coverage + (0.5 if exact else 0.0)
-            if coverage < 0.12 and similarity < 0.5 and not exact:
-                continue  # a stray shared word is not a known fix
+            score = 0.55 * (hit.score / top) + 0.35 * similarity + 0.1 * confidence + (0.5 if exact else 0.0)
+            if confidence < MIN_CONFIDENCE and not exact:
+                continue  # shared common words are not a known fix
             results.append(_result(row, score, matched))
         results.sort(key=lambda r: -r.score)
         if results:
@@ -135,6 +137,20 @@ class Searcher:
         unique = _one_per_fingerprint(results)[:k]
         self._seen_in(unique)
         return SearchOutcome(results=unique, truncated=truncated, terms=[t for t, _ in ranked])
+
+    def _rarity(self, weighted: dict[str, float]) -> dict[str, float]:
+        """Each query word's weight times its rarity (idf). An ASCII word the index has never seen
+        counts as the rarest (a pasted identifier the KB does not know counts against every match);
+        an unknown Chinese bigram is only phrasing (the glossary carries its meaning): left out.
+        (Counting unknown words as rarer still cost paraphrase recall more than it saved: measured.)"""
+        total = max(self._searcher.doc_count(), 1)
+        out = {}
+        for term, weight in weighted.items():
+            frequency = max(self._searcher.doc_frequency(name, term) for name in FIELD_BOOSTS)
+            if frequency == 0 and "\u3400" <= term[0] <= "\ufaff":
+                continue
+            out[term] = weight * math.log(1 + total / (frequency or 1))
+        return out
 
     def _clauses(self, ranked: list[tuple[str, float]]) -> list[Term]:
         """One clause per (field, term), leaving out fields where the term is everywhere: such a
