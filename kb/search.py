@@ -98,14 +98,16 @@ class Searcher:
         weighted = query_terms(text)
         if not weighted:
             return SearchOutcome(results=[], truncated=truncated)
-        ranked = self._select_terms(weighted)
+        frequencies = {term: max(self._searcher.doc_frequency(name, term) for name in FIELD_BOOSTS)
+                       for term in weighted}  # looked up once, used for selection and confidence
+        ranked = self._select_terms(weighted, frequencies)
         if not ranked:
             return SearchOutcome(results=[], truncated=truncated)
         query = Or(self._clauses(ranked))
         hits = self._searcher.search(query, limit=CANDIDATES)
         if not hits:
             return SearchOutcome(results=[], truncated=truncated, terms=[t for t, _ in ranked])
-        rarity = self._rarity(weighted)
+        rarity = self._rarity(weighted, frequencies)
         total_rarity = sum(rarity.values()) or 1.0
         top = hits[0].score or 1.0
         query_signature = " ".join(signature(line) for line, _ in salient_lines(text)[:3])
@@ -138,7 +140,7 @@ class Searcher:
         self._seen_in(unique)
         return SearchOutcome(results=unique, truncated=truncated, terms=[t for t, _ in ranked])
 
-    def _rarity(self, weighted: dict[str, float]) -> dict[str, float]:
+    def _rarity(self, weighted: dict[str, float], frequencies: dict[str, int]) -> dict[str, float]:
         """Each query word's weight times its rarity (idf). An ASCII word the index has never seen
         counts as the rarest (a pasted identifier the KB does not know counts against every match);
         an unknown Chinese bigram is only phrasing (the glossary carries its meaning): left out.
@@ -146,7 +148,7 @@ class Searcher:
         total = max(self._searcher.doc_count(), 1)
         out = {}
         for term, weight in weighted.items():
-            frequency = max(self._searcher.doc_frequency(name, term) for name in FIELD_BOOSTS)
+            frequency = frequencies[term]
             if frequency == 0 and "\u3400" <= term[0] <= "\ufaff":
                 continue
             out[term] = weight * math.log(1 + total / (frequency or 1))
@@ -166,7 +168,7 @@ class Searcher:
             clauses = [Term(name, term, boost=weight) for term, weight in ranked for name in FIELD_BOOSTS]
         return clauses
 
-    def _select_terms(self, weighted: dict[str, float]) -> list[tuple[str, float]]:
+    def _select_terms(self, weighted: dict[str, float], frequencies: dict[str, int]) -> list[tuple[str, float]]:
         """The most telling terms: known to the index, rare before common, at most MAX_TERMS.
 
         Terms the index has never seen (a Chinese phrasing of an English error) are dropped, and
@@ -175,7 +177,7 @@ class Searcher:
         total = max(self._searcher.doc_count(), 1)
         scored = []
         for term, weight in weighted.items():
-            frequency = max(self._searcher.doc_frequency(name, term) for name in FIELD_BOOSTS)
+            frequency = frequencies[term]
             if frequency:
                 scored.append((weight * math.log(1 + total / frequency), frequency, term, weight))
         scored.sort(key=lambda item: -item[0])
