@@ -108,8 +108,8 @@ def get_report(store: Store, report_id: int) -> dict:
     report["commands"] = [_command(c) for c in
                           store.rows("select * from commands where report_id = ? order by position", [report_id])]
     report["flowcharts"] = [
-        {"section": f["section"], "line": f["line"], "direction": f["direction"], "nodes": json.loads(f["nodes"]),
-         "edges": json.loads(f["edges"])}
+        {"ref": f"f{f['id']}", "section": f["section"], "line": f["line"], "direction": f["direction"],
+         "nodes": json.loads(f["nodes"]), "edges": json.loads(f["edges"])}
         for f in store.rows("select * from flowcharts where report_id = ? order by position", [report_id])
     ]
     report["lessons"] = store.rows("select title, text, line from lessons where report_id = ? order by position", [report_id])

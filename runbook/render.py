@@ -67,7 +67,8 @@ def render_report(report: dict) -> str:
         ("Checklists", report["checklists"], lambda c: f"{c['ref']}  {c['title']} ({len(c['items'])} items)"),
         ("Commands", report["commands"], lambda c: f"$ {c['command'].splitlines()[0]}"),
         ("Flowcharts", report["flowcharts"],
-         lambda f: f"{f['section']}: {len(f['nodes'])} nodes, {len(f['edges'])} edges"),
+         lambda f: f"{f['ref']}  {f['section']}: {len(f['nodes'])} nodes, {len(f['edges'])} edges "
+                   f"(runbook run {f['ref']} walks it)"),
         ("Lessons", report["lessons"], lambda lesson: f"- {lesson['title']}"),
     )
     for title, records, line in sections:
