@@ -34,6 +34,7 @@ MAX_TERMS = 12
 COMMON = 0.2  # a term in over 20% of the documents is noise unless little else is left
 FIELD_COMMON = 0.1  # ... and in one field, over 10% of documents
 CANDIDATES = 15
+WEAK_CONFIDENCE = 0.35  # below this a result is shown as a possible match, not the known fix
 MIN_CONFIDENCE = 0.16  # share of the paste's rarity-weighted words a result must contain (bench/search_quality.py)
 RELATIVE_FLOOR = 0.3  # results scoring under 30% of the best are noise, not alternatives
 _PLACEHOLDER_RE = re.compile(r"<(?:ts|date|time|uuid|cred|host|ip|hex|n)>")
@@ -56,9 +57,17 @@ class Result:
     before: str = ""
     after: str = ""
     log: str = ""
+    confidence: float = 0.0  # share of the paste's rarity-weighted words this error holds
+
+    @property
+    def weak(self) -> bool:
+        """A possible match rather than the known fix: few of the paste's telling words."""
+        return self.confidence < WEAK_CONFIDENCE and not self.exact
+
+    exact: bool = False  # same fingerprint as a line of the paste
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "weak": self.weak}
 
 
 @dataclass
@@ -131,7 +140,9 @@ class Searcher:
             score = 0.55 * (hit.score / top) + 0.35 * similarity + 0.1 * confidence + (0.5 if exact else 0.0)
             if confidence < MIN_CONFIDENCE and not exact:
                 continue  # shared common words are not a known fix
-            results.append(_result(row, score, matched))
+            result = _result(row, score, matched)
+            result.confidence, result.exact = round(confidence, 3), exact
+            results.append(result)
         results.sort(key=lambda r: -r.score)
         if results:
             floor = RELATIVE_FLOOR * results[0].score

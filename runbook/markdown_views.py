@@ -36,6 +36,8 @@ def _quote(message: str) -> str:
 def error_markdown(error: dict) -> str:
     """An error with what a fixer needs: message, cause, fix, before/after, commits, source."""
     parts = [f"## {_text(error.get('title'))}", "", _quote(error.get("message", "")), ""]
+    if error.get("weak"):
+        parts += ["*A possible match: it shares only a few of the words you pasted.*", ""]
     seen = error.get("seen_in", 1)
     report = error.get("report") or {}
     parts.append(f"*From* **{_text(report.get('title'))}** (`{_text(report.get('path'))}`)"

@@ -185,3 +185,12 @@ def test_escape_sequences_in_reports_are_neutralised(runner, tmp_path):
     run_cli(runner, tmp_path / "kb", "ingest", str(evil))
     out = run_cli(runner, tmp_path / "kb", "search", "RuntimeError: boom").stdout
     assert "\x1b" not in out and "restart" in out
+
+
+def test_weak_matches_say_so(searcher):
+    strong = searcher.search("MISCONF Redis is configured to save RDB snapshots", k=1).results[0]
+    assert not strong.weak and strong.confidence >= 0.35
+    outcome = searcher.search("sqlite3.OperationalError: database is locked", k=3)
+    assert outcome.results, "expected a loosely related result to be offered"
+    assert all(result.weak for result in outcome.results)
+    assert all(result.to_dict()["weak"] for result in outcome.results)

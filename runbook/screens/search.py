@@ -99,8 +99,11 @@ class SearchScreen(Screen):
         status = self.query_one("#search-status", Static)
         note = " (paste cut at 1 MB)" if message.outcome.truncated else ""
         if self.results:
-            noun = "fix" if len(self.results) == 1 else "fixes"
-            status.update(f"{len(self.results)} known {noun}{note} · ↓ to pick, ctrl+g to copy")
+            if all(result.weak for result in self.results):
+                status.update(f"No known fix; {len(self.results)} possible matches{note}")
+            else:
+                noun = "fix" if len(self.results) == 1 else "fixes"
+                status.update(f"{len(self.results)} known {noun}{note} · ↓ to pick, ctrl+g to copy")
         else:
             status.update(f"No known fix for this error in the KB{note}")
             self.query_one("#detail", Markdown).update(

@@ -27,7 +27,8 @@ def _clip(text: str, width: int) -> str:
 
 def _prompt(rank: int, result: Result, width: int) -> Text:
     """Two lines per result, each clipped to the list's width: title (score, seen in) and message."""
-    suffix = f"  {result.score:.2f}" + (f" · seen in {result.seen_in}" if result.seen_in > 1 else "")
+    suffix = f"  {result.score:.2f}" + (f" · seen in {result.seen_in}" if result.seen_in > 1 else "") + (
+        " · possible" if result.weak else "")
     head = f"{rank + 1}. "
     title = neutralise(result.title.splitlines()[0] if result.title else "")
     text = Text()
