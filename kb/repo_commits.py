@@ -21,7 +21,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from kb import labels, textsim
-from kb.commits import is_commit_message
 from kb.knowledge_base import KBError, KnowledgeBase
 from kb.store import Store
 

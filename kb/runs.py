@@ -29,7 +29,6 @@ from kb.redact import redact
 from kb.runbooks import Runbook, slug
 
 EXCERPT = 2000
-STATUSES = ("pending", "done", "skipped", "failed")
 
 
 def now() -> str:

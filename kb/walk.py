@@ -8,7 +8,6 @@ seen the exact command and said yes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -225,9 +224,3 @@ class RunWalk:
     def _secrets(self) -> list[str]:
         return [self.values[name] for name in self.secret_names if self.values.get(name)]
 
-
-_PLACEHOLDER_VALUE_RE = re.compile(r"^(?:<.*>|YOUR_.*|your-.*)$")
-
-
-def needs_value(default: str) -> bool:
-    return not default or bool(_PLACEHOLDER_VALUE_RE.match(default))

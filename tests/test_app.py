@@ -6,7 +6,6 @@ import pytest
 
 from conftest import SAMPLES
 from kb.ingest import ingest
-from kb.knowledge_base import KnowledgeBase
 
 SIZE = (100, 30)
 
