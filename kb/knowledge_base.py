@@ -28,6 +28,10 @@ class KBError(RuntimeError):
     """A KB problem an operator can act on; the message is one line."""
 
 
+class DamagedDatabase(KBError):
+    """The derived SQLite file cannot be read; `runbook reindex` replaces it."""
+
+
 class KnowledgeBase:
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root).expanduser().resolve()
@@ -97,9 +101,21 @@ class KnowledgeBase:
     @property
     def store(self) -> Store:
         if self._store is None:
+            import sqlite3
+
             self.derived_dir.mkdir(parents=True, exist_ok=True)
-            self._store = Store(self.db_path)
+            try:
+                self._store = Store(self.db_path)
+            except sqlite3.DatabaseError as exc:
+                raise DamagedDatabase(f"{self.db_path} is damaged ({exc}); rebuild it from the reports with: "
+                                      f"runbook --kb {self.root} reindex") from None
         return self._store
+
+    def discard_database(self) -> None:
+        """Remove a damaged derived database (it is rebuilt from the Markdown sources)."""
+        self.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
 
     @property
     def repo(self) -> "git.Repo":

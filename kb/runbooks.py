@@ -151,7 +151,13 @@ def _from_file(kb: KnowledgeBase, path, seen: set[str]) -> Runbook:
     if key in seen:
         raise KBError(f"{path.name}: includes itself (include cycle)")
     seen = seen | {key}
-    text = path.read_text(encoding="utf-8")
+    from kb.decode import DecodeError
+    from kb.ingest import read_text
+
+    try:
+        text = read_text(path)
+    except DecodeError as exc:
+        raise KBError(str(exc)) from None
     front, _ = split_front_matter(text)
     report = parse_report(text, path.name)
     name = path.stem

@@ -25,10 +25,16 @@ class Context:
 
     def kb(self) -> KnowledgeBase:
         if self._kb is None:
+            self._kb = self.kb_without_retry()
+            _retry_run_records(self._kb)
+        return self._kb
+
+    def kb_without_retry(self) -> KnowledgeBase:
+        """The KB, without committing pending run records (reindex must work on a damaged cache)."""
+        if self._kb is None:
             from runbook.session import open_kb
 
             self._kb = open_kb(self.kb_option, on_setup=lambda msg: click.echo(msg, err=True))
-            _retry_run_records(self._kb)
         return self._kb
 
 
@@ -185,8 +191,15 @@ class _Progress:
 def reindex(context: Context) -> None:
     """Rebuild the database and search index from the KB's Markdown sources."""
     from kb.ingest import rebuild
+    from kb.knowledge_base import DamagedDatabase
 
-    kb = context.kb()
+    kb = context.kb_without_retry()
+    try:
+        kb.store
+    except DamagedDatabase:
+        kb.discard_database()
+        click.echo("the damaged database was removed and is rebuilt from the reports; "
+                   "ingest git histories (--repo) again to restore their commits", err=True)
     result = rebuild(kb)
     for message in result.failed:
         click.echo(f"error: {message}", err=True)

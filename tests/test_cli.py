@@ -77,3 +77,23 @@ def test_every_command_has_help_and_is_documented_in_readme(runner):
         result = runner.invoke(cli, [name, "--help"])
         assert result.exit_code == 0 and command.get_short_help_str()
         assert f"runbook {name}" in readme, f"README does not document `runbook {name}`"
+
+
+def test_an_undecodable_runbook_file_is_a_one_line_error(runner, tmp_path):
+    run_cli(runner, tmp_path / "kb", "init")
+    (tmp_path / "kb" / "runbooks" / "broken.md").write_bytes(b"\xff\xfe\x00bad\x81")
+    result = run_cli(runner, tmp_path / "kb", "run", "broken", "--dry-run")
+    assert result.exit_code == 1 and "broken.md" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_damaged_database_says_what_to_do_and_reindex_rebuilds_it(runner, tmp_path):
+    run_cli(runner, tmp_path / "kb", "init")
+    run_cli(runner, tmp_path / "kb", "ingest", str(SAMPLES))
+    (tmp_path / "kb" / ".runbook" / "kb.sqlite").write_bytes(b"not a database at all" * 100)
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / "kb" / ".runbook" / f"kb.sqlite{suffix}").unlink(missing_ok=True)
+    broken = run_cli(runner, tmp_path / "kb", "list")
+    assert broken.exit_code == 1 and "damaged" in broken.stderr and "reindex" in broken.stderr
+    assert run_cli(runner, tmp_path / "kb", "reindex").exit_code == 0
+    reports = json.loads(run_cli(runner, tmp_path / "kb", "list", "--json").stdout)
+    assert len(reports) == len(list(SAMPLES.glob("*.md")))  # nothing lost: rebuilt from the sources

@@ -129,3 +129,20 @@ async def test_runbooks_screen_starts_a_run_with_the_variables_form(run_kb):
         await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen")
         command = str(app.screen.query_one("#step-command").render())
         assert "echo hello ••••••" in command and "tok-98765" not in command
+
+
+async def test_a_broken_runbook_file_does_not_crash_the_runbooks_screen(run_kb):
+    from runbook.app import RunbookApp
+
+    (run_kb.runbooks_dir / "aaa-broken.md").write_bytes(b"\xff\xfe\x00bad\x81")
+    app = RunbookApp(run_kb)
+    async with app.run_test(size=(110, 34)) as pilot:
+        await _until(pilot, lambda: app.current_mode == "search" and app.screen.query("#paste"))
+        await pilot.press("f4")
+        await _until(pilot, lambda: app.current_mode == "runbooks" and app.screen.query("#checklist-detail"))
+        table = app.screen.table
+        await _until(pilot, lambda: table.row_count > 0)
+        table.move_cursor(row=next(i for i in range(table.row_count) if table.get_row_at(i)[0] == "aaa-broken"))
+        detail = app.screen.query_one("#checklist-detail")
+        await _until(pilot, lambda: "Cannot open this" in detail._markdown)
+        assert "aaa-broken.md" in detail._markdown and app.is_running

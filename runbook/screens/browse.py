@@ -50,7 +50,14 @@ class BrowseScreen(Screen):
 
     @work(thread=True, exclusive=True, group="browse")
     def _load(self, key: str) -> None:
-        record = self.load_record(key)
+        from kb.knowledge_base import KBError
+
+        try:
+            record = self.load_record(key)
+        except KBError as exc:  # a broken runbook file, say: say so in the pane, keep the app
+            self.current = None
+            self.app.call_from_thread(self.detail.update, f"## Cannot open this\n\n{exc}")
+            return
         self.app.call_from_thread(self._show, record)
 
     def _show(self, record: dict) -> None:
