@@ -53,6 +53,8 @@ def section_segments(section: Section) -> list[Segment]:
         if role:
             segments.append(Segment(role=role, line=child.line, label=child.title))
             for sub in child.walk():
+                if sub is not child:  # 方案 A / Option 2 under a fix label: part of the fix, title kept
+                    segments[-1].texts.append(f"**{sub.title}**")
                 _segment_blocks(sub.blocks, segments)
     return [seg for seg in segments if seg.texts or seg.codes or seg.annotation or seg.role]
 
@@ -63,9 +65,10 @@ def label_heading_role(section: Section) -> str:
     `### Problem` is ambiguous: a label when a sibling heading is a cause/fix
     label, otherwise an error section of its own.
     """
-    if any(not label_heading_role(child) for child in section.children):
-        return ""
     role = _heading_role(section.title)
+    if any(not label_heading_role(child) and not (role == "fix" and is_option_heading(child.title))
+           for child in section.children):
+        return ""
     if not role:
         return ""
     if labels.error_heading_title(section.title) is not None and section.parent is not None:
@@ -104,6 +107,8 @@ def _segment_blocks(blocks: list[Block], segments: list[Segment]) -> None:
         prefix = "  " * max(block.depth - 1, 0) + "- " if block.kind == "item" else ""
         for index, line in enumerate(block.lines):
             role, label, value = _line_role(line)
+            if role == "other" and segments[-1].role in ("fix", "answer"):
+                role = ""  # **方法1：…** / **Option B** after a fix label: part of that fix
             if role:
                 annotation = ""
                 if value.startswith(("(", "（")) and value.endswith((")", "）")):
@@ -113,6 +118,16 @@ def _segment_blocks(blocks: list[Block], segments: list[Segment]) -> None:
                     segments[-1].texts.append(value)
             else:
                 segments[-1].texts.append((prefix if index == 0 else "") + line.text)
+
+
+_OPTION_HEADING_RE = re.compile(
+    r"^(?:方案|方法|办法|选项|措施|option|approach|alternative|method|步骤|step)\s*#?\s*(?:\d+|[a-z](?![a-z])|[一二三四五六七八九十]+)",
+    re.IGNORECASE)
+
+
+def is_option_heading(title: str) -> bool:
+    """方案 A / 方法 2 / Option B / Step 3: one of several ways (or steps) of a fix."""
+    return bool(_OPTION_HEADING_RE.match(labels.normalise_label(title)))
 
 
 def _line_role(line) -> tuple[str, str, str]:
@@ -227,7 +242,8 @@ def _build(section: Section, group: list[Segment], heading_title: str | None, st
     log = "\n".join(log_parts).strip()
     symptom = joined("symptom", "problem", "question") or "\n\n".join(description_before)
     fix = joined("fix", "answer")
-    if not fix and description_after:
+    inferred = not fix and bool(description_after)
+    if inferred:
         fix = "\n\n".join(description_after)
     before = "\n\n".join(code.code.rstrip() for seg in group if seg.role == "before" for code in seg.codes)
     after = "\n\n".join(code.code.rstrip() for seg in group if seg.role == "after" for code in seg.codes)
@@ -251,6 +267,7 @@ def _build(section: Section, group: list[Segment], heading_title: str | None, st
         sources=[{"kind": "section", "section": section.path(), "line": section.line}],
     )
     entry.commits = _group_commits(group)
+    entry.fix_inferred = inferred
     return entry
 
 
