@@ -33,6 +33,7 @@ class Anchor:
     text: str
     title: str = ""
     shas: tuple[str, ...] = ()
+    from_table: bool = False  # a table row: its subject is its own cell, not its section's heading
 
 
 def parent_of(heading: str) -> str:
@@ -65,7 +66,7 @@ def link(anchor: Anchor, passages: list[Passage]) -> list[int]:
     own_heading = anchor.heading
     unit = unit_of(own_heading, roles)
     parent = parent_of(unit)
-    topic = subject(_last(unit)) or subject(anchor.title)
+    topic = subject(anchor.title) if anchor.from_table else subject(_last(unit)) or subject(anchor.title)
     number = _number(_last(unit))
     numbered = _numbered_children(roles)
     if number and numbered.get(parent, 0) < 2:
@@ -118,7 +119,7 @@ def _structural(passage: Passage, anchor: Anchor, roles: dict[str, str], unit: s
     elif passage.role == "cause":
         score = 0.3 if not parent or _within(heading, parent) else 0.2
     if anchor.shas and any(sha[:7] in passage.text for sha in anchor.shas):
-        score = max(score, 0.7)  # the same commit
+        score = max(score, 0.9)  # the same commit: a row's "✅ 已修复 (abc1234)" and the section naming abc1234
     return score
 
 
@@ -200,7 +201,8 @@ def shas_in(text: str) -> tuple[str, ...]:
 def error_anchor(error: ErrorEntry) -> Anchor:
     text = "\n".join([error.title, error.message, error.symptom, error.log[:3000]])
     shas = tuple(ref.sha for ref in error.commits if ref.sha)
-    return Anchor(heading=error.section, line=error.line, text=text, title=error.title, shas=shas)
+    from_table = bool(error.sources) and all(source.get("kind") == "table" for source in error.sources)
+    return Anchor(heading=error.section, line=error.line, text=text, title=error.title, shas=shas, from_table=from_table)
 
 
 def link_errors(errors: list[ErrorEntry], passages: list[Passage]) -> None:
@@ -213,8 +215,10 @@ def link_errors(errors: list[ErrorEntry], passages: list[Passage]) -> None:
 
 def _fallback_fix(error: ErrorEntry, passages: list[Passage], fixes_only: bool = False) -> str:
     linked = [passages[i] for i in error.passages]
+    shas = [ref.sha[:7] for ref in error.commits if ref.sha]
     for passage in linked:
-        if passage.role == "fix" and passage.text:
+        own = passage.heading == error.section
+        if passage.text and (passage.role == "fix" or (not own and any(sha in passage.text for sha in shas))):
             return passage.text
     if fixes_only:
         return ""

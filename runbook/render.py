@@ -124,6 +124,8 @@ def render_results(results, color: bool = False) -> str:
         head = f"{rank}. {result.title}"
         lines.append((click.style(head, bold=True) if color else head) + f"  [{result.ref}, score {result.score:.2f}{seen}]")
         lines.append("   " + highlight(neutralise(result.message), result.matched, color))
+        if result.kind == "passage" and result.passages:
+            lines.append(f"   in: {neutralise(result.passages[0]['heading'])} (line {result.passages[0]['line']})")
         for label, text in (("cause", result.root_cause), ("fix", result.fix)):
             excerpt = _excerpt(neutralise(text))
             if excerpt:
