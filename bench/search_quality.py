@@ -127,16 +127,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--show-misses", action="store_true")
     parser.add_argument("--corpus", type=Path, help="a folder with reports/ and queries.jsonl (real reports)")
+    parser.add_argument("--shapes", action="store_true",
+                        help="our own samples with bench/shapes_queries.jsonl, scored like a corpus")
     args = parser.parse_args()
-    if args.corpus is not None:
-        queries_file = args.corpus / "queries.jsonl"
-        if not queries_file.is_file() or not (args.corpus / "reports").is_dir():
+    if args.shapes:
+        reports_dir, queries_file = ROOT / "assets" / "reports", ROOT / "bench" / "shapes_queries.jsonl"
+    elif args.corpus is not None:
+        reports_dir, queries_file = args.corpus / "reports", args.corpus / "queries.jsonl"
+    if args.corpus is not None or args.shapes:
+        if not queries_file.is_file() or not reports_dir.is_dir():
             print(f"skipped: no corpus at {args.corpus} (needs reports/ and queries.jsonl)")
             return
         queries = [json.loads(line) for line in queries_file.read_text(encoding="utf-8").splitlines() if line.strip()]
-        table = run(args.corpus / "reports", queries, args.show_misses)
-        reports = len(list((args.corpus / "reports").glob("*.md")))
-        print(f"corpus {args.corpus}: {reports} files, {len(queries)} queries")
+        table = run(reports_dir, queries, args.show_misses)
+        reports = len([p for p in reports_dir.glob("*.md") if p.name != "SOURCES.md"])
+        print(f"{reports_dir}: {reports} reports, {len(queries)} queries")
         print_table(table)
         mrr = overall_mrr(table)
         print(f"overall MRR {mrr:.2f}")

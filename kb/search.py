@@ -127,6 +127,7 @@ class Searcher:
             return SearchOutcome(results=[], truncated=truncated, terms=[t for t, _ in ranked])
         rarity = self._rarity(weighted, frequencies)
         total_rarity = sum(rarity.values()) or 1.0
+        ascii_rarity = sum(weight for term, weight in rarity.items() if not _is_cjk(term)) or 1.0
         top = hits[0].score or 1.0
         query_signature = " ".join(signature(line) for line, _ in salient_lines(text)[:3])
         query_print = {fingerprint(line) for line, _ in salient_lines(text)}
@@ -163,7 +164,11 @@ class Searcher:
             matched = sorted(in_core | in_answer)
             # confidence: the share of the paste's telling words (weighted by rarity) this candidate holds;
             # a word only its symptom, cause, fix or linked passages hold counts less (ANSWER_WEIGHT)
-            confidence = (sum(rarity[t] for t in in_core) + ANSWER_WEIGHT * sum(rarity[t] for t in in_answer)) / total_rarity
+            # a candidate written without Chinese cannot hold the Chinese words of a description: those
+            # (whose meaning the glossary carries over) are left out of what it is measured against
+            reachable = total_rarity if _has_cjk(core) or _has_cjk(answer) else ascii_rarity
+            confidence = min(1.0, (sum(rarity[t] for t in in_core) + ANSWER_WEIGHT * sum(rarity[t] for t in in_answer))
+                             / reachable)
             if is_passage:
                 similarity = _passage_similarity(query_signature, row["text"])
                 exact = False
@@ -355,6 +360,17 @@ def _result(row: dict, score: float, matched: list[str]) -> Result:
                   report={"path": row["report_path"], "title": row["report_title"]}, score=round(score, 4),
                   matched=matched, fingerprint=row["fingerprint"] or "", before=row["before"] or "",
                   after=row["after"] or "", log=row["log"] or "")
+
+
+def _is_cjk(term: str) -> bool:
+    return "\u3400" <= term[0] <= "\ufaff"
+
+
+_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _has_cjk(text: str) -> bool:
+    return _CJK_RE.search(text) is not None
 
 
 def _passage_similarity(query_signature: str, text: str) -> float:
