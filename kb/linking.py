@@ -63,6 +63,10 @@ def link(anchor: Anchor, passages: list[Passage]) -> list[int]:
     if not passages:
         return []
     roles = {p.heading: p.role for p in passages if not p.whole}
+    tops = {heading.split(" / ", 1)[0] for heading in roles}
+    title = tops.pop() if len(tops) == 1 else None
+    if title is not None:
+        roles[title] = ""  # the document's title ("XX 修复报告") is no fix heading for all below it
     own_heading = anchor.heading
     unit = unit_of(own_heading, roles)
     parent = parent_of(unit)
@@ -102,8 +106,9 @@ def _structural(passage: Passage, anchor: Anchor, roles: dict[str, str], unit: s
     heading = passage.heading
     is_fix = _is_fix(passage, roles)
     score = 0.0
-    if passage.whole:  # a whole fix section (## Resolution with its sub-sections): the fallback fix
-        score = 0.45
+    if passage.whole:  # a whole fix section (## Resolution with its sub-sections)
+        # inside the error's own write-up it is that error's fix; elsewhere the report's fallback fix
+        score = 1.0 if unit and _within(heading, unit) and heading != unit else 0.45
     elif _within(heading, unit) if unit else heading == anchor.heading:
         if heading == anchor.heading and passage.line <= anchor.line:
             score = 0.6  # the error's own text: context, not the fix
@@ -161,10 +166,10 @@ def _number(title: str) -> str:
 
 def _fix_ancestor(heading: str, roles: dict[str, str]) -> bool:
     """A passage under a fix heading (`## 解决方案` / `### 方案 A`, `## Resolution Implementation`)
-    is part of a fix, whether or not that heading has text of its own."""
+    is part of a fix, whether or not that heading has text of its own (the document's title aside)."""
     node = parent_of(heading)
     while node:
-        if heading_role(_last(node)) == "fix":
+        if roles.get(node, heading_role(_last(node))) == "fix":
             return True
         node = parent_of(node)
     return False
@@ -190,8 +195,8 @@ def _similarities(text: str, passages: list[Passage]) -> list[float]:
     weight = {token: math.log(1 + total / (frequency[token] or 0.5)) for token in wanted}
     whole = sum(weight.values()) or 1.0
     raw = [sum(weight[t] for t in bag & wanted) / whole for bag in bags]
-    best = max(raw) or 1.0
-    return [value / best * min(1.0, best * 2) for value in raw]
+    best = max((value for value, p in zip(raw, passages) if not p.whole), default=0.0) or max(raw) or 1.0
+    return [min(1.0, value / best) * min(1.0, best * 2) for value in raw]
 
 
 def shas_in(text: str) -> tuple[str, ...]:

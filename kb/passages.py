@@ -42,7 +42,10 @@ def cut_passages(root: Section) -> list[Passage]:
             _add(passages, section, chunk, chunk_line)
         elif section.level > 0 and not section.children and section.title.strip():
             _add(passages, section, [], section.line)  # a heading alone still says something
+    titled = len(root.children) == 1  # one top heading: the document's title, not a fix section
     for section in root.walk():  # whole fix sections last, so the positions of the others stay put
+        if titled and section.parent is root:
+            continue
         if section.level > 0 and section.children and heading_role(section.title) == "fix":
             text = _whole_text(section)
             if text:
