@@ -35,6 +35,7 @@ class Context:
             from runbook.session import open_kb
 
             self._kb = open_kb(self.kb_option, on_setup=lambda msg: click.echo(msg, err=True))
+            self._kb.on_busy = lambda msg: click.echo(msg, err=True)  # another process holds the write lock
         return self._kb
 
 
@@ -117,20 +118,31 @@ def init(context: Context, path: str | None) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--no-commit", is_flag=True, help="Copy and index the reports but do not commit them.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Only report the secrets ingest would redact (one line per file); ingest nothing. Exits 1 if any.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON, with every redacted secret's line and kind.")
 @click.option("--repo", "repos", multiple=True, type=click.Path(), metavar="PATH",
               help="Also read a project's git history: its fix commits are linked to the KB's errors.")
 @click.option("--since", metavar="DATE", help="With --repo: only commits after DATE (e.g. 2025-01-01).")
 @click.pass_obj
 @guarded
-def ingest(context: Context, paths: tuple[str, ...], no_commit: bool, repos: tuple[str, ...],
-           since: str | None) -> None:
-    """Ingest report files or directories (.md, .markdown, .txt, recursively), and git histories (--repo)."""
+def ingest(context: Context, paths: tuple[str, ...], no_commit: bool, check_only: bool, as_json: bool,
+           repos: tuple[str, ...], since: str | None) -> None:
+    """Ingest report files or directories (.md, .markdown, .txt, recursively), and git histories (--repo).
+
+    Secrets (passwords, tokens, keys, credentials in URLs, private keys) are replaced by
+    [REDACTED:<kind>] in the KB's copy; the original files are never modified.
+    """
     from kb.ingest import ingest as run_ingest
 
     if not paths and not repos:
         raise click.UsageError("give report files or directories, or --repo PATH")
+    if check_only:
+        _check_secrets(paths, as_json)
+        return
     kb = context.kb()
     failed = False
+    outcomes: list[dict] = []
     if repos:
         from kb.repo_commits import ingest_repo
 
@@ -152,17 +164,50 @@ def ingest(context: Context, paths: tuple[str, ...], no_commit: bool, repos: tup
                 continue
             for note in outcome.notes:
                 click.echo(f"note: {note}", err=True)
-            click.echo(outcome.summary())
+            if as_json:
+                outcomes.append({"repo": str(repo), "summary": outcome.summary()})
+            else:
+                click.echo(outcome.summary())
         if not paths:
+            if as_json:
+                click.echo(json.dumps({"repos": outcomes}, ensure_ascii=False, indent=2))
             sys.exit(1 if failed else 0)
     bar = _Progress()
     result = run_ingest(kb, paths, progress=bar.advance, on_total=bar.start, commit=not no_commit)
     bar.finish()
     for message in result.failed:
         click.echo(f"error: {message}", err=True)
-    click.echo(result.summary())
+    if as_json:
+        payload = {"ingested": result.ingested, "unchanged": result.unchanged, "failed": result.failed,
+                   "commit": result.commit, "redacted": result.redactions_json()}
+        if outcomes:
+            payload["repos"] = outcomes
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        for line in result.redaction_lines():
+            click.echo(line)
+        click.echo(result.summary())
     if result.failed or failed:
         sys.exit(1)
+
+
+def _check_secrets(paths: tuple[str, ...], as_json: bool) -> None:
+    """`ingest --check`: the secrets ingest would redact, per file; nothing is written anywhere."""
+    from kb.ingest import check
+
+    if not paths:
+        raise click.UsageError("--check takes report files or directories")
+    result = check(paths)
+    for message in result.failed:
+        click.echo(f"error: {message}", err=True)
+    if as_json:
+        click.echo(json.dumps({"checked": result.scanned, "failed": result.failed,
+                               "redacted": result.redactions_json()}, ensure_ascii=False, indent=2))
+    else:
+        for line in result.redaction_lines():
+            click.echo(line)
+        click.echo(result.summary())
+    sys.exit(1 if result.redacted or result.failed else 0)
 
 
 class _Progress:
