@@ -75,7 +75,11 @@ def kill_at(process: subprocess.Popen, seconds: float) -> bool:
 
 
 def traceback_in(result: subprocess.CompletedProcess) -> bool:
-    return "Traceback" in result.stderr or result.returncode not in (0, 1)
+    failed = "Traceback" in result.stderr or result.returncode not in (0, 1)
+    if failed:
+        print(f"  failing: {' '.join(result.args[3:])[-120:]} -> {result.returncode}: "
+              f"{result.stderr.strip().splitlines()[-1:] if result.stderr.strip() else ''}", file=sys.stderr)
+    return failed
 
 
 def fsck_errors(kb: Path) -> int:
@@ -142,7 +146,8 @@ def ingest_trials(work: Path, trials: int, reports: int, rng: random.Random) -> 
     corpus = work / "corpus"
     write_corpus(corpus, reports)
     template = work / "ingest-template"
-    runbook(template, "init")
+    made = runbook(template, "init")
+    assert made.returncode == 0 and template.exists(), (made.stdout, made.stderr)
     probe = work / "probe"
     shutil.copytree(template, probe)
     began = time.monotonic()
