@@ -119,7 +119,7 @@ def render_results(results, color: bool = False) -> str:
     for rank, result in enumerate(results, start=1):
         seen = f"  seen in {result.seen_in} reports" if result.seen_in > 1 else ""
         seen += "  (possible match: few of your words)" if result.weak else ""
-        head = f"{rank}. {result.title}"
+        head = f"{rank}. {neutralise(result.title)}"
         lines.append((click.style(head, bold=True) if color else head) + f"  [{result.ref}, score {result.score:.2f}{seen}]")
         lines.append("   " + highlight(neutralise(result.message), result.matched, color))
         for label, text in (("cause", result.root_cause), ("fix", result.fix)):
