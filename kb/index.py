@@ -199,6 +199,18 @@ def _writer(ix, documents: int):
     return ix.writer(limitmb=256)
 
 
+def ensure_current(kb: KnowledgeBase) -> None:
+    """Rebuild a stale index under the KB's write lock: if another process is mid-ingest, wait for it
+    (its own index update usually makes the rebuild unnecessary)."""
+    if index_is_current(kb):
+        return
+    from kb.lock import write_lock
+
+    with write_lock(kb, "index rebuild"):
+        if not index_is_current(kb):
+            rebuild_index(kb)
+
+
 def index_is_current(kb: KnowledgeBase) -> bool:
     return _indexed_generation(kb) == kb.store.generation()
 

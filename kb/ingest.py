@@ -1,9 +1,14 @@
-"""Ingest report files into a KB: copy to reports/, parse, store, index, commit.
+"""Ingest report files into a KB: redact, copy to reports/, parse, store, index, commit.
 
 Unchanged files (same content hash at the same KB path) cost one read and a
-hash. Changed files are parsed (in a process pool when there are many), then
-replace their records in one SQLite transaction, then the copies are committed
-in one git commit. A bad file is reported in one line and skipped; the rest go on.
+hash. Changed files are scanned for secrets and parsed (in a process pool when
+there are many); every secret is replaced by `[REDACTED:<kind>]` in the copy
+before it is written, stored, indexed or committed (the original file is never
+touched). The copies are written first, then their records replace the old ones
+in one SQLite transaction, then they are committed in one git commit: a crash at
+any point leaves what the next ingest needs to finish the job (it commits copies
+an interrupted ingest left uncommitted). A bad file is reported in one line and
+skipped; the rest go on. The whole ingest holds the KB's write lock (kb.lock).
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from pathlib import Path
 
 from kb.decode import MAX_BYTES, DecodeError, decode_report
 from kb.knowledge_base import KBError, KnowledgeBase
+from kb.lock import write_lock
 from kb.model import ParsedReport
+from kb.redact import Redaction, scan
 from kb.report import parse_report
 from kb.store import SourceInfo
 
@@ -32,11 +39,19 @@ class IngestResult:
     ingested: list[str] = field(default_factory=list)  # KB paths
     unchanged: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # one-line messages naming the file
+    redacted: list[tuple[str, Redaction]] = field(default_factory=list)  # (file as given, what was redacted)
     commit: str | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for benchmarks
 
     def summary(self) -> str:
         return f"ingested {len(self.ingested)}, unchanged {len(self.unchanged)}, failed {len(self.failed)}"
+
+    def redaction_lines(self) -> list[str]:
+        """One line per file with secrets: `leak.md: 6 secrets redacted (lines 9, 11, 13)`."""
+        return [redaction.describe(name) for name, redaction in self.redacted]
+
+    def redactions_json(self) -> list[dict]:
+        return [{"file": name, "secrets": len(r.findings), "findings": r.to_dicts()} for name, r in self.redacted]
 
 
 @dataclass
@@ -97,29 +112,104 @@ def _parse_one(job: tuple[str, str]) -> ParsedReport | str:
         return f"{name}: could not be parsed ({type(exc).__name__}: {exc})"
 
 
-def parse_many(jobs: list[tuple[str, str]], progress: Callable[[int], None] | None = None) -> list[ParsedReport | str]:
-    """Parse texts, in a process pool when there are many (parsing is CPU-bound)."""
+def _prepare_one(job: tuple[str, str]) -> tuple[Redaction, ParsedReport | str] | str:
+    """Redact, then parse the redacted text: nothing downstream ever sees a secret."""
+    text, name = job
+    try:
+        redaction = scan(text)
+    except Exception as exc:  # fail closed: a file that cannot be scanned is not ingested
+        return f"{name}: could not be scanned for secrets ({type(exc).__name__}: {exc})"
+    return redaction, _parse_one((redaction.text, name))
+
+
+def _scan_one(job: tuple[str, str]) -> Redaction | str:
+    text, name = job
+    try:
+        return scan(text)
+    except Exception as exc:
+        return f"{name}: could not be scanned for secrets ({type(exc).__name__}: {exc})"
+
+
+def _pooled(func: Callable, jobs: list, progress: Callable[[int], None] | None) -> list:
+    """func over jobs, in a process pool when there are many (scanning and parsing are CPU-bound)."""
     workers = os.cpu_count() or 1
+    out = []
     if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
-        out = []
         for job in jobs:
-            out.append(_parse_one(job))
+            out.append(func(job))
             if progress:
                 progress(1)
         return out
-    out = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for parsed in pool.map(_parse_one, jobs, chunksize=32):
-            out.append(parsed)
+        for item in pool.map(func, jobs, chunksize=32):
+            out.append(item)
             if progress:
                 progress(1)
     return out
+
+
+def parse_many(jobs: list[tuple[str, str]], progress: Callable[[int], None] | None = None) -> list[ParsedReport | str]:
+    """Parse texts, in a process pool when there are many."""
+    return _pooled(_parse_one, jobs, progress)
+
+
+def prepare_many(jobs: list[tuple[str, str]], progress: Callable[[int], None] | None = None) -> list:
+    """Redact and parse texts, in a process pool when there are many."""
+    return _pooled(_prepare_one, jobs, progress)
+
+
+@dataclass
+class CheckResult:
+    """`runbook ingest --check`: what would be redacted, nothing ingested."""
+
+    scanned: int = 0
+    failed: list[str] = field(default_factory=list)
+    redacted: list[tuple[str, Redaction]] = field(default_factory=list)
+
+    def redaction_lines(self) -> list[str]:
+        return [redaction.describe(name) for name, redaction in self.redacted]
+
+    def redactions_json(self) -> list[dict]:
+        return [{"file": name, "secrets": len(r.findings), "findings": r.to_dicts()} for name, r in self.redacted]
+
+    def summary(self) -> str:
+        secrets = sum(len(r.findings) for _, r in self.redacted)
+        return (f"checked {self.scanned} file{'s' if self.scanned != 1 else ''}: {secrets} secret{'s' if secrets != 1 else ''} in "
+                f"{len(self.redacted)} file{'s' if len(self.redacted) != 1 else ''}, failed {len(self.failed)}")
+
+
+def check(paths: Iterable[Path | str], progress: Callable[[int], None] | None = None) -> CheckResult:
+    """Scan files for secrets as ingest would, without ingesting (no KB needed)."""
+    result = CheckResult()
+    scratch = IngestResult()
+    jobs, names = [], []
+    for candidate in find_sources(paths, scratch):
+        try:
+            jobs.append((read_text(candidate.source), str(candidate.source)))
+            names.append(str(candidate.source))
+        except DecodeError as exc:
+            result.failed.append(str(exc))
+    result.failed = scratch.failed + result.failed
+    for name, outcome in zip(names, _pooled(_scan_one, jobs, progress)):
+        if isinstance(outcome, str):
+            result.failed.append(outcome)
+            continue
+        result.scanned += 1
+        if outcome.findings:
+            result.redacted.append((name, outcome))
+    return result
 
 
 def ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[int], None] | None = None,
            on_total: Callable[[int], None] | None = None, commit: bool = True, index: bool = True) -> IngestResult:
     """Ingest files/directories into the KB. See the module docstring for the guarantees."""
     kb.require()
+    with write_lock(kb, "ingest"):
+        return _ingest(kb, paths, progress, on_total, commit, index)
+
+
+def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[int], None] | None,
+            on_total: Callable[[int], None] | None, commit: bool, index: bool) -> IngestResult:
     result = IngestResult()
     clock = _Clock(result.timings)
     candidates = find_sources(paths, result)
@@ -137,61 +227,98 @@ def ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[i
                 progress(1)
             continue
         digest = content_hash(text)
-        if known.get(candidate.dest) == digest:
+        if known.get(candidate.dest) == digest and (kb.root / candidate.dest).exists():
             result.unchanged.append(candidate.dest)
             if progress:
                 progress(1)
             continue
         pending.append((candidate, text, digest))
     clock.lap("read")
-    parsed = parse_many([(text, c.dest) for c, text, _ in pending], progress)
-    clock.lap("parse")
+    prepared = prepare_many([(text, c.dest) for c, text, _ in pending], progress)
+    clock.lap("redact and parse")
     ready: list[tuple[SourceInfo, ParsedReport, str]] = []
-    for (candidate, text, digest), report in zip(pending, parsed):
+    for (candidate, text, digest), outcome in zip(pending, prepared):
+        if isinstance(outcome, str):
+            result.failed.append(outcome)
+            continue
+        redaction, report = outcome
         if isinstance(report, str):
             result.failed.append(report)
             continue
+        if redaction.findings:
+            result.redacted.append((str(candidate.source), redaction))
+        # The hash is the original's (so an unchanged original is recognised); the text is the redacted copy.
         info = SourceInfo(path=candidate.dest, sha256=digest, origin=str(candidate.source.resolve()),
-                          size=len(text.encode("utf-8")), ingested_at=now)
-        ready.append((info, report, text))
+                          size=len(redaction.text.encode("utf-8")), ingested_at=now)
+        ready.append((info, report, redaction.text))
+    leftovers = _uncommitted(kb, known) if commit else []
     if not ready:
+        if leftovers:
+            _commit(kb, result, leftovers, f"ingest: {len(leftovers)} reports an interrupted ingest left uncommitted")
         return result
-    # Copies and `git add` are I/O in a thread and a git process: they overlap the store and index work.
-    staging = ThreadPoolExecutor(max_workers=1).submit(_write_and_stage, kb, ready, commit)
+    # Copies first (atomic renames), so stored records never point at a copy that is not there.
+    for info, _, text in ready:
+        target = kb.root / info.path
+        if target.resolve() != Path(info.origin) or text != _read_or_none(target):
+            _write_atomic(target, text)
+    clock.lap("write files")
+    written = [info.path for info, _, _ in ready]
+    # `git add` is a git process: it overlaps the store and index work.
+    staging = ThreadPoolExecutor(max_workers=1).submit(kb.stage, written) if commit else None
     kb.store.replace_reports([(info, report) for info, report, _ in ready])
     clock.lap("store")
     if index:
         from kb.index import update_index
 
-        update_index(kb, [info.path for info, _, _ in ready])
+        update_index(kb, written)
         clock.lap("index")
-    result.ingested = [info.path for info, _, _ in ready]
-    try:
-        staging.result()
-    except KBError as exc:
-        result.failed.append(f"{exc} (the reports are saved in {kb.reports_dir}; the next ingest commits them)")
-        return result
-    clock.lap("write files and git add")
+    result.ingested = written
+    if staging is not None:
+        try:
+            staging.result()
+        except KBError as exc:
+            result.failed.append(f"{exc} (the reports are saved in {kb.reports_dir}; the next ingest commits them)")
+            return result
+        clock.lap("git add")
     if commit:
-        written = result.ingested
         noun = "report" if len(written) == 1 else "reports"
         first = Path(written[0]).name
         message = f"ingest: {first}" if len(written) == 1 else f"ingest: {len(written)} {noun} ({first}, ...)"
-        try:
-            result.commit = kb.commit(["reports"], message)
-        except KBError as exc:
-            result.failed.append(f"{exc} (the reports are saved in {kb.reports_dir}; the next ingest commits them)")
+        _commit(kb, result, sorted(set(written) | set(leftovers)), message)
         clock.lap("git commit")
     return result
 
 
-def _write_and_stage(kb: KnowledgeBase, ready: list[tuple[SourceInfo, ParsedReport, str]], stage: bool) -> None:
-    for info, _, text in ready:
-        target = kb.root / info.path
-        if target.resolve() != Path(info.origin):
-            _write_atomic(target, text)
-    if stage:
-        kb.stage(["reports"])
+def _commit(kb: KnowledgeBase, result: IngestResult, paths: list[str], message: str) -> None:
+    try:
+        result.commit = kb.commit(paths, message)
+    except KBError as exc:
+        result.failed.append(f"{exc} (the reports are saved in {kb.reports_dir}; the next ingest commits them)")
+
+
+def _uncommitted(kb: KnowledgeBase, known: dict[str, str]) -> list[str]:
+    """Ingested copies (known to the store, so redacted) that an interrupted ingest did not commit.
+
+    Only those: a file someone dropped into reports/ by hand was never scanned and is never committed here.
+    """
+    import git
+
+    try:
+        out = kb.repo.git.status("--porcelain", "-z", "--untracked-files=all", "--", "reports")
+    except git.GitCommandError:
+        return []
+    paths = []
+    for entry in out.split("\0"):
+        if len(entry) > 3 and entry[3:] in known and (kb.root / entry[3:]).exists():
+            paths.append(entry[3:])
+    return paths
+
+
+def _read_or_none(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 class _Clock:
@@ -213,8 +340,17 @@ def _write_atomic(target: Path, text: str) -> None:
 
 
 def rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None = None) -> IngestResult:
-    """Re-derive the database from the Markdown sources in reports/ (after a pull, or a lost cache)."""
+    """Re-derive the database from the Markdown sources in reports/ (after a pull, or a lost cache).
+
+    Sources are redacted on the way into SQLite and the index (a teammate's older copy may hold a
+    secret); the files themselves are left as git has them.
+    """
     kb.require()
+    with write_lock(kb, "reindex"):
+        return _rebuild(kb, progress)
+
+
+def _rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None) -> IngestResult:
     result = IngestResult()
     files = [p for p in sorted(kb.reports_dir.rglob("*")) if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES
              and not _hidden(p.relative_to(kb.reports_dir))]
@@ -230,12 +366,15 @@ def rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None = None) ->
         jobs.append((text, rel))
         infos.append(SourceInfo(path=rel, sha256=content_hash(text), origin=str(file), size=len(text.encode("utf-8")),
                                 ingested_at=now))
-    parsed = parse_many(jobs, progress)
+    prepared = prepare_many(jobs, progress)
     ready = []
-    for info, report in zip(infos, parsed):
+    for info, outcome in zip(infos, prepared):
+        report = outcome if isinstance(outcome, str) else outcome[1]
         if isinstance(report, str):
             result.failed.append(report)
         else:
+            if outcome[0].findings:
+                result.redacted.append((info.path, outcome[0]))
             ready.append((info, report))
             result.ingested.append(info.path)
     with kb.store.db.atomic():

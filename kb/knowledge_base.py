@@ -11,6 +11,7 @@ Teams share a KB by pushing and pulling the repository.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,8 @@ class KnowledgeBase:
         self.root = Path(root).expanduser().resolve()
         self._store: Store | None = None
         self._repo: "git.Repo | None" = None
+        # Told once when another process holds the KB's write lock and this one waits (kb.lock).
+        self.on_busy: Callable[[str], None] | None = None
 
     # -- layout --------------------------------------------------------------------------------------
     @property
@@ -147,8 +150,16 @@ class KnowledgeBase:
         """`git add --all` the paths (cheap when already staged)."""
         import git
 
+        from kb.lock import git_operation
+
         try:
-            self.repo.git.add("--all", "--", *paths)
+            with git_operation(self):
+                if len(paths) > 100:  # thousands of paths do not fit on a command line
+                    spec = self.derived_dir / "pathspec"
+                    spec.write_text("\0".join(paths), encoding="utf-8")
+                    self.repo.git.add("--all", f"--pathspec-from-file={spec}", "--pathspec-file-nul")
+                else:
+                    self.repo.git.add("--all", "--", *paths)
         except git.GitCommandError as exc:
             detail = (exc.stderr or exc.stdout or str(exc)).strip().splitlines()
             raise KBError(f"git add in {self.root} failed: {detail[-1] if detail else exc}") from None
@@ -157,18 +168,23 @@ class KnowledgeBase:
         """Stage paths and commit; returns the new SHA, or None when nothing changed.
 
         Without a git identity the commit is made as `runbook <runbook@localhost>`
-        rather than failing, unless an explicit author is given.
+        rather than failing, unless an explicit author is given. The message is
+        redacted like everything else that reaches git.
         """
         import git
 
+        from kb.lock import git_operation
+        from kb.redact import redact
+
         repo = self.repo
         env = _identity_env(repo, author)
-        self.stage(paths)
         try:
-            if not repo.git.diff("--cached", "--name-only"):
-                return None
-            repo.git.commit("-m", message, "--quiet", "--no-verify", env=env)
-            return repo.head.commit.hexsha
+            with git_operation(self):
+                self.stage(paths)
+                if not repo.git.diff("--cached", "--name-only"):
+                    return None
+                repo.git.commit("-m", redact(message), "--quiet", "--no-verify", env=env)
+                return repo.head.commit.hexsha
         except git.GitCommandError as exc:
             detail = (exc.stderr or exc.stdout or str(exc)).strip().splitlines()
             raise KBError(f"git commit in {self.root} failed: {detail[-1] if detail else exc}") from None

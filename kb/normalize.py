@@ -78,9 +78,9 @@ _FRAME_RE = re.compile(r"^\s*(?:at\s|File \"|\^|~+|\.\.\.|Traceback \(most recen
 
 def cut(paste: str) -> tuple[str, bool]:
     """Limit a paste to 1 MB; returns (text, was_cut)."""
-    data = paste.encode("utf-8", "ignore")
+    data = paste.encode("utf-8", "ignore")  # lone surrogates (undecodable bytes passed through) are dropped
     if len(data) <= MAX_QUERY_BYTES:
-        return paste, False
+        return (paste if len(data) >= len(paste) and paste.isascii() else data.decode("utf-8")), False
     return data[:MAX_QUERY_BYTES].decode("utf-8", "ignore"), True
 
 

@@ -261,9 +261,11 @@ def complete(kb: KnowledgeBase, operator: str, topic: str, pages: list[Page],
     folder = kb.runs_dir / "onboarding"
     folder.mkdir(parents=True, exist_ok=True)
     record = folder / f"{stamp[:10]}-{slug(topic)}-{slug(name)}.md"
-    record.write_text("\n".join([
+    from kb.redact import redact
+
+    record.write_text(redact("\n".join([
         "---", f"topic: {topic}", f"operator: {operator}", f"completed: {stamp}", f"pages: {len(pages)}", "---", "",
-        f"# {name} completed the {topic} walkthrough", "", *[f"- [x] {page.title}" for page in pages], ""]),
+        f"# {name} completed the {topic} walkthrough", "", *[f"- [x] {page.title}" for page in pages], ""])),
         encoding="utf-8")
     relative = str(record.relative_to(kb.root))
     if author is None:

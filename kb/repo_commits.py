@@ -106,6 +106,15 @@ def _parse(record: str) -> dict:
 
 def ingest_repo(kb: KnowledgeBase, path: Path | str, since: str | None = None,
                 progress: Callable[[int], None] | None = None) -> RepoResult:
+    """Read a repository's history into the KB (under the KB's write lock); commit messages are redacted."""
+    from kb.lock import write_lock
+
+    with write_lock(kb, "ingest --repo"):
+        return _ingest_repo(kb, path, since, progress)
+
+
+def _ingest_repo(kb: KnowledgeBase, path: Path | str, since: str | None,
+                 progress: Callable[[int], None] | None) -> RepoResult:
     start = time.perf_counter()
     root = Path(path).expanduser().resolve()
     repo = _open(root)
@@ -125,7 +134,11 @@ def ingest_repo(kb: KnowledgeBase, path: Path | str, since: str | None = None,
     revision = f"{previous}..{head}" if previous and _is_ancestor(repo, previous, head) else head
     quoted_shas, quoted_messages = _quoted(kb)
     rows = []
+    from kb.redact import might_hold_secret, redact
+
     for commit in read_log(repo, revision, since):
+        if might_hold_secret(commit["subject"]) or might_hold_secret(commit["body"]):
+            commit["subject"], commit["body"] = redact(commit["subject"]), redact(commit["body"])
         is_fix = bool(_FIX_RE.search(commit["subject"]) or labels.has_error_token(commit["subject"])
                       or commit["subject"] in quoted_messages
                       or any(commit["sha"].startswith(sha) for sha in quoted_shas.get(commit["sha"][:7], ())))

@@ -26,7 +26,7 @@ from whoosh.query import Or, Term
 
 from kb import glossary
 from kb.analysis import iter_terms, terms
-from kb.index import FIELD_BOOSTS, index_is_current, open_index, rebuild_index
+from kb.index import FIELD_BOOSTS, ensure_current, index_is_current, open_index
 from kb.knowledge_base import KnowledgeBase
 from kb.linking import Anchor, link
 from kb.model import Passage
@@ -91,8 +91,7 @@ class Searcher:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        if not index_is_current(kb):
-            rebuild_index(kb)
+        ensure_current(kb)
         self.index = open_index(kb)
         self._searcher = self.index.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
         self._lock = threading.Lock()  # the TUI searches from worker threads
@@ -103,7 +102,7 @@ class Searcher:
     def refresh(self) -> None:
         with self._lock:
             if not index_is_current(self.kb):
-                rebuild_index(self.kb)
+                ensure_current(self.kb)
                 self.index = open_index(self.kb)
             self._searcher = self._searcher.refresh()
 

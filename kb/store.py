@@ -69,12 +69,15 @@ class Store:
         # One connection shared by the UI thread and its workers: SQLite serialises access, and
         # the lock keeps a cursor's statement and fetch together.
         self._lock = threading.RLock()
-        self.db = sqlite_utils.Database(sqlite3.connect(str(self.path), check_same_thread=False))
+        # A reader waits for another process's write transaction (an ingest) rather than failing.
+        self.db = sqlite_utils.Database(sqlite3.connect(str(self.path), check_same_thread=False, timeout=120))
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        self.outdated = 0 < version < SCHEMA_VERSION  # written by an older runbook: rebuild it
-        self._ensure_schema()
+        self.outdated = 0 < version < SCHEMA_VERSION  # written by an older runbook: rebuilt from the reports
+        tables = {row[0] for row in self.db.execute("select name from sqlite_master where type = 'table'")}
+        if not set(_TABLES) <= tables or version != SCHEMA_VERSION:
+            self._ensure_schema()  # writes: only when something is missing (a reader must not queue behind an ingest)
 
     def close(self) -> None:
         self.db.close()

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from kb.expect import Check, check
 from kb.knowledge_base import KBError, KnowledgeBase
-from kb.redact import redact
+from kb.redact import redact, scan
 from kb.runbooks import Runbook, Step, slug
 from kb.runner import DEFAULT_TIMEOUT, CommandResult, CommandRun
 from kb.runs import EXCERPT, RunState, RunStore, StepState, commit_record, new_run, now, write_record
@@ -47,6 +47,10 @@ class RunWalk:
               secret_names: set[str], from_step: int = 1, timeout: float = DEFAULT_TIMEOUT) -> "RunWalk":
         store = RunStore(kb)
         run = new_run(runbook, operator)
+        secret_names = set(secret_names)
+        for name, value in values.items():  # a value that is a secret is kept like one, whatever its name
+            if value and name not in secret_names and scan(f"{name}={value}").findings:
+                secret_names.add(name)
         run.variables = {k: v for k, v in values.items() if k not in secret_names}
         run.secret_names = sorted(secret_names)
         if runbook.decision_tree:
@@ -115,7 +119,8 @@ class RunWalk:
         else:
             verdict = check(command.expected, command.actual, result.exit_code, result.output)
         state = self.state
-        state.command = command.shown if not state.command else f"{state.command}\n{command.shown}"
+        shown = redact(command.shown, self._secrets())  # what the run state and record keep
+        state.command = shown if not state.command else f"{state.command}\n{shown}"
         state.exit_code, state.duration = result.exit_code, result.duration
         state.output = redact(result.output[-EXCERPT:], self._secrets())
         state.check = verdict.reason

@@ -35,6 +35,7 @@ class Context:
             from runbook.session import open_kb
 
             self._kb = open_kb(self.kb_option, on_setup=lambda msg: click.echo(msg, err=True))
+            self._kb.on_busy = lambda msg: click.echo(msg, err=True)  # another process holds the write lock
         return self._kb
 
 
@@ -117,20 +118,31 @@ def init(context: Context, path: str | None) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--no-commit", is_flag=True, help="Copy and index the reports but do not commit them.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Only report the secrets ingest would redact (one line per file); ingest nothing. Exits 1 if any.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON, with every redacted secret's line and kind.")
 @click.option("--repo", "repos", multiple=True, type=click.Path(), metavar="PATH",
               help="Also read a project's git history: its fix commits are linked to the KB's errors.")
 @click.option("--since", metavar="DATE", help="With --repo: only commits after DATE (e.g. 2025-01-01).")
 @click.pass_obj
 @guarded
-def ingest(context: Context, paths: tuple[str, ...], no_commit: bool, repos: tuple[str, ...],
-           since: str | None) -> None:
-    """Ingest report files or directories (.md, .markdown, .txt, recursively), and git histories (--repo)."""
+def ingest(context: Context, paths: tuple[str, ...], no_commit: bool, check_only: bool, as_json: bool,
+           repos: tuple[str, ...], since: str | None) -> None:
+    """Ingest report files or directories (.md, .markdown, .txt, recursively), and git histories (--repo).
+
+    Secrets (passwords, tokens, keys, credentials in URLs, private keys) are replaced by
+    [REDACTED:<kind>] in the KB's copy; the original files are never modified.
+    """
     from kb.ingest import ingest as run_ingest
 
     if not paths and not repos:
         raise click.UsageError("give report files or directories, or --repo PATH")
+    if check_only:
+        _check_secrets(paths, as_json)
+        return
     kb = context.kb()
     failed = False
+    outcomes: list[dict] = []
     if repos:
         from kb.repo_commits import ingest_repo
 
@@ -152,17 +164,50 @@ def ingest(context: Context, paths: tuple[str, ...], no_commit: bool, repos: tup
                 continue
             for note in outcome.notes:
                 click.echo(f"note: {note}", err=True)
-            click.echo(outcome.summary())
+            if as_json:
+                outcomes.append({"repo": str(repo), "summary": outcome.summary()})
+            else:
+                click.echo(outcome.summary())
         if not paths:
+            if as_json:
+                click.echo(dump_json({"repos": outcomes}, ensure_ascii=False, indent=2))
             sys.exit(1 if failed else 0)
     bar = _Progress()
     result = run_ingest(kb, paths, progress=bar.advance, on_total=bar.start, commit=not no_commit)
     bar.finish()
     for message in result.failed:
         click.echo(f"error: {message}", err=True)
-    click.echo(result.summary())
+    if as_json:
+        payload = {"ingested": result.ingested, "unchanged": result.unchanged, "failed": result.failed,
+                   "commit": result.commit, "redacted": result.redactions_json()}
+        if outcomes:
+            payload["repos"] = outcomes
+        click.echo(dump_json(payload, ensure_ascii=False, indent=2))
+    else:
+        for line in result.redaction_lines():
+            click.echo(line)
+        click.echo(result.summary())
     if result.failed or failed:
         sys.exit(1)
+
+
+def _check_secrets(paths: tuple[str, ...], as_json: bool) -> None:
+    """`ingest --check`: the secrets ingest would redact, per file; nothing is written anywhere."""
+    from kb.ingest import check
+
+    if not paths:
+        raise click.UsageError("--check takes report files or directories")
+    result = check(paths)
+    for message in result.failed:
+        click.echo(f"error: {message}", err=True)
+    if as_json:
+        click.echo(dump_json({"checked": result.scanned, "failed": result.failed,
+                               "redacted": result.redactions_json()}, ensure_ascii=False, indent=2))
+    else:
+        for line in result.redaction_lines():
+            click.echo(line)
+        click.echo(result.summary())
+    sys.exit(1 if result.redacted or result.failed else 0)
 
 
 class _Progress:
@@ -234,7 +279,7 @@ def search(context: Context, query: str | None, limit: int, as_json: bool) -> No
     if outcome.truncated:
         click.echo("note: the paste was over 1 MB; searched its first 1 MB", err=True)
     if as_json:
-        click.echo(json.dumps([r.to_dict() for r in outcome.results], ensure_ascii=False, indent=2))
+        click.echo(dump_json([r.to_dict() for r in outcome.results], ensure_ascii=False, indent=2))
     elif outcome.results:
         click.echo(render_results(outcome.results, color=sys.stdout.isatty()))
     if not outcome.results:
@@ -255,7 +300,7 @@ def list_(context: Context, kind: str, as_json: bool) -> None:
     rows = {"reports": queries.list_reports, "errors": queries.list_errors,
             "checklists": queries.list_checklists}[kind](store)
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(dump_json(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
         click.echo(f"no {kind} in {context.kb().root} (add some with: runbook ingest PATH)")
@@ -276,7 +321,7 @@ def _table(rows: list[dict], columns: tuple[str, ...]) -> None:
             if limit and len(value) > limit:
                 value = value[: limit - 1] + "…"
             cells.append(value)
-        click.echo("  ".join(cells))
+        click.echo(neutralise_text("  ".join(cells)))
 
 
 @cli.command()
@@ -302,9 +347,9 @@ def show(context: Context, ref: str, as_json: bool, with_diff: bool) -> None:
             click.echo(neutralise_text(diff(commit["sha"], commit["repo"])))
         return
     if as_json:
-        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        click.echo(dump_json(record, ensure_ascii=False, indent=2))
     else:
-        click.echo(render_record(kind, record))
+        click.echo(neutralise_text(render_record(kind, record)))
 
 
 # -- runs ---------------------------------------------------------------------------------------------
@@ -399,6 +444,13 @@ def _walk(walk, no_tui: bool, yes: bool, author, push: bool) -> int:
     return app.return_code or 0
 
 
+def dump_json(data, **_: object) -> str:
+    """JSON for the terminal: C0 controls are escaped by json; C1 ones (8-bit CSI, OSC) are escaped here too."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return "".join(f"\\u{ord(c):04x}" if "\x7f" <= c <= "\x9f" else c for c in text) if any(
+        "\x7f" <= c <= "\x9f" for c in text) else text
+
+
 def neutralise_text(text: str) -> str:
     from kb.escapes import neutralise
 
@@ -430,8 +482,8 @@ def resume(context: Context, run_id: str | None, no_tui: bool, from_step: int | 
                 return
             for state in runs:
                 done = sum(1 for s in state.steps if s.status != "pending")
-                click.echo(f"{state.id}  {state.title}  step {state.current + 1}/{len(state.steps)} "
-                           f"({done} recorded)  started {state.started} by {state.operator}")
+                click.echo(neutralise_text(f"{state.id}  {state.title}  step {state.current + 1}/{len(state.steps)} "
+                           f"({done} recorded)  started {state.started} by {state.operator}"))
             return
         state = store.get(run_id)
     finally:
@@ -461,14 +513,14 @@ def history(context: Context, name: str | None, as_json: bool) -> None:
 
     rows = run_history(context.kb(), name)
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        click.echo(dump_json(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
         click.echo("no recorded runs" + (f" of {name}" if name else ""))
         return
     for row in rows:
-        click.echo(f"{row['date']}  {row['runbook']}  {row['outcome']}  by {row['operator']}  "
-                   f"[{row['commit']}] {row['record']}")
+        click.echo(neutralise_text(f"{row['date']}  {row['runbook']}  {row['outcome']}  by {row['operator']}  "
+                   f"[{row['commit']}] {row['record']}"))
 
 
 @cli.command()
@@ -499,14 +551,14 @@ def onboard(context: Context, topic: str | None, restart: bool, operator: str | 
     if topic is None:
         rows = onboarding.topics(kb)
         if as_json:
-            click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+            click.echo(dump_json(rows, ensure_ascii=False, indent=2))
             return
         if not rows:
             click.echo("no topics yet: ingest some reports first")
         for row in rows:
             extra = " (hand-written walkthrough)" if row["hand_written"] else ""
-            click.echo(f"{row['topic']:<16} {row['reports']} reports, {row['errors']} errors, "
-                       f"{row['checklists']} checklists{extra}")
+            click.echo(neutralise_text(f"{row['topic']:<16} {row['reports']} reports, {row['errors']} errors, "
+                       f"{row['checklists']} checklists{extra}"))
         return
     pages = onboarding.walkthrough(kb, topic)
     who, author = operator_for(kb, operator)
@@ -517,7 +569,7 @@ def onboard(context: Context, topic: str | None, restart: bool, operator: str | 
     while True:
         onboarding.save_progress(kb, who, topic, page, len(pages))
         click.echo()
-        click.echo(click.style(f"[{page + 1}/{len(pages)}] {pages[page].title}", bold=True))
+        click.echo(click.style(neutralise_text(f"[{page + 1}/{len(pages)}] {pages[page].title}"), bold=True))
         click.echo()
         click.echo(neutralise_text(pages[page].body))
         last = page == len(pages) - 1

@@ -121,7 +121,7 @@ def render_results(results, color: bool = False) -> str:
         seen = f"  seen in {result.seen_in} reports" if result.seen_in > 1 else ""
         seen += "  (possible match: few of your words)" if result.weak else ""
         seen += "  (a passage of this report)" if result.kind == "passage" else ""
-        head = f"{rank}. {result.title}"
+        head = f"{rank}. {neutralise(result.title)}"
         lines.append((click.style(head, bold=True) if color else head) + f"  [{result.ref}, score {result.score:.2f}{seen}]")
         lines.append("   " + highlight(neutralise(result.message), result.matched, color))
         if result.kind == "passage" and result.passages:
