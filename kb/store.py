@@ -37,7 +37,7 @@ _TABLES: dict[str, dict] = {
     "commands": {"id": int, "report_id": int, "checklist_id": int, "item_id": int, "position": int, "command": str,
                  "comment": str, "expected": str, "lang": str, "section": str, "line": int},
     "flowcharts": {"id": int, "report_id": int, "position": int, "section": str, "line": int, "direction": str,
-                   "nodes": str, "edges": str},
+                   "nodes": str, "edges": str, "kind": str},
     "lessons": {"id": int, "report_id": int, "position": int, "title": str, "text": str, "line": int},
     "timeline": {"id": int, "report_id": int, "position": int, "row": str},
     "kb_state": {"key": str, "value": str},
@@ -80,6 +80,11 @@ class Store:
             if not self.db[name].exists():
                 pk = {"error_commits": None, "kb_state": "key"}.get(name, "id")
                 self.db[name].create(columns, pk=pk)
+            else:  # a database from an older version: add the columns it lacks (reindex fills them)
+                have = self.db[name].columns_dict
+                for column, kind in columns.items():
+                    if column not in have:
+                        self.db[name].add_column(column, kind)
         for table, column in (("reports", "path"), ("errors", "report_id"), ("commits", "report_id"),
                               ("checklists", "report_id"), ("items", "checklist_id"), ("commands", "report_id"),
                               ("flowcharts", "report_id"), ("lessons", "report_id"), ("timeline", "report_id"),
@@ -216,7 +221,7 @@ class Store:
             batches["flowcharts"].append({"id": take("flowcharts"), "report_id": report_id, "position": position,
                                           "section": chart.section, "line": chart.line, "direction": chart.direction,
                                           "nodes": json.dumps(chart.nodes, ensure_ascii=False),
-                                          "edges": json.dumps(chart.edges, ensure_ascii=False)})
+                                          "edges": json.dumps(chart.edges, ensure_ascii=False), "kind": chart.kind})
         for position, lesson in enumerate(report.lessons):
             batches["lessons"].append({"id": take("lessons"), "report_id": report_id, "position": position,
                                        "title": lesson.title, "text": lesson.text, "line": lesson.line})
