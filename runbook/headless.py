@@ -75,8 +75,8 @@ class HeadlessRun:
         a node with one way on just goes on (Enter); the last node asks whether the problem is resolved."""
         walk = self.walk
         choices = list(walk.step.choices)
-        if walk.step.commands and len(choices) <= 1:
-            self._step()
+        if walk.step.commands and (len(choices) <= 1 or walk.state.status == "pending"):
+            self._step()  # a command node: run it first; a node that also branches then asks which way
             return
         self._header()
         if not choices:
