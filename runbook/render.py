@@ -160,18 +160,19 @@ def render_dry_run(runbook, values: dict[str, str]) -> str:
 
 
 def _walk_order(runbook) -> list:
-    """Checklists in order; a tree from its start, breadth first, then any node not reached."""
+    """Checklists in order; a tree from its start, each way followed to its end before the next, then any
+    node not reached: so the listing reads like the walks it allows."""
     if not runbook.decision_tree or not runbook.start:
         return list(runbook.steps)
-    order, queue, seen = [], [runbook.start], set()
-    while queue:
-        node = queue.pop(0)
+    order, stack, seen = [], [runbook.start], set()
+    while stack:
+        node = stack.pop()
         if node in seen:
             continue
         seen.add(node)
         step = runbook.steps[runbook.step_by_node(node)]
         order.append(step)
-        queue.extend(target for target in step.choices.values() if target not in seen)
+        stack.extend(reversed([target for target in step.choices.values() if target not in seen]))
     return order + [step for step in runbook.steps if step.node not in seen]
 
 
