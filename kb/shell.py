@@ -22,6 +22,7 @@ _EXPECTED_RE = re.compile(
     r"^#+\s*(?:" + "|".join(re.escape(w) for w in vocab.EXPECTED_WORDS) + r")\s*[:：]?\s*(.*)$",
     re.IGNORECASE,
 )
+_MAX_CHECKS = 200  # grammar checks for one command (a heredoc body is skipped in one)
 _PROMPT_RE = re.compile(r"^(?:\S*[$#%>]\s|\$$)")
 _TRAILING_COMMENT_RE = re.compile(r"\s+#\s.*$")
 
@@ -83,12 +84,16 @@ def command_end(lines: list[str], first: int, prompt: str = "") -> int:
     that closes into a syntax error falls back to its `\\` continuations.
     With `prompt` (console blocks), joined lines lose that continuation prompt.
     """
-    for strict in (False, True):  # the quick parser first; bash -n when it never closes
-        end = _grammar_end(lines, first, prompt, strict)
+    end = _grammar_end(lines, first, prompt, strict=False)
+    if end is not None:
+        return end
+    rest = shell_syntax.status("\n".join(lines[first:]), strict=True)
+    if rest == "incomplete":
+        return len(lines)  # still open at the end of the block: a shell reads all of it as this one command
+    if rest == "complete":  # bash closes what bashlex thought open (some heredocs): find where, asking bash
+        end = _grammar_end(lines, first, prompt, strict=True)
         if end is not None:
             return end
-    if shell_syntax.status("\n".join(lines[first:]), strict=True) == "incomplete":
-        return len(lines)  # still open at the end of the block: a shell reads all of it as this one command
     j = first + 1
     while lines[j - 1].rstrip().endswith("\\") and j < len(lines):
         j += 1
@@ -96,12 +101,17 @@ def command_end(lines: list[str], first: int, prompt: str = "") -> int:
 
 
 def _grammar_end(lines: list[str], first: int, prompt: str, strict: bool) -> int | None:
+    """Where the grammar closes the command (None: it does not, within the block or the check budget)."""
     text = lines[first]
     verdict = shell_syntax.status(text, strict)
     if verdict != "incomplete":
         return first + 1 if verdict == "complete" else None
     j = first + 1
+    checks = 0
     while j < len(lines):
+        checks += 1
+        if checks > _MAX_CHECKS:
+            return None  # a stray quote in pasted text: do not re-parse a growing log line by line
         line = lines[j]
         if prompt and line.lstrip().startswith(prompt):
             line = line.lstrip()[len(prompt):]

@@ -150,3 +150,12 @@ def test_joined_commands_are_accepted_whenever_the_block_is(pieces):
         assert accepts("\n".join(c.command for c in commands) + "\n")
         for command in commands:
             assert accepts(command.command), command.command
+
+
+def test_a_long_heredoc_is_one_command_and_a_stray_quote_swallows_what_a_shell_would():
+    body = "\n".join(f"line {i}: it's fine" for i in range(3000))
+    block = f"echo start\ncat > notes.txt <<EOF\n{body}\nEOF\necho done\n"
+    assert [c.command.split("\n")[0] for c in split_commands(block, "bash")] == [
+        "echo start", "cat > notes.txt <<EOF", "echo done"]
+    pasted = "don't restart before the backup\n" + "\n".join(f"web-1 | served {i}" for i in range(3000))
+    assert split_commands(pasted + "\nsystemctl status web\n", "bash") == []  # bash reads it all as one open quote
