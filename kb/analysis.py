@@ -56,7 +56,7 @@ def iter_terms(text: str) -> Iterator[tuple[str, int, int]]:
 
 def _keep(term: str) -> bool:
     if term.isdigit():
-        return len(term) == 3  # HTTP statuses and errnos; ports, pids and counts vary per machine
+        return 3 <= len(term) <= 5  # HTTP statuses, errnos and ports; longer numbers (pids, times) vary
     if len(term) < 2 or term in STOP_WORDS:
         return False
     if len(term) >= 7 and re.fullmatch(r"[0-9a-f]+", term) and any(c.isdigit() for c in term):

@@ -53,6 +53,8 @@ def section_segments(section: Section) -> list[Segment]:
         if role:
             segments.append(Segment(role=role, line=child.line, label=child.title))
             for sub in child.walk():
+                if sub is not child:  # 方案 A / Option 2 under a fix label: part of the fix, title kept
+                    segments[-1].texts.append(f"**{sub.title}**")
                 _segment_blocks(sub.blocks, segments)
     return [seg for seg in segments if seg.texts or seg.codes or seg.annotation or seg.role]
 
@@ -63,9 +65,10 @@ def label_heading_role(section: Section) -> str:
     `### Problem` is ambiguous: a label when a sibling heading is a cause/fix
     label, otherwise an error section of its own.
     """
-    if any(not label_heading_role(child) for child in section.children):
-        return ""
     role = _heading_role(section.title)
+    if any(not label_heading_role(child) and not (role == "fix" and is_option_heading(child.title))
+           for child in section.children):
+        return ""
     if not role:
         return ""
     if labels.error_heading_title(section.title) is not None and section.parent is not None:
@@ -104,6 +107,8 @@ def _segment_blocks(blocks: list[Block], segments: list[Segment]) -> None:
         prefix = "  " * max(block.depth - 1, 0) + "- " if block.kind == "item" else ""
         for index, line in enumerate(block.lines):
             role, label, value = _line_role(line)
+            if role == "other" and segments[-1].role in ("fix", "answer"):
+                role = ""  # **方法1：…** / **Option B** after a fix label: part of that fix
             if role:
                 annotation = ""
                 if value.startswith(("(", "（")) and value.endswith((")", "）")):
@@ -113,6 +118,16 @@ def _segment_blocks(blocks: list[Block], segments: list[Segment]) -> None:
                     segments[-1].texts.append(value)
             else:
                 segments[-1].texts.append((prefix if index == 0 else "") + line.text)
+
+
+_OPTION_HEADING_RE = re.compile(
+    r"^(?:方案|方法|办法|选项|措施|option|approach|alternative|method|步骤|step)\s*#?\s*(?:\d+|[a-z](?![a-z])|[一二三四五六七八九十]+)",
+    re.IGNORECASE)
+
+
+def is_option_heading(title: str) -> bool:
+    """方案 A / 方法 2 / Option B / Step 3: one of several ways (or steps) of a fix."""
+    return bool(_OPTION_HEADING_RE.match(labels.normalise_label(title)))
 
 
 def _line_role(line) -> tuple[str, str, str]:
@@ -211,6 +226,8 @@ def _build(section: Section, group: list[Segment], heading_title: str | None, st
             log_parts.extend(code.code.strip() for code in seg.codes)
             if not seg.codes and seg.plain():
                 log_parts.append(_strip_code_ticks(seg.plain()))
+        elif seg.role in ("problem", "symptom"):  # a log quoted under 问题描述 / Symptoms is the error's log
+            log_parts.extend(code.code.strip() for code in seg.codes if _code_looks_like_error(code))
     description_before: list[str] = []
     description_after: list[str] = []
     seen_log = bool(log_parts)
@@ -227,7 +244,11 @@ def _build(section: Section, group: list[Segment], heading_title: str | None, st
     log = "\n".join(log_parts).strip()
     symptom = joined("symptom", "problem", "question") or "\n\n".join(description_before)
     fix = joined("fix", "answer")
-    if not fix and description_after:
+    if not fix and heading_title is not None and not log and not joined("symptom", "problem", "question") \
+            and _only_list(description_before):
+        fix, symptom = "\n".join(description_before), ""  # `### Error X` over a bare list of fixes
+    inferred = not fix and bool(description_after)
+    if inferred:
         fix = "\n\n".join(description_after)
     before = "\n\n".join(code.code.rstrip() for seg in group if seg.role == "before" for code in seg.codes)
     after = "\n\n".join(code.code.rstrip() for seg in group if seg.role == "after" for code in seg.codes)
@@ -251,7 +272,15 @@ def _build(section: Section, group: list[Segment], heading_title: str | None, st
         sources=[{"kind": "section", "section": section.path(), "line": section.line}],
     )
     entry.commits = _group_commits(group)
+    entry.fix_inferred = inferred
     return entry
+
+
+def _only_list(texts: list[str]) -> bool:
+    """Prose that is only list items (`- do this`), as under a troubleshooting heading."""
+    lines = [line for text in texts for line in text.splitlines() if line.strip()]
+    return bool(lines) and all(line.lstrip().startswith(("- ", "* ")) or re.match(r"\s*\d+[.)]\s", line)
+                               for line in lines)
 
 
 def _split_before_after(group: list[Segment]) -> tuple[str, str]:
@@ -408,6 +437,23 @@ def _column(header: list[str], words: tuple[str, ...]) -> int | None:
     return None
 
 
+_STATUS_CELL_RE = re.compile(
+    r"^[\W_]*(?:已修复|已解决|已完成|已处理|修复中|处理中|待修复|待处理|未修复|未解决|进行中|完成|fixed|resolved|done|"
+    r"closed|open|pending|wip|in progress|mitigated|verified|yes|no|ok)?[\W_]*"
+    r"(?:(?:commit\s*)?`?[0-9a-f]{7,40}`?)?[\W_]*$", re.IGNORECASE)
+
+
+_BARE_SHA_RE = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{7,40}(?![0-9A-Za-z])")
+
+
+def _status_column(rows: list[list[str]], column: int) -> bool:
+    """A column of statuses (✅ 已修复 (abc1234), Fixed, Pending): most of its cells say only that."""
+    cells = [row[column].strip() for row in rows if column < len(row) and row[column].strip()]
+    if not cells:
+        return False
+    return sum(1 for cell in cells if _STATUS_CELL_RE.match(cell)) * 2 > len(cells)
+
+
 def table_errors(block: Block, section: Section) -> list[ErrorEntry]:
     """Rows of a table whose header names an error column and a cause or fix column."""
     header = block.header
@@ -415,9 +461,15 @@ def table_errors(block: Block, section: Section) -> list[ErrorEntry]:
     if err is None:
         return []
     cause = _column([h if i != err else "" for i, h in enumerate(header)], vocab.TABLE_CAUSE_WORDS)
-    fix = _column([h if i not in (err, cause) else "" for i, h in enumerate(header)], vocab.TABLE_FIX_WORDS)
-    if cause is None and fix is None:
+    skip = {err, cause}
+    fix = _column([h if i not in skip else "" for i, h in enumerate(header)], vocab.TABLE_FIX_WORDS)
+    while fix is not None and _status_column(block.rows, fix):
+        skip.add(fix)  # 修复状态 / Status: "✅ 已修复 (abc1234)" says that it was fixed, not how
+        fix = _column([h if i not in skip else "" for i, h in enumerate(header)], vocab.TABLE_FIX_WORDS)
+    if cause is None and fix is None and not any(_status_column(block.rows, i) for i in range(len(header))
+                                                 if i not in (err, cause)):
         return []
+    statuses = [i for i in range(len(header)) if i not in (err, cause, fix) and _status_column(block.rows, i)]
     out: list[ErrorEntry] = []
     for row in block.rows:
         cell = row[err].strip() if err < len(row) else ""
@@ -433,7 +485,12 @@ def table_errors(block: Block, section: Section) -> list[ErrorEntry]:
             line=block.line,
             sources=[{"kind": "table", "section": section.path(), "line": block.line}],
         )
-        entry.commits = [CommitRef(sha=s) for s in commit_finder.shas_in_text(" ".join(row))]
+        shas = commit_finder.shas_in_text(" ".join(row))
+        for column in statuses:  # "✅ 已修复 (abc1234)": the SHA of the commit that fixed it
+            for match in _BARE_SHA_RE.finditer(row[column] if column < len(row) else ""):
+                if commit_finder.is_sha(match.group(0).lower(), True) and match.group(0).lower() not in shas:
+                    shas.append(match.group(0).lower())
+        entry.commits = [CommitRef(sha=s) for s in shas]
         out.append(entry)
     return out
 

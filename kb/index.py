@@ -21,14 +21,15 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from kb.analysis import analyzer
 from kb.knowledge_base import KnowledgeBase
 
-FIELD_BOOSTS = {"message": 4.0, "title": 2.5, "log": 1.5, "symptom": 1.2, "cause": 1.5, "fix": 1.0, "context": 0.8}
+FIELD_BOOSTS = {"message": 4.0, "title": 2.5, "log": 1.5, "symptom": 1.2, "cause": 1.5, "fix": 1.0, "context": 0.8,
+                "body": 1.0}
 _STATE_FILE = "generation.json"
-INDEX_VERSION = 3  # bump when the schema or the analyzer changes: older indexes are rebuilt
+INDEX_VERSION = 4  # bump when the schema or the analyzer changes: older indexes are rebuilt
 
 
 def schema() -> Schema:
     text = {name: TEXT(analyzer=analyzer(), field_boost=boost, phrase=False) for name, boost in FIELD_BOOSTS.items()}
-    return Schema(id=ID(stored=True, unique=True), error=STORED(), commit=STORED(),
+    return Schema(id=ID(stored=True, unique=True), error=STORED(), commit=STORED(), passage=STORED(),
                   reports=KEYWORD(stored=True, commas=True), **text)
 
 
@@ -80,6 +81,28 @@ def _documents(kb: KnowledgeBase, fingerprints: list[str] | None):
                "context": context}
 
 
+_PASSAGE_SQL = """
+select p.id, p.heading, p.text, r.path as report, r.title as report_title
+from passages p join reports r on r.id = p.report_id where not p.whole
+"""
+
+
+def _passage_documents(kb: KnowledgeBase, paths: list[str] | None):
+    """Every passage of these reports (None: of all) as a document: any shape of report is searchable."""
+    if paths is None:
+        rows = kb.store.rows(_PASSAGE_SQL)
+    else:
+        rows = []
+        for start in range(0, len(paths), 500):
+            chunk = paths[start:start + 500]
+            rows += kb.store.rows(_PASSAGE_SQL + f" and r.path in ({','.join('?' * len(chunk))})", chunk)
+    for row in rows:
+        heading = row["heading"] or ""
+        yield {"id": f"p:{row['id']}", "error": 0, "passage": row["id"], "reports": row["report"],
+               "title": heading.rsplit(" / ", 1)[-1], "context": f"{row['report_title']} {heading}",
+               "body": (row["text"] or "")[:_CAP]}
+
+
 def _unique(texts) -> str:
     seen: list[str] = []
     for text in texts:
@@ -110,7 +133,9 @@ def update_index(kb: KnowledgeBase, paths: list[str]) -> None:
     try:
         for key in affected:
             writer.delete_by_term("id", key)
-        for doc in _documents(kb, sorted(affected)):
+        for doc in _documents(kb, sorted(key for key in affected if not key.startswith("p:"))):
+            writer.add_document(**doc)
+        for doc in _passage_documents(kb, paths):
             writer.add_document(**doc)
         writer.commit()
     except BaseException:
@@ -123,10 +148,14 @@ def rebuild_index(kb: KnowledgeBase) -> int:
     """Build the index from scratch from SQLite; returns the number of documents."""
     shutil.rmtree(kb.index_dir, ignore_errors=True)
     ix = open_index(kb)
-    writer = _writer(ix, kb.store.counts()["errors"])
+    counts = kb.store.counts()
+    writer = _writer(ix, counts["errors"] + counts["passages"])
     count = 0
     try:
         for doc in _documents(kb, None):
+            writer.add_document(**doc)
+            count += 1
+        for doc in _passage_documents(kb, None):
             writer.add_document(**doc)
             count += 1
         writer.commit()

@@ -109,6 +109,12 @@ class KnowledgeBase:
             except sqlite3.DatabaseError as exc:
                 raise DamagedDatabase(f"{self.db_path} is damaged ({exc}); rebuild it from the reports with: "
                                       f"runbook --kb {self.root} reindex") from None
+            if self._store.outdated:  # written by an older runbook: derived data, so derive it again
+                self.discard_database()
+                self._store = Store(self.db_path)
+                from kb.ingest import rebuild
+
+                rebuild(self)
         return self._store
 
     def discard_database(self) -> None:

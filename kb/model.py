@@ -27,6 +27,19 @@ class ErrorEntry:
     line: int = 0
     sources: list[dict] = field(default_factory=list)  # {"kind", "section", "line"}
     commits: list[CommitRef] = field(default_factory=list)
+    passages: list[int] = field(default_factory=list)  # indexes into ParsedReport.passages, best fix first
+    fix_inferred: bool = False  # the fix is only the prose after the log (no fix label): a linked fix passage wins
+
+
+@dataclass
+class Passage:
+    """A piece of a report under one heading: the fallback that makes any shape searchable."""
+
+    heading: str  # heading path, "Report / Troubleshooting / Fix 2"
+    line: int
+    text: str  # Markdown
+    role: str = ""  # "fix" | "cause" | "problem" | "" (what its heading reads as)
+    whole: bool = False  # a whole fix section with its sub-sections (linked as one fix, not indexed)
 
 
 @dataclass
@@ -90,6 +103,7 @@ class ParsedReport:
     flowcharts: list[FlowchartEntry] = field(default_factory=list)
     lessons: list[Lesson] = field(default_factory=list)
     timeline: list[dict] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -10,15 +10,21 @@ from kb.blocks import Section, parse_sections
 from kb.checklists import ChecklistExtractor
 from kb.errors import extract_section_errors, merge_errors, table_errors
 from kb.flowchart import is_flowchart, parse_flowchart
+from kb.linking import link_errors
 from kb.model import CommitRef, FlowchartEntry, Lesson, ParsedReport
+from kb.passages import cut_passages
 
 _FRONT_MATTER_RE = re.compile(r"\A(?:\ufeff)?---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD_RE = re.compile(r"[A-Za-z]{2,}")
 
 
+_ESCAPED_FENCE_RE = re.compile(r"(?m)^([ \t>]*)\\`\\`\\`")
+
+
 def parse_report(text: str, name: str = "") -> ParsedReport:
     front, body = split_front_matter(text)
+    body = _ESCAPED_FENCE_RE.sub(r"\1```", body)  # chat-tool exports write fences as \`\`\`
     root = parse_sections(body)
     report = ParsedReport(title=_title(root, front, name), lang=_language(root))
     report.meta = {**front, **_metadata(root)}
@@ -30,6 +36,8 @@ def parse_report(text: str, name: str = "") -> ParsedReport:
     report.flowcharts = _flowcharts(root)
     report.lessons = _lessons(root)
     report.timeline = _timeline(root)
+    report.passages = cut_passages(root)
+    link_errors(report.errors, report.passages)
     return report
 
 

@@ -28,15 +28,22 @@ from kb import glossary
 from kb.analysis import iter_terms, terms
 from kb.index import FIELD_BOOSTS, index_is_current, open_index, rebuild_index
 from kb.knowledge_base import KnowledgeBase
+from kb.linking import Anchor, link
+from kb.model import Passage
+from kb.labels import looks_like_error
 from kb.normalize import cut, fingerprint, mask, salient_lines, signature, strip_prefix
 
 MAX_TERMS = 12
 COMMON = 0.2  # a term in over 20% of the documents is noise unless little else is left
 FIELD_COMMON = 0.1  # ... and in one field, over 10% of documents
-CANDIDATES = 15
+CANDIDATES = 25
 WEAK_CONFIDENCE = 0.35  # below this a result is shown as a possible match, not the known fix
 MIN_CONFIDENCE = 0.16  # share of the paste's rarity-weighted words a result must contain (bench/search_quality.py)
 RELATIVE_FLOOR = 0.3  # results scoring under 30% of the best are noise, not alternatives
+PASSAGE_DISCOUNT = 0.9  # a passage answers only where no card (a write-up of this very error) does better
+LONE_CONFIDENCE = 0.08  # the top hit is kept as a possible match down to this share, when nothing else is left
+MAX_PASSAGES = 5
+ANSWER_WEIGHT = 0.3  # a paste word found only in the cause, fix or linked passages: they talk about the error
 _PLACEHOLDER_RE = re.compile(r"<(?:ts|date|time|uuid|cred|host|ip|hex|n)>")
 
 
@@ -58,6 +65,8 @@ class Result:
     after: str = ""
     log: str = ""
     confidence: float = 0.0  # share of the paste's rarity-weighted words this error holds
+    passages: list[dict] = field(default_factory=list)  # linked fix passages {"heading", "line", "text"}, best first
+    kind: str = "error"  # "error" (an extracted error card), "passage" (part of a report), "commit"
 
     @property
     def weak(self) -> bool:
@@ -118,38 +127,107 @@ class Searcher:
             return SearchOutcome(results=[], truncated=truncated, terms=[t for t, _ in ranked])
         rarity = self._rarity(weighted, frequencies)
         total_rarity = sum(rarity.values()) or 1.0
+        ascii_rarity = sum(weight for term, weight in rarity.items() if not _is_cjk(term)) or 1.0
         top = hits[0].score or 1.0
         query_signature = " ".join(signature(line) for line, _ in salient_lines(text)[:3])
         query_print = {fingerprint(line) for line, _ in salient_lines(text)}
         wanted = set(rarity)
-        rows = self._rows([int(hit["error"]) for hit in hits if not hit.get("commit")])
+        rows = self._rows([int(hit["error"]) for hit in hits if hit.get("error")])
         commit_rows = self._commit_rows([hit["commit"] for hit in hits if hit.get("commit")])
+        passage_rows = self._passage_rows([int(hit["passage"]) for hit in hits if hit.get("passage")])
+        linked_ids = [pid for row in rows.values() for pid in row["passage_ids"]]
+        linked = self._passage_rows([pid for pid in linked_ids if pid not in passage_rows])
+        linked.update(passage_rows)
         results: list[Result] = []
+        carded: dict[int, Result] = {}  # passage id -> the card that links it
         for hit in hits:
-            row = commit_rows.get(hit["commit"]) if hit.get("commit") else rows.get(int(hit["error"]))
+            if hit.get("passage"):
+                row = passage_rows.get(int(hit["passage"]))
+            elif hit.get("commit"):
+                row = commit_rows.get(hit["commit"])
+            else:
+                row = rows.get(int(hit["error"]))
             if row is None:
                 continue
-            # which query words this error contains (Whoosh's own matched-terms tracking disables its
+            is_passage = bool(hit.get("passage"))
+            if is_passage:
+                core = row["heading"].rsplit(" / ", 1)[-1] + "\n" + row["text"]
+                answer = ""
+            else:
+                core = " ".join(row.get(name) or "" for name in ("message", "title", "log"))
+                answer = " ".join([row.get("symptom") or "", row.get("root_cause") or "", row.get("fix") or "",
+                                   *(linked[pid]["text"] for pid in row.get("passage_ids", []) if pid in linked)])
+            # which query words this candidate contains (Whoosh's own matched-terms tracking disables its
             # block skipping, so it is computed here on the few candidates instead)
-            text = " ".join(row[name] or "" for name in ("message", "title", "root_cause", "fix", "log"))
-            matched = sorted(wanted & set(terms(text)))
-            # confidence: the share of the paste's telling words (weighted by rarity) this error contains
-            confidence = sum(rarity[term] for term in matched) / total_rarity
-            similarity = _similarity(query_signature, row)
-            exact = row["fingerprint"] in query_print
-            score = 0.55 * (hit.score / top) + 0.35 * similarity + 0.1 * confidence + (0.5 if exact else 0.0)
-            if confidence < MIN_CONFIDENCE and not exact:
-                continue  # shared common words are not a known fix
-            result = _result(row, score, matched)
+            in_core = wanted & set(terms(core))
+            in_answer = (wanted & set(terms(answer))) - in_core if answer else set()
+            matched = sorted(in_core | in_answer)
+            # confidence: the share of the paste's telling words (weighted by rarity) this candidate holds;
+            # a word only its symptom, cause, fix or linked passages hold counts less (ANSWER_WEIGHT)
+            # a candidate written without Chinese cannot hold the Chinese words of a description: those
+            # (whose meaning the glossary carries over) are left out of what it is measured against
+            reachable = total_rarity if _has_cjk(core) or _has_cjk(answer) else ascii_rarity
+            confidence = min(1.0, (sum(rarity[t] for t in in_core) + ANSWER_WEIGHT * sum(rarity[t] for t in in_answer))
+                             / reachable)
+            if is_passage:
+                similarity = _passage_similarity(query_signature, row["text"])
+                exact = False
+            else:
+                similarity = _similarity(query_signature, row)
+                exact = row["fingerprint"] in query_print
+            # the rare words of a paste (its module, port, path) weigh more than the template it shares with
+            # look-alike errors: confidence (rarity-weighted share) counts most (bench/search_quality.py)
+            score = 0.35 * (hit.score / top) + 0.25 * similarity + 0.4 * confidence + (0.5 if exact else 0.0)
+            if is_passage:
+                score *= PASSAGE_DISCOUNT  # a card (a write-up of this very error) answers better
+            result = _passage_result(row, score, matched) if is_passage else _result(row, score, matched)
             result.confidence, result.exact = round(confidence, 3), exact
+            if not is_passage:
+                result.passages = [_public(linked[pid]) for pid in row.get("passage_ids", []) if pid in linked]
+                for pid in row.get("passage_ids", []):
+                    carded.setdefault(pid, result)
             results.append(result)
+        results = _fold_passages(results, carded)
         results.sort(key=lambda r: -r.score)
+        kept = [r for r in results if r.confidence >= MIN_CONFIDENCE or r.exact]
+        if not kept and results and results[0].confidence >= LONE_CONFIDENCE:
+            kept = results[:1]  # a lone clear top hit is offered as a possible match, never dropped
+        results = kept
         if results:
             floor = RELATIVE_FLOOR * results[0].score
             results = [r for r in results if r.score >= floor]
         unique = _one_per_fingerprint(results)[:k]
-        self._seen_in(unique)
+        self._seen_in([r for r in unique if r.kind == "error"])
+        self._link_passage_results([r for r in unique if r.kind == "passage"], query_signature)
         return SearchOutcome(results=unique, truncated=truncated, terms=[t for t, _ in ranked])
+
+    def _passage_rows(self, ids: list[int]) -> dict[int, dict]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        return {row["id"]: row for row in self.kb.store.rows(
+            f"""select p.id, p.report_id, p.position, p.heading, p.line, p.text, p.role, p.whole,
+                       r.path as report_path, r.title as report_title
+                from passages p join reports r on r.id = p.report_id where p.id in ({marks})""", ids)}
+
+    def _link_passage_results(self, results: list[Result], query_signature: str) -> None:
+        """A passage that answers a paste brings the passages that fix what it quotes, linked along
+        its report's structure the same way ingest links an extracted error."""
+        for result in results:
+            anchor_row = result.passage_row
+            siblings = self.kb.store.rows(
+                "select id, heading, line, text, role, whole from passages where report_id = ? order by position",
+                [anchor_row["report_id"]])
+            passages = [Passage(heading=r["heading"], line=r["line"], text=r["text"], role=r["role"], whole=bool(r["whole"]))
+                        for r in siblings]
+            anchor = Anchor(heading=anchor_row["heading"], line=anchor_row["line"],
+                            text=anchor_row["heading"] + "\n" + anchor_row["text"][:3000] + "\n" + query_signature)
+            chosen = [siblings[i] for i in link(anchor, passages)]
+            own = next((r for r in siblings if r["id"] == anchor_row["id"]), None)
+            ordered = ([own] if own else []) + [r for r in chosen if own is None or r["id"] != own["id"]]
+            result.passages = [_public(r) for r in ordered[:MAX_PASSAGES]]
+            fixes = [r["text"] for r in chosen if r["role"] == "fix" and (own is None or r["id"] != own["id"])]
+            result.fix = fixes[0] if fixes else result.fix
 
     def _rarity(self, weighted: dict[str, float], frequencies: dict[str, int]) -> dict[str, float]:
         """Each query word's weight times its rarity (idf). An ASCII word the index has never seen
@@ -203,12 +281,12 @@ class Searcher:
         marks = ",".join("?" * len(ids))
         rows = self.kb.store.rows(
             f"""select e.id, e.title, e.message, e.root_cause, e.fix, e.before, e.after, e.log, e.fingerprint,
-                       r.path as report_path, r.title as report_title
+                       e.symptom, e.passages, r.path as report_path, r.title as report_title
                 from errors e join reports r on r.id = e.report_id where e.id in ({marks})""", ids)
         commits = self.kb.store.rows(
             f"""select ec.error_id, c.sha, c.message from error_commits ec join commits c on c.id = ec.commit_id
                 where ec.error_id in ({marks}) order by c.id""", ids)
-        by_id = {row["id"]: {**row, "commits": []} for row in rows}
+        by_id = {row["id"]: {**row, "commits": [], "passage_ids": json.loads(row["passages"] or "[]")} for row in rows}
         for commit in commits:
             by_id[commit["error_id"]]["commits"].append({"sha": commit["sha"], "message": commit["message"]})
         return by_id
@@ -256,13 +334,16 @@ def query_terms(text: str) -> dict[str, float]:
     return weights
 
 
-_SMALL_NUMBER_RE = re.compile(r"(?<![\w.:/])(\d{3})(?![\w.:])")
+_SMALL_NUMBER_RE = re.compile(r"(?<![\w.:/])(\d{3})(?![\w.]|:\d)")
+_PORT_RE = re.compile(r"(?<=[:(,'\"= ])(\d{4,5})(?=[)'\",/ ]|$)")
 
 
 def mask_for_query(line: str) -> str:
-    """Mask like the fingerprint does, but keep 3-digit codes (HTTP 502, errno 111) as words."""
+    """Mask like the fingerprint does, but keep identities as words: 3-digit codes (HTTP 502,
+    errno 111) and ports (:5432, port 8000)."""
     protected = _SMALL_NUMBER_RE.sub(lambda m: f"zz{m.group(1)}zz", line)
-    return re.sub(r"zz(\d{3})zz", r"\1", mask(protected))
+    protected = _PORT_RE.sub(lambda m: f"zz{m.group(1)}zz", protected)
+    return re.sub(r"zz(\d{3,5})zz", r"\1", mask(protected))
 
 
 def _similarity(query_signature: str, row: dict) -> float:
@@ -279,6 +360,68 @@ def _result(row: dict, score: float, matched: list[str]) -> Result:
                   report={"path": row["report_path"], "title": row["report_title"]}, score=round(score, 4),
                   matched=matched, fingerprint=row["fingerprint"] or "", before=row["before"] or "",
                   after=row["after"] or "", log=row["log"] or "")
+
+
+def _is_cjk(term: str) -> bool:
+    return "\u3400" <= term[0] <= "\ufaff"
+
+
+_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _has_cjk(text: str) -> bool:
+    return _CJK_RE.search(text) is not None
+
+
+def _passage_similarity(query_signature: str, text: str) -> float:
+    """How closely the paste's salient lines stand in the passage (a quoted log, usually)."""
+    if not query_signature or not text:
+        return 0.0
+    return fuzz.partial_ratio(query_signature[:300], signature(text[:4000])) / 100.0
+
+
+def _passage_result(row: dict, score: float, matched: list[str]) -> Result:
+    heading = row["heading"] or row["report_title"]
+    result = Result(id=row["id"], ref=f"p{row['id']}", title=heading.rsplit(" / ", 1)[-1], message=_lead(row["text"]),
+                    root_cause="", fix=row["text"], commits=[],
+                    report={"path": row["report_path"], "title": row["report_title"]}, score=round(score, 4),
+                    matched=matched, fingerprint=f"passage:{row['id']}", kind="passage")
+    result.passage_row = row  # type: ignore[attr-defined]  # for linking, not part of the output
+    return result
+
+
+def _lead(text: str) -> str:
+    """The line a passage result shows as its message: its first error-looking line, else its first line."""
+    lines = [line.strip().strip("`") for line in (text or "").splitlines() if line.strip().strip("`").strip()]
+    for line in lines[:40]:
+        if looks_like_error(line):
+            return line[:300]
+    return lines[0][:300] if lines else ""
+
+
+def _public(row: dict) -> dict:
+    return {"heading": row["heading"], "line": row["line"], "text": row["text"], "role": row.get("role") or ""}
+
+
+def _fold_passages(results: list[Result], carded: dict[int, "Result"]) -> list[Result]:
+    """A passage hit that a card already links lifts that card instead of standing beside it, and a
+    report answers with at most one passage result (its best)."""
+    out: list[Result] = []
+    seen_reports: set[str] = set()
+    for result in sorted(results, key=lambda r: -r.score):
+        if result.kind != "passage":
+            out.append(result)
+            continue
+        card = carded.get(result.id)
+        if card is not None:
+            card.score = max(card.score, result.score / PASSAGE_DISCOUNT)
+            card.confidence = max(card.confidence, result.confidence)
+            continue
+        if result.report["path"] in seen_reports:
+            continue
+        seen_reports.add(result.report["path"])
+        out.append(result)
+    return out
 
 
 def _one_per_fingerprint(results: list[Result]) -> list[Result]:

@@ -20,14 +20,16 @@ import sqlite_utils
 from kb.model import ParsedReport
 from kb.normalize import fingerprint
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: passages; an older database is rebuilt from the reports (KnowledgeBase.store)
 
 _TABLES: dict[str, dict] = {
     "reports": {"id": int, "path": str, "title": str, "lang": str, "sha256": str, "ingested_at": str, "meta": str,
                 "outline": str, "origin": str, "size": int, "project": str, "platform": str, "date": str},
     "errors": {"id": int, "report_id": int, "position": int, "title": str, "message": str, "log": str, "symptom": str,
                "impact": str, "root_cause": str, "diagnosis": str, "fix": str, "before": str, "after": str,
-               "section": str, "line": int, "sources": str, "fingerprint": str},
+               "section": str, "line": int, "sources": str, "fingerprint": str, "passages": str},
+    "passages": {"id": int, "report_id": int, "position": int, "heading": str, "line": int, "text": str, "role": str,
+                 "whole": int},
     "commits": {"id": int, "report_id": int, "sha": str, "message": str},
     "error_commits": {"error_id": int, "commit_id": int},
     "checklists": {"id": int, "report_id": int, "position": int, "title": str, "kind": str, "phase": str,
@@ -42,7 +44,7 @@ _TABLES: dict[str, dict] = {
     "timeline": {"id": int, "report_id": int, "position": int, "row": str},
     "kb_state": {"key": str, "value": str},
 }
-_CHILD_TABLES = ("errors", "commits", "checklists", "commands", "flowcharts", "lessons", "timeline")
+_CHILD_TABLES = ("errors", "passages", "commits", "checklists", "commands", "flowcharts", "lessons", "timeline")
 _META_KEYS = {
     "project": ("项目", "项目名称", "project", "service", "服务", "系统", "app", "application"),
     "platform": ("部署平台", "平台", "platform", "环境", "environment", "infra", "infrastructure", "stack"),
@@ -70,6 +72,8 @@ class Store:
         self.db = sqlite_utils.Database(sqlite3.connect(str(self.path), check_same_thread=False))
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        self.outdated = 0 < version < SCHEMA_VERSION  # written by an older runbook: rebuild it
         self._ensure_schema()
 
     def close(self) -> None:
@@ -87,7 +91,8 @@ class Store:
                         self.db[name].add_column(column, kind)
         for table, column in (("reports", "path"), ("errors", "report_id"), ("commits", "report_id"),
                               ("checklists", "report_id"), ("items", "checklist_id"), ("commands", "report_id"),
-                              ("flowcharts", "report_id"), ("lessons", "report_id"), ("timeline", "report_id"),
+                              ("flowcharts", "report_id"), ("lessons", "report_id"), ("passages", "report_id"),
+                              ("timeline", "report_id"),
                               ("error_commits", "error_id"), ("commits", "sha"), ("errors", "fingerprint")):
             self.db[table].create_index([column], if_not_exists=True, unique=(table, column) == ("reports", "path"))
         self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -99,7 +104,7 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         return {name: self.db[name].count for name in ("reports", "errors", "commits", "checklists", "items", "commands",
-                                                       "flowcharts", "lessons")}
+                                                       "flowcharts", "lessons", "passages")}
 
     def rows(self, sql: str, params: Iterable = ()) -> list[dict]:
         with self._lock:
@@ -177,6 +182,12 @@ class Store:
             if ref.sha:
                 by_sha[ref.sha] = commit_id
             batches["commits"].append({"id": commit_id, "report_id": report_id, "sha": ref.sha, "message": ref.message})
+        passage_ids = []
+        for position, passage in enumerate(report.passages):
+            passage_ids.append(take("passages"))
+            batches["passages"].append({"id": passage_ids[-1], "report_id": report_id, "position": position,
+                                        "heading": passage.heading, "line": passage.line, "text": passage.text,
+                                        "role": passage.role, "whole": int(passage.whole)})
         for position, error in enumerate(report.errors):
             error_id = take("errors")
             batches["errors"].append({
@@ -185,6 +196,7 @@ class Store:
                 "root_cause": error.root_cause, "diagnosis": error.diagnosis, "fix": error.fix,
                 "before": error.before, "after": error.after, "section": error.section, "line": error.line,
                 "sources": json.dumps(error.sources, ensure_ascii=False), "fingerprint": fingerprint(error.message),
+                "passages": json.dumps([passage_ids[i] for i in error.passages if i < len(passage_ids)]),
             })
             linked: set[int] = set()
             for ref in error.commits:

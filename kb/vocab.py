@@ -15,9 +15,12 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
         "错误日志", "错误信息", "错误输出", "报错信息", "报错", "日志", "异常信息", "堆栈",
         "error log", "error logs", "error message", "error output", "error", "logs", "log",
         "traceback", "stack trace", "stacktrace", "output", "console output", "message",
+        "警告信息", "警告日志", "警告", "告警信息", "告警", "warning", "warnings", "warning message", "notice",
+        "the error", "errors", "error messages", "the error message", "log output", "build log", "build output",
     ),
-    "symptom": ("症状", "现象", "问题现象", "表现", "故障现象", "symptom", "symptoms", "what happened"),
-    "problem": ("问题描述", "问题", "故障", "problem", "issue", "the problem", "bug"),
+    "symptom": ("症状", "现象", "问题现象", "表现", "故障现象", "symptom", "symptoms", "what happened", "the symptom",
+                "the symptoms", "observed behavior", "observed behaviour"),
+    "problem": ("问题描述", "问题", "故障", "problem", "problems", "issue", "issues", "the problem", "the issue", "bug"),
     "impact": ("影响范围", "影响", "impact", "blast radius", "severity impact"),
     "cause": (
         "根本原因", "根因", "原因分析", "原因", "问题原因", "root cause", "root causes", "cause",
@@ -27,7 +30,13 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
     "fix": (
         "修复方案", "解决方案", "解决策略", "解决办法", "解决", "修复措施", "修复", "处理办法", "处理方法",
         "处理", "应对", "fix", "fixes", "the fix", "solution", "resolution", "workaround", "remedy",
-        "mitigation", "how we fixed it", "what to do",
+        "mitigation", "how we fixed it", "what to do", "solutions", "the solution", "resolutions",
+        "workarounds", "fixes applied", "fix applied", "the fixes", "what we changed", "what changed", "remediation",
+        "recommendation", "recommendations", "recommended fix", "suggested fix", "suggestion", "suggestions",
+        "建议修改", "修改建议", "建议", "已完成的修复", "修复内容", "修复步骤", "解决步骤", "解决方法", "修改方案",
+        "处理方案", "改进措施", "permanent fix", "quick fix", "break-glass", "how to fix", "steps to fix",
+        "corrective actions", "corrective and preventive actions", "corrective action", "preventive actions",
+        "prevention", "action items", "recovery", "final solution", "final fix", "working solution",
     ),
     "before": (
         "修复前", "错误代码", "错误配置", "原始配置", "原始代码", "原代码", "原配置", "旧版本", "旧配置",
@@ -129,3 +138,8 @@ rabbitmq-diagnostics bash sh zsh
 """.split())
 # Words that make node or item text a command: `运行 docker-compose ps`, `run make deploy`.
 RUN_WORDS = ("运行", "执行", "run", "execute", "exec")
+
+# Heading label words whose removal leaves a heading's subject ("Fix 2: Redis timeout" -> "redis timeout"),
+# so an error heading and the fix heading that answers it can be paired.
+HEADING_LABEL_WORDS = tuple(sorted({*ERROR_HEADING_WORDS, *FIELD_WORDS["fix"], *FIELD_WORDS["problem"],
+                                    *FIELD_WORDS["symptom"], "方案", "方法", "option", "步骤", "step"}))

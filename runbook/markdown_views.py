@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from kb.escapes import neutralise
+from kb.linking import passages_to_show
 
 _FENCE_RE = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
 _INLINE_RE = re.compile(r"`([^`\n]{3,200})`")
@@ -45,6 +46,12 @@ def error_markdown(error: dict) -> str:
     for title, key in (("Root cause", "root_cause"), ("Fix", "fix")):
         if _text(error.get(key)):
             parts += ["", f"### {title}", "", _text(error.get(key))]
+    passages = passages_to_show(error.get("passages") or [], _text(error.get("message")), _text(error.get("fix")))
+    if passages:
+        parts += ["", "### From the report"]
+        for passage in passages:
+            parts += ["", f"**{_text(passage.get('heading'))}** · line {passage.get('line')}", "",
+                      _text(passage.get("text"))[:3000]]
     if error.get("before") or error.get("after"):
         if error.get("before"):
             parts += ["", "### Before", "", _code(error["before"])]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from kb.escapes import neutralise
+from kb.linking import passages_to_show
 
 
 def render_record(kind: str, record: dict) -> str:
@@ -120,9 +121,12 @@ def render_results(results, color: bool = False) -> str:
     for rank, result in enumerate(results, start=1):
         seen = f"  seen in {result.seen_in} reports" if result.seen_in > 1 else ""
         seen += "  (possible match: few of your words)" if result.weak else ""
+        seen += "  (a passage of this report)" if result.kind == "passage" else ""
         head = f"{rank}. {result.title}"
         lines.append((click.style(head, bold=True) if color else head) + f"  [{result.ref}, score {result.score:.2f}{seen}]")
         lines.append("   " + highlight(neutralise(result.message), result.matched, color))
+        if result.kind == "passage" and result.passages:
+            lines.append(f"   in: {neutralise(result.passages[0]['heading'])} (line {result.passages[0]['line']})")
         for label, text in (("cause", result.root_cause), ("fix", result.fix)):
             excerpt = _excerpt(neutralise(text))
             if excerpt:
@@ -130,6 +134,9 @@ def render_results(results, color: bool = False) -> str:
                 lines += [f"   {' ' * len(label)}  {line}" for line in excerpt[1:]]
         for commit in result.commits[:5]:
             lines.append(f"   commit: {commit['sha'] or '-------'}  {neutralise(commit['message'] or '')}")
+        for passage in passages_to_show(result.passages, result.message, result.fix, limit=2):
+            lines.append(f"   from: {neutralise(passage['heading'])} (line {passage['line']})")
+            lines += [f"         {line}" for line in _excerpt(neutralise(passage["text"]), lines=4)]
         lines.append(f"   report: {neutralise(result.report['title'])} ({result.report['path']})")
         lines.append("")
     return "\n".join(lines).rstrip()

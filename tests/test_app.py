@@ -179,3 +179,29 @@ async def test_command_palette_searches_the_kb_and_opens_the_fix(sample_kb):
         await _settle(pilot, app, lambda: app.current_mode == "search" and bool(getattr(app.screen, "results", None)))
         assert app.screen.query_one("#paste", TextArea).text == "MISCONF Redis"
         assert "MISCONF" in app.screen.results[0].message
+
+
+async def test_a_passage_answer_shows_where_it_stands_and_opens_the_report_there(kb, tmp_path):
+    from runbook.app import RunbookApp
+    from textual.widgets import Markdown, MarkdownViewer, TextArea
+
+    folder = tmp_path / "diary"
+    folder.mkdir()
+    filler = "\n\n".join(f"## Day {i}\n\nNothing happened on day {i}; the queue stayed empty." for i in range(40))
+    (folder / "ops-diary.md").write_text(
+        f"# Ops diary\n\n{filler}\n\n## The inotify day\n\nThe batch host printed `ENOSPC: inotify watch limit "
+        "reached` again.\n\n## Fix\n\nRaise `fs.inotify.max_user_watches` to 524288 with sysctl.\n", encoding="utf-8")
+    ingest(kb, [folder])
+    app = RunbookApp(kb)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        screen = app.screen
+        screen.query_one("#paste", TextArea).insert("Error: ENOSPC: inotify watch limit reached")
+        await _settle(pilot, app, lambda: bool(screen.results))
+        detail = screen.query_one("#detail", Markdown)
+        await _settle(pilot, app, lambda: "max_user_watches" in detail._markdown)
+        await pilot.press("escape", "ctrl+o")
+        await _settle(pilot, app, lambda: type(app.screen).__name__ == "ReportScreen")
+        viewer = app.screen.query_one(MarkdownViewer)
+        await _settle(pilot, app, lambda: viewer.scroll_y > 0)  # opened at the passage, not at the top
+        assert "line" in app.screen.sub_title

@@ -13,9 +13,10 @@ from kb.escapes import neutralise
 class ReportScreen(Screen):
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="report.back", tooltip="Back to where you were")]
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, line: int = 0) -> None:
         super().__init__()
         self.path = path
+        self.line = line  # 1-based line to open at (an error or passage), 0 for the top
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -28,4 +29,22 @@ class ReportScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = self.path
+        self.sub_title = self.path + (f" · line {self.line}" if self.line else "")
+        if self.line:
+            self._tries = 0
+            self.set_timer(0.05, self._scroll_to_line)
+
+    def _scroll_to_line(self) -> None:
+        """Scroll to the block holding the line, once the document has been rendered."""
+        blocks = list(self.query_one("#report-viewer", MarkdownViewer).document.children)
+        target = None
+        for block in blocks:
+            start = getattr(block, "source_range", (0, 0))[0]
+            if start <= self.line - 1:
+                target = block
+        if target is None:
+            self._tries += 1
+            if self._tries < 40:
+                self.set_timer(0.05, self._scroll_to_line)
+            return
+        target.scroll_visible(top=True, animate=False)

@@ -176,7 +176,15 @@ class SearchScreen(Screen):
             return
         from runbook.screens.report import ReportScreen
 
-        self.app.push_screen(ReportScreen(result.report["path"]))
+        line = result.passages[0]["line"] if result.passages and result.kind == "passage" else 0
+        self.app.push_screen(ReportScreen(result.report["path"], line or self._error_line(result)))
+
+    def _error_line(self, result: Result) -> int:
+        """Where the error is written up in its report, so the report opens there, not at its top."""
+        if result.kind != "error" or not result.id:
+            return 0
+        rows = self.app.kb.store.rows("select line from errors where id = ?", [result.id])
+        return int(rows[0]["line"] or 0) if rows else 0
 
     def action_clear(self) -> None:
         self.query_one("#paste", TextArea).clear()
