@@ -4,7 +4,8 @@ Task-list items group under the label or heading above them (`**部署前**:`,
 `### Post-deploy`). Sibling headings `步骤 1` / `Step 2` make one procedure
 whose items are the steps. A shell block whose commands carry numbered
 comments (`# 1. 检查应用状态`) is a procedure too. Every shell command is kept,
-attached to the item or step it belongs to when there is one.
+attached to the item or step it belongs to when there is one; so is a command
+line written as inline code in a list item or table cell (kb.command_line).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import re
 
 from kb import labels, vocab
 from kb.blocks import Block, Section
+from kb.command_line import inline_commands
 from kb.model import Checklist, ChecklistItem, CommandEntry
 from kb.shell import split_commands
 
 _STEP_RE = re.compile(vocab.STEP_HEADING_PATTERN, re.IGNORECASE)
+_INLINE_CODE_RE = re.compile(r"`[^`\n]+`")
 _NUMBERED_COMMENT_RE = re.compile(r"^\s*(?:step\s*|步骤\s*)?\d+\s*[.)、:：]\s*", re.IGNORECASE)
 
 
@@ -59,7 +62,9 @@ class ChecklistExtractor:
                 for block in sub.blocks:
                     if block.kind == "code" and block.lang in vocab.SHELL_LANGS:
                         self._commands(block, sub, index, item_index)
-        self._handled.update(id(b) for step in steps for b in step.blocks)
+                    elif block.kind in ("item", "table"):
+                        self._inline(block, sub, index, item_index)
+        self._handled.update(id(b) for step in steps for sub in step.walk() for b in sub.blocks)
 
     # -- blocks of one section ---------------------------------------------------------------------
     def _blocks(self, section: Section) -> None:
@@ -87,6 +92,11 @@ class ChecklistExtractor:
                     current = self._add_item(section, label, block, "tasks")
                 elif block.depth == label_depth + 1 and _is_check_context(section.title, label):
                     current = self._add_item(section, label, block, "list")
+                else:
+                    self._inline(block, section, None, None)
+                continue
+            if block.kind == "table":
+                self._inline(block, section, None, None)
                 continue
             if block.kind == "code" and (block.lang in vocab.SHELL_LANGS or _console_like(block)):
                 if current is not None and block.depth > 0:
@@ -107,7 +117,20 @@ class ChecklistExtractor:
             checklist.kind = "tasks"
         checklist.items.append(ChecklistItem(text=block.text.strip(), checked=block.checked, depth=block.depth,
                                              line=block.line))
+        self._inline(block, section, index, len(checklist.items) - 1)
         return index, len(checklist.items) - 1
+
+    def _inline(self, block: Block, section: Section, checklist: int | None, item: int | None) -> None:
+        """Command lines written as inline code in a list item or table cell (`docker build -t app .`)."""
+        if block.kind == "item":
+            places = [(block.text, _INLINE_CODE_RE.sub("", block.text))]
+        else:
+            places = [(cell, next((c for c in row if c != cell and c.strip()), "")) for row in block.rows for cell in row]
+        for text, context in places:
+            for command in inline_commands(text):
+                self.commands.append(CommandEntry(
+                    command=command, comment=" ".join(context.split())[:200], lang="inline", section=section.path(),
+                    line=block.line, checklist=checklist, item=item))
 
     def _code_block(self, block: Block, section: Section, label: str) -> None:
         commands = split_commands(block.code, block.lang)

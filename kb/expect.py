@@ -63,6 +63,36 @@ def check(expected: str, command: str, exit_code: int | None, output: str) -> Ch
     return Check(True, "output has " + ", ".join(repr(f) for f in fragments[:3]))
 
 
+_STATUS_IN_QUESTION_RE = re.compile(r"(?<!\d)([1-5]\d\d)(?!\d)")
+_HTTP_PROGRAMS = ("curl", "wget", "http", "https")
+
+
+def question_check(question: str, command: str) -> str:
+    """What a flowchart question right after a command expects of it, when it can be checked.
+
+    `返回200?` / `Returns 200?` after a curl means HTTP 200. Other questions
+    ("所有服务都在运行?") are for the operator to answer: no check ("").
+    """
+    words = command.split()
+    program = words[1] if words[:1] == ["sudo"] and len(words) > 1 else (words[0] if words else "")
+    status = _STATUS_IN_QUESTION_RE.search(question)
+    if status and program in _HTTP_PROGRAMS:
+        return f"HTTP {status.group(1)}"
+    wanted_exit = _EXIT_RE.search(question)
+    return f"exit {wanted_exit.group(1)}" if wanted_exit else ""
+
+
+_YES = ("是", "yes", "y", "ok", "true", "正常", "成功", "通过", "pass", "passed", "有", "能", "可以", "200")
+_NO = ("否", "no", "n", "not ok", "false", "异常", "失败", "不通过", "fail", "failed", "无", "不能", "不可以")
+
+
+def answer_for(labels: list[str], passed: bool) -> str | None:
+    """The branch label that says yes (check passed) or no (it failed), if exactly one does."""
+    words = _YES if passed else _NO
+    picked = [label for label in labels if label.strip().lower().rstrip("?？!！.。") in words]
+    return picked[0] if len(picked) == 1 else None
+
+
 def _check_http(status: int, exit_code: int, output: str) -> Check:
     lines = _STATUS_LINE_RE.findall(output)
     seen = [int(a or b) for a, b in lines]

@@ -4,6 +4,12 @@ Only the subset reports use: node shapes `A[..] A(..) A{..} A((..)) A([..])
 A[[..]] A>..] A{{..}}`, edges `-->`, `---`, `-.->`, `==>`, with labels as
 `-->|是|` or `-- yes -->`, chains `A --> B --> C` and `A & B --> C`.
 A `{...}` node is a question; the walk offers its out-edges' labels.
+
+Not every flowchart is something to walk: reports draw architecture (services
+in `subgraph`s, one box fanning out to many) beside the troubleshooting tree.
+`classify` tells them apart: a **decision tree** has a start, asks something
+(question nodes, or branches whose edges carry the answers) and reaches an
+end; everything else is a **diagram**, kept for reading but never run.
 """
 
 from __future__ import annotations
@@ -14,15 +20,21 @@ from dataclasses import dataclass, field
 _HEADER_RE = re.compile(r"^\s*(graph|flowchart)\b\s*(\w+)?", re.IGNORECASE)
 _NODE_RE = re.compile(
     r"\s*([A-Za-z0-9_\u3400-\u9fff][\w\u3400-\u9fff-]*)"
-    r"(\(\(.*?\)\)|\(\[.*?\]\)|\[\[.*?\]\]|\{\{.*?\}\}|\[/.*?/\]|\[.*?\]|\(.*?\)|\{.*?\}|>.*?\])?"
+    r"(\(\(.*?\)\)|\(\[.*?\]\)|\[\[.*?\]\]|\[\(.*?\)\]|\{\{.*?\}\}|\[/.*?/\]|\[.*?\]|\(.*?\)|\{.*?\}|>.*?\])?"
 )
 _EDGE_RE = re.compile(
     r"\s*(?:(?P<pre>--|==|-\.)\s*(?P<mid>[^|>-][^>]*?)\s*)?"
     r"(?P<op>-\.->|-->|==>|---|-\.-|===|--x|--o|->)"
     r"(?:\s*\|(?P<label>[^|]*)\|)?"
 )
-_SHAPES = (("((", "))", "circle"), ("([", "])", "stadium"), ("[[", "]]", "subroutine"), ("{{", "}}", "hexagon"),
+_SHAPES = (("((", "))", "circle"), ("([", "])", "stadium"), ("[[", "]]", "subroutine"), ("[(", ")]", "cylinder"),
+           ("{{", "}}", "hexagon"),
            ("[/", "/]", "parallelogram"), ("[", "]", "box"), ("(", ")", "round"), ("{", "}", "decision"), (">", "]", "flag"))
+
+
+DECISION_TREE = "decision_tree"
+DIAGRAM = "diagram"
+_QUESTION_END_RE = re.compile(r"(?:[?？]|吗|么)\s*[\"'”」)）]*\s*$")
 
 
 @dataclass
@@ -30,10 +42,59 @@ class Flowchart:
     direction: str
     nodes: dict[str, dict] = field(default_factory=dict)  # id -> {"text", "shape"}
     edges: list[dict] = field(default_factory=list)  # {"src", "dst", "label"}
+    subgraphs: int = 0
 
     def to_dict(self) -> dict:
         return {"direction": self.direction, "nodes": [{"id": k, **v} for k, v in self.nodes.items()],
-                "edges": self.edges}
+                "edges": self.edges, "kind": classify(self.nodes_list(), self.edges, self.subgraphs)}
+
+    def nodes_list(self) -> list[dict]:
+        return [{"id": k, **v} for k, v in self.nodes.items()]
+
+
+def is_question(node: dict) -> bool:
+    """A diamond `{…}`, or text that asks: ends in `?`, `？` or `吗`."""
+    return node.get("shape") == "decision" or bool(_QUESTION_END_RE.search(node.get("text", "")))
+
+
+def start_node(nodes: list[dict], edges: list[dict]) -> str | None:
+    """The first node nothing leads to (None when every node has a way in)."""
+    targets = {edge["dst"] for edge in edges}
+    return next((node["id"] for node in nodes if node["id"] not in targets), None)
+
+
+def classify(nodes: list[dict], edges: list[dict], subgraphs: int = 0) -> str:
+    """decision_tree or diagram (see the module docstring for the rule)."""
+    start = start_node(nodes, edges)
+    if not nodes or not edges or start is None or not _reaches_end(start, edges):
+        return DIAGRAM
+    if any(is_question(node) for node in nodes):
+        return DECISION_TREE
+    outgoing: dict[str, list[dict]] = {}
+    for edge in edges:
+        outgoing.setdefault(edge["src"], []).append(edge)
+    fans = [out for out in outgoing.values() if len(out) >= 2]
+    answered = any(all(edge["label"] for edge in out) for out in fans)
+    # one box feeding several others with no answer on the edges is structure (services, workers), not a choice
+    structural = subgraphs > 0 or any(not all(edge["label"] for edge in out) for out in fans) \
+        or any(node.get("shape") == "cylinder" for node in nodes)
+    return DECISION_TREE if answered and not structural else DIAGRAM
+
+
+def _reaches_end(start: str, edges: list[dict]) -> bool:
+    outgoing: dict[str, list[str]] = {}
+    for edge in edges:
+        outgoing.setdefault(edge["src"], []).append(edge["dst"])
+    seen, stack = set(), [start]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if not outgoing.get(node):
+            return True
+        stack.extend(outgoing[node])
+    return False
 
 
 def is_flowchart(code: str) -> bool:
@@ -52,6 +113,8 @@ def parse_flowchart(code: str) -> Flowchart | None:
         return None
     chart = Flowchart(direction=(header.group(2) or "TD").upper())
     for line in lines[1:]:
+        if line.split() and line.split()[0] == "subgraph":
+            chart.subgraphs += 1
         for statement in line.split(";"):
             _statement(chart, statement.strip())
     return chart

@@ -107,15 +107,21 @@ def get_report(store: Store, report_id: int) -> dict:
                             store.rows("select id from checklists where report_id = ? order by position", [report_id])]
     report["commands"] = [_command(c) for c in
                           store.rows("select * from commands where report_id = ? order by position", [report_id])]
-    report["flowcharts"] = [
-        {"ref": f"f{f['id']}", "section": f["section"], "line": f["line"], "direction": f["direction"],
-         "nodes": json.loads(f["nodes"]), "edges": json.loads(f["edges"])}
-        for f in store.rows("select * from flowcharts where report_id = ? order by position", [report_id])
-    ]
+    report["flowcharts"] = [flowchart_record(f) for f in
+                            store.rows("select * from flowcharts where report_id = ? order by position", [report_id])]
     report["lessons"] = store.rows("select title, text, line from lessons where report_id = ? order by position", [report_id])
     report["timeline"] = [json.loads(t["row"]) for t in
                           store.rows("select row from timeline where report_id = ? order by position", [report_id])]
     return report
+
+
+def flowchart_record(row: dict) -> dict:
+    """A stored flowchart with its kind (decision_tree or diagram; classified now if stored before kinds were)."""
+    from kb.flowchart import classify
+
+    nodes, edges = json.loads(row["nodes"]), json.loads(row["edges"])
+    return {"ref": f"f{row['id']}", "section": row["section"], "line": row["line"], "direction": row["direction"],
+            "kind": row.get("kind") or classify(nodes, edges), "nodes": nodes, "edges": edges}
 
 
 def find_report_id(store: Store, path: str) -> int | None:

@@ -152,7 +152,7 @@ def _flowcharts(root: Section) -> list[FlowchartEntry]:
                 if chart and chart.nodes:
                     data = chart.to_dict()
                     out.append(FlowchartEntry(section=section.path(), line=block.line, direction=chart.direction,
-                                              nodes=data["nodes"], edges=data["edges"]))
+                                              nodes=data["nodes"], edges=data["edges"], kind=data["kind"]))
     return out
 
 

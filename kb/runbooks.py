@@ -24,6 +24,9 @@ import re
 from dataclasses import dataclass, field
 
 from kb import queries
+from kb.command_line import node_command
+from kb.expect import question_check
+from kb.flowchart import DECISION_TREE, is_question, start_node
 from kb.knowledge_base import KBError, KnowledgeBase
 from kb.report import parse_report, split_front_matter
 
@@ -64,6 +67,9 @@ class Runbook:
 
     def step_by_node(self, node: str) -> int:
         return next(i for i, step in enumerate(self.steps) if step.node == node)
+
+    def node_text(self, node: str) -> str:
+        return next((step.title for step in self.steps if step.node == node), node)
 
 
 def slug(text: str) -> str:
@@ -126,23 +132,39 @@ def _from_flowchart(kb: KnowledgeBase, chart_id: int) -> Runbook:
                          [chart_id])
     if not rows:
         raise KBError(f"no flowchart f{chart_id}")
-    row = rows[0]
-    return decision_tree(f"f{chart_id}", row["section"] or "Troubleshooting", f"{row['path']} ({row['section']})",
-                         json.loads(row["nodes"]), json.loads(row["edges"]))
+    chart = queries.flowchart_record(rows[0])
+    if chart["kind"] != DECISION_TREE:
+        raise KBError(f"f{chart_id} is a diagram ({rows[0]['section'] or rows[0]['path']}): it asks nothing and "
+                      "leads nowhere to walk, so it is shown in the report but not run")
+    return decision_tree(f"f{chart_id}", rows[0]["section"] or "Troubleshooting",
+                         f"{rows[0]['path']} ({rows[0]['section']})", chart["nodes"], chart["edges"])
 
 
 def decision_tree(name: str, title: str, source: str, nodes: list[dict], edges: list[dict]) -> Runbook:
-    """A flowchart as a runbook: each node a step; a node with several ways out asks which."""
+    """A flowchart as a runbook: each node a step; a node with several ways out asks which.
+
+    A node whose text is a command (`运行 docker-compose ps`, `curl http://…/health`)
+    gets it as the step's command; a question right after it (`返回200?`) becomes
+    the command's expected result when it says something checkable.
+    """
+    by_id = {node["id"]: node for node in nodes}
     steps = []
-    targets = {edge["dst"] for edge in edges}
     for node in nodes:
         outgoing = [edge for edge in edges if edge["src"] == node["id"]]
         choices: dict[str, str] = {}
         for edge in outgoing:
-            label = edge["label"] or next((n["text"] for n in nodes if n["id"] == edge["dst"]), edge["dst"])
+            label = edge["label"] or by_id.get(edge["dst"], {}).get("text", edge["dst"])
+            if label in choices:  # two unlabelled ways to nodes of the same text
+                label = f"{label} ({edge['dst']})"
             choices[label] = edge["dst"]
-        steps.append(Step(title=node["text"], node=node["id"], choices=choices))
-    start = next((node["id"] for node in nodes if node["id"] not in targets), nodes[0]["id"] if nodes else "")
+        commands = []
+        command = node_command(node["text"])
+        if command:
+            after = [by_id[e["dst"]] for e in outgoing if e["dst"] in by_id]
+            expected = question_check(after[0]["text"], command) if len(after) == 1 and is_question(after[0]) else ""
+            commands.append(StepCommand(command, expected))
+        steps.append(Step(title=node["text"], node=node["id"], choices=choices, commands=commands))
+    start = start_node(nodes, edges) or (nodes[0]["id"] if nodes else "")
     return Runbook(name=name, title=title, source=source, steps=steps, decision_tree=True, start=start)
 
 
@@ -163,8 +185,9 @@ def _from_file(kb: KnowledgeBase, path, seen: set[str]) -> Runbook:
     name = path.stem
     trusted = front.get("trusted", "").lower() in ("true", "yes", "1")
     variables = _declared(front.get("variables", ""))
-    if report.flowcharts and not report.checklists:
-        chart = report.flowcharts[0]
+    trees = [chart for chart in report.flowcharts if chart.kind == DECISION_TREE]
+    if trees and not report.checklists:
+        chart = trees[0]
         tree = decision_tree(name, report.title, str(path.relative_to(kb.root)), chart.nodes, chart.edges)
         tree.trusted, tree.variables = trusted, variables
         return tree

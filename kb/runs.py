@@ -159,6 +159,8 @@ def new_run(runbook: Runbook, operator: str) -> RunState:
 # -- the record --------------------------------------------------------------------------------------
 
 def summary(run: RunState) -> str:
+    if run.kind == "tree":
+        return _tree_summary(run)
     done = sum(1 for s in run.steps if s.status == "done")
     total = len(run.steps)
     if run.outcome == "completed":
@@ -167,6 +169,28 @@ def summary(run: RunState) -> str:
     if run.outcome == "failed" and failed is not None:
         return f"failed at step {failed.position + 1}"
     return f"{run.outcome or 'interrupted'} at step {run.current + 1} ({done}/{total} done)"
+
+
+def _tree_summary(run: RunState) -> str:
+    """A tree walk: `completed`, or `failed at <node text>` / `aborted at <node text>`: where it stopped."""
+    visited = [run.steps[i] for i in dict.fromkeys(run.path)] if run.path else []
+    if run.outcome == "completed":
+        return "completed"
+    failed = next((s for s in visited if s.status == "failed"), None)
+    if run.outcome == "failed" and failed is not None:
+        return f"failed at {_one_line(failed.title)}"
+    here = run.steps[run.path[-1]] if run.path else (run.steps[run.current] if run.steps else None)
+    where = f" at {_one_line(here.title)}" if here is not None else ""
+    return f"{run.outcome or 'interrupted'}{where}"
+
+
+def path_taken(run: RunState) -> str:
+    """The nodes a tree walk went through, in order: `部署问题 → 检查服务状态 → …`."""
+    return " → ".join(_one_line(run.steps[i].title) for i in run.path)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def record_markdown(run: RunState, secrets: list[str]) -> str:
@@ -179,11 +203,14 @@ def record_markdown(run: RunState, secrets: list[str]) -> str:
         lines += ["Variables: " + ", ".join(f"`{k}={v}`" for k, v in run.variables.items()), ""]
     if run.secret_names:
         lines += ["Secret variables (values never recorded): " + ", ".join(run.secret_names), ""]
+    if run.kind == "tree" and run.path:
+        lines += [f"Path taken ({len(run.path)} steps): {path_taken(run)}", ""]
     visited = list(dict.fromkeys(run.path)) if run.kind == "tree" else [s.position for s in run.steps]
-    for position in visited:
+    for number, position in enumerate(visited, start=1):
         step = run.steps[position]
         mark = {"done": "x", "failed": "!", "skipped": "-", "pending": " "}[step.status]
-        lines.append(f"## {step.position + 1}. [{mark}] {step.title}")
+        shown = number if run.kind == "tree" else step.position + 1  # trees count along the path taken
+        lines.append(f"## {shown}. [{mark}] {_one_line(step.title) if run.kind == 'tree' else step.title}")
         lines.append("")
         lines.append(f"- status: **{step.status}**")
         if step.command:

@@ -39,7 +39,7 @@ _TABLES: dict[str, dict] = {
     "commands": {"id": int, "report_id": int, "checklist_id": int, "item_id": int, "position": int, "command": str,
                  "comment": str, "expected": str, "lang": str, "section": str, "line": int},
     "flowcharts": {"id": int, "report_id": int, "position": int, "section": str, "line": int, "direction": str,
-                   "nodes": str, "edges": str},
+                   "nodes": str, "edges": str, "kind": str},
     "lessons": {"id": int, "report_id": int, "position": int, "title": str, "text": str, "line": int},
     "timeline": {"id": int, "report_id": int, "position": int, "row": str},
     "kb_state": {"key": str, "value": str},
@@ -75,18 +75,30 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         self.outdated = 0 < version < SCHEMA_VERSION  # written by an older runbook: rebuilt from the reports
-        tables = {row[0] for row in self.db.execute("select name from sqlite_master where type = 'table'")}
-        if not set(_TABLES) <= tables or version != SCHEMA_VERSION:
+        if version != SCHEMA_VERSION or not self._schema_complete():
             self._ensure_schema()  # writes: only when something is missing (a reader must not queue behind an ingest)
 
     def close(self) -> None:
         self.db.close()
+
+    def _schema_complete(self) -> bool:
+        """Every table and column this version writes is there (reads only)."""
+        for name, columns in _TABLES.items():
+            have = {row[1] for row in self.db.execute(f"PRAGMA table_info([{name}])")}
+            if not have or not set(columns) <= have:
+                return False
+        return True
 
     def _ensure_schema(self) -> None:
         for name, columns in _TABLES.items():
             if not self.db[name].exists():
                 pk = {"error_commits": None, "kb_state": "key"}.get(name, "id")
                 self.db[name].create(columns, pk=pk)
+            else:  # a database from an older version: add the columns it lacks (reindex fills them)
+                have = self.db[name].columns_dict
+                for column, kind in columns.items():
+                    if column not in have:
+                        self.db[name].add_column(column, kind)
         for table, column in (("reports", "path"), ("errors", "report_id"), ("commits", "report_id"),
                               ("checklists", "report_id"), ("items", "checklist_id"), ("commands", "report_id"),
                               ("flowcharts", "report_id"), ("lessons", "report_id"), ("passages", "report_id"),
@@ -231,7 +243,7 @@ class Store:
             batches["flowcharts"].append({"id": take("flowcharts"), "report_id": report_id, "position": position,
                                           "section": chart.section, "line": chart.line, "direction": chart.direction,
                                           "nodes": json.dumps(chart.nodes, ensure_ascii=False),
-                                          "edges": json.dumps(chart.edges, ensure_ascii=False)})
+                                          "edges": json.dumps(chart.edges, ensure_ascii=False), "kind": chart.kind})
         for position, lesson in enumerate(report.lessons):
             batches["lessons"].append({"id": take("lessons"), "report_id": report_id, "position": position,
                                        "title": lesson.title, "text": lesson.text, "line": lesson.line})

@@ -120,6 +120,25 @@ ERROR_LINE_WORDS = (
 # Shell-ish fence languages whose content is split into commands.
 SHELL_LANGS = frozenset({"bash", "sh", "shell", "zsh", "console", "shell-session", "shellsession", "terminal", "cmd"})
 
+# Programs an operator runs: inline code starting with one (`docker build -t app .`) is a command line.
+# Shell builtins that only declare things (export, set, cd, echo, exit) are left out: in prose they are
+# mentions, not steps.
+COMMAND_PROGRAMS = frozenset("""
+docker docker-compose podman podman-compose nerdctl buildctl crictl ctr kubectl helm k3s kind minikube kustomize
+systemctl journalctl supervisorctl pm2 curl wget http git gh npm npx pnpm yarn bun bunx node deno
+python python3 pip pip3 pipx uv poetry pipenv uvicorn gunicorn hypercorn celery flask django-admin alembic
+prisma reflex go cargo rustup make cmake mvn gradle java dotnet ssh scp rsync sudo nginx apachectl caddy
+traefik psql pg_dump pg_restore pg_dumpall pg_isready pg_ctl mysql mysqldump mysqladmin redis-cli mongosh mongo
+mongodump mongorestore certbot openssl ls cat tail head grep find df du free top htop ps kill pkill lsof
+netstat ss ip ping dig nslookup nc telnet traceroute chmod chown mkdir rm cp mv ln tar unzip zip sed awk jq
+xargs tee touch whoami hostname uname uptime sleep watch timeout nohup env printenv crontab ufw iptables
+firewall-cmd apt apt-get yum dnf apk brew snap heroku vercel netlify fly flyctl railway wrangler aws gcloud
+az terraform ansible ansible-playbook vagrant composer php rails bundle rake ruby rabbitmqctl
+rabbitmq-diagnostics bash sh zsh
+""".split())
+# Words that make node or item text a command: `运行 docker-compose ps`, `run make deploy`.
+RUN_WORDS = ("运行", "执行", "run", "execute", "exec")
+
 # Heading label words whose removal leaves a heading's subject ("Fix 2: Redis timeout" -> "redis timeout"),
 # so an error heading and the fix heading that answers it can be paired.
 HEADING_LABEL_WORDS = tuple(sorted({*ERROR_HEADING_WORDS, *FIELD_WORDS["fix"], *FIELD_WORDS["problem"],

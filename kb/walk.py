@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from kb.expect import Check, check
+from kb.expect import Check, answer_for, check
 from kb.knowledge_base import KBError, KnowledgeBase
 from kb.redact import redact, scan
 from kb.runbooks import Runbook, Step, slug
@@ -40,6 +40,7 @@ class RunWalk:
         self.store = store
         self.timeout = timeout
         self._active: CommandRun | None = None
+        self._verdicts: dict[int, bool] = {}  # step position -> its last command's check passed
 
     # -- lifecycle ---------------------------------------------------------------------------------
     @classmethod
@@ -119,6 +120,8 @@ class RunWalk:
         else:
             verdict = check(command.expected, command.actual, result.exit_code, result.output)
         state = self.state
+        if verdict.passed is not None:
+            self._verdicts[self.run.current] = verdict.passed
         shown = redact(command.shown, self._secrets())  # what the run state and record keep
         state.command = shown if not state.command else f"{state.command}\n{shown}"
         state.exit_code, state.duration = result.exit_code, result.duration
@@ -133,13 +136,19 @@ class RunWalk:
 
     # -- outcomes ----------------------------------------------------------------------------------
     def mark(self, status: str, note: str = "") -> None:
-        """Record the step's outcome (saved now), then move to the next step."""
+        """Record the step's outcome (saved now), then move to the next step.
+
+        In a decision tree a node with a single way on follows it; a failed node
+        ends the walk there (at_end), as does the last node.
+        """
         state = self.state
         state.status = status
         if note:
             state.notes.append(redact(note, self._secrets()))
         self.store.save(self.run, state)
         if self.runbook.decision_tree:
+            if status != "failed" and len(self.step.choices) == 1:
+                self._go_to(next(iter(self.step.choices.values())))
             return
         if self.run.current + 1 < len(self.run.steps):
             self.run.current += 1
@@ -152,13 +161,39 @@ class RunWalk:
         self.state.status = "done"
         self.state.notes.append(f"chose: {label}")
         self.store.save(self.run, self.state)
-        self.run.current = self.runbook.step_by_node(target)
+        self._go_to(target)
+
+    def _go_to(self, node: str) -> None:
+        self.run.current = self.runbook.step_by_node(node)
         self.run.path.append(self.run.current)
         self.store.save(self.run)
 
+    @property
+    def step_number(self) -> int:
+        """Decision trees count steps along the path taken; checklists by position."""
+        return len(self.run.path) if self.runbook.decision_tree else self.run.current + 1
+
+    def step_label(self) -> str:
+        """`step 3 · 2 choices` on a tree, `step 3/12` on a checklist."""
+        if not self.runbook.decision_tree:
+            return f"Step {self.run.current + 1}/{len(self.runbook.steps)}"
+        ways = len(self.step.choices)
+        tail = f" · {ways} choices" if ways > 1 else (" · the end" if not ways else "")
+        return f"Step {self.step_number}{tail}"
+
+    def suggested_choice(self) -> str | None:
+        """At a question right after a checked command: the answer its check gave (`是` when it passed)."""
+        if not self.runbook.decision_tree or len(self.step.choices) < 2 or len(self.run.path) < 2:
+            return None
+        previous = self.runbook.steps[self.run.path[-2]]
+        verdict = self._verdicts.get(self.run.path[-2])
+        if verdict is None or not previous.commands or not previous.commands[-1].expected:
+            return None
+        return answer_for(list(self.step.choices), verdict)
+
     def at_end(self) -> bool:
         if self.runbook.decision_tree:
-            return not self.step.choices and self.state.status != "pending"
+            return self.state.status == "failed" or (not self.step.choices and self.state.status != "pending")
         return self.run.current == len(self.run.steps) - 1 and self.state.status != "pending"
 
     def back(self) -> None:

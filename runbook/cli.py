@@ -405,7 +405,6 @@ def run(context: Context, name: str, no_tui: bool, dry_run: bool, yes: bool, fro
         variables: tuple[str, ...], operator: str | None, timeout: float, push: bool) -> None:
     """Walk a runbook or checklist (c5, f2, a file in runbooks/, or a checklist title) step by step."""
     from kb import runbooks
-    from kb.variables import substitute
 
     kb = context.kb()
     runbook = runbooks.load(kb, name)
@@ -414,15 +413,9 @@ def run(context: Context, name: str, no_tui: bool, dry_run: bool, yes: bool, fro
         fail(f"--yes runs commands unasked, so it is only for runbooks whose front matter says "
              f"`trusted: true`; {runbook.name} does not", 2)
     if dry_run:
-        click.echo(f"{runbook.title}  ({runbook.source}, {len(runbook.steps)} steps; dry run: nothing runs)")
-        for number, step in enumerate(runbook.steps, start=1):
-            click.echo(f"{number:>3}. {neutralise_text(step.title)}")
-            for choice, target in step.choices.items():
-                click.echo(f"       {choice} -> {target}")
-            for command in step.commands:
-                click.echo(f"       $ {neutralise_text(substitute(command.command, given))}")
-                if command.expected:
-                    click.echo(f"         expected: {neutralise_text(command.expected)}")
+        from runbook.render import render_dry_run
+
+        click.echo(render_dry_run(runbook, given))
         return
     who, author = _operator(kb, operator)
     values, secrets = _ask_variables(runbook, given)

@@ -43,7 +43,7 @@ class HeadlessRun:
     def _header(self) -> None:
         walk = self.walk
         _say()
-        _say(f"Step {walk.state.position + 1}/{len(walk.runbook.steps)}: {walk.step.title}", bold=True)
+        _say(f"{walk.step_label()}: {walk.step.title}", bold=True)
         if walk.step.detail:
             _say("  " + walk.step.detail.replace("\n", "\n  "))
 
@@ -71,16 +71,36 @@ class HeadlessRun:
             self.outcome = "aborted"
 
     def _decision_step(self) -> None:
+        """One node of a decision tree: a command node runs like a checklist step; a question asks which way;
+        a node with one way on just goes on (Enter); the last node asks whether the problem is resolved."""
         walk = self.walk
-        self._header()
         choices = list(walk.step.choices)
+        if walk.step.commands and (len(choices) <= 1 or walk.state.status == "pending"):
+            self._step()  # a command node: run it first; a node that also branches then asks which way
+            return
+        self._header()
         if not choices:
             resolved = click.confirm("  The flowchart ends here. Did this resolve the problem?", default=True)
             walk.mark("done" if resolved else "failed")
             return
+        if len(choices) == 1:
+            choice = click.prompt("  [d]one, go on [f]ailed [n]ote [b]ack [a]bort", default="d",
+                                  type=click.Choice(list("dfnba")), show_choices=False)
+            if choice in "df":
+                walk.mark({"d": "done", "f": "failed"}[choice])
+            elif choice == "n":
+                walk.note(click.prompt("  note"))
+            elif choice == "b":
+                walk.back()
+            else:
+                self.outcome = "aborted"
+            return
+        suggested = walk.suggested_choice()
         for number, label in enumerate(choices, start=1):
-            _say(f"  {number}. {label}")
-        picked = click.prompt("  choose (0 aborts)", type=click.IntRange(0, len(choices)))
+            hint = "   <- what the check says" if label == suggested else ""
+            _say(f"  {number}. {label}{hint}")
+        picked = click.prompt("  choose (0 aborts)", type=click.IntRange(0, len(choices)),
+                              default=choices.index(suggested) + 1 if suggested else None)
         if picked == 0:
             self.outcome = "aborted"
         else:
@@ -131,6 +151,9 @@ class HeadlessRun:
                 return
 
     def _mark(self, status: str) -> None:
+        if self.walk.runbook.decision_tree:  # a failed node ends the walk; otherwise the single way on is taken
+            self.walk.mark(status)
+            return
         last = self.walk.at_end() or self.walk.run.current == len(self.walk.run.steps) - 1
         self.walk.mark(status)
         if status == "failed" and not last and not click.confirm("  Go on with the next step?", default=False):

@@ -114,6 +114,12 @@ def report_markdown(report: dict) -> str:
         parts += ["", "## Checklists", ""]
         for checklist in report["checklists"]:
             parts.append(checklist_markdown(checklist, level=3))
+    if report.get("flowcharts"):
+        parts += ["", "## Flowcharts", ""]
+        for chart in report["flowcharts"]:
+            what = (f"decision tree · `runbook run {chart['ref']}` walks it" if chart["kind"] == "decision_tree"
+                    else "diagram · read it in the report; not runnable")
+            parts.append(f"- **{chart['ref']}** {_text(chart['section'])}: {len(chart['nodes'])} nodes · {what}")
     if report.get("lessons"):
         parts += ["", "## Lessons", ""]
         parts += [f"- **{_text(lesson['title'])}**" for lesson in report["lessons"]]

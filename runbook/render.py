@@ -69,7 +69,8 @@ def render_report(report: dict) -> str:
         ("Commands", report["commands"], lambda c: f"$ {c['command'].splitlines()[0]}"),
         ("Flowcharts", report["flowcharts"],
          lambda f: f"{f['ref']}  {f['section']}: {len(f['nodes'])} nodes, {len(f['edges'])} edges "
-                   f"(runbook run {f['ref']} walks it)"),
+                   + (f"(decision tree: runbook run {f['ref']} walks it)" if f["kind"] == "decision_tree"
+                      else "(diagram: shown in the report, not runnable)")),
         ("Lessons", report["lessons"], lambda lesson: f"- {lesson['title']}"),
     )
     for title, records, line in sections:
@@ -139,3 +140,48 @@ def render_results(results, color: bool = False) -> str:
         lines.append(f"   report: {neutralise(result.report['title'])} ({result.report['path']})")
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+def render_dry_run(runbook, values: dict[str, str]) -> str:
+    """`runbook run --dry-run`: every step and the exact commands; a tree's ways on name the node they lead to."""
+    from kb.variables import substitute
+
+    kind = "decision tree" if runbook.decision_tree else "steps"
+    lines = [f"{runbook.title}  ({runbook.source}, {len(runbook.steps)} {'nodes' if runbook.decision_tree else kind}"
+             f"{'; a decision tree' if runbook.decision_tree else ''}; dry run: nothing runs)"]
+    for number, step in enumerate(_walk_order(runbook), start=1):
+        lines.append(f"{number:>3}. {_one_line(step.title)}")
+        for command in step.commands:
+            lines.append(f"       $ {neutralise(substitute(command.command, values))}")
+            if command.expected:
+                lines.append(f"         expected: {neutralise(command.expected)}")
+        if runbook.decision_tree:
+            if len(step.choices) == 1:
+                lines.append(f"       then: {_one_line(runbook.node_text(next(iter(step.choices.values()))))}")
+            for label, target in (step.choices.items() if len(step.choices) > 1 else ()):
+                text = _one_line(runbook.node_text(target))
+                lines.append(f"       {_one_line(label)} -> {text}" if label != text else f"       -> {text}")
+            if not step.choices:
+                lines.append("       (an end)")
+    return "\n".join(lines)
+
+
+def _walk_order(runbook) -> list:
+    """Checklists in order; a tree from its start, each way followed to its end before the next, then any
+    node not reached: so the listing reads like the walks it allows."""
+    if not runbook.decision_tree or not runbook.start:
+        return list(runbook.steps)
+    order, stack, seen = [], [runbook.start], set()
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        step = runbook.steps[runbook.step_by_node(node)]
+        order.append(step)
+        stack.extend(reversed([target for target in step.choices.values() if target not in seen]))
+    return order + [step for step in runbook.steps if step.node not in seen]
+
+
+def _one_line(text: str) -> str:
+    return neutralise(" ".join(text.split()))

@@ -191,13 +191,41 @@ def test_variables_are_prompted_once_with_defaults_and_secrets_masked(runner, kb
 
 
 def test_a_decision_tree_is_walked_by_the_operators_choices(runner, kbdir):
-    result = run_cli(runner, kbdir, "run", "tree", "--no-tui", input="1\n2\n1\ny\n")
+    # the first node has a single way on: Enter follows it, nobody is asked to pick "1"
+    result = run_cli(runner, kbdir, "run", "tree", "--no-tui", input="\n2\n1\ny\n")
     assert result.exit_code == 0, result.output
+    assert "Step 1: Service will not start" in result.output
+    assert "Step 2 · 2 choices: Port in use?" in result.output
+    assert "Step 3 · 2 choices: Config valid?" in result.output
+    assert "Step 4 · the end: Read the logs" in result.output
     record = _record(kbdir)
     path = [line for line in record.splitlines() if line.startswith("## ")]
-    assert [line.split("] ", 1)[1] for line in path] == ["Service will not start", "Port in use?", "Config valid?",
-                                                         "Read the logs"]
+    assert path == ["## 1. [x] Service will not start", "## 2. [x] Port in use?", "## 3. [x] Config valid?",
+                    "## 4. [x] Read the logs"]
+    assert "Path taken (4 steps): Service will not start → Port in use? → Config valid? → Read the logs" in record
     assert "chose: no" in record and "chose: yes" in record
+    import git
+
+    assert git.Repo(kbdir).head.commit.message.strip() == "run: tree completed"
+
+
+def test_a_tree_walk_that_ends_unresolved_fails_at_that_node(runner, kbdir):
+    result = run_cli(runner, kbdir, "run", "tree", "--no-tui", input="\n1\nn\n")
+    assert result.exit_code == 1, result.output
+    import git
+
+    assert git.Repo(kbdir).head.commit.message.strip() == "run: tree failed at Stop the old process"
+    assert "outcome: failed" in _record(kbdir)
+
+
+def test_a_tree_dry_run_names_nodes_by_their_text(runner, kbdir):
+    result = run_cli(runner, kbdir, "run", "tree", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "then: Port in use?" in result.output
+    assert "yes -> Stop the old process" in result.output and "no -> Config valid?" in result.output
+    import re
+
+    assert not re.search(r"(?m)(?:->|then:) [A-F]$", result.output), result.output  # no internal node ids
 
 
 def test_from_starts_at_the_chosen_step(runner, kbdir):

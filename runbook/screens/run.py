@@ -91,21 +91,27 @@ class RunScreen(Screen):
         walk = self.walk
         steps = self.query_one("#run-steps", OptionList)
         steps.clear_options()
-        for state in walk.run.steps:
-            if walk.runbook.decision_tree and state.position not in walk.run.path:
-                continue
-            steps.add_option(Option(Text(f"{MARKS[state.status]} {state.position + 1}. {neutralise(state.title)}"),
-                                    id=str(state.position)))
+        if walk.runbook.decision_tree:  # the path taken so far, numbered along it
+            for number, position in enumerate(dict.fromkeys(walk.run.path), start=1):
+                state = walk.run.steps[position]
+                text = " ".join(state.title.split())
+                steps.add_option(Option(Text(f"{MARKS[state.status]} {number}. {neutralise(text)}"),
+                                        id=str(position)))
+        else:
+            for state in walk.run.steps:
+                steps.add_option(Option(Text(f"{MARKS[state.status]} {state.position + 1}. {neutralise(state.title)}"),
+                                        id=str(state.position)))
         try:
             steps.highlighted = steps.get_option_index(str(walk.run.current))
         except Exception:
             pass
-        total = len(walk.runbook.steps)
-        title = f"Step {walk.run.current + 1}/{total}: {neutralise(walk.step.title)}"
+        title = f"{walk.step_label()}: {neutralise(walk.step.title)}"
         if walk.step.detail:
             title += f"\n{neutralise(walk.step.detail)}"
-        if walk.runbook.decision_tree and walk.step.choices:
-            title += "\n" + "  ".join(f"[{i}] {neutralise(label)}" for i, label in enumerate(walk.step.choices, 1))
+        if walk.runbook.decision_tree and len(walk.step.choices) > 1:
+            suggested = walk.suggested_choice()
+            title += "\n" + "  ".join(f"[{i}] {neutralise(label)}" + (" ← the check says" if label == suggested else "")
+                                      for i, label in enumerate(walk.step.choices, 1))
         self.query_one("#step-title", Static).update(Text(title, style="bold"))
         lines = []
         for command in walk.commands():
@@ -113,8 +119,11 @@ class RunScreen(Screen):
             if command.expected:
                 lines.append(f"  expected: {neutralise(command.expected)}")
         if not lines:
+            ways = len(walk.step.choices)
             lines = ["(no command: do it by hand, then d / s / f)" if not walk.runbook.decision_tree
-                     else "(choose with the number keys)" if walk.step.choices else "(the end: d if resolved, f if not)"]
+                     else "(choose with the number keys)" if ways > 1
+                     else "(d goes on; f stops here as failed)" if ways == 1
+                     else "(the end: d if resolved, f if not)"]
         self.query_one("#step-command", Static).update("\n".join(lines))
         self.query_one("#run-check", Static).update("")
         self.query_one("#run-fixes-scroll").display = False
@@ -193,13 +202,13 @@ class RunScreen(Screen):
     def action_mark(self, status: str) -> None:
         if self.running or self.walk.finished:
             return
-        if self.walk.runbook.decision_tree and self.walk.step.choices:
+        tree = self.walk.runbook.decision_tree
+        if tree and len(self.walk.step.choices) > 1 and status != "failed":
             self.notify("Choose a way on with the number keys.")
             return
-        last = self.walk.at_end() or (not self.walk.runbook.decision_tree
-                                      and self.walk.run.current == len(self.walk.run.steps) - 1)
+        last = not tree and self.walk.run.current == len(self.walk.run.steps) - 1
         self.walk.mark(status)
-        if last or self.walk.runbook.decision_tree:
+        if last or (tree and self.walk.at_end()):
             self.end(None)
         else:
             self.refresh_step()
