@@ -1,7 +1,8 @@
 """Read the KB's records as plain dicts: the one read API for the CLI, the TUI and tests.
 
 Ids are typed so one `show` command can take any of them: `r12` a report,
-`e34` an error, `c5` a checklist (a bare number is a report).
+`e34` an error, `c5` a checklist, `f6` a flowchart (a bare number is a report).
+The numbers are stable (kb/refs.py): the same record after any reindex, on any clone.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import re
 
 from kb.store import Store
 
-_ID_RE = re.compile(r"^([rec]?)(\d+)$", re.IGNORECASE)
-KINDS = {"r": "report", "e": "error", "c": "checklist"}
+_ID_RE = re.compile(r"^([recf]?)(\d+)$", re.IGNORECASE)
+KINDS = {"r": "report", "e": "error", "c": "checklist", "f": "flowchart"}
 
 
 class NotFound(LookupError):
@@ -22,7 +23,7 @@ class NotFound(LookupError):
 def parse_id(text: str) -> tuple[str, int]:
     match = _ID_RE.match(text.strip())
     if not match:
-        raise NotFound(f"{text!r} is not an id (expected r12, e34 or c5)")
+        raise NotFound(f"{text!r} is not an id (expected r12, e34, c5 or f6)")
     return KINDS[(match.group(1) or "r").lower()], int(match.group(2))
 
 
@@ -107,15 +108,31 @@ def get_report(store: Store, report_id: int) -> dict:
                             store.rows("select id from checklists where report_id = ? order by position", [report_id])]
     report["commands"] = [_command(c) for c in
                           store.rows("select * from commands where report_id = ? order by position", [report_id])]
-    report["flowcharts"] = [
-        {"ref": f"f{f['id']}", "section": f["section"], "line": f["line"], "direction": f["direction"],
-         "nodes": json.loads(f["nodes"]), "edges": json.loads(f["edges"])}
-        for f in store.rows("select * from flowcharts where report_id = ? order by position", [report_id])
-    ]
+    report["flowcharts"] = [_flowchart(f) for f in
+                            store.rows("select * from flowcharts where report_id = ? order by position", [report_id])]
     report["lessons"] = store.rows("select title, text, line from lessons where report_id = ? order by position", [report_id])
     report["timeline"] = [json.loads(t["row"]) for t in
                           store.rows("select row from timeline where report_id = ? order by position", [report_id])]
     return report
+
+
+def get_flowchart(store: Store, chart_id: int) -> dict:
+    rows = store.rows(
+        """select f.*, r.path as report_path, r.title as report_title from flowcharts f
+           join reports r on r.id = f.report_id where f.id = ?""", [chart_id])
+    if not rows:
+        raise NotFound(f"no flowchart f{chart_id}")
+    row = rows[0]
+    chart = _flowchart(row)
+    chart["report"] = {"path": row["report_path"], "title": row["report_title"]}
+    return chart
+
+
+def _flowchart(row: dict) -> dict:
+    from kb.catalogue import flowchart_kind
+
+    return {"ref": f"f{row['id']}", "kind": flowchart_kind(row), "section": row["section"], "line": row["line"],
+            "direction": row["direction"], "nodes": json.loads(row["nodes"]), "edges": json.loads(row["edges"])}
 
 
 def find_report_id(store: Store, path: str) -> int | None:
@@ -133,7 +150,8 @@ def get(store: Store, ref: str) -> tuple[str, dict]:
         if report_id is None:
             raise NotFound(f"{ref!r}: no such id or report path") from None
         return "report", get_report(store, report_id)
-    getter = {"report": get_report, "error": get_error, "checklist": get_checklist}[kind]
+    getter = {"report": get_report, "error": get_error, "checklist": get_checklist,
+              "flowchart": get_flowchart}[kind]
     return kind, getter(store, number)
 
 

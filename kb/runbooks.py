@@ -122,13 +122,21 @@ def _from_checklist(kb: KnowledgeBase, checklist_id: int) -> Runbook:
 def _from_flowchart(kb: KnowledgeBase, chart_id: int) -> Runbook:
     import json
 
-    rows = kb.store.rows("select f.*, r.path from flowcharts f join reports r on r.id = f.report_id where f.id = ?",
-                         [chart_id])
+    rows = kb.store.rows("select f.*, r.path, r.title as report_title from flowcharts f "
+                         "join reports r on r.id = f.report_id where f.id = ?", [chart_id])
     if not rows:
-        raise KBError(f"no flowchart f{chart_id}")
+        raise KBError(f"no flowchart f{chart_id} (see: runbook list runbooks)")
     row = rows[0]
-    return decision_tree(f"f{chart_id}", row["section"] or "Troubleshooting", f"{row['path']} ({row['section']})",
-                         json.loads(row["nodes"]), json.loads(row["edges"]))
+    return decision_tree(f"f{chart_id}", tree_title(row["section"], row["report_title"]),
+                         f"{row['path']} ({row['section']})", json.loads(row["nodes"]), json.loads(row["edges"]))
+
+
+def tree_title(section: str, report_title: str) -> str:
+    """A tree's name: its section, less the report's own title in front ("Report / Troubleshooting")."""
+    parts = [part.strip() for part in (section or "").split(" / ") if part.strip()]
+    if len(parts) > 1 and parts[0] == (report_title or "").strip():
+        parts = parts[1:]
+    return " / ".join(parts) or "Troubleshooting"
 
 
 def decision_tree(name: str, title: str, source: str, nodes: list[dict], edges: list[dict]) -> Runbook:

@@ -15,7 +15,7 @@ import click
 from kb.knowledge_base import KBError, KnowledgeBase
 from kb.queries import NotFound
 
-LIST_KINDS = ("reports", "errors", "checklists")
+LIST_KINDS = ("reports", "errors", "checklists", "runbooks")
 
 
 class Context:
@@ -203,6 +203,8 @@ def reindex(context: Context) -> None:
     result = rebuild(kb)
     for message in result.failed:
         click.echo(f"error: {message}", err=True)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(f"reindexed {len(result.ingested)} reports, failed {len(result.failed)}")
     if result.failed:
         sys.exit(1)
@@ -248,9 +250,12 @@ def search(context: Context, query: str | None, limit: int, as_json: bool) -> No
 @click.pass_obj
 @guarded
 def list_(context: Context, kind: str, as_json: bool) -> None:
-    """List the KB's reports, errors or checklists."""
+    """List the KB's reports, errors, checklists, or runbooks (everything `run` walks, with its last run)."""
     from kb import queries
 
+    if kind == "runbooks":
+        _list_runbooks(context.kb(), as_json)
+        return
     store = context.kb().store
     rows = {"reports": queries.list_reports, "errors": queries.list_errors,
             "checklists": queries.list_checklists}[kind](store)
@@ -264,6 +269,31 @@ def list_(context: Context, kind: str, as_json: bool) -> None:
                "errors": ("ref", "message", "report"),
                "checklists": ("ref", "title", "kind", "phase", "items", "report")}[kind]
     _table(rows, columns)
+
+
+def _list_runbooks(kb: KnowledgeBase, as_json: bool) -> None:
+    """The runnable catalogue (kb/catalogue.py): checklists, procedures, decision trees, hand-written runbooks."""
+    from kb.catalogue import runnables
+
+    rows = runnables(kb)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo(f"no runbooks in {kb.root} (write one with `runbook new NAME`, or ingest reports)")
+        return
+    lines = []
+    for row in rows:
+        last = row["last_run"]
+        title = neutralise_text(" ".join(row["title"].split()))
+        lines.append((row["ref"], row["kind"], f"{row['steps']} steps, {row['commands']} cmds",
+                      f"{last['outcome']} {last['date'][:10]}" if last else "never",
+                      (title[:49] + "…" if len(title) > 50 else title) + (f"  [{row['problem']}]" if row["problem"] else ""),
+                      row["report"]))
+    header = ("REF", "KIND", "STEPS", "LAST RUN", "TITLE", "SOURCE")
+    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(4)]
+    for line in [header, *lines]:
+        click.echo("  ".join([*(cell.ljust(width) for cell, width in zip(line, widths)), line[4], f"({line[5]})"]))
 
 
 def _table(rows: list[dict], columns: tuple[str, ...]) -> None:
@@ -286,11 +316,13 @@ def _table(rows: list[dict], columns: tuple[str, ...]) -> None:
 @click.pass_obj
 @guarded
 def show(context: Context, ref: str, as_json: bool, with_diff: bool) -> None:
-    """Show a report (r12 or its path), an error (e34) or a checklist (c5)."""
+    """Show a report (r12 or its path), an error (e34), a checklist (c5) or a flowchart (f6)."""
     from kb import queries
     from runbook.render import render_record
 
     kind, record = queries.get(context.kb().store, ref)
+    if kind == "flowchart" and record["kind"] != "diagram":
+        record["steps"] = _tree_steps(context.kb(), record["ref"])
     if with_diff:
         if kind != "error":
             fail("--diff goes with an error id (e34)", 2)
@@ -305,6 +337,16 @@ def show(context: Context, ref: str, as_json: bool, with_diff: bool) -> None:
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:
         click.echo(render_record(kind, record))
+
+
+def _tree_steps(kb: KnowledgeBase, ref: str) -> list[dict]:
+    """A decision tree's steps as `run` walks them: title, commands, and where each answer leads."""
+    from kb import runbooks
+
+    tree = runbooks.load(kb, ref)
+    return [{"title": step.title, "node": step.node, "choices": dict(step.choices),
+             "commands": [{"command": c.command, "expected": c.expected} for c in step.commands]}
+            for step in tree.steps]
 
 
 # -- runs ---------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from kb.escapes import neutralise
 
 
 def render_record(kind: str, record: dict) -> str:
-    return {"report": render_report, "error": render_error, "checklist": render_checklist}[kind](record)
+    return {"report": render_report, "error": render_error, "checklist": render_checklist,
+            "flowchart": render_flowchart}[kind](record)
 
 
 def _block(title: str, body: str) -> list[str]:
@@ -54,6 +55,32 @@ def render_checklist(checklist: dict) -> str:
             lines.append(f"{indent}      $ {command['command']}")
             if command["expected"]:
                 lines.append(f"{indent}        expected: {command['expected']}")
+    return "\n".join(lines)
+
+
+def render_flowchart(chart: dict) -> str:
+    """A flowchart as its steps: each node, its command, and where each answer leads."""
+    runnable = chart["kind"] != "diagram"
+    lines = [f"{chart['ref']}  {neutralise(chart['section'] or 'Flowchart')}  ({chart['kind']})",
+             f"  report: {neutralise(chart['report']['title'])} ({chart['report']['path']}, line {chart['line']})", ""]
+    texts = {node["id"]: node["text"] for node in chart["nodes"]}
+    steps = chart.get("steps")
+    if steps:
+        for number, step in enumerate(steps, start=1):
+            lines.append(f"{number:>3}. {neutralise(step['title'])}")
+            for command in step["commands"]:
+                lines.append(f"       $ {neutralise(command['command'])}")
+            for label, target in step["choices"].items():
+                lines.append(f"       {neutralise(label)} -> {neutralise(texts.get(target, target))}")
+    else:
+        for node in chart["nodes"]:
+            lines.append(f"  - {neutralise(node['text'])}")
+            for edge in chart["edges"]:
+                if edge["src"] == node["id"]:
+                    label = f"{neutralise(edge['label'])}: " if edge.get("label") else ""
+                    lines.append(f"      {label}-> {neutralise(texts.get(edge['dst'], edge['dst']))}")
+    lines += ["", f"(runbook run {chart['ref']} walks it)" if runnable else
+              "(a diagram, not a decision tree: it is shown, not walked)"]
     return "\n".join(lines)
 
 
