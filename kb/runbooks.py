@@ -44,6 +44,7 @@ class Step:
     title: str
     detail: str = ""
     commands: list[StepCommand] = field(default_factory=list)
+    depth: int = 1  # 2 for a sub-item of the step before (nested in the checklist)
     node: str = ""  # flowchart node id, for decision-tree runbooks
     choices: dict[str, str] = field(default_factory=dict)  # edge label -> next node id
 
@@ -110,12 +111,11 @@ def _from_checklist(kb: KnowledgeBase, checklist_id: int) -> Runbook:
         checklist = queries.get_checklist(kb.store, checklist_id)
     except queries.NotFound:
         raise KBError(f"no checklist c{checklist_id} (see: runbook list checklists)") from None
-    steps = [Step(title=item["text"], detail=item.get("detail") or "",
+    steps = [Step(title=item["text"], detail=item.get("detail") or "", depth=item.get("depth") or 1,
                   commands=[StepCommand(c["command"], c["expected"], c["comment"]) for c in item["commands"]])
              for item in checklist["items"]]
-    # ids change when the KB is rebuilt; runs keep a reference that does not
-    stable = f"{checklist['report']['path']}#{checklist['position'] + 1}"
-    return Runbook(name=stable, title=checklist["title"], steps=steps,
+    # c5 is stable (kb/refs.py): the same checklist after a reindex and on every clone
+    return Runbook(name=checklist["ref"], title=checklist["title"], steps=steps,
                    source=f"{checklist['report']['path']} ({checklist['title']})")
 
 
@@ -190,7 +190,7 @@ def _from_file(kb: KnowledgeBase, path, seen: set[str]) -> Runbook:
                 continue
             commands = [StepCommand(c.command, c.expected, c.comment) for c in report.commands
                         if c.checklist == index and c.item == item_index]
-            steps.append(Step(title=item.text, detail=item.detail, commands=commands))
+            steps.append(Step(title=item.text, detail=item.detail, depth=item.depth, commands=commands))
     if not steps:  # no task list: every command is a step
         steps = [Step(title=c.comment or c.command, commands=[StepCommand(c.command, c.expected, c.comment)])
                  for c in report.commands]

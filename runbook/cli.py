@@ -357,7 +357,11 @@ def _operator(kb: KnowledgeBase, option: str | None) -> tuple[str, tuple[str, st
     return operator_for(kb, option)
 
 
-def _ask_variables(runbook, given: dict[str, str], only_secret: bool = False) -> tuple[dict[str, str], set[str]]:
+def _ask_variables(runbook, given: dict[str, str], only_secret: bool = False,
+                   unattended: bool = False) -> tuple[dict[str, str], set[str]]:
+    """Every variable's value: given with --var, else asked (its default offered); never empty.
+
+    Unattended (--yes), nothing is asked: a variable takes its default or the run does not start."""
     from kb.variables import find_variables
 
     values: dict[str, str] = {}
@@ -370,10 +374,26 @@ def _ask_variables(runbook, given: dict[str, str], only_secret: bool = False) ->
         if variable.name in given:
             values[variable.name] = given[variable.name]
             continue
-        values[variable.name] = click.prompt(f"{variable.name}{' (secret)' if variable.secret else ''}",
-                                             default=variable.default or None, hide_input=variable.secret,
-                                             show_default=not variable.secret)
+        if unattended:
+            if not variable.default:
+                fail(f"variable {variable.name} has no default and --yes asks nothing: "
+                     f"give it with --var {variable.name}=VALUE", 2)
+            values[variable.name] = variable.default
+            continue
+        try:
+            values[variable.name] = click.prompt(f"{variable.name}{' (secret)' if variable.secret else ''}",
+                                                 default=variable.default or None, hide_input=variable.secret,
+                                                 show_default=not variable.secret, value_proc=_not_blank)
+        except click.Abort:
+            fail(f"input ended while asking for {variable.name}: give it with --var {variable.name}=VALUE "
+                 "(nothing was run or recorded)", 2)
     return values, secrets
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise click.UsageError("a value is needed (an empty one would leave a hole in the command)")
+    return text
 
 
 def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -382,6 +402,9 @@ def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--var")
+        if not value.strip():
+            raise click.BadParameter(f"{key} is empty: an empty value would leave a hole in the command",
+                                     param_hint="--var")
         out[key] = value
     return out
 
@@ -408,8 +431,8 @@ def run(context: Context, name: str, no_tui: bool, dry_run: bool, yes: bool, fro
     runbook = runbooks.load(kb, name)
     given = _parse_vars(variables)
     if yes and not runbook.trusted:
-        fail(f"--yes runs commands unasked, so it is only for runbooks whose front matter says "
-             f"`trusted: true`; {runbook.name} does not", 2)
+        fail(f"--yes refused: {runbook.name} is not trusted (--yes runs commands unasked, so only runbooks whose "
+             f"front matter says `trusted: true` take it)", 2)
     if dry_run:
         click.echo(f"{runbook.title}  ({runbook.source}, {len(runbook.steps)} steps; dry run: nothing runs)")
         for number, step in enumerate(runbook.steps, start=1):
@@ -422,7 +445,7 @@ def run(context: Context, name: str, no_tui: bool, dry_run: bool, yes: bool, fro
                     click.echo(f"         expected: {neutralise_text(command.expected)}")
         return
     who, author = _operator(kb, operator)
-    values, secrets = _ask_variables(runbook, given)
+    values, secrets = _ask_variables(runbook, given, unattended=yes)
     from kb.walk import RunWalk
 
     walk = RunWalk.start(kb, runbook, who, values, secrets, from_step=from_step, timeout=timeout)
@@ -574,7 +597,7 @@ def onboard(context: Context, topic: str | None, restart: bool, operator: str | 
             record, problem = onboarding.complete(kb, who, topic, pages, author)
             click.echo(f"Completed the {topic} walkthrough: {record}")
             if problem:
-                click.echo(f"warning: {problem}", err=True)
+                click.echo(f"{'note' if problem.startswith('committed as') else 'warning'}: {problem}", err=True)
             return
         else:
             page += 1

@@ -89,7 +89,7 @@ async def test_a_run_confirms_streams_checks_and_fails_with_known_fixes(run_kb):
         await _until(pilot, lambda: walk.finished and app.last_run_outcome == "failed")
     record = (run_kb.root / walk.run.record).read_text(encoding="utf-8")
     assert "outcome: failed" in record
-    assert run_kb.repo.head.commit.message.startswith("run: screen failed at step 2")
+    assert run_kb.repo.head.commit.message.startswith("run: Screen smoke [screen] failed at step 2")
 
 
 async def test_a_decision_tree_is_walked_with_number_keys(run_kb):
