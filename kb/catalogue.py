@@ -44,7 +44,7 @@ def _hand_written(kb: KnowledgeBase) -> list[dict]:
     out = []
     for path in sorted(kb.runbooks_dir.glob("*.md")):
         row = {"ref": path.stem, "kind": "runbook", "title": path.stem, "report": str(path.relative_to(kb.root)),
-               "steps": 0, "commands": 0, "trusted": False, "problem": ""}
+               "steps": 0, "commands": 0, "trusted": False, "problem": "", "hand_written": True}
         try:
             loaded = runbooks.load(kb, path.stem)
         except KBError as exc:  # a broken file is listed with its problem, never hides the rest
@@ -64,7 +64,7 @@ def _checklists(kb: KnowledgeBase) -> list[dict]:
            from checklists c join reports r on r.id = c.report_id order by r.path, c.position""")
     return [{"ref": f"c{row['id']}", "kind": CHECKLIST_KINDS.get(row["kind"], "checklist"), "title": row["title"],
              "report": row["report"], "steps": row["steps"], "commands": row["commands"], "trusted": False,
-             "problem": ""} for row in rows]
+             "problem": "", "hand_written": False} for row in rows]
 
 
 def _decision_trees(kb: KnowledgeBase) -> list[dict]:
@@ -75,7 +75,8 @@ def _decision_trees(kb: KnowledgeBase) -> list[dict]:
         if kind == DIAGRAM:
             continue
         entry = {"ref": f"f{row['id']}", "kind": kind, "title": row["section"] or "Troubleshooting",
-                 "report": row["report"], "steps": 0, "commands": 0, "trusted": False, "problem": ""}
+                 "report": row["report"], "steps": 0, "commands": 0, "trusted": False, "problem": "",
+                 "hand_written": False}
         try:
             tree = runbooks.load(kb, entry["ref"])
         except KBError as exc:

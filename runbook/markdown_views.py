@@ -86,8 +86,10 @@ def report_markdown(report: dict) -> str:
     if meta:
         parts += [f"- **{_text(k)}**: {_text(v)}" for k, v in meta.items()]
         parts.append("")
+    trees = [chart for chart in report.get("flowcharts", []) if chart.get("kind") != "diagram"]
     parts.append(f"`{_text(report['path'])}` · {len(report['errors'])} errors · "
-                 f"{len(report['checklists'])} checklists · {len(report['commands'])} commands")
+                 f"{len(report['checklists'])} checklists · {len(trees)} decision trees · "
+                 f"{len(report['commands'])} commands")
     if report.get("timeline"):
         rows = report["timeline"]
         header = list(rows[0].keys())
@@ -107,6 +109,10 @@ def report_markdown(report: dict) -> str:
         parts += ["", "## Checklists", ""]
         for checklist in report["checklists"]:
             parts.append(checklist_markdown(checklist, level=3))
+    if trees:
+        parts += ["", "## Decision trees", ""]
+        parts += [f"- **{chart['ref']}** · {_text(chart['section'])} · {len(chart['nodes'])} nodes "
+                  f"(F4, or `runbook run {chart['ref']}`, walks it)" for chart in trees]
     if report.get("lessons"):
         parts += ["", "## Lessons", ""]
         parts += [f"- **{_text(lesson['title'])}**" for lesson in report["lessons"]]

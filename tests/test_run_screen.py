@@ -117,7 +117,7 @@ async def test_runbooks_screen_starts_a_run_with_the_variables_form(run_kb):
         await pilot.press("f4")
         await _until(pilot, lambda: app.current_mode == "runbooks" and app.screen.current is not None)
         table = app.screen.table
-        row = next(i for i in range(table.row_count) if table.get_row_at(i)[0] == "vars")
+        row = next(i for i in range(table.row_count) if table.get_row_at(i)[0] == "Vars")
         table.move_cursor(row=row)
         await _until(pilot, lambda: app.screen.current is not None and app.screen.current["ref"] == "vars")
         await pilot.press("enter")
@@ -142,7 +142,7 @@ async def test_a_broken_runbook_file_does_not_crash_the_runbooks_screen(run_kb):
         await _until(pilot, lambda: app.current_mode == "runbooks" and app.screen.query("#checklist-detail"))
         table = app.screen.table
         await _until(pilot, lambda: table.row_count > 0)
-        table.move_cursor(row=next(i for i in range(table.row_count) if table.get_row_at(i)[0] == "aaa-broken"))
+        table.move_cursor(row=next(i for i in range(table.row_count) if str(table.get_row_at(i)[0]).startswith("aaa-broken")))
         detail = app.screen.query_one("#checklist-detail")
         await _until(pilot, lambda: "Cannot open this" in detail._markdown)
         assert "aaa-broken.md" in detail._markdown and app.is_running
