@@ -532,8 +532,8 @@ def history(context: Context, name: str | None, as_json: bool) -> None:
         click.echo("no recorded runs" + (f" of {name}" if name else ""))
         return
     for row in rows:
-        click.echo(f"{row['date']}  {row['runbook']}  {row['outcome']}  by {row['operator']}  "
-                   f"[{row['commit']}] {row['record']}")
+        click.echo(neutralise_text(f"{row['date']}  {row['title']} [{row['runbook']}]  {row['outcome']}  "
+                                   f"by {row['operator']}  ({row['commit']}) {row['record']}"))
 
 
 @cli.command()
