@@ -44,7 +44,7 @@ class RefMap:
             return
         self._mtime = _mtime(self.path)
         if self.path.exists():
-            self._numbers = _settle(_read(self.path))
+            self._numbers = _settle(list(_lines(self.path)))
             self.changed = self._numbers != _read_raw(self.path)
         else:
             self._numbers = dict(seed or {})
@@ -70,13 +70,6 @@ class RefMap:
         self._highest[kind] = value
         self.changed = True
         return value
-
-    def lookup(self, kind: str, number: int) -> tuple[str, int] | None:
-        """(report path, position) of a number, or None."""
-        for (k, path, position), value in (self._numbers or {}).items():
-            if k == kind and value == number:
-                return path, position
-        return None
 
     # -- writing -------------------------------------------------------------------------------------
     def save(self) -> list[str]:
@@ -114,10 +107,6 @@ def _read_raw(path: Path) -> dict[Key, int]:
     for kind, number, report, position in _lines(path):
         out.setdefault((kind, report, position), number)
     return out
-
-
-def _read(path: Path) -> list[tuple[str, int, str, int]]:
-    return list(_lines(path))
 
 
 def _lines(path: Path):
