@@ -32,7 +32,7 @@ _SHAPES = (("((", "))", "circle"), ("([", "])", "stadium"), ("[[", "]]", "subrou
            ("[/", "/]", "parallelogram"), ("[", "]", "box"), ("(", ")", "round"), ("{", "}", "decision"), (">", "]", "flag"))
 
 
-DECISION_TREE = "decision_tree"
+DECISION_TREE = "decision tree"
 DIAGRAM = "diagram"
 _QUESTION_END_RE = re.compile(r"(?:[?？]|吗|么)\s*[\"'”」)）]*\s*$")
 

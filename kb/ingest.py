@@ -40,6 +40,7 @@ class IngestResult:
     unchanged: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # one-line messages naming the file
     redacted: list[tuple[str, Redaction]] = field(default_factory=list)  # (file as given, what was redacted)
+    notes: list[str] = field(default_factory=list)  # worth saying, not failures
     commit: str | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for benchmarks
 
@@ -284,7 +285,7 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
         noun = "report" if len(written) == 1 else "reports"
         first = Path(written[0]).name
         message = f"ingest: {first}" if len(written) == 1 else f"ingest: {len(written)} {noun} ({first}, ...)"
-        _commit(kb, result, sorted(set(written) | set(leftovers)), message)
+        _commit(kb, result, sorted(set(written) | set(leftovers)) + _ref_files(kb), message)
         clock.lap("git commit")
     return result
 
@@ -383,4 +384,24 @@ def _rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None) -> Inges
     from kb.index import rebuild_index
 
     rebuild_index(kb)
+    _commit_new_refs(kb, result)
     return result
+
+
+def _ref_files(kb: KnowledgeBase) -> list[str]:
+    """The stable-id files (kb/refs.py) that exist: committed with the reports they number."""
+    from kb.refs import ATTRIBUTES_FILE, REFS_FILE
+
+    return [name for name in (REFS_FILE, ATTRIBUTES_FILE) if (kb.root / name).exists()]
+
+
+def _commit_new_refs(kb: KnowledgeBase, result: IngestResult) -> None:
+    """A reindex that numbered new records (reports copied in by hand, a clone without refs.tsv) commits
+    the numbers, so every clone shows the same ids."""
+    paths = _ref_files(kb)
+    if not paths or not kb.repo.git.status("--porcelain", "--", *paths).strip():
+        return
+    try:
+        result.commit = kb.commit(paths, "kb: stable ids for new records")
+    except KBError as exc:
+        result.notes.append(f"the stable ids in {paths[0]} are not committed yet: {exc}")

@@ -108,7 +108,9 @@ class KnowledgeBase:
 
             self.derived_dir.mkdir(parents=True, exist_ok=True)
             try:
-                self._store = Store(self.db_path)
+                from kb.refs import RefMap
+
+                self._store = Store(self.db_path, refs=RefMap(self.root))
             except sqlite3.DatabaseError as exc:
                 raise DamagedDatabase(f"{self.db_path} is damaged ({exc}); rebuild it from the reports with: "
                                       f"runbook --kb {self.root} reindex") from None

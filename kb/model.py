@@ -80,7 +80,7 @@ class FlowchartEntry:
     direction: str
     nodes: list[dict]
     edges: list[dict]
-    kind: str = "diagram"  # "decision_tree" (walkable) or "diagram" (architecture and the like: read, not run)
+    kind: str = "diagram"  # "decision tree" (walkable) or "diagram" (architecture and the like: read, not run)
 
 
 @dataclass

@@ -268,10 +268,13 @@ def complete(kb: KnowledgeBase, operator: str, topic: str, pages: list[Page],
         f"# {name} completed the {topic} walkthrough", "", *[f"- [x] {page.title}" for page in pages], ""])),
         encoding="utf-8")
     relative = str(record.relative_to(kb.root))
-    if author is None:
-        return relative, "no git identity: the record is kept on disk; commit it when one is set"
-    try:
+    try:  # without an identity, committed as ingest commits: runbook <runbook@localhost>
         kb.commit([relative], f"onboard: {name} completed {topic}", author=author)
     except KBError as exc:
         return relative, str(exc)
+    if author is None:
+        from kb.knowledge_base import FALLBACK_AUTHOR
+
+        return relative, (f"committed as {FALLBACK_AUTHOR[0]} <{FALLBACK_AUTHOR[1]}>: there is no git identity "
+                          "(set git config user.name and user.email, or give your name as the operator)")
     return relative, None

@@ -1,7 +1,8 @@
 """Read the KB's records as plain dicts: the one read API for the CLI, the TUI and tests.
 
 Ids are typed so one `show` command can take any of them: `r12` a report,
-`e34` an error, `c5` a checklist (a bare number is a report).
+`e34` an error, `c5` a checklist, `f6` a flowchart (a bare number is a report).
+The numbers are stable (kb/refs.py): the same record after any reindex, on any clone.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import re
 
 from kb.store import Store
 
-_ID_RE = re.compile(r"^([rec]?)(\d+)$", re.IGNORECASE)
-KINDS = {"r": "report", "e": "error", "c": "checklist"}
+_ID_RE = re.compile(r"^([recf]?)(\d+)$", re.IGNORECASE)
+KINDS = {"r": "report", "e": "error", "c": "checklist", "f": "flowchart"}
 
 
 class NotFound(LookupError):
@@ -22,7 +23,7 @@ class NotFound(LookupError):
 def parse_id(text: str) -> tuple[str, int]:
     match = _ID_RE.match(text.strip())
     if not match:
-        raise NotFound(f"{text!r} is not an id (expected r12, e34 or c5)")
+        raise NotFound(f"{text!r} is not an id (expected r12, e34, c5 or f6)")
     return KINDS[(match.group(1) or "r").lower()], int(match.group(2))
 
 
@@ -124,6 +125,18 @@ def flowchart_record(row: dict) -> dict:
             "kind": row.get("kind") or classify(nodes, edges), "nodes": nodes, "edges": edges}
 
 
+def get_flowchart(store: Store, chart_id: int) -> dict:
+    rows = store.rows(
+        """select f.*, r.path as report_path, r.title as report_title from flowcharts f
+           join reports r on r.id = f.report_id where f.id = ?""", [chart_id])
+    if not rows:
+        raise NotFound(f"no flowchart f{chart_id}")
+    row = rows[0]
+    chart = flowchart_record(row)
+    chart["report"] = {"path": row["report_path"], "title": row["report_title"]}
+    return chart
+
+
 def find_report_id(store: Store, path: str) -> int | None:
     rows = store.rows("select id from reports where path = ? or path = ? or path like ?",
                       [path, f"reports/{path}", f"%/{path}"])
@@ -139,7 +152,8 @@ def get(store: Store, ref: str) -> tuple[str, dict]:
         if report_id is None:
             raise NotFound(f"{ref!r}: no such id or report path") from None
         return "report", get_report(store, report_id)
-    getter = {"report": get_report, "error": get_error, "checklist": get_checklist}[kind]
+    getter = {"report": get_report, "error": get_error, "checklist": get_checklist,
+              "flowchart": get_flowchart}[kind]
     return kind, getter(store, number)
 
 

@@ -47,6 +47,7 @@ class Step:
     title: str
     detail: str = ""
     commands: list[StepCommand] = field(default_factory=list)
+    depth: int = 1  # 2 for a sub-item of the step before (nested in the checklist)
     node: str = ""  # flowchart node id, for decision-tree runbooks
     choices: dict[str, str] = field(default_factory=dict)  # edge label -> next node id
 
@@ -116,28 +117,36 @@ def _from_checklist(kb: KnowledgeBase, checklist_id: int) -> Runbook:
         checklist = queries.get_checklist(kb.store, checklist_id)
     except queries.NotFound:
         raise KBError(f"no checklist c{checklist_id} (see: runbook list checklists)") from None
-    steps = [Step(title=item["text"], detail=item.get("detail") or "",
+    steps = [Step(title=item["text"], detail=item.get("detail") or "", depth=item.get("depth") or 1,
                   commands=[StepCommand(c["command"], c["expected"], c["comment"]) for c in item["commands"]])
              for item in checklist["items"]]
-    # ids change when the KB is rebuilt; runs keep a reference that does not
-    stable = f"{checklist['report']['path']}#{checklist['position'] + 1}"
-    return Runbook(name=stable, title=checklist["title"], steps=steps,
+    # c5 is stable (kb/refs.py): the same checklist after a reindex and on every clone
+    return Runbook(name=checklist["ref"], title=checklist["title"], steps=steps,
                    source=f"{checklist['report']['path']} ({checklist['title']})")
 
 
 def _from_flowchart(kb: KnowledgeBase, chart_id: int) -> Runbook:
     import json
 
-    rows = kb.store.rows("select f.*, r.path from flowcharts f join reports r on r.id = f.report_id where f.id = ?",
-                         [chart_id])
+    rows = kb.store.rows("select f.*, r.path, r.title as report_title from flowcharts f "
+                         "join reports r on r.id = f.report_id where f.id = ?", [chart_id])
     if not rows:
-        raise KBError(f"no flowchart f{chart_id}")
-    chart = queries.flowchart_record(rows[0])
+        raise KBError(f"no flowchart f{chart_id} (see: runbook list runbooks)")
+    row = rows[0]
+    chart = queries.flowchart_record(row)
     if chart["kind"] != DECISION_TREE:
-        raise KBError(f"f{chart_id} is a diagram ({rows[0]['section'] or rows[0]['path']}): it asks nothing and "
+        raise KBError(f"f{chart_id} is a diagram ({row['section'] or row['path']}): it asks nothing and "
                       "leads nowhere to walk, so it is shown in the report but not run")
-    return decision_tree(f"f{chart_id}", rows[0]["section"] or "Troubleshooting",
-                         f"{rows[0]['path']} ({rows[0]['section']})", chart["nodes"], chart["edges"])
+    return decision_tree(f"f{chart_id}", tree_title(row["section"], row["report_title"]),
+                         f"{row['path']} ({row['section']})", chart["nodes"], chart["edges"])
+
+
+def tree_title(section: str, report_title: str) -> str:
+    """A tree's name: its section, less the report's own title in front ("Report / Troubleshooting")."""
+    parts = [part.strip() for part in (section or "").split(" / ") if part.strip()]
+    if len(parts) > 1 and parts[0] == (report_title or "").strip():
+        parts = parts[1:]
+    return " / ".join(parts) or "Troubleshooting"
 
 
 def decision_tree(name: str, title: str, source: str, nodes: list[dict], edges: list[dict]) -> Runbook:
@@ -205,7 +214,7 @@ def _from_file(kb: KnowledgeBase, path, seen: set[str]) -> Runbook:
                 continue
             commands = [StepCommand(c.command, c.expected, c.comment) for c in report.commands
                         if c.checklist == index and c.item == item_index]
-            steps.append(Step(title=item.text, detail=item.detail, commands=commands))
+            steps.append(Step(title=item.text, detail=item.detail, depth=item.depth, commands=commands))
     if not steps:  # no task list: every command is a step
         steps = [Step(title=c.comment or c.command, commands=[StepCommand(c.command, c.expected, c.comment)])
                  for c in report.commands]

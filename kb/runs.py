@@ -24,7 +24,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from kb.knowledge_base import KBError, KnowledgeBase
+from kb.knowledge_base import FALLBACK_AUTHOR, KBError, KnowledgeBase
 from kb.redact import redact
 from kb.runbooks import Runbook, slug
 
@@ -46,6 +46,7 @@ class StepState:
     output: str = ""  # redacted excerpt
     check: str = ""
     notes: list[str] = field(default_factory=list)
+    depth: int = 1  # 2 for a sub-item of the step before: kept nested in the screen and the record
 
 
 @dataclass
@@ -68,6 +69,7 @@ class RunState:
     pid: int = 0
     path: list[int] = field(default_factory=list)  # steps visited, in order
     kind: str = "steps"  # "steps" (a checklist) or "tree" (a decision tree: only the visited path matters)
+    committed_as: str = ""  # the git author of the record, said when it is the fallback identity
 
 
 class RunStore:
@@ -85,7 +87,9 @@ class RunStore:
         if not self.db["steps"].exists():
             self.db["steps"].create({"run_id": str, "position": int, "title": str, "status": str, "command": str,
                                      "exit_code": int, "duration": float, "output": str, "check_text": str,
-                                     "notes": str}, pk=("run_id", "position"))
+                                     "notes": str, "depth": int}, pk=("run_id", "position"))
+        elif "depth" not in self.db["steps"].columns_dict:  # a runs.sqlite from before nested steps
+            self.db["steps"].add_column("depth", int)
 
     def close(self) -> None:
         self.db.close()
@@ -103,7 +107,8 @@ class RunStore:
                 self.db["steps"].upsert({
                     "run_id": run.id, "position": state.position, "title": state.title, "status": state.status,
                     "command": state.command, "exit_code": state.exit_code, "duration": state.duration,
-                    "output": state.output, "check_text": state.check, "notes": json.dumps(state.notes)},
+                    "output": state.output, "check_text": state.check, "notes": json.dumps(state.notes),
+                    "depth": state.depth},
                     pk=("run_id", "position"))
 
     def get(self, run_id: str) -> RunState:
@@ -113,7 +118,8 @@ class RunStore:
         row = rows[0]
         steps = [StepState(position=s["position"], title=s["title"], status=s["status"], command=s["command"] or "",
                            exit_code=s["exit_code"], duration=s["duration"], output=s["output"] or "",
-                           check=s["check_text"] or "", notes=json.loads(s["notes"] or "[]"))
+                           check=s["check_text"] or "", notes=json.loads(s["notes"] or "[]"),
+                           depth=s.get("depth") or 1)
                  for s in self.db.query("select * from steps where run_id = ? order by position", [row["id"]])]
         return RunState(id=row["id"], runbook=row["runbook"], title=row["title"], source=row["source"],
                         operator=row["operator"], host=row["host"], started=row["started"], ended=row["ended"],
@@ -121,6 +127,12 @@ class RunStore:
                         secret_names=json.loads(row["secret_names"] or "[]"), steps=steps, record=row["record"] or "",
                         committed=bool(row["committed"]), pid=row["pid"] or 0, path=json.loads(row["path"] or "[]"),
                         kind=row["kind"] or "steps")
+
+    def discard(self, run_id: str) -> None:
+        """Forget a run nothing happened in (its input ended before the first step): no stale interrupted run."""
+        with self.db.atomic():
+            self.db.execute("delete from steps where run_id = ?", [run_id])
+            self.db.execute("delete from runs where id = ?", [run_id])
 
     def interrupted(self) -> list[RunState]:
         """Runs that never ended and whose process is gone (crash, kill -9, closed terminal)."""
@@ -152,7 +164,8 @@ def new_run(runbook: Runbook, operator: str) -> RunState:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     return RunState(id=f"{stamp}-{uuid.uuid4().hex[:6]}", runbook=runbook.name, title=runbook.title,
                     source=runbook.source, operator=operator, host=socket.gethostname(), started=now(),
-                    steps=[StepState(position=i, title=step.title) for i, step in enumerate(runbook.steps)],
+                    steps=[StepState(position=i, title=step.title, depth=getattr(step, "depth", 1))
+                           for i, step in enumerate(runbook.steps)],
                     pid=os.getpid(), kind="tree" if runbook.decision_tree else "steps")
 
 
@@ -210,7 +223,8 @@ def record_markdown(run: RunState, secrets: list[str]) -> str:
         step = run.steps[position]
         mark = {"done": "x", "failed": "!", "skipped": "-", "pending": " "}[step.status]
         shown = number if run.kind == "tree" else step.position + 1  # trees count along the path taken
-        lines.append(f"## {shown}. [{mark}] {_one_line(step.title) if run.kind == 'tree' else step.title}")
+        level = "#" * (1 + min(max(step.depth, 1), 4))  # a sub-item is a sub-heading: nested, as written
+        lines.append(f"{level} {shown}. [{mark}] {_one_line(step.title) if run.kind == 'tree' else step.title}")
         lines.append("")
         lines.append(f"- status: **{step.status}**")
         if step.command:
@@ -231,9 +245,8 @@ def record_markdown(run: RunState, secrets: list[str]) -> str:
 
 def write_record(kb: KnowledgeBase, store: RunStore, run: RunState, secrets: list[str]) -> Path:
     kb.runs_dir.mkdir(parents=True, exist_ok=True)
-    if not run.record:
-        name = run.runbook.rsplit("/", 1)[-1]  # reports/x.md#3 -> x-md-3
-        run.record = f"runs/{run.started[:10]}-{slug(name)}-{run.id[-6:]}.md"
+    if not run.record:  # named by what was run, as people call it: its title
+        run.record = f"runs/{run.started[:10]}-{slug(run.title or run.runbook)}-{run.id[-6:]}.md"
     path = kb.root / run.record
     path.write_text(record_markdown(run, secrets), encoding="utf-8")
     store.save(run)
@@ -242,16 +255,19 @@ def write_record(kb: KnowledgeBase, store: RunStore, run: RunState, secrets: lis
 
 def commit_record(kb: KnowledgeBase, store: RunStore, run: RunState, author: tuple[str, str] | None,
                   push: bool = False) -> str:
-    """Commit the record as the operator; on failure it stays on disk, `committed = 0`, and KBError says why."""
-    if author is None:
-        raise KBError("no git identity: set `git config user.name/user.email` or pass --operator 'Name <email>'")
+    """Commit the record as the operator; on failure it stays on disk, `committed = 0`, and KBError says why.
+
+    Without an operator identity the commit is made as ingest makes its own: `runbook <runbook@localhost>`
+    (and `run.committed_as` says so)."""
     repo = kb.repo
     if repo.head.is_valid() and repo.head.is_detached:
         raise KBError(f"{kb.root} is on a detached HEAD; check out a branch first")
     if (Path(repo.git_dir) / "MERGE_HEAD").exists():
         raise KBError(f"a merge is in progress in {kb.root}; finish or abort it first")
-    sha = kb.commit([run.record], f"run: {run.runbook} {summary(run)}", author=author)
+    author = author or git_identity(kb)
+    sha = kb.commit([run.record], commit_message(run), author=author)
     run.committed = True
+    run.committed_as = f"{author[0]} <{author[1]}>" if author else f"{FALLBACK_AUTHOR[0]} <{FALLBACK_AUTHOR[1]}>"
     store.save(run)
     if push:
         try:
@@ -259,6 +275,21 @@ def commit_record(kb: KnowledgeBase, store: RunStore, run: RunState, author: tup
         except Exception as exc:  # git's own words are the best explanation
             raise KBError(f"committed {sha[:7] if sha else ''} but the push failed: {str(exc).splitlines()[-1]}") from None
     return sha or ""
+
+
+def commit_message(run: RunState) -> str:
+    """`run: <title> [<ref>] <summary>`, and trailers `history` reads (the title may hold any text)."""
+    title = " ".join(run.title.split()) or run.runbook
+    return (f"run: {title} [{run.runbook}] {summary(run)}\n\nRunbook: {run.runbook}\n"
+            f"Outcome: {run.outcome or 'interrupted'}\nRecord: {run.record}\n")
+
+
+def identity_note(run: RunState) -> str | None:
+    """What to tell the operator when the record went in under the fallback identity."""
+    if run.committed and run.committed_as == f"{FALLBACK_AUTHOR[0]} <{FALLBACK_AUTHOR[1]}>":
+        return (f"committed as {run.committed_as}: there is no git identity (set git config user.name and "
+                "user.email, or give your name as the operator)")
+    return None
 
 
 def retry_pending(kb: KnowledgeBase, author_for) -> list[str]:
@@ -295,19 +326,58 @@ def git_identity(kb: KnowledgeBase) -> tuple[str, str] | None:
 
 
 def history(kb: KnowledgeBase, name: str | None = None) -> list[dict]:
-    """Past runs from git: each commit that added or changed a run record, newest first."""
+    """Past runs from git: each commit that added or changed a run record, newest first.
+
+    NAME keeps the runs of that one runbook: whatever names it (`c5`, a file name, a title)
+    is resolved to the runbook, and a run matches when it ran exactly that."""
     out = []
     if not kb.repo.head.is_valid():
         return out
+    wanted = _wanted(kb, name) if name else None
+    from kb.catalogue import _ref_resolver
+
+    resolve = _ref_resolver(kb)
     for commit in kb.repo.iter_commits(paths="runs"):
         subject = commit.message.strip().splitlines()[0]
         if not subject.startswith("run: "):
             continue
-        runbook = subject[5:].split(" ", 1)[0]
-        if name and name not in (runbook, slug(name)) and name.lower() not in subject.lower():
+        trailers = _trailers(commit.message)
+        if "Runbook" in trailers:
+            runbook = trailers["Runbook"]
+            outcome = subject.rsplit("] ", 1)[-1] if f"[{runbook}] " in subject else trailers.get("Outcome", "")
+            title = subject[5:].split(f" [{runbook}]", 1)[0]
+            record = trailers.get("Record", "")
+        else:  # records from before the trailers: "run: <name> <summary>"
+            runbook = subject[5:].split(" ", 1)[0]
+            outcome = subject[5 + len(runbook):].strip()
+            title = runbook
+            record = ""
+        ref = resolve(runbook)
+        if wanted is not None and ref not in wanted and title.lower() not in wanted:
             continue
-        files = [path for path in commit.stats.files if str(path).startswith("runs/")]
+        if not record:
+            files = [path for path in commit.stats.files if str(path).startswith("runs/")]
+            record = str(files[0]) if files else ""
         out.append({"commit": commit.hexsha[:7], "date": commit.committed_datetime.isoformat(timespec="minutes"),
-                    "operator": commit.author.name, "runbook": runbook, "outcome": subject[5 + len(runbook):].strip(),
-                    "record": str(files[0]) if files else ""})
+                    "operator": commit.author.name, "runbook": ref, "title": title, "outcome": outcome,
+                    "record": record})
+    return out
+
+
+def _wanted(kb: KnowledgeBase, name: str) -> set[str]:
+    """The names a run of NAME is recorded under: its ref, or (a runbook gone since) NAME itself."""
+    from kb import runbooks
+
+    try:
+        return {runbooks.load(kb, name).name}
+    except KBError:
+        return {name, name.lower()}
+
+
+def _trailers(message: str) -> dict[str, str]:
+    out = {}
+    for line in message.strip().splitlines()[1:]:
+        key, sep, value = line.partition(": ")
+        if sep and key in ("Runbook", "Outcome", "Record"):
+            out[key] = value.strip()
     return out

@@ -19,6 +19,7 @@ import sqlite_utils
 
 from kb.model import ParsedReport
 from kb.normalize import fingerprint
+from kb.refs import KINDS as REF_KINDS, RefMap
 
 SCHEMA_VERSION = 2  # 2: passages; an older database is rebuilt from the reports (KnowledgeBase.store)
 
@@ -64,8 +65,9 @@ class SourceInfo:
 
 
 class Store:
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, refs: RefMap | None = None) -> None:
         self.path = Path(path)
+        self.refs = refs  # stable ids (kb/refs.py); without it, ids are simply the next free ones
         # One connection shared by the UI thread and its workers: SQLite serialises access, and
         # the lock keeps a cursor's statement and fetch together.
         self._lock = threading.RLock()
@@ -125,6 +127,7 @@ class Store:
         """Insert or replace whole reports in one transaction; returns their report ids."""
         if not parsed:
             return []
+        self._load_refs()
         with self.db.atomic():
             self._delete_paths([info.path for info, _ in parsed])
             self._bump_generation()
@@ -136,9 +139,25 @@ class Store:
             for name, rows in batches.items():
                 if rows:
                     self.db[name].insert_all(rows, batch_size=500)
+        if self.refs is not None:
+            self.refs.save()
         return report_ids
 
+    def _load_refs(self) -> None:
+        """Read the stable ids before the first write; a KB without refs.tsv keeps the ids it shows today."""
+        if self.refs is None or self.refs.loaded:
+            return
+        seed = {}
+        if not self.refs.path.exists():
+            seed = {("r", row[1], 0): row[0] for row in self.db.execute("select id, path from reports")}
+            for kind, table in REF_KINDS.items():
+                if kind != "r":
+                    seed.update({(kind, row[1], row[2]): row[0] for row in self.db.execute(
+                        f"select t.id, r.path, t.position from [{table}] t join reports r on r.id = t.report_id")})
+        self.refs.load(seed)
+
     def clear(self) -> None:
+        self._load_refs()  # before the rows it may be seeded from are gone
         with self.db.atomic():
             self._bump_generation()
             for name in _TABLES:
@@ -177,7 +196,15 @@ class Store:
             next_id[table] += 1
             return value
 
-        report_id = take("reports")
+        def stable(kind: str, position: int) -> int:  # ids users see: the same after any reindex (kb/refs.py)
+            table = REF_KINDS[kind]
+            if self.refs is None:
+                return take(table)
+            value = self.refs.number(kind, info.path, position, floor=next_id[table] - 1)
+            next_id[table] = max(next_id[table], value + 1)
+            return value
+
+        report_id = stable("r", 0)
         batches["reports"].append({
             "id": report_id, "path": info.path, "title": report.title, "lang": report.lang, "sha256": info.sha256,
             "ingested_at": info.ingested_at, "meta": json.dumps(report.meta, ensure_ascii=False),
@@ -199,7 +226,7 @@ class Store:
                                         "heading": passage.heading, "line": passage.line, "text": passage.text,
                                         "role": passage.role, "whole": int(passage.whole)})
         for position, error in enumerate(report.errors):
-            error_id = take("errors")
+            error_id = stable("e", position)
             batches["errors"].append({
                 "id": error_id, "report_id": report_id, "position": position, "title": error.title,
                 "message": error.message, "log": error.log, "symptom": error.symptom, "impact": error.impact,
@@ -219,7 +246,7 @@ class Store:
         checklist_ids: list[int] = []
         item_ids: list[list[int]] = []
         for position, checklist in enumerate(report.checklists):
-            checklist_id = take("checklists")
+            checklist_id = stable("c", position)
             checklist_ids.append(checklist_id)
             batches["checklists"].append({"id": checklist_id, "report_id": report_id, "position": position,
                                           "title": checklist.title, "kind": checklist.kind, "phase": checklist.phase,
@@ -240,7 +267,7 @@ class Store:
                                         "comment": command.comment, "expected": command.expected, "lang": command.lang,
                                         "section": command.section, "line": command.line})
         for position, chart in enumerate(report.flowcharts):
-            batches["flowcharts"].append({"id": take("flowcharts"), "report_id": report_id, "position": position,
+            batches["flowcharts"].append({"id": stable("f", position), "report_id": report_id, "position": position,
                                           "section": chart.section, "line": chart.line, "direction": chart.direction,
                                           "nodes": json.dumps(chart.nodes, ensure_ascii=False),
                                           "edges": json.dumps(chart.edges, ensure_ascii=False), "kind": chart.kind})

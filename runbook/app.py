@@ -61,7 +61,7 @@ class RunbookApp(App[None]):
     BINDINGS = [
         Binding("f2", "go('search')", "Search", id="app.search", tooltip="Paste an error, get the known fix"),
         Binding("f3", "go('incidents')", "Incidents", id="app.incidents", tooltip="Browse the reports"),
-        Binding("f4", "go('runbooks')", "Runbooks", id="app.runbooks", tooltip="Checklists and procedures"),
+        Binding("f4", "go('runbooks')", "Runbooks", id="app.runbooks", tooltip="Runbooks, checklists, procedures, decision trees"),
         Binding("f5", "go('onboarding')", "Onboard", id="app.onboarding", tooltip="What the KB knows, per topic"),
         Binding("f1,question_mark", "help", "Help", id="app.help", tooltip="List the keys"),
         Binding("ctrl+t", "change_theme", "Theme", id="app.theme", show=False, tooltip="Switch the colour theme"),
@@ -77,6 +77,7 @@ class RunbookApp(App[None]):
         self.run_walk = run_walk  # `runbook run NAME`: open straight on this run
         self.run_options = run_options or {}
         self.last_run_outcome: str | None = None
+        self.operator_name: str | None = None  # given in the run form when the KB has no git identity
 
     def on_mount(self) -> None:
         self.push_screen(StartupScreen())
@@ -152,6 +153,11 @@ class RunbookApp(App[None]):
         screen = self.screen
         if hasattr(screen, "search_for"):
             screen.search_for(query)
+
+    def open_runbook(self, ref: str) -> None:
+        """From the command palette: the Runbooks screen with this runbook highlighted."""
+        self.switch_mode("runbooks")
+        self.call_after_refresh(lambda: hasattr(self.screen, "select") and self.screen.select(ref))
 
     def on_unmount(self) -> None:
         if self.searcher is not None:

@@ -15,7 +15,7 @@ import click
 from kb.knowledge_base import KBError, KnowledgeBase
 from kb.queries import NotFound
 
-LIST_KINDS = ("reports", "errors", "checklists")
+LIST_KINDS = ("reports", "errors", "checklists", "runbooks")
 
 
 class Context:
@@ -248,6 +248,8 @@ def reindex(context: Context) -> None:
     result = rebuild(kb)
     for message in result.failed:
         click.echo(f"error: {message}", err=True)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(f"reindexed {len(result.ingested)} reports, failed {len(result.failed)}")
     if result.failed:
         sys.exit(1)
@@ -293,9 +295,12 @@ def search(context: Context, query: str | None, limit: int, as_json: bool) -> No
 @click.pass_obj
 @guarded
 def list_(context: Context, kind: str, as_json: bool) -> None:
-    """List the KB's reports, errors or checklists."""
+    """List the KB's reports, errors, checklists, or runbooks (everything `run` walks, with its last run)."""
     from kb import queries
 
+    if kind == "runbooks":
+        _list_runbooks(context.kb(), as_json)
+        return
     store = context.kb().store
     rows = {"reports": queries.list_reports, "errors": queries.list_errors,
             "checklists": queries.list_checklists}[kind](store)
@@ -309,6 +314,31 @@ def list_(context: Context, kind: str, as_json: bool) -> None:
                "errors": ("ref", "message", "report"),
                "checklists": ("ref", "title", "kind", "phase", "items", "report")}[kind]
     _table(rows, columns)
+
+
+def _list_runbooks(kb: KnowledgeBase, as_json: bool) -> None:
+    """The runnable catalogue (kb/catalogue.py): checklists, procedures, decision trees, hand-written runbooks."""
+    from kb.catalogue import runnables
+
+    rows = runnables(kb)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo(f"no runbooks in {kb.root} (write one with `runbook new NAME`, or ingest reports)")
+        return
+    lines = []
+    for row in rows:
+        last = row["last_run"]
+        title = neutralise_text(" ".join(row["title"].split()))
+        lines.append((row["ref"], row["kind"], f"{row['steps']} steps, {row['commands']} cmds",
+                      f"{last['outcome']} {last['date'][:10]}" if last else "never",
+                      (title[:49] + "…" if len(title) > 50 else title) + (f"  [{row['problem']}]" if row["problem"] else ""),
+                      row["report"]))
+    header = ("REF", "KIND", "STEPS", "LAST RUN", "TITLE", "SOURCE")
+    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(4)]
+    for line in [header, *lines]:
+        click.echo("  ".join([*(cell.ljust(width) for cell, width in zip(line, widths)), line[4], f"({line[5]})"]))
 
 
 def _table(rows: list[dict], columns: tuple[str, ...]) -> None:
@@ -331,11 +361,13 @@ def _table(rows: list[dict], columns: tuple[str, ...]) -> None:
 @click.pass_obj
 @guarded
 def show(context: Context, ref: str, as_json: bool, with_diff: bool) -> None:
-    """Show a report (r12 or its path), an error (e34) or a checklist (c5)."""
+    """Show a report (r12 or its path), an error (e34), a checklist (c5) or a flowchart (f6)."""
     from kb import queries
     from runbook.render import render_record
 
     kind, record = queries.get(context.kb().store, ref)
+    if kind == "flowchart" and record["kind"] != "diagram":
+        record["steps"] = _tree_steps(context.kb(), record["ref"])
     if with_diff:
         if kind != "error":
             fail("--diff goes with an error id (e34)", 2)
@@ -352,6 +384,16 @@ def show(context: Context, ref: str, as_json: bool, with_diff: bool) -> None:
         click.echo(neutralise_text(render_record(kind, record)))
 
 
+def _tree_steps(kb: KnowledgeBase, ref: str) -> list[dict]:
+    """A decision tree's steps as `run` walks them: title, commands, and where each answer leads."""
+    from kb import runbooks
+
+    tree = runbooks.load(kb, ref)
+    return [{"title": step.title, "node": step.node, "choices": dict(step.choices),
+             "commands": [{"command": c.command, "expected": c.expected} for c in step.commands]}
+            for step in tree.steps]
+
+
 # -- runs ---------------------------------------------------------------------------------------------
 
 def _operator(kb: KnowledgeBase, option: str | None) -> tuple[str, tuple[str, str] | None]:
@@ -360,7 +402,11 @@ def _operator(kb: KnowledgeBase, option: str | None) -> tuple[str, tuple[str, st
     return operator_for(kb, option)
 
 
-def _ask_variables(runbook, given: dict[str, str], only_secret: bool = False) -> tuple[dict[str, str], set[str]]:
+def _ask_variables(runbook, given: dict[str, str], only_secret: bool = False,
+                   unattended: bool = False) -> tuple[dict[str, str], set[str]]:
+    """Every variable's value: given with --var, else asked (its default offered); never empty.
+
+    Unattended (--yes), nothing is asked: a variable takes its default or the run does not start."""
     from kb.variables import find_variables
 
     values: dict[str, str] = {}
@@ -373,10 +419,26 @@ def _ask_variables(runbook, given: dict[str, str], only_secret: bool = False) ->
         if variable.name in given:
             values[variable.name] = given[variable.name]
             continue
-        values[variable.name] = click.prompt(f"{variable.name}{' (secret)' if variable.secret else ''}",
-                                             default=variable.default or None, hide_input=variable.secret,
-                                             show_default=not variable.secret)
+        if unattended:
+            if not variable.default:
+                fail(f"variable {variable.name} has no default and --yes asks nothing: "
+                     f"give it with --var {variable.name}=VALUE", 2)
+            values[variable.name] = variable.default
+            continue
+        try:
+            values[variable.name] = click.prompt(f"{variable.name}{' (secret)' if variable.secret else ''}",
+                                                 default=variable.default or None, hide_input=variable.secret,
+                                                 show_default=not variable.secret, value_proc=_not_blank)
+        except click.Abort:
+            fail(f"input ended while asking for {variable.name}: give it with --var {variable.name}=VALUE "
+                 "(nothing was run or recorded)", 2)
     return values, secrets
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise click.UsageError("a value is needed (an empty one would leave a hole in the command)")
+    return text
 
 
 def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -385,6 +447,9 @@ def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--var")
+        if not value.strip():
+            raise click.BadParameter(f"{key} is empty: an empty value would leave a hole in the command",
+                                     param_hint="--var")
         out[key] = value
     return out
 
@@ -410,15 +475,15 @@ def run(context: Context, name: str, no_tui: bool, dry_run: bool, yes: bool, fro
     runbook = runbooks.load(kb, name)
     given = _parse_vars(variables)
     if yes and not runbook.trusted:
-        fail(f"--yes runs commands unasked, so it is only for runbooks whose front matter says "
-             f"`trusted: true`; {runbook.name} does not", 2)
+        fail(f"--yes refused: {runbook.name} is not trusted (--yes runs commands unasked, so only runbooks whose "
+             f"front matter says `trusted: true` take it)", 2)
     if dry_run:
         from runbook.render import render_dry_run
 
         click.echo(render_dry_run(runbook, given))
         return
     who, author = _operator(kb, operator)
-    values, secrets = _ask_variables(runbook, given)
+    values, secrets = _ask_variables(runbook, given, unattended=yes)
     from kb.walk import RunWalk
 
     walk = RunWalk.start(kb, runbook, who, values, secrets, from_step=from_step, timeout=timeout)
@@ -512,8 +577,8 @@ def history(context: Context, name: str | None, as_json: bool) -> None:
         click.echo("no recorded runs" + (f" of {name}" if name else ""))
         return
     for row in rows:
-        click.echo(neutralise_text(f"{row['date']}  {row['runbook']}  {row['outcome']}  by {row['operator']}  "
-                   f"[{row['commit']}] {row['record']}"))
+        click.echo(neutralise_text(f"{row['date']}  {row['title']} [{row['runbook']}]  {row['outcome']}  "
+                                   f"by {row['operator']}  ({row['commit']}) {row['record']}"))
 
 
 @cli.command()
@@ -577,7 +642,7 @@ def onboard(context: Context, topic: str | None, restart: bool, operator: str | 
             record, problem = onboarding.complete(kb, who, topic, pages, author)
             click.echo(f"Completed the {topic} walkthrough: {record}")
             if problem:
-                click.echo(f"warning: {problem}", err=True)
+                click.echo(f"{'note' if problem.startswith('committed as') else 'warning'}: {problem}", err=True)
             return
         else:
             page += 1

@@ -1,4 +1,5 @@
-"""Command palette provider: type an error, jump to its known fix."""
+"""Command palette provider: type an error, jump to its known fix; type a runbook's or a decision
+tree's title, jump to it on the Runbooks screen."""
 
 from __future__ import annotations
 
@@ -11,12 +12,23 @@ from kb.escapes import neutralise
 
 SCREENS = (("Search", "search", "Paste an error, get the known fix"),
            ("Incidents", "incidents", "Browse reports by date, project, platform"),
-           ("Runbooks", "runbooks", "Checklists and procedures"),
+           ("Runbooks", "runbooks", "Runbooks, checklists, procedures, decision trees"),
            ("Onboarding", "onboarding", "What the KB knows, per topic"))
 
 
 class KBCommands(Provider):
-    """Searches the KB's errors; selecting one opens it on the search screen."""
+    """Searches the KB's errors and its runnable catalogue; selecting one opens it."""
+
+    async def startup(self) -> None:
+        self.catalogue: list[dict] = []
+        kb = getattr(self.app, "kb", None)
+        if kb is not None:
+            from kb.catalogue import runnables
+
+            try:
+                self.catalogue = await asyncio.to_thread(runnables, kb, False)
+            except Exception:  # the palette still finds errors and screens
+                self.catalogue = []
 
     async def discover(self) -> Hits:
         for title, mode, help_text in SCREENS:
@@ -28,6 +40,12 @@ class KBCommands(Provider):
             score = matcher.match(f"Go to {title}")
             if score > 0:
                 yield Hit(score, matcher.highlight(f"Go to {title}"), partial(self.app.switch_mode, mode), help=help_text)
+        for row in getattr(self, "catalogue", []):
+            label = f"Run {' '.join(row['title'].split())}"
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(neutralise(label)), partial(self.app.open_runbook, row["ref"]),
+                          help=neutralise(f"{row['kind']} · {row['ref']} · {row['steps']} steps · {row['report']}"))
         searcher = getattr(self.app, "searcher", None)
         if searcher is None or len(query.strip()) < 3:
             return

@@ -2,7 +2,11 @@
 
 Every command is shown exactly (after variable substitution, secrets masked)
 and runs only after a yes for that command; `--yes` skips the question only
-for runbooks whose front matter says `trusted: true`.
+for runbooks whose front matter says `trusted: true`, and then nothing is asked
+at all: the walk runs unattended (stdin may be closed), stops at the first step
+that fails, and the exit code is 0 only when every step that runs passed.
+When input ends early (a closed stdin, ctrl-c at a prompt) the run ends as
+aborted, or leaves nothing behind if no step was touched yet.
 """
 
 from __future__ import annotations
@@ -25,25 +29,83 @@ class HeadlessRun:
         self.outcome: str | None = None  # set to stop early: "aborted" or "failed"
 
     def walk_all(self, author: tuple[str, str] | None, push: bool) -> int:
-        while self.outcome is None:
-            if self.walk.runbook.decision_tree:
-                self._decision_step()
-            else:
-                self._step()
-            if self.outcome is None and self.walk.at_end():
-                break
+        try:
+            while self.outcome is None:
+                if self.yes:
+                    self._unattended_step()
+                elif self.walk.runbook.decision_tree:
+                    self._decision_step()
+                else:
+                    self._step()
+                if self.outcome is None and self.walk.at_end():
+                    break
+        except (click.Abort, EOFError, KeyboardInterrupt):
+            if not self._touched():
+                self.walk.store.discard(self.walk.run.id)
+                self.walk.store.close()
+                _say()
+                _say("Input ended before any step was done: nothing recorded (use --yes on a trusted runbook "
+                     "to run without prompts).", fg="yellow")
+                return 1
+            self.walk.note("input ended: the run stopped here")
+            self.outcome = "aborted"
         record, problem = self.walk.finish(self.outcome, author=author, push=push)
+        from kb.runs import identity_note
+
         _say()
         _say(f"Run {self.walk.run.outcome}: record {record}", bold=True)
         if problem:
             _say(f"warning: {problem}", fg="yellow")
+        note = identity_note(self.walk.run)
+        if note:
+            _say(f"note: {note}", fg="yellow")
         return 0 if self.walk.run.outcome == "completed" else 1
+
+    def _touched(self) -> bool:
+        """Did any step get an outcome, a command run or a note from this walk?"""
+        return any(state.command or (state.status != "pending" and state.notes != ["before --from"])
+                   or (state.notes and state.notes != ["before --from"]) for state in self.walk.run.steps)
+
+    # -- unattended (--yes on a trusted runbook) ------------------------------------------------------
+    def _unattended_step(self) -> None:
+        """Run the step's commands without asking; the first failure ends the run as failed."""
+        walk = self.walk
+        self._header()
+        commands = walk.commands()
+        for command in commands:
+            _say(f"  $ {command.shown}", fg="cyan")
+            result, verdict = walk.run_command(
+                command, on_output=lambda line: click.echo("    | " + neutralise(line.rstrip("\n"))))
+            mark = {True: "✓", False: "✗", None: "?"}[verdict.passed]
+            _say(f"  {mark} {verdict.reason} ({result.duration:.1f} s)",
+                 fg={True: "green", False: "red", None: "yellow"}[verdict.passed])
+            if verdict.passed is not True:  # nobody is there to judge an unchecked result: it does not pass
+                walk.mark("failed", "" if verdict.passed is False else "could not be checked in an unattended run")
+                self.outcome = "failed"
+                return
+        if walk.runbook.decision_tree:
+            choices = list(walk.step.choices)
+            if len(choices) > 1:
+                _say("  this step needs a choice; an unattended run cannot choose", fg="red")
+                walk.mark("failed", "needs a choice: an unattended run cannot choose")
+                self.outcome = "failed"
+            elif choices:
+                walk.choose(choices[0])
+            else:
+                walk.mark("done")
+            return
+        if commands:
+            walk.mark("done")
+        else:
+            _say("  no command: skipped (a manual step is not checked in an unattended run)", fg="yellow")
+            walk.mark("skipped", "manual step: not checked in an unattended run")
 
     # -- one step --------------------------------------------------------------------------------
     def _header(self) -> None:
         walk = self.walk
         _say()
-        _say(f"{walk.step_label()}: {walk.step.title}", bold=True)
+        nested = "  └ " * (walk.state.depth > 1)  # a sub-item of the step before
+        _say(f"{nested}{walk.step_label()}: {walk.step.title}", bold=True)
         if walk.step.detail:
             _say("  " + walk.step.detail.replace("\n", "\n  "))
 

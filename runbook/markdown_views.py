@@ -93,8 +93,10 @@ def report_markdown(report: dict) -> str:
     if meta:
         parts += [f"- **{_text(k)}**: {_text(v)}" for k, v in meta.items()]
         parts.append("")
+    trees = [chart for chart in report.get("flowcharts", []) if chart.get("kind") != "diagram"]
     parts.append(f"`{_text(report['path'])}` · {len(report['errors'])} errors · "
-                 f"{len(report['checklists'])} checklists · {len(report['commands'])} commands")
+                 f"{len(report['checklists'])} checklists · {len(trees)} decision trees · "
+                 f"{len(report['commands'])} commands")
     if report.get("timeline"):
         rows = report["timeline"]
         header = list(rows[0].keys())
@@ -114,12 +116,15 @@ def report_markdown(report: dict) -> str:
         parts += ["", "## Checklists", ""]
         for checklist in report["checklists"]:
             parts.append(checklist_markdown(checklist, level=3))
-    if report.get("flowcharts"):
-        parts += ["", "## Flowcharts", ""]
-        for chart in report["flowcharts"]:
-            what = (f"decision tree · `runbook run {chart['ref']}` walks it" if chart["kind"] == "decision_tree"
-                    else "diagram · read it in the report; not runnable")
-            parts.append(f"- **{chart['ref']}** {_text(chart['section'])}: {len(chart['nodes'])} nodes · {what}")
+    diagrams = [chart for chart in report.get("flowcharts", []) if chart.get("kind") == "diagram"]
+    if trees:
+        parts += ["", "## Decision trees", ""]
+        parts += [f"- **{chart['ref']}** · {_text(chart['section'])} · {len(chart['nodes'])} nodes "
+                  f"(F4, or `runbook run {chart['ref']}`, walks it)" for chart in trees]
+    if diagrams:
+        parts += ["", "## Diagrams", ""]
+        parts += [f"- **{chart['ref']}** · {_text(chart['section'])} · {len(chart['nodes'])} nodes "
+                  "(read it in the report; not runnable)" for chart in diagrams]
     if report.get("lessons"):
         parts += ["", "## Lessons", ""]
         parts += [f"- **{_text(lesson['title'])}**" for lesson in report["lessons"]]

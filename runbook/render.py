@@ -9,7 +9,8 @@ from kb.linking import passages_to_show
 
 
 def render_record(kind: str, record: dict) -> str:
-    return {"report": render_report, "error": render_error, "checklist": render_checklist}[kind](record)
+    return {"report": render_report, "error": render_error, "checklist": render_checklist,
+            "flowchart": render_flowchart}[kind](record)
 
 
 def _block(title: str, body: str) -> list[str]:
@@ -58,6 +59,32 @@ def render_checklist(checklist: dict) -> str:
     return "\n".join(lines)
 
 
+def render_flowchart(chart: dict) -> str:
+    """A flowchart as its steps: each node, its command, and where each answer leads."""
+    runnable = chart["kind"] != "diagram"
+    lines = [f"{chart['ref']}  {neutralise(chart['section'] or 'Flowchart')}  ({chart['kind']})",
+             f"  report: {neutralise(chart['report']['title'])} ({chart['report']['path']}, line {chart['line']})", ""]
+    texts = {node["id"]: node["text"] for node in chart["nodes"]}
+    steps = chart.get("steps")
+    if steps:
+        for number, step in enumerate(steps, start=1):
+            lines.append(f"{number:>3}. {neutralise(step['title'])}")
+            for command in step["commands"]:
+                lines.append(f"       $ {neutralise(command['command'])}")
+            for label, target in step["choices"].items():
+                lines.append(f"       {neutralise(label)} -> {neutralise(texts.get(target, target))}")
+    else:
+        for node in chart["nodes"]:
+            lines.append(f"  - {neutralise(node['text'])}")
+            for edge in chart["edges"]:
+                if edge["src"] == node["id"]:
+                    label = f"{neutralise(edge['label'])}: " if edge.get("label") else ""
+                    lines.append(f"      {label}-> {neutralise(texts.get(edge['dst'], edge['dst']))}")
+    lines += ["", f"(runbook run {chart['ref']} walks it)" if runnable else
+              "(a diagram, not a decision tree: it is shown, not walked)"]
+    return "\n".join(lines)
+
+
 def render_report(report: dict) -> str:
     lines = [f"{report['ref']}  {report['title']}", f"  path: {report['path']}  lang: {report['lang']}"]
     lines += [f"  {key}: {value}" for key, value in report["meta"].items()]
@@ -69,7 +96,7 @@ def render_report(report: dict) -> str:
         ("Commands", report["commands"], lambda c: f"$ {c['command'].splitlines()[0]}"),
         ("Flowcharts", report["flowcharts"],
          lambda f: f"{f['ref']}  {f['section']}: {len(f['nodes'])} nodes, {len(f['edges'])} edges "
-                   + (f"(decision tree: runbook run {f['ref']} walks it)" if f["kind"] == "decision_tree"
+                   + (f"(decision tree: runbook run {f['ref']} walks it)" if f["kind"] == "decision tree"
                       else "(diagram: shown in the report, not runnable)")),
         ("Lessons", report["lessons"], lambda lesson: f"- {lesson['title']}"),
     )

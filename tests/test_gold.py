@@ -115,7 +115,7 @@ def test_flowcharts(case):
     for chart, expected in zip(report.flowcharts, gold.get("flowcharts", [])):
         assert len(chart.nodes) == expected["nodes"]
         assert len(chart.edges) == expected["edges"]
-        assert chart.kind == expected.get("kind", "decision_tree"), "decision tree or diagram"
+        assert chart.kind == expected.get("kind", "decision tree"), "decision tree or diagram"
         labels = {edge["label"] for edge in chart.edges}
         assert set(expected.get("edge_labels", [])) <= labels
 

@@ -89,7 +89,7 @@ async def test_a_run_confirms_streams_checks_and_fails_with_known_fixes(run_kb):
         await _until(pilot, lambda: walk.finished and app.last_run_outcome == "failed")
     record = (run_kb.root / walk.run.record).read_text(encoding="utf-8")
     assert "outcome: failed" in record
-    assert run_kb.repo.head.commit.message.startswith("run: screen failed at step 2")
+    assert run_kb.repo.head.commit.message.startswith("run: Screen smoke [screen] failed at step 2")
 
 
 async def test_a_decision_tree_is_walked_with_number_keys(run_kb):
@@ -117,7 +117,7 @@ async def test_runbooks_screen_starts_a_run_with_the_variables_form(run_kb):
         await pilot.press("f4")
         await _until(pilot, lambda: app.current_mode == "runbooks" and app.screen.current is not None)
         table = app.screen.table
-        row = next(i for i in range(table.row_count) if table.get_row_at(i)[0] == "vars")
+        row = next(i for i in range(table.row_count) if table.get_row_at(i)[0] == "Vars")
         table.move_cursor(row=row)
         await _until(pilot, lambda: app.screen.current is not None and app.screen.current["ref"] == "vars")
         await pilot.press("enter")
@@ -142,7 +142,7 @@ async def test_a_broken_runbook_file_does_not_crash_the_runbooks_screen(run_kb):
         await _until(pilot, lambda: app.current_mode == "runbooks" and app.screen.query("#checklist-detail"))
         table = app.screen.table
         await _until(pilot, lambda: table.row_count > 0)
-        table.move_cursor(row=next(i for i in range(table.row_count) if table.get_row_at(i)[0] == "aaa-broken"))
+        table.move_cursor(row=next(i for i in range(table.row_count) if str(table.get_row_at(i)[0]).startswith("aaa-broken")))
         detail = app.screen.query_one("#checklist-detail")
         await _until(pilot, lambda: "Cannot open this" in detail._markdown)
         assert "aaa-broken.md" in detail._markdown and app.is_running

@@ -105,7 +105,7 @@ def test_a_passing_run_is_recorded_and_committed_as_the_operator(runner, kbdir):
 
     repo = git.Repo(kbdir)
     head = repo.head.commit
-    assert head.message.strip() == "run: smoke completed 2/2"
+    assert head.message.splitlines()[0] == "run: Smoke test [smoke] completed 2/2"
     assert (head.author.name, head.author.email) == ("Ann Op", "ann@example.com")
     record = _record(kbdir)
     assert "outcome: completed" in record and "exit code: 0" in record and "PORT=9000" in record
@@ -206,7 +206,7 @@ def test_a_decision_tree_is_walked_by_the_operators_choices(runner, kbdir):
     assert "chose: no" in record and "chose: yes" in record
     import git
 
-    assert git.Repo(kbdir).head.commit.message.strip() == "run: tree completed"
+    assert git.Repo(kbdir).head.commit.message.splitlines()[0] == "run: Port busy tree [tree] completed"
 
 
 def test_a_tree_walk_that_ends_unresolved_fails_at_that_node(runner, kbdir):
@@ -214,7 +214,7 @@ def test_a_tree_walk_that_ends_unresolved_fails_at_that_node(runner, kbdir):
     assert result.exit_code == 1, result.output
     import git
 
-    assert git.Repo(kbdir).head.commit.message.strip() == "run: tree failed at Stop the old process"
+    assert git.Repo(kbdir).head.commit.message.splitlines()[0] == "run: Port busy tree [tree] failed at Stop the old process"
     assert "outcome: failed" in _record(kbdir)
 
 
@@ -260,20 +260,21 @@ def test_a_commit_that_cannot_happen_keeps_the_record_and_retries(runner, kbdir)
     assert "committed the record of run" in again.stderr
     import git
 
-    assert git.Repo(kbdir).head.commit.message.startswith("run: smoke completed")
+    assert git.Repo(kbdir).head.commit.message.startswith("run: Smoke test [smoke] completed")
 
 
-def test_no_git_identity_keeps_the_record_until_one_exists(runner, kb):
+def test_no_git_identity_commits_as_the_fallback_identity_and_says_so(runner, kb):
     (kb.runbooks_dir / "hello.md").write_text("# Hello\n\n- [ ] hi\n  ```bash\n  echo hi\n  ```\n", encoding="utf-8")
     kb.close()
     result = run_cli(runner, kb.root, "run", "hello", "--no-tui", input="r\ny\n")
-    assert "no git identity" in result.output
-    later = run_cli(runner, kb.root, "list")
-    assert "still not committed" in later.stderr
-    kb.repo.config_writer().set_value("user", "name", "Bo").release()
-    kb.repo.config_writer().set_value("user", "email", "bo@example.com").release()
-    kb.close()
-    assert "committed the record" in run_cli(runner, kb.root, "list").stderr
+    assert result.exit_code == 0, result.output
+    assert "committed as runbook <runbook@localhost>" in result.output
+    import git
+
+    head = git.Repo(kb.root).head.commit
+    assert (head.author.name, head.author.email) == ("runbook", "runbook@localhost")
+    assert head.message.startswith("run: Hello [hello] completed")
+    assert "runs/" not in git.Repo(kb.root).git.status("--porcelain")
 
 
 def test_kill_9_mid_run_then_resume_loses_nothing(kbdir, tmp_path):

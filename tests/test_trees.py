@@ -159,8 +159,8 @@ def test_a_command_node_runs_after_confirmation_and_its_check_answers_the_questi
     assert "1. 是   <- what the check says" in out
     assert "Step 4 · the end: 服务正常，结束" in out
     head = git.Repo(root).head.commit
-    assert head.message.strip() == "run: health completed"
-    record = (root / head.stats.files.popitem()[0]).read_text(encoding="utf-8")
+    assert head.message.splitlines()[0] == "run: 健康检查排障 [health] completed"
+    record = next((root / "runs").glob("*.md")).read_text(encoding="utf-8")
     assert "Path taken (4 steps): 页面打不开 → curl -sS -i http://127.0.0.1:" in record
     assert "→ 返回200? → 服务正常，结束" in record
     assert "- check: HTTP 200, expected 200" in record
@@ -203,4 +203,4 @@ async def test_the_run_screen_walks_a_tree_and_runs_a_command_node(tree_kb):
     assert walk.run.outcome == "completed"
     assert [walk.run.steps[i].title.split(" ")[0] for i in walk.run.path] == ["页面打不开", "curl", "返回200?",
                                                                               "服务正常，结束"]
-    assert git.Repo(tree_kb.root).head.commit.message.strip() == "run: health completed"
+    assert git.Repo(tree_kb.root).head.commit.message.splitlines()[0] == "run: 健康检查排障 [health] completed"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -39,33 +41,47 @@ class ConfirmCommand(ModalScreen[bool]):
         self.dismiss(answer)
 
 
+@dataclass
+class Field:
+    """One input of a form: a default is filled in, a hint shows while it is empty."""
+
+    name: str
+    label: str
+    default: str = ""
+    secret: bool = False
+    hint: str = ""
+    required: bool = False  # an empty value is refused, with the reason under the form
+
+
 class AskFields(ModalScreen[dict | None]):
-    """A small form: one input per field (name, label, default, secret)."""
+    """A small form: one input per field. Enter submits from any field (tab moves between them)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="ask.cancel", tooltip="Close without saving")]
 
-    def __init__(self, title: str, fields: list[tuple[str, str, str, bool]]) -> None:
+    def __init__(self, title: str, fields: list[Field | tuple[str, str, str, bool]], note: str = "") -> None:
         super().__init__()
         self.title_text = title
-        self.fields = fields
+        self.fields = [field if isinstance(field, Field) else Field(*field) for field in fields]
+        self.note = note
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            for name, label, default, secret in self.fields:
-                yield Label(label)
-                yield Input(value=default, password=secret, id=f"field-{_safe(name)}")
+            if self.note:
+                yield Static(self.note, classes="dim", markup=False)
+            for field in self.fields:
+                label = field.label + (f"  (default: {field.default})" if field.default and not field.secret else "")
+                yield Label(neutralise(label), markup=False)
+                yield Input(value=field.default, password=field.secret, placeholder=neutralise(field.hint),
+                            id=f"field-{_safe(field.name)}")
+            yield Static("", id="ask-problem", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("OK", id="ok", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button("OK (enter)", id="ok", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        inputs = list(self.query(Input))
-        index = inputs.index(event.input)
-        if index + 1 < len(inputs):
-            inputs[index + 1].focus()
-        else:
-            self._submit()
+        event.stop()
+        self._submit()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "ok":
@@ -77,7 +93,39 @@ class AskFields(ModalScreen[dict | None]):
         self.dismiss(None)
 
     def _submit(self) -> None:
-        self.dismiss({name: self.query_one(f"#field-{_safe(name)}", Input).value for name, _, _, _ in self.fields})
+        values = {field.name: self.query_one(f"#field-{_safe(field.name)}", Input).value for field in self.fields}
+        for field in self.fields:
+            if field.required and not values[field.name].strip():
+                self.query_one("#ask-problem", Static).update(
+                    f"{field.name} is empty: give it a value (an empty one would leave a hole in the command)")
+                self.query_one(f"#field-{_safe(field.name)}", Input).focus()
+                return
+        self.dismiss(values)
+
+
+class Confirm(ModalScreen[bool]):
+    """A yes/no question; only an explicit yes says yes."""
+
+    BINDINGS = [Binding("y", "answer(True)", "Yes", id="ask.yes", tooltip="Yes"),
+                Binding("n,escape", "answer(False)", "No", id="ask.no", tooltip="No")]
+
+    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self.question = question
+        self.yes, self.no = yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(neutralise(self.question), classes="dialog-title", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.yes} (y)", id="yes", variant="warning")
+                yield Button(f"{self.no} (n)", id="no")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
 
 
 def _safe(name: str) -> str:

@@ -121,7 +121,8 @@ class WalkthroughScreen(Screen):
     @work(thread=True, exclusive=True, group="walk-finish")
     def finish(self) -> None:
         record, problem = onboarding.complete(self.app.kb, self.operator, self.topic, self.pages, self.author)
-        message = problem or f"Completed {self.topic}: recorded in {record}"
+        recorded = not problem or problem.startswith("committed as")  # the fallback identity is a note
+        message = f"Completed {self.topic}: recorded in {record}" + (f"; {problem}" if problem else "")
         self.app.call_from_thread(self.notify, message, title="Onboarding",
-                                  severity="warning" if problem else "information")
+                                  severity="information" if recorded else "warning")
         self.app.call_from_thread(self.app.pop_screen)

@@ -23,7 +23,7 @@ from kb.expect import Check
 from kb.runner import CommandResult
 from kb.walk import RunWalk
 from runbook.markdown_views import error_markdown
-from runbook.screens.dialogs import AskFields, ConfirmCommand
+from runbook.screens.dialogs import AskFields, Confirm, ConfirmCommand, Field
 
 MARKS = {"pending": "[ ]", "done": "[x]", "failed": "[!]", "skipped": "[-]"}
 
@@ -87,7 +87,8 @@ class RunScreen(Screen):
         self.refresh_step()
 
     # -- display -----------------------------------------------------------------------------------
-    def refresh_step(self) -> None:
+    def refresh_steps(self) -> None:
+        """The list of steps with their marks; sub-items indented under their step."""
         walk = self.walk
         steps = self.query_one("#run-steps", OptionList)
         steps.clear_options()
@@ -99,12 +100,17 @@ class RunScreen(Screen):
                                         id=str(position)))
         else:
             for state in walk.run.steps:
-                steps.add_option(Option(Text(f"{MARKS[state.status]} {state.position + 1}. {neutralise(state.title)}"),
-                                        id=str(state.position)))
+                indent = "  " * (max(state.depth, 1) - 1)
+                steps.add_option(Option(Text(f"{indent}{MARKS[state.status]} {state.position + 1}. "
+                                             f"{neutralise(state.title)}"), id=str(state.position)))
         try:
             steps.highlighted = steps.get_option_index(str(walk.run.current))
         except Exception:
             pass
+
+    def refresh_step(self) -> None:
+        walk = self.walk
+        self.refresh_steps()
         title = f"{walk.step_label()}: {neutralise(walk.step.title)}"
         if walk.step.detail:
             title += f"\n{neutralise(walk.step.detail)}"
@@ -231,7 +237,7 @@ class RunScreen(Screen):
                 self.walk.note(values["note"])
                 self.notify("Note saved.")
 
-        self.app.push_screen(AskFields("Note for this step", [("note", "Note", "", False)]), save)
+        self.app.push_screen(AskFields("Note for this step", [Field("note", "Note", required=True)]), save)
 
     def action_learn(self) -> None:
         if not self.last_output:
@@ -243,7 +249,7 @@ class RunScreen(Screen):
                 self.learn(values["cause"], values["fix"])
 
         self.app.push_screen(AskFields("What fixed it? (becomes a new report)", [
-            ("cause", "What caused it", "", False), ("fix", "What fixed it", "", False)]), save)
+            Field("cause", "What caused it", required=True), Field("fix", "What fixed it", required=True)]), save)
 
     @work(thread=True, group="run-learn")
     def learn(self, cause: str, fix: str) -> None:
@@ -251,11 +257,20 @@ class RunScreen(Screen):
         self.app.call_from_thread(self.notify, f"Saved {path}: the next search finds it.", title="Learned")
 
     def action_abort(self) -> None:
+        """Ask first: an abort ends the run for good (it is recorded)."""
         if self.walk.finished:
             return
+
+        def answer(yes: bool | None) -> None:
+            if yes and not self.walk.finished:
+                if self.running:
+                    self.walk.cancel()
+                self.end("aborted")
+
+        question = "Abort this run? It ends here and is recorded as aborted."
         if self.running:
-            self.walk.cancel()
-        self.end("aborted")
+            question = "A command is running. Kill it and abort the run? It is recorded as aborted."
+        self.app.push_screen(Confirm(question, yes="Abort the run", no="Keep going"), answer)
 
     @work(thread=True, exclusive=True, group="run-end")
     def end(self, outcome: str | None) -> None:
@@ -264,14 +279,20 @@ class RunScreen(Screen):
 
     @on(RunEnded)
     def _ended(self, message: RunEnded) -> None:
+        from kb.runs import identity_note
+
         outcome = self.walk.run.outcome
+        self.refresh_steps()  # the last step's mark, as recorded
         self.query_one("#step-title", Static).update(Text(f"Run {outcome}. Record: {message.record}", style="bold"))
         self.query_one("#step-command", Static).update("Press q to leave.")
         self.refresh_bindings()
         if message.problem:
             self.notify(message.problem, severity="warning", timeout=10)
         else:
-            self.notify(f"Run {outcome}; record committed.", title="Recorded")
+            self.notify(f"Run {outcome}; record committed as {self.walk.run.committed_as}.", title="Recorded")
+        note = identity_note(self.walk.run)
+        if note:
+            self.notify(note, title="Who ran it", timeout=10)
         self.app.last_run_outcome = outcome
 
     def action_leave(self) -> None:

@@ -1,22 +1,44 @@
-"""Runbooks: hand-written runbooks and the KB's checklists, most used first, with their last run.
+"""Runbooks: the runnable catalogue (kb/catalogue.py), most used first, with each one's last run.
 
-Enter starts a run (after the variables form); shift+r resumes an interrupted one.
+Hand-written runbooks, the KB's checklists and procedures, and its decision trees: the same list
+`runbook list runbooks` prints. Enter starts a run (after the variables form); shift+r resumes an
+interrupted one.
 """
 
 from __future__ import annotations
-
-from collections import Counter
 
 from textual import on, work
 from textual.binding import Binding
 from textual.widgets import DataTable
 
 from kb import queries, runbooks
+from kb.catalogue import runnables
 from kb.escapes import neutralise
 from kb.knowledge_base import KBError
 from runbook.markdown_views import checklist_markdown
 from runbook.screens.browse import BrowseScreen
-from runbook.screens.dialogs import AskFields
+from runbook.screens.dialogs import AskFields, Field
+
+OPERATOR_FIELD = "__operator__"
+
+
+def row_key(row: dict) -> str:
+    """A table key per catalogue row; hand-written files get a prefix (a file may be called `c5`)."""
+    return f"file:{row['ref']}" if row["hand_written"] else row["ref"]
+
+
+def _hint(variable, commands: list[str]) -> str:
+    """Where a variable goes, so the operator knows what it is for."""
+    used = next((c for c in commands if variable.token and variable.token in c), "")
+    if not used:
+        return "declared by the runbook"
+    line = next(line for line in used.splitlines() if variable.token in line).strip()
+    return "used in: " + (line if len(line) <= 60 else line[:59] + "…")
+
+
+def last_run_text(row: dict) -> str:
+    last = row.get("last_run")
+    return f"{last['outcome']} {last['date'][:10]} ({row['runs']})" if last else "never"
 
 
 class RunbooksScreen(BrowseScreen):
@@ -27,50 +49,62 @@ class RunbooksScreen(BrowseScreen):
         Binding("R", "resume", "Resume", id="runbooks.resume", tooltip="Resume an interrupted run"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: dict[str, dict] = {}
+
     def on_mount(self) -> None:
-        self.table.add_columns("Runbook", "Phase", "Steps", "Cmds", "Last run")
-        stats = self._run_stats()
-        rows = []
-        for path in sorted(self.app.kb.runbooks_dir.glob("*.md")):
-            rows.append({"key": f"file:{path.stem}", "name": path.stem, "title": path.stem, "phase": "runbook",
-                         "items": "", "commands": 0})
-        for row in queries.list_checklists(self.app.kb.store):
-            rows.append({"key": f"c{row['id']}", "name": f"c{row['id']}", "title": row["title"],
-                         "phase": row["phase"] or "", "items": row["items"], "commands": row["commands"]})
-        rows.sort(key=lambda r: (-stats.get(r["name"], (0, ""))[0], -r["commands"], r["title"]))
-        for row in rows:
-            runs, last = stats.get(row["name"], (0, "never"))
-            self.table.add_row(neutralise(row["title"])[:46], row["phase"], str(row["items"]), str(row["commands"]),
-                               f"{last} ({runs})" if runs else "never", key=row["key"])
-        self.sub_title = f"{len(rows)} runbooks and checklists"
-        if not rows:
-            self.detail.update("## No runbooks yet\n\nWrite one with `runbook new NAME`, or ingest reports with task lists.")
+        self.table.add_columns("Runbook", "Kind", "Steps", "Cmds", "Last run")
+        self.fill()
         self.table.focus()
 
-    def _run_stats(self) -> dict[str, tuple[int, str]]:
-        """runbook name -> (number of runs, last outcome)."""
-        if not (self.app.kb.derived_dir / "runs.sqlite").exists():
-            return {}
-        from kb.runs import RunStore
+    def on_screen_resume(self) -> None:
+        """Back from a run: its outcome shows in Last run."""
+        if self.rows:
+            self.fill()
 
-        store = RunStore(self.app.kb)
-        try:
-            rows = list(store.db.query("select runbook, outcome from runs order by started"))
-        finally:
-            store.close()
-        counts = Counter(row["runbook"] for row in rows)
-        last = {row["runbook"]: row["outcome"] or "interrupted" for row in rows}
-        return {name: (counts[name], last[name]) for name in counts}
+    def fill(self) -> None:
+        rows = runnables(self.app.kb)
+        rows.sort(key=lambda r: (-r["runs"], -r["commands"], r["title"]))
+        highlighted = self.table.cursor_row
+        self.table.clear()
+        self.rows = {row_key(row): row for row in rows}
+        for key, row in self.rows.items():
+            title = neutralise(" ".join(row["title"].split()))[:46] + (" ⚠" if row["problem"] else "")
+            self.table.add_row(title, row["kind"], str(row["steps"]), str(row["commands"]), last_run_text(row),
+                               key=key)
+        if rows and 0 < highlighted < len(rows):
+            self.table.move_cursor(row=highlighted)
+        trees = sum(1 for row in rows if row["kind"] == "decision tree")
+        self.sub_title = f"{len(rows)} runbooks, checklists and procedures ({trees} decision trees)"
+        if not rows:
+            self.detail.update("## No runbooks yet\n\nWrite one with `runbook new NAME`, or ingest reports with task "
+                               "lists, procedures or troubleshooting flowcharts.")
+
+    def select(self, ref: str) -> None:
+        """Highlight a runbook by its ref (from the command palette)."""
+        for index, (key, row) in enumerate(self.rows.items()):
+            if row["ref"] == ref:
+                self.table.move_cursor(row=index)
+                self.table.focus()
+                return
 
     def load_record(self, key: str) -> dict:
-        if key.startswith("file:"):
-            runbook = runbooks.load(self.app.kb, key[5:])
-            return {"ref": runbook.name, "title": runbook.title, "kind": "runbook", "phase": "",
-                    "report": {"path": runbook.source},
-                    "items": [{"text": step.title, "checked": False,
-                               "commands": [{"command": c.command, "expected": c.expected} for c in step.commands]}
-                              for step in runbook.steps]}
-        return queries.get_checklist(self.app.kb.store, int(key[1:]))
+        row = self.rows.get(key, {})
+        if key.startswith("c") and key[1:].isdigit():
+            record = queries.get_checklist(self.app.kb.store, int(key[1:]))
+        else:
+            runbook = runbooks.load(self.app.kb, key.removeprefix("file:"))
+            texts = {step.node: step.title for step in runbook.steps if step.node}
+            record = {"ref": runbook.name, "title": runbook.title, "kind": row.get("kind", "runbook"), "phase": "",
+                      "report": {"path": runbook.source},
+                      "items": [{"text": step.title + "".join(f" → {label}: {texts.get(target, target)}"
+                                                               for label, target in step.choices.items()),
+                                 "checked": False, "depth": step.depth,
+                                 "commands": [{"command": c.command, "expected": c.expected} for c in step.commands]}
+                                for step in runbook.steps]}
+        record["key"] = key
+        return record
 
     def render_record(self, record: dict) -> str:
         return checklist_markdown(record) + "\n\n*Enter starts a run: each command is shown and confirmed first.*"
@@ -79,38 +113,56 @@ class RunbooksScreen(BrowseScreen):
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:
         """Enter on a row (the table takes the key itself) starts a run of it."""
-        if self.current is not None and event.row_key.value == self._key_of(self.current):
+        if self.current is not None and event.row_key.value == self.current.get("key"):
             self.action_start_run()
-
-    @staticmethod
-    def _key_of(record: dict) -> str:
-        return record["ref"] if record["ref"].startswith("c") and record["ref"][1:].isdigit() else f"file:{record['ref']}"
 
     def action_start_run(self) -> None:
         if self.current is None:
             return
         try:
-            runbook = runbooks.load(self.app.kb, self.current["ref"])
+            runbook = runbooks.load(self.app.kb, self.current["key"].removeprefix("file:"))
         except KBError as exc:
             self.notify(str(exc), severity="error")
             return
         from kb.variables import find_variables
 
         variables = find_variables(runbook.commands(), runbook.variables)
-        if not variables:
+        fields = [Field(v.name, f"{v.name}{' (secret)' if v.secret else ''}", v.default, v.secret,
+                        hint=_hint(v, runbook.commands()), required=True) for v in variables]
+        operator = self._operator()
+        if operator is None:  # no git identity and no name given yet in this session: offer the field
+            fields.append(Field(OPERATOR_FIELD, "Your name (this KB has no git identity)", "",
+                                hint="Name <email>; empty: recorded as runbook <runbook@localhost>"))
+        if not fields:
             self._start(runbook, {}, set())
             return
-        fields = [(v.name, f"{v.name}{' (secret)' if v.secret else ''}", v.default, v.secret) for v in variables]
         secrets = {v.name for v in variables if v.secret}
-        self.app.push_screen(AskFields(f"Variables for {runbook.title}", fields),
+        title = f"Variables for {runbook.title}" if variables else f"Run {runbook.title}"
+        self.app.push_screen(AskFields(neutralise(title), fields),
                              lambda values: values is not None and self._start(runbook, values, secrets))
 
+    def _operator(self) -> str | None:
+        """Who runs: the KB's git identity, else a name given earlier in this session, else None (ask)."""
+        from kb.runs import git_identity
+
+        identity = git_identity(self.app.kb)
+        if identity:
+            return f"{identity[0]} <{identity[1]}>"
+        return getattr(self.app, "operator_name", None)
+
     def _start(self, runbook, values: dict, secrets: set) -> None:
+        from kb.runs import parse_operator
         from kb.walk import RunWalk
         from runbook.cli_identity import operator_for
         from runbook.screens.run import RunScreen
 
+        if OPERATOR_FIELD in values:
+            self.app.operator_name = values.pop(OPERATOR_FIELD).strip()
+        given = getattr(self.app, "operator_name", None)
         who, author = operator_for(self.app.kb)
+        if author is None and given:
+            author = parse_operator(given)
+            who = f"{author[0]} <{author[1]}>"
         walk = RunWalk.start(self.app.kb, runbook, who, values, secrets)
         self.app.push_screen(RunScreen(walk, author=author))
 
@@ -138,7 +190,7 @@ class RunbooksScreen(BrowseScreen):
         if state.secret_names:
             values = await self.app.push_screen_wait(AskFields(
                 f"Resume {state.title}: secrets are never stored, type them again",
-                [(name, name, "", True) for name in state.secret_names])) or {}
+                [Field(name, name, "", True, required=True) for name in state.secret_names])) or {}
         _, author = operator_for(self.app.kb, state.operator if "<" in state.operator else None)
         walk = RunWalk.resume(self.app.kb, runbook, state, values)
         self.notify(f"Resuming {state.title} at step {walk.run.current + 1}")

@@ -1,0 +1,146 @@
+"""Stable references: `r3`, `e12`, `c5`, `f6` mean the same record on every clone, after every reindex.
+
+The numbers live in `refs.tsv` at the KB root, tracked in git beside the reports:
+one line per record, `kind  number  report path  position`. A record is known by
+where it is in the sources (its report's path and its position among that
+report's errors, checklists or flowcharts), so re-ingesting, reindexing, or a
+`git pull` + `reindex` on another clone gives it back the number it had. New
+records get the next free number and the file is committed with them.
+
+Two clones that ingest at the same time both append; `.gitattributes` merges the
+file as a union, and a number claimed twice is settled the same way on every
+clone (the record whose key sorts first keeps it, the other gets a new one).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REFS_FILE = "refs.tsv"
+ATTRIBUTES_FILE = ".gitattributes"
+ATTRIBUTE_LINE = f"{REFS_FILE} merge=union"
+KINDS = {"r": "reports", "e": "errors", "c": "checklists", "f": "flowcharts"}  # prefix -> table
+_HEADER = "# runbook stable ids (kind, number, report path, position): committed with the reports; do not edit\n"
+
+Key = tuple[str, str, int]  # (kind prefix, report path, position)
+
+
+class RefMap:
+    """The stable numbers of one KB: read once, extended by ingest, written back when it grew."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.path = self.root / REFS_FILE
+        self._numbers: dict[Key, int] | None = None
+        self._highest: dict[str, int] = {}
+        self._mtime: float | None = None
+        self.changed = False
+
+    # -- reading -------------------------------------------------------------------------------------
+    def load(self, seed: dict[Key, int] | None = None) -> None:
+        """Read refs.tsv; without one, start from `seed` (the ids an older KB already shows)."""
+        if self._numbers is not None and self._mtime == _mtime(self.path):
+            return
+        self._mtime = _mtime(self.path)
+        if self.path.exists():
+            self._numbers = _settle(list(_lines(self.path)))
+            self.changed = self._numbers != _read_raw(self.path)
+        else:
+            self._numbers = dict(seed or {})
+            self.changed = bool(self._numbers)
+        self._highest = {}
+        for (kind, _, _), number in self._numbers.items():
+            self._highest[kind] = max(self._highest.get(kind, 0), number)
+
+    @property
+    def loaded(self) -> bool:
+        """Read and still current (another process, an ingest from the CLI say, may have grown the file)."""
+        return self._numbers is not None and self._mtime == _mtime(self.path)
+
+    def number(self, kind: str, path: str, position: int, floor: int = 0) -> int:
+        """The stable number of a record; a new record gets the next one (above `floor`, ids already in use)."""
+        assert self._numbers is not None, "load() first"
+        key = (kind, path, position)
+        found = self._numbers.get(key)
+        if found is not None:
+            return found
+        value = max(self._highest.get(kind, 0), floor) + 1
+        self._numbers[key] = value
+        self._highest[kind] = value
+        self.changed = True
+        return value
+
+    # -- writing -------------------------------------------------------------------------------------
+    def save(self) -> list[str]:
+        """Write refs.tsv (and the union-merge attribute) if they changed; returns the KB paths to commit."""
+        if self._numbers is None or not self.changed:
+            return []
+        lines = [f"{kind}\t{number}\t{path}\t{position}\n" for (kind, path, position), number in
+                 sorted(self._numbers.items(), key=lambda item: (item[0][0], item[1]))]
+        tmp = self.path.with_name(f".{REFS_FILE}.tmp")
+        tmp.write_text(_HEADER + "".join(lines), encoding="utf-8")
+        os.replace(tmp, self.path)
+        self._mtime = _mtime(self.path)
+        self.changed = False
+        return [REFS_FILE, *self._ensure_attribute()]
+
+    def _ensure_attribute(self) -> list[str]:
+        attributes = self.root / ATTRIBUTES_FILE
+        text = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
+        if ATTRIBUTE_LINE in text.splitlines():
+            return []
+        attributes.write_text(text + ("" if not text or text.endswith("\n") else "\n") + ATTRIBUTE_LINE + "\n",
+                              encoding="utf-8")
+        return [ATTRIBUTES_FILE]
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _read_raw(path: Path) -> dict[Key, int]:
+    out: dict[Key, int] = {}
+    for kind, number, report, position in _lines(path):
+        out.setdefault((kind, report, position), number)
+    return out
+
+
+def _lines(path: Path):
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 4 or parts[0] not in KINDS:
+            continue  # a damaged line is dropped; its record gets a new number
+        try:
+            yield parts[0], int(parts[1]), parts[2], int(parts[3])
+        except ValueError:
+            continue
+
+
+def _settle(entries: list[tuple[str, int, str, int]]) -> dict[Key, int]:
+    """One number per record and one record per number, decided the same way whatever the line order
+    (a union merge of two clones' files can list both clones' claims in either order)."""
+    by_key: dict[Key, int] = {}
+    for kind, number, path, position in entries:
+        key = (kind, path, position)
+        by_key[key] = min(number, by_key.get(key, number))
+    owner: dict[tuple[str, int], Key] = {}
+    losers: list[Key] = []
+    for key in sorted(by_key):
+        slot = (key[0], by_key[key])
+        if slot in owner:
+            losers.append(key)
+        else:
+            owner[slot] = key
+    highest: dict[str, int] = {}
+    for kind, number in owner:
+        highest[kind] = max(highest.get(kind, 0), number)
+    for key in losers:  # sorted, so every clone hands out the same new numbers
+        highest[key[0]] = highest.get(key[0], 0) + 1
+        by_key[key] = highest[key[0]]
+    return by_key
