@@ -22,14 +22,15 @@ from kb.analysis import analyzer
 from kb.knowledge_base import KnowledgeBase
 
 FIELD_BOOSTS = {"message": 4.0, "title": 2.5, "log": 1.5, "symptom": 1.2, "cause": 1.5, "fix": 1.0, "context": 0.8,
-                "body": 1.0}
+                "heading": 2.5, "where": 0.8, "body": 1.0}
+PASSAGE_FIELDS = frozenset({"heading", "where", "body"})  # passages have fields of their own, so error fields stay short
 _STATE_FILE = "generation.json"
-INDEX_VERSION = 4  # bump when the schema or the analyzer changes: older indexes are rebuilt
+INDEX_VERSION = 6  # bump when the schema or the analyzer changes: older indexes are rebuilt
 
 
 def schema() -> Schema:
     text = {name: TEXT(analyzer=analyzer(), field_boost=boost, phrase=False) for name, boost in FIELD_BOOSTS.items()}
-    return Schema(id=ID(stored=True, unique=True), error=STORED(), commit=STORED(), passage=STORED(),
+    return Schema(id=ID(stored=True, unique=True), error=STORED(), commit=STORED(), passage=STORED(), kind=ID(),
                   reports=KEYWORD(stored=True, commas=True), **text)
 
 
@@ -98,8 +99,8 @@ def _passage_documents(kb: KnowledgeBase, paths: list[str] | None):
             rows += kb.store.rows(_PASSAGE_SQL + f" and r.path in ({','.join('?' * len(chunk))})", chunk)
     for row in rows:
         heading = row["heading"] or ""
-        yield {"id": f"p:{row['id']}", "error": 0, "passage": row["id"], "reports": row["report"],
-               "title": heading.rsplit(" / ", 1)[-1], "context": f"{row['report_title']} {heading}",
+        yield {"id": f"p:{row['id']}", "error": 0, "passage": row["id"], "kind": "passage", "reports": row["report"],
+               "heading": heading.rsplit(" / ", 1)[-1], "where": f"{row['report_title']} {heading}",
                "body": (row["text"] or "")[:_CAP]}
 
 

@@ -17,6 +17,7 @@ import json
 import math
 import re
 import threading
+from functools import lru_cache
 from pathlib import Path
 from dataclasses import asdict, dataclass, field
 
@@ -26,7 +27,7 @@ from whoosh.query import Or, Term
 
 from kb import glossary
 from kb.analysis import iter_terms, terms
-from kb.index import FIELD_BOOSTS, ensure_current, index_is_current, open_index
+from kb.index import FIELD_BOOSTS, PASSAGE_FIELDS, ensure_current, index_is_current, open_index
 from kb.knowledge_base import KnowledgeBase
 from kb.linking import Anchor, link
 from kb.model import Passage
@@ -36,6 +37,8 @@ from kb.normalize import cut, fingerprint, mask, salient_lines, signature, strip
 MAX_TERMS = 12
 COMMON = 0.2  # a term in over 20% of the documents is noise unless little else is left
 FIELD_COMMON = 0.1  # ... and in one field, over 10% of documents
+CLAUSE_FLOOR = 200  # in a small KB every known word is worth its clause
+BODY_COMMON = 0.01  # passage text is long and plentiful: only its rare words are worth walking (bench/search_speed.py)
 CANDIDATES = 25
 WEAK_CONFIDENCE = 0.35  # below this a result is shown as a possible match, not the known fix
 MIN_CONFIDENCE = 0.16  # share of the paste's rarity-weighted words a result must contain (bench/search_quality.py)
@@ -94,6 +97,7 @@ class Searcher:
         ensure_current(kb)
         self.index = open_index(kb)
         self._searcher = self.index.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+        self._passages: int | None = None
         self._lock = threading.Lock()  # the TUI searches from worker threads
 
     def close(self) -> None:
@@ -105,6 +109,7 @@ class Searcher:
                 ensure_current(self.kb)
                 self.index = open_index(self.kb)
             self._searcher = self._searcher.refresh()
+            self._passages = None
 
     def search(self, paste: str, k: int = 5) -> SearchOutcome:
         with self._lock:
@@ -115,12 +120,13 @@ class Searcher:
         weighted = query_terms(text)
         if not weighted:
             return SearchOutcome(results=[], truncated=truncated)
-        frequencies = {term: max(self._searcher.doc_frequency(name, term) for name in FIELD_BOOSTS)
-                       for term in weighted}  # looked up once, used for selection and confidence
+        by_field = {(name, term): self._searcher.doc_frequency(name, term) for term in weighted for name in FIELD_BOOSTS}
+        frequencies = {term: max(by_field[name, term] for name in FIELD_BOOSTS)
+                       for term in weighted}  # looked up once, used for selection, clauses and confidence
         ranked = self._select_terms(weighted, frequencies)
         if not ranked:
             return SearchOutcome(results=[], truncated=truncated)
-        query = Or(self._clauses(ranked))
+        query = Or(self._clauses(ranked, by_field))
         hits = self._searcher.search(query, limit=CANDIDATES)
         if not hits:
             return SearchOutcome(results=[], truncated=truncated, terms=[t for t, _ in ranked])
@@ -158,8 +164,8 @@ class Searcher:
                                    *(linked[pid]["text"] for pid in row.get("passage_ids", []) if pid in linked)])
             # which query words this candidate contains (Whoosh's own matched-terms tracking disables its
             # block skipping, so it is computed here on the few candidates instead)
-            in_core = wanted & set(terms(core))
-            in_answer = (wanted & set(terms(answer))) - in_core if answer else set()
+            in_core = _held(wanted, core)
+            in_answer = _held(wanted - in_core, answer) if answer else set()
             matched = sorted(in_core | in_answer)
             # confidence: the share of the paste's telling words (weighted by rarity) this candidate holds;
             # a word only its symptom, cause, fix or linked passages hold counts less (ANSWER_WEIGHT)
@@ -242,19 +248,27 @@ class Searcher:
             out[term] = weight * math.log(1 + total / (frequency or 1))
         return out
 
-    def _clauses(self, ranked: list[tuple[str, float]]) -> list[Term]:
+    def _clauses(self, ranked: list[tuple[str, float]], by_field: dict[tuple[str, str], int]) -> list[Term]:
         """One clause per (field, term), leaving out fields where the term is everywhere: such a
         clause walks a long posting list for almost no score (the field's BM25 idf is near zero)."""
-        total = max(self._searcher.doc_count(), 1)
+        passages = self._passage_count()
+        cards = max(self._searcher.doc_count() - passages, 1)
         clauses = []
         for term, weight in ranked:
             for name in FIELD_BOOSTS:
-                frequency = self._searcher.doc_frequency(name, term)
-                if frequency and frequency <= FIELD_COMMON * total:
+                frequency = by_field[name, term]
+                limit = BODY_COMMON * passages if name in PASSAGE_FIELDS else FIELD_COMMON * cards
+                if frequency and frequency <= max(limit, CLAUSE_FLOOR):
                     clauses.append(Term(name, term, boost=weight))
         if not clauses:
             clauses = [Term(name, term, boost=weight) for term, weight in ranked for name in FIELD_BOOSTS]
         return clauses
+
+    def _passage_count(self) -> int:
+        """How many documents are passages (their fields are measured against their own number)."""
+        if self._passages is None:
+            self._passages = self._searcher.doc_frequency("kind", "passage") if "kind" in self.index.schema else 0
+        return self._passages
 
     def _select_terms(self, weighted: dict[str, float], frequencies: dict[str, int]) -> list[tuple[str, float]]:
         """The most telling terms: known to the index, rare before common, at most MAX_TERMS.
@@ -359,6 +373,18 @@ def _result(row: dict, score: float, matched: list[str]) -> Result:
                   report={"path": row["report_path"], "title": row["report_title"]}, score=round(score, 4),
                   matched=matched, fingerprint=row["fingerprint"] or "", before=row["before"] or "",
                   after=row["after"] or "", log=row["log"] or "")
+
+
+def _held(wanted: set[str], text: str) -> set[str]:
+    """Which of the paste's terms a candidate's text holds. A search of the lower-cased text (in C)
+    stands in for tokenising every candidate: a word must start where a word starts."""
+    lower = text.lower()
+    return {term for term in wanted if term in lower and (_is_cjk(term) or _word_start(term).search(lower))}
+
+
+@lru_cache(maxsize=4096)
+def _word_start(term: str) -> re.Pattern:
+    return re.compile(rf"(?<![a-z0-9]){re.escape(term)}")
 
 
 def _is_cjk(term: str) -> bool:
