@@ -37,6 +37,7 @@ from kb.normalize import cut, fingerprint, mask, salient_lines, signature, strip
 MAX_TERMS = 12
 COMMON = 0.2  # a term in over 20% of the documents is noise unless little else is left
 FIELD_COMMON = 0.1  # ... and in one field, over 10% of documents
+PASSAGE_TERMS = 12  # how many of the paste's rarest terms are looked up in passages
 CLAUSE_FLOOR = 200  # in a small KB every known word is worth its clause
 BODY_COMMON = 0.01  # passage text is long and plentiful: only its rare words are worth walking (bench/search_speed.py)
 CANDIDATES = 25
@@ -254,8 +255,10 @@ class Searcher:
         passages = self._passage_count()
         cards = max(self._searcher.doc_count() - passages, 1)
         clauses = []
-        for term, weight in ranked:
+        for rank, (term, weight) in enumerate(ranked):
             for name in FIELD_BOOSTS:
+                if name in PASSAGE_FIELDS and rank >= PASSAGE_TERMS:
+                    continue  # passages are the fallback: their rarest words find them
                 frequency = by_field[name, term]
                 limit = BODY_COMMON * passages if name in PASSAGE_FIELDS else FIELD_COMMON * cards
                 if frequency and frequency <= max(limit, CLAUSE_FLOOR):
