@@ -93,6 +93,34 @@ def evaluate(searcher: Searcher, queries: list[dict], show_misses: bool = False)
     return table
 
 
+def grep_baseline(reports_dir: Path, queries: list[dict]) -> dict[str, dict[str, float]]:
+    """What an operator does instead: grep the reports for the paste's telling line (case-insensitive,
+    literal) and read the section around each hit, in file order. A hit: the right report, and an
+    expected fix word in that section."""
+    from kb.normalize import salient_lines
+
+    sections = []  # (file name, section text)
+    for path in sorted(reports_dir.glob("*.md")):
+        current: list[str] = []
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("#") and current:
+                sections.append((path.name, "\n".join(current)))
+                current = []
+            current.append(line)
+        sections.append((path.name, "\n".join(current)))
+    ranks: dict[str, list[int | None]] = defaultdict(list)
+    for query in queries:
+        lines = salient_lines(query["query"])
+        needle = (lines[0][0] if lines else query["query"]).strip().lower()
+        found = [(name, text) for name, text in sections if needle and needle in text.lower()]
+        rank = next((i + 1 for i, (name, text) in enumerate(found) if name == query["report"]
+                     and any(_plain(w) in _plain(text) for w in query["expect_fix_contains"])), None)
+        ranks[query["kind"]].append(rank)
+    return {kind: {"n": len(v), "recall@1": sum(r == 1 for r in v) / len(v),
+                   "recall@3": sum(bool(r and r <= 3) for r in v) / len(v),
+                   "mrr": sum(1 / r for r in v if r) / len(v)} for kind, v in sorted(ranks.items())}
+
+
 def print_table(table: dict[str, dict[str, float]]) -> None:
     print(f"{'kind':<12}{'n':>4}{'recall@1':>10}{'recall@3':>10}{'MRR':>8}")
     for kind, row in table.items():
@@ -143,6 +171,9 @@ def main() -> None:
         reports = len([p for p in reports_dir.glob("*.md") if p.name != "SOURCES.md"])
         print(f"{reports_dir}: {reports} reports, {len(queries)} queries")
         print_table(table)
+        grep = grep_baseline(reports_dir, queries)
+        print("grep -i -F of the paste's telling line, reading the section around each hit (same queries):")
+        print_table(grep)
         mrr = overall_mrr(table)
         print(f"overall MRR {mrr:.2f}")
         ok = all(table[kind]["recall@1"] >= 0.85 and table[kind]["recall@3"] >= 0.95 for kind in ("exact", "variant")

@@ -10,6 +10,7 @@ and the camel-case words; and 健康 康检 检查 for Chinese.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterator
 
 from whoosh.analysis import Token, Tokenizer
@@ -68,6 +69,25 @@ def terms(text: str) -> list[str]:
     return [term for term, _, _ in iter_terms(text)]
 
 
+def term_set(text: str) -> frozenset[str]:
+    """The distinct terms of a text, fast: each distinct run of it is analysed once (and remembered),
+    so long passages full of repeated words cost little (search confidence reads many of them)."""
+    out: set[str] = set()
+    for run in set(_RUN_RE.findall(text)):
+        out |= _run_terms(run)
+    return frozenset(out)
+
+
+@lru_cache(maxsize=65536)
+def _run_terms(run: str) -> frozenset[str]:
+    return frozenset(_run_term_list(run))
+
+
+@lru_cache(maxsize=65536)
+def _run_term_list(run: str) -> tuple[str, ...]:
+    return tuple(term for term, _, _ in iter_terms(run))
+
+
 class KBTokenizer(Tokenizer):
     """Whoosh tokenizer over iter_terms (importable, so a stored schema can unpickle it)."""
 
@@ -85,6 +105,16 @@ class KBTokenizer(Tokenizer):
             if chars:
                 token.startchar, token.endchar = start_char, start_char + len(value)
             yield token
+            return
+        if not positions and not chars:  # the index's case (phrase=False): each distinct run analysed once
+            for run in _RUN_RE.findall(value):
+                for term in _run_term_list(run):
+                    token.text = term
+                    token.boost = 1.0
+                    token.stopped = False
+                    if keeporiginal:
+                        token.original = term
+                    yield token
             return
         for pos, (term, start, end) in enumerate(iter_terms(value)):
             token.text = term

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from collections import Counter
 from dataclasses import dataclass
 
@@ -58,8 +59,9 @@ def unit_of(anchor_heading: str, roles: dict[str, str]) -> str:
     return heading
 
 
-def link(anchor: Anchor, passages: list[Passage]) -> list[int]:
-    """Indexes of the passages that fix the anchor, best first."""
+def link(anchor: Anchor, passages: list[Passage], bags: list[set[str]] | None = None) -> list[int]:
+    """Indexes of the passages that fix the anchor, best first (bags: the passages' words, when the
+    caller links many errors of one report and has them already)."""
     if not passages:
         return []
     roles = {p.heading: p.role for p in passages if not p.whole}
@@ -75,7 +77,7 @@ def link(anchor: Anchor, passages: list[Passage]) -> list[int]:
     numbered = _numbered_children(roles)
     if number and numbered.get(parent, 0) < 2:
         number = ""
-    similarity = _similarities(anchor.text, passages)
+    similarity = _similarities(anchor.text, passages, bags or passage_bags(passages))
     scores: dict[int, float] = {}
     for index, passage in enumerate(passages):
         structural = _structural(passage, anchor, roles, unit, parent, topic, number, numbered)
@@ -128,6 +130,11 @@ def _structural(passage: Passage, anchor: Anchor, roles: dict[str, str], unit: s
     return score
 
 
+@lru_cache(maxsize=8192)
+def _subject_tokens(title: str) -> frozenset[str]:
+    return frozenset(textsim.tokens(subject(title)))
+
+
 def _numbered_children(roles: dict[str, str]) -> dict[str, int]:
     """How many numbered headings stand directly under each heading (parallel lists must match)."""
     counts: dict[str, int] = {}
@@ -178,18 +185,21 @@ def _fix_ancestor(heading: str, roles: dict[str, str]) -> bool:
 def _same_topic(topic: str, heading: str) -> bool:
     mine = textsim.tokens(topic)
     for part in heading.split(" / ")[-2:]:
-        other = textsim.tokens(subject(part))
+        other = _subject_tokens(part)
         if mine and other and textsim.containment(mine, other) >= 0.6:
             return True
     return False
 
 
-def _similarities(text: str, passages: list[Passage]) -> list[float]:
+def passage_bags(passages: list[Passage]) -> list[set[str]]:
+    return [textsim.tokens(p.heading.rsplit(" / ", 1)[-1] + "\n" + p.text) for p in passages]
+
+
+def _similarities(text: str, passages: list[Passage], bags: list[set[str]]) -> list[float]:
     """Rarity-weighted share of the anchor's words each passage holds, scaled so the best is 1."""
     wanted = textsim.tokens(text)
     if not wanted:
         return [0.0] * len(passages)
-    bags = [textsim.tokens(p.heading.rsplit(" / ", 1)[-1] + "\n" + p.text) for p in passages]
     frequency = Counter(token for bag in bags for token in bag & wanted)
     total = len(passages)
     weight = {token: math.log(1 + total / (frequency[token] or 0.5)) for token in wanted}
@@ -212,8 +222,9 @@ def error_anchor(error: ErrorEntry) -> Anchor:
 
 def link_errors(errors: list[ErrorEntry], passages: list[Passage]) -> None:
     """Give each error its fix passages; an error with no fix text takes the best fix passage's."""
+    bags = passage_bags(passages) if errors else []
     for error in errors:
-        error.passages = link(error_anchor(error), passages)
+        error.passages = link(error_anchor(error), passages, bags)
         if not error.fix.strip() or error.fix_inferred:
             error.fix = _fallback_fix(error, passages, fixes_only=error.fix_inferred) or error.fix
 

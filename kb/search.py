@@ -17,7 +17,6 @@ import json
 import math
 import re
 import threading
-from functools import lru_cache
 from pathlib import Path
 from dataclasses import asdict, dataclass, field
 
@@ -26,7 +25,7 @@ from whoosh import scoring
 from whoosh.query import Or, Term
 
 from kb import glossary
-from kb.analysis import iter_terms, terms
+from kb.analysis import iter_terms, term_set
 from kb.index import FIELD_BOOSTS, PASSAGE_FIELDS, ensure_current, index_is_current, open_index
 from kb.knowledge_base import KnowledgeBase
 from kb.linking import Anchor, link
@@ -379,15 +378,8 @@ def _result(row: dict, score: float, matched: list[str]) -> Result:
 
 
 def _held(wanted: set[str], text: str) -> set[str]:
-    """Which of the paste's terms a candidate's text holds. A search of the lower-cased text (in C)
-    stands in for tokenising every candidate: a word must start where a word starts."""
-    lower = text.lower()
-    return {term for term in wanted if term in lower and (_is_cjk(term) or _word_start(term).search(lower))}
-
-
-@lru_cache(maxsize=4096)
-def _word_start(term: str) -> re.Pattern:
-    return re.compile(rf"(?<![a-z0-9]){re.escape(term)}")
+    """Which of the paste's terms a candidate's text holds, exactly as the index reads it."""
+    return wanted & term_set(text)
 
 
 def _is_cjk(term: str) -> bool:

@@ -285,7 +285,7 @@ def test_kill_9_mid_run_then_resume_loses_nothing(kbdir, tmp_path):
     process.stdin.flush()
     store = RunStore(__import__("kb.knowledge_base", fromlist=["KnowledgeBase"]).KnowledgeBase(kbdir))
     run_id = None
-    for _ in range(200):
+    for _ in range(600):  # generous: a loaded machine can take seconds to start the process
         time.sleep(0.05)
         rows = list(store.db.query("select r.id, s.status from runs r join steps s on s.run_id = r.id "
                                    "where s.position = 0"))

@@ -102,8 +102,11 @@ class SearchScreen(Screen):
             if all(result.weak for result in self.results):
                 status.update(f"No known fix; {len(self.results)} possible matches{note}")
             else:
-                noun = "fix" if len(self.results) == 1 else "fixes"
-                status.update(f"{len(self.results)} known {noun}{note} · ↓ to pick, ctrl+g to copy")
+                known = sum(1 for result in self.results if not result.weak)
+                possible = len(self.results) - known
+                noun = "fix" if known == 1 else "fixes"
+                more = f", {possible} possible {'match' if possible == 1 else 'matches'}" if possible else ""
+                status.update(f"{known} known {noun}{more}{note} · ↓ to pick, ctrl+g to copy")
         else:
             status.update(f"No known fix for this error in the KB{note}")
             self.query_one("#detail", Markdown).update(
