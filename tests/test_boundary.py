@@ -60,3 +60,13 @@ def test_search_process_loads_only_what_search_needs(kb):
     assert done.returncode == 0 and "psycopg2" in done.stdout, done.stdout + done.stderr  # it really searched
     assert {"whoosh", "rapidfuzz"} <= loaded  # the wrapper sees what the process imported
     assert not loaded & set(SEARCH_NEVER_IMPORTS), sorted(loaded & set(SEARCH_NEVER_IMPORTS))
+
+
+def test_whoosh_loads_without_its_unused_urllib_and_asyncio_imports_and_leaves_the_real_ones_importable():
+    code = ("import sys, kb.search\n"
+            "early = [m for m in ('urllib.request', 'asyncio', 'ssl', 'cached_property') if m in sys.modules]\n"
+            "import urllib.request, cached_property, whoosh.compat, whoosh.reading\n"
+            "real = urllib.request.urlretrieve.__module__ == 'urllib.request' and hasattr(cached_property, 'threaded_cached_property')\n"
+            "print(early, real); sys.exit(0 if not early and real else 1)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
