@@ -15,6 +15,7 @@ import os
 import shutil
 from pathlib import Path
 
+import kb.whoosh_import  # noqa: F401  (first: Whoosh without its unused urllib/asyncio imports)
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.store import Store
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # both are imported where used: opening a KB must stay cheap (`runbook search`)
     import git
+
+    from kb.store import Store
 
 DERIVED_DIR = ".runbook"
 SOURCE_DIRS = ("reports", "runbooks", "runs")
@@ -36,7 +36,7 @@ class DamagedDatabase(KBError):
 class KnowledgeBase:
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root).expanduser().resolve()
-        self._store: Store | None = None
+        self._store: "Store | None" = None
         self._repo: "git.Repo | None" = None
         # Told once when another process holds the KB's write lock and this one waits (kb.lock).
         self.on_busy: Callable[[str], None] | None = None
@@ -102,9 +102,11 @@ class KnowledgeBase:
 
     # -- parts ---------------------------------------------------------------------------------------
     @property
-    def store(self) -> Store:
+    def store(self) -> "Store":
         if self._store is None:
             import sqlite3
+
+            from kb.store import Store
 
             self.derived_dir.mkdir(parents=True, exist_ok=True)
             try:

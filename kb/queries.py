@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+from typing import TYPE_CHECKING
 
-from kb.store import Store
+if TYPE_CHECKING:  # annotations only: the CLI imports NotFound from here before it knows the command
+    from kb.store import Store
 
 _ID_RE = re.compile(r"^([recf]?)(\d+)$", re.IGNORECASE)
 KINDS = {"r": "report", "e": "error", "c": "checklist", "f": "flowchart"}

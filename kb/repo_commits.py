@@ -221,7 +221,7 @@ def _links(kb: KnowledgeBase, fixes: list[dict]) -> list[dict]:
 def commits_for_error(store: Store, error_id: int) -> list[dict]:
     """The error's commits: those quoted in its report (resolved to full SHAs when a repo knows them)
     and fix commits linked to it, with author, date and files."""
-    if not store.db["repo_commits"].exists():
+    if not store.has_table("repo_commits"):
         return []
     rows = store.rows(
         """select rc.*, 'quoted in the report' as how from errors e

@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 from dataclasses import asdict, dataclass, field
 
+import kb.whoosh_import  # noqa: F401  (first: Whoosh without its unused urllib/asyncio imports)
 from rapidfuzz import fuzz
 from whoosh import scoring
 from whoosh.query import Or, Term

@@ -1,9 +1,13 @@
-"""The derived SQLite database (sqlite-utils): records of every parsed report.
+"""The derived SQLite database: records of every parsed report.
 
 Markdown sources in the KB are the truth; this is a cache of what the parser
 extracted, rebuilt at will. Every write replaces whole reports inside one
 `db.atomic()` transaction, so a crash mid-ingest leaves the old records, never
 half of the new ones.
+
+Reads go through the standard library's `sqlite3` connection; sqlite-utils (its table
+API, `db.atomic()`) is imported only when something writes, so `runbook search` never
+pays for it (tests/test_cli.py checks what search imports).
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from kb.model import ParsedReport
 from kb.normalize import fingerprint
 from kb.refs import KINDS as REF_KINDS, RefMap
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 SCHEMA_VERSION = 2  # 2: passages; an older database is rebuilt from the reports (KnowledgeBase.store)
 
@@ -72,21 +78,31 @@ class Store:
         # the lock keeps a cursor's statement and fetch together.
         self._lock = threading.RLock()
         # A reader waits for another process's write transaction (an ingest) rather than failing.
-        self.db = sqlite_utils.Database(sqlite3.connect(str(self.path), check_same_thread=False, timeout=120))
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        self.conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=120)
+        self._db: "sqlite_utils.Database | None" = None
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         self.outdated = 0 < version < SCHEMA_VERSION  # written by an older runbook: rebuilt from the reports
         if version != SCHEMA_VERSION or not self._schema_complete():
             self._ensure_schema()  # writes: only when something is missing (a reader must not queue behind an ingest)
 
+    @property
+    def db(self) -> "sqlite_utils.Database":
+        """The same connection with sqlite-utils' table API, for writes (imported on first use)."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
+
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
 
     def _schema_complete(self) -> bool:
         """Every table and column this version writes is there (reads only)."""
         for name, columns in _TABLES.items():
-            have = {row[1] for row in self.db.execute(f"PRAGMA table_info([{name}])")}
+            have = {row[1] for row in self.conn.execute(f"PRAGMA table_info([{name}])")}
             if not have or not set(columns) <= have:
                 return False
         return True
@@ -112,15 +128,21 @@ class Store:
     # -- reads ---------------------------------------------------------------------------------------
     def known_hashes(self) -> dict[str, str]:
         """path -> sha256 of every stored report: the unchanged check needs only this."""
-        return {row[0]: row[1] for row in self.db.execute("select path, sha256 from reports").fetchall()}
+        return {row[0]: row[1] for row in self.conn.execute("select path, sha256 from reports").fetchall()}
 
     def counts(self) -> dict[str, int]:
-        return {name: self.db[name].count for name in ("reports", "errors", "commits", "checklists", "items", "commands",
+        return {name: self.conn.execute(f"select count(*) from [{name}]").fetchone()[0] for name in ("reports", "errors", "commits", "checklists", "items", "commands",
                                                        "flowcharts", "lessons", "passages")}
 
     def rows(self, sql: str, params: Iterable = ()) -> list[dict]:
         with self._lock:
-            return [dict(row) for row in self.db.query(sql, list(params))]
+            cursor = self.conn.execute(sql, list(params))
+            names = [column[0] for column in cursor.description or ()]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def has_table(self, name: str) -> bool:
+        return self.conn.execute("select 1 from sqlite_master where type = 'table' and name = ?",
+                                 [name]).fetchone() is not None
 
     # -- writes --------------------------------------------------------------------------------------
     def replace_reports(self, parsed: list[tuple[SourceInfo, ParsedReport]]) -> list[int]:
@@ -166,7 +188,7 @@ class Store:
 
     def generation(self) -> int:
         """A counter bumped by every write, so derived data (the index) can tell it is stale."""
-        row = self.db.execute("select value from kb_state where key = 'generation'").fetchone()
+        row = self.conn.execute("select value from kb_state where key = 'generation'").fetchone()
         return int(row[0]) if row else 0
 
     def _bump_generation(self) -> None:

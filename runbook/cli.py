@@ -1,7 +1,9 @@
 """The `runbook` command: bare, it opens the TUI; subcommands script the KB.
 
-Slow imports (Textual, Whoosh) live inside the commands that need them, so
-`runbook search` and friends start fast.
+Every import beyond click lives inside the command that needs it, so a command
+loads only what it runs: `runbook search` reads SQLite with the standard library
+and never imports Textual, GitPython, sqlite-utils, detect-secrets or bashlex
+(tests/test_boundary.py runs it and checks).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ class Context:
         return self._kb
 
     def kb_without_retry(self) -> KnowledgeBase:
-        """The KB, without committing pending run records (reindex must work on a damaged cache)."""
+        """The KB, without committing pending run records: reindex must work on a damaged cache, and
+        search only reads (no git, and none of the run-records machinery on its start-up path)."""
         if self._kb is None:
             from runbook.session import open_kb
 
@@ -277,7 +280,7 @@ def search(context: Context, query: str | None, limit: int, as_json: bool) -> No
         query = sys.stdin.read()
     if not query.strip():
         fail("the query is empty: paste an error message or a log", 2)
-    outcome = run_search(context.kb(), query, k=limit)
+    outcome = run_search(context.kb_without_retry(), query, k=limit)
     if outcome.truncated:
         click.echo("note: the paste was over 1 MB; searched its first 1 MB", err=True)
     if as_json:

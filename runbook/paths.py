@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 ENV_KB = "RUNBOOK_KB"
 
 
 def default_kb_path() -> Path:
+    import platformdirs  # only when no KB is named: `runbook --kb X search` never needs it
+
     return platformdirs.user_data_path("runbook", appauthor=False) / "kb"
 
 

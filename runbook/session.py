@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from kb.ingest import IngestResult, ingest
+from typing import TYPE_CHECKING
+
 from kb.knowledge_base import KBError, KnowledgeBase
 from runbook.paths import resolve_kb_path, sample_reports_dir
+
+if TYPE_CHECKING:  # ingest (parser, redaction, multiprocessing) is imported only to set up a KB
+    from kb.ingest import IngestResult
 
 
 def open_kb(option: str | None, on_setup: Callable[[str], None] | None = None,
@@ -24,8 +28,10 @@ def open_kb(option: str | None, on_setup: Callable[[str], None] | None = None,
     return kb
 
 
-def seed_samples(kb: KnowledgeBase, progress: Callable[[int, int], None] | None = None) -> IngestResult:
+def seed_samples(kb: KnowledgeBase, progress: Callable[[int, int], None] | None = None) -> "IngestResult":
     """Ingest the bundled sample reports, reporting (done, total) as it goes."""
+    from kb.ingest import ingest
+
     state = {"done": 0, "total": 0}
 
     def total(n: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -20,3 +21,52 @@ def test_cli_module_does_not_import_textual_until_the_tui_opens():
     code = "import sys, runbook.cli\nsys.exit(1 if 'textual' in sys.modules else 0)"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# What `runbook search` may not load: the TUI, git, the write-side SQLite layer, the secret scanners
+# and the shell parser all cost start-up time and none of them is needed to answer a paste.
+SEARCH_NEVER_IMPORTS = ("textual", "git", "sqlite_utils", "detect_secrets", "bashlex")
+
+_SEARCH_WRAPPER = """
+import atexit, json, sys
+
+def _report():
+    loaded = sorted({name.split('.')[0] for name in sys.modules})
+    sys.stderr.write('LOADED ' + json.dumps(loaded) + '\\n')
+
+atexit.register(_report)
+from runbook.cli import main
+sys.argv = ['runbook', *sys.argv[1:]]
+main()
+"""
+
+
+def _search_process(kb_root, query: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+    done = subprocess.run([sys.executable, "-c", _SEARCH_WRAPPER, "--kb", str(kb_root), "search", query],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    lines = [line for line in done.stderr.splitlines() if line.startswith("LOADED ")]
+    assert lines, done.stderr
+    return done, set(json.loads(lines[-1].removeprefix("LOADED ")))
+
+
+def test_search_process_loads_only_what_search_needs(kb):
+    from kb.ingest import ingest
+    from kb.runs import RunStore
+    from conftest import SAMPLES
+
+    ingest(kb, [SAMPLES])
+    RunStore(kb).close()  # a runs database: the run-records retry check must still stay off `search`
+    done, loaded = _search_process(kb.root, "ModuleNotFoundError: No module named 'psycopg2'")
+    assert done.returncode == 0 and "psycopg2" in done.stdout, done.stdout + done.stderr  # it really searched
+    assert {"whoosh", "rapidfuzz"} <= loaded  # the wrapper sees what the process imported
+    assert not loaded & set(SEARCH_NEVER_IMPORTS), sorted(loaded & set(SEARCH_NEVER_IMPORTS))
+
+
+def test_whoosh_loads_without_its_unused_urllib_and_asyncio_imports_and_leaves_the_real_ones_importable():
+    code = ("import sys, kb.search\n"
+            "early = [m for m in ('urllib.request', 'asyncio', 'ssl', 'cached_property') if m in sys.modules]\n"
+            "import urllib.request, cached_property, whoosh.compat, whoosh.reading\n"
+            "real = urllib.request.urlretrieve.__module__ == 'urllib.request' and hasattr(cached_property, 'threaded_cached_property')\n"
+            "print(early, real); sys.exit(0 if not early and real else 1)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
