@@ -107,10 +107,9 @@ def report_markdown(report: dict) -> str:
         parts += ["", "## Errors", ""]
         for error in report["errors"]:
             parts += [f"### {error['ref']} · {_text(error['title'])}", "", _quote(error["message"])]
-            if error.get("root_cause"):
-                parts += ["", f"**Root cause**: {_text(error['root_cause'])}"]
-            if error.get("fix"):
-                parts += ["", f"**Fix**: {_text(error['fix'])}"]
+            for label, key in (("Root cause", "root_cause"), ("Fix", "fix")):
+                if _text(error.get(key)):
+                    parts += ["", *_labelled(label, _text(error[key]))]
             parts.append("")
     if report["checklists"]:
         parts += ["", "## Checklists", ""]
@@ -129,6 +128,14 @@ def report_markdown(report: dict) -> str:
         parts += ["", "## Lessons", ""]
         parts += [f"- **{_text(lesson['title'])}**" for lesson in report["lessons"]]
     return "\n".join(parts)
+
+
+def _labelled(label: str, text: str) -> list[str]:
+    """A one-paragraph cause reads inline after its label; a list, code or several paragraphs go under it,
+    so Markdown still sees a list as a list and a fence as a fence."""
+    if "\n" not in text and not re.match(r"(?:[-*+]|\d+[.)])\s", text):
+        return [f"**{label}**: {text}"]
+    return [f"**{label}**:", "", text]
 
 
 def checklist_markdown(checklist: dict, level: int = 2) -> str:
