@@ -174,3 +174,26 @@ async def test_a_root_cause_list_reads_as_a_list_and_a_long_command_wraps(kb, tm
         fence = screen.detail.query(MarkdownFence).last()
         assert fence.max_scroll_x == 0 and fence.size.height > 3  # wrapped onto more lines, nothing to the right
         assert "worker-exports" in app.export_screenshot()  # the end of the command is on screen
+
+
+def test_key_names_read_as_people_write_them():
+    from runbook.screens.help import key_name
+
+    assert [key_name(k) for k in ("question_mark", "escape", "ctrl+o", "R", "f1", "enter")] == \
+        ["?", "esc", "ctrl+o", "shift+r", "f1", "enter"]
+
+
+async def test_f1_shows_keys_as_people_write_them(sample_kb):
+    from textual.widgets import Markdown
+
+    from runbook.app import RunbookApp
+    from runbook.screens.help import HelpScreen
+
+    app = RunbookApp(sample_kb)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _until(pilot, lambda: app.current_mode == "search" and app.screen.query("#detail"))
+        await pilot.press("f1")
+        await _until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        text = app.screen.query_one(Markdown)._markdown
+        assert "| `f1, ?` |" in text and "| `esc` |" in text
+        assert "question_mark" not in text and "`escape`" not in text
