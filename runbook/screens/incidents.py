@@ -6,6 +6,7 @@ from textual.binding import Binding
 
 from kb import queries
 from kb.escapes import neutralise
+from kb.words import plural
 from runbook.markdown_views import report_markdown
 from runbook.screens.browse import BrowseScreen, Column
 
@@ -85,6 +86,3 @@ def short_name(text: str | None) -> str:
             name = head
     return name
 
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"

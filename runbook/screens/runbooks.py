@@ -15,6 +15,7 @@ from kb import queries, runbooks
 from kb.catalogue import runnables
 from kb.escapes import neutralise
 from kb.knowledge_base import KBError
+from kb.words import plural
 from runbook.markdown_views import checklist_markdown
 from runbook.screens.browse import BrowseScreen, Column
 from runbook.screens.dialogs import AskFields, Field
@@ -79,7 +80,7 @@ class RunbooksScreen(BrowseScreen):
         ]
         trees = sum(1 for row in rows if row["kind"] == "decision tree")
         self.show_rows(columns, list(self.rows), f"{len(rows)} runbooks, checklists and procedures "
-                                                 f"({trees} decision tree{'' if trees == 1 else 's'})")
+                                                 f"({plural(trees, 'decision tree')})")
         if not rows:
             self.detail.update("## No runbooks yet\n\nWrite one with `runbook new NAME`, or ingest reports with task "
                                "lists, procedures or troubleshooting flowcharts.")
