@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 
 from kb.knowledge_base import KBError, KnowledgeBase
 from kb.runbooks import slug
+from kb.words import plural
 
 # Technologies worth a walkthrough, as they appear in report text (lower-case match on words).
 TECHNOLOGIES = (
@@ -120,7 +121,7 @@ def _pages_from_file(text: str) -> list[Page]:
 
 
 def _overview(kb: KnowledgeBase, topic: str, reports: list[dict]) -> Page:
-    lines = [f"What the team knows about **{topic}**: {len(reports)} reports.", ""]
+    lines = [f"What the team knows about **{topic}**: {plural(len(reports), 'report')}.", ""]
     for report in reports:
         meta = json.loads(report["meta"] or "{}")
         facts = ", ".join(f"{k}: {v}" for k, v in list(meta.items())[:4])
@@ -190,7 +191,7 @@ def _checklists(kb: KnowledgeBase, ids: list[int], marks: str) -> Page | None:
     if not rows:
         return None
     lines = ["Use these when you deploy; `runbook run cN` walks one step by step.", ""]
-    lines += [f"- `c{row['id']}` **{row['title']}** ({row['items']} steps{', ' + row['phase'] if row['phase'] else ''})"
+    lines += [f"- `c{row['id']}` **{row['title']}** ({plural(row['items'], 'step')}{', ' + row['phase'] if row['phase'] else ''})"
               for row in rows]
     return Page("The checklists to use", "\n".join(lines))
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from kb import labels, textsim
 from kb.knowledge_base import KBError, KnowledgeBase
 from kb.store import Store
+from kb.words import plural
 
 _RECORD = "\x1e"
 _FIELD = "\x1f"
@@ -51,7 +52,8 @@ class RepoResult:
     def summary(self) -> str:
         if self.unchanged:
             return f"{self.repo}: unchanged since the last ingest"
-        return (f"{self.repo}: {self.new} new commits, {self.fixes} fix commits, {self.links} linked to known errors "
+        return (f"{self.repo}: {plural(self.new, 'new commit')}, {plural(self.fixes, 'fix commit')}, "
+                f"{self.links} linked to known errors "
                 f"in {self.seconds:.1f} s")
 
 
@@ -104,11 +106,31 @@ def _parse(record: str) -> dict:
             "body": body.strip(), "files": files}
 
 
+_RELATIVE_SINCE_RE = re.compile(r"\d+[ .](?:second|minute|hour|day|week|month|year)s?(?:[ .]ago)?", re.IGNORECASE)
+
+
+def check_since(since: str) -> str:
+    """A --since date git reads as meant: YYYY-MM-DD (with a time, if wanted), `2 weeks ago`, `yesterday`.
+
+    git itself reads anything (`notadate` becomes "now" and quietly finds no commits), so the date is
+    checked here and a bad one is a clear error instead of an empty ingest."""
+    text = since.strip()
+    if text.lower() == "yesterday" or _RELATIVE_SINCE_RE.fullmatch(text):
+        return text
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        raise KBError(f"--since {since!r} is not a date: give YYYY-MM-DD, or e.g. '2 weeks ago'") from None
+    return text
+
+
 def ingest_repo(kb: KnowledgeBase, path: Path | str, since: str | None = None,
                 progress: Callable[[int], None] | None = None) -> RepoResult:
     """Read a repository's history into the KB (under the KB's write lock); commit messages are redacted."""
     from kb.lock import write_lock
 
+    if since is not None:
+        since = check_since(since)
     with write_lock(kb, "ingest --repo"):
         return _ingest_repo(kb, path, since, progress)
 

@@ -16,6 +16,7 @@ import click
 
 from kb.knowledge_base import KBError, KnowledgeBase
 from kb.queries import NotFound
+from kb.words import plural
 
 LIST_KINDS = ("reports", "errors", "checklists", "runbooks")
 
@@ -140,6 +141,13 @@ def ingest(context: Context, paths: tuple[str, ...], no_commit: bool, check_only
 
     if not paths and not repos:
         raise click.UsageError("give report files or directories, or --repo PATH")
+    if since is not None:
+        from kb.repo_commits import check_since
+
+        try:
+            since = check_since(since)
+        except KBError as exc:
+            fail(str(exc), 2)
     if check_only:
         _check_secrets(paths, as_json)
         return
@@ -253,7 +261,7 @@ def reindex(context: Context) -> None:
         click.echo(f"error: {message}", err=True)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
-    click.echo(f"reindexed {len(result.ingested)} reports, failed {len(result.failed)}")
+    click.echo(f"reindexed {plural(len(result.ingested), 'report')}, failed {len(result.failed)}")
     if result.failed:
         sys.exit(1)
 
@@ -334,7 +342,7 @@ def _list_runbooks(kb: KnowledgeBase, as_json: bool) -> None:
     for row in rows:
         last = row["last_run"]
         title = neutralise_text(" ".join(row["title"].split()))
-        lines.append((row["ref"], row["kind"], f"{row['steps']} steps, {row['commands']} cmds",
+        lines.append((row["ref"], row["kind"], f"{plural(row['steps'], 'step')}, {plural(row['commands'], 'cmd')}",
                       f"{last['outcome']} {last['date'][:10]}" if last else "never",
                       (title[:49] + "…" if len(title) > 50 else title) + (f"  [{row['problem']}]" if row["problem"] else ""),
                       row["report"]))
@@ -345,16 +353,42 @@ def _list_runbooks(kb: KnowledgeBase, as_json: bool) -> None:
 
 
 def _table(rows: list[dict], columns: tuple[str, ...]) -> None:
-    width = {"title": 50, "message": 70}
+    """Rows under a header line, columns aligned by display width (a CJK character takes two cells)."""
+    limits = {"title": 50, "message": 70}
+    lines = [[column.upper() for column in columns]]
     for row in rows:
         cells = []
         for column in columns:
-            value = " ".join(str(row.get(column) if row.get(column) is not None else "").split())
-            limit = width.get(column)
-            if limit and len(value) > limit:
-                value = value[: limit - 1] + "…"
+            value = neutralise_text(" ".join(str(row.get(column) if row.get(column) is not None else "").split()))
+            limit = limits.get(column)
+            if limit and _display_width(value) > limit:
+                value = _cut(value, limit - 1) + "…"
             cells.append(value)
-        click.echo(neutralise_text("  ".join(cells)))
+        lines.append(cells)
+    widths = [max(_display_width(line[i]) for line in lines) for i in range(len(columns))]
+    for line in lines:
+        padded = [cell + " " * (width - _display_width(cell)) for cell, width in zip(line[:-1], widths)]
+        click.echo("  ".join([*padded, line[-1]]))
+
+
+def _char_width(ch: str) -> int:
+    import unicodedata
+
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
+
+
+def _display_width(text: str) -> int:
+    return sum(_char_width(ch) for ch in text)
+
+
+def _cut(text: str, width: int) -> str:
+    """The longest start of text that takes at most `width` cells."""
+    used = 0
+    for index, ch in enumerate(text):
+        used += _char_width(ch)
+        if used > width:
+            return text[:index]
+    return text
 
 
 @cli.command()
@@ -618,8 +652,8 @@ def onboard(context: Context, topic: str | None, restart: bool, operator: str | 
             click.echo("no topics yet: ingest some reports first")
         for row in rows:
             extra = " (hand-written walkthrough)" if row["hand_written"] else ""
-            click.echo(neutralise_text(f"{row['topic']:<16} {row['reports']} reports, {row['errors']} errors, "
-                       f"{row['checklists']} checklists{extra}"))
+            click.echo(neutralise_text(f"{row['topic']:<16} {plural(row['reports'], 'report')}, "
+                       f"{plural(row['errors'], 'error')}, {plural(row['checklists'], 'checklist')}{extra}"))
         return
     pages = onboarding.walkthrough(kb, topic)
     who, author = operator_for(kb, operator)
@@ -632,7 +666,12 @@ def onboard(context: Context, topic: str | None, restart: bool, operator: str | 
         click.echo()
         click.echo(click.style(neutralise_text(f"[{page + 1}/{len(pages)}] {pages[page].title}"), bold=True))
         click.echo()
-        click.echo(neutralise_text(pages[page].body))
+        if sys.stdout.isatty():  # a person reading: Markdown rendered; a pipe or a file gets the Markdown itself
+            from runbook.render import terminal_markdown
+
+            click.echo(terminal_markdown(pages[page].body))
+        else:
+            click.echo(neutralise_text(pages[page].body))
         last = page == len(pages) - 1
         choice = click.prompt(f"\n{'[f]inish' if last else '[n]ext'} [p]revious [q]uit",
                               default="f" if last else "n", type=click.Choice(["n", "p", "q", "f"]), show_choices=False)

@@ -9,6 +9,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from kb.escapes import neutralise
+from kb.words import plural
 
 SCREENS = (("Search", "search", "Paste an error, get the known fix"),
            ("Incidents", "incidents", "Browse reports by date, project, platform"),
@@ -45,7 +46,7 @@ class KBCommands(Provider):
             score = matcher.match(label)
             if score > 0:
                 yield Hit(score, matcher.highlight(neutralise(label)), partial(self.app.open_runbook, row["ref"]),
-                          help=neutralise(f"{row['kind']} · {row['ref']} · {row['steps']} steps · {row['report']}"))
+                          help=neutralise(f"{row['kind']} · {row['ref']} · {plural(row['steps'], 'step')} · {row['report']}"))
         searcher = getattr(self.app, "searcher", None)
         if searcher is None or len(query.strip()) < 3:
             return

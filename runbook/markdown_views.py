@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from kb.escapes import neutralise
+from kb.words import plural
 from kb.linking import passages_to_show
 
 _FENCE_RE = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
@@ -59,7 +60,8 @@ def error_markdown(error: dict) -> str:
             parts += ["", "### After", "", _code(error["after"])]
     if error.get("commits"):
         parts += ["", "### Commits", ""]
-        parts += [f"- `{c.get('sha') or '-------'}` {_text(c.get('message'))}" for c in error["commits"]]
+        parts += [f"- `{c['sha']}` {_text(c.get('message'))}" if c.get("sha") else f"- {_text(c.get('message'))}"
+                  for c in error["commits"]]
     if error.get("repo_commits"):
         parts += ["", "### Fix commits in the project's history", ""]
         for commit in error["repo_commits"]:
@@ -94,9 +96,9 @@ def report_markdown(report: dict) -> str:
         parts += [f"- **{_text(k)}**: {_text(v)}" for k, v in meta.items()]
         parts.append("")
     trees = [chart for chart in report.get("flowcharts", []) if chart.get("kind") != "diagram"]
-    parts.append(f"`{_text(report['path'])}` · {len(report['errors'])} errors · "
-                 f"{len(report['checklists'])} checklists · {len(trees)} decision trees · "
-                 f"{len(report['commands'])} commands")
+    parts.append(f"`{_text(report['path'])}` · {plural(len(report['errors']), 'error')} · "
+                 f"{plural(len(report['checklists']), 'checklist')} · {plural(len(trees), 'decision tree')} · "
+                 f"{plural(len(report['commands']), 'command')}")
     if report.get("timeline"):
         rows = report["timeline"]
         header = list(rows[0].keys())
@@ -107,10 +109,9 @@ def report_markdown(report: dict) -> str:
         parts += ["", "## Errors", ""]
         for error in report["errors"]:
             parts += [f"### {error['ref']} · {_text(error['title'])}", "", _quote(error["message"])]
-            if error.get("root_cause"):
-                parts += ["", f"**Root cause**: {_text(error['root_cause'])}"]
-            if error.get("fix"):
-                parts += ["", f"**Fix**: {_text(error['fix'])}"]
+            for label, key in (("Root cause", "root_cause"), ("Fix", "fix")):
+                if _text(error.get(key)):
+                    parts += ["", *_labelled(label, _text(error[key]))]
             parts.append("")
     if report["checklists"]:
         parts += ["", "## Checklists", ""]
@@ -119,11 +120,11 @@ def report_markdown(report: dict) -> str:
     diagrams = [chart for chart in report.get("flowcharts", []) if chart.get("kind") == "diagram"]
     if trees:
         parts += ["", "## Decision trees", ""]
-        parts += [f"- **{chart['ref']}** · {_text(chart['section'])} · {len(chart['nodes'])} nodes "
+        parts += [f"- **{chart['ref']}** · {_text(chart['section'])} · {plural(len(chart['nodes']), 'node')} "
                   f"(F4, or `runbook run {chart['ref']}`, walks it)" for chart in trees]
     if diagrams:
         parts += ["", "## Diagrams", ""]
-        parts += [f"- **{chart['ref']}** · {_text(chart['section'])} · {len(chart['nodes'])} nodes "
+        parts += [f"- **{chart['ref']}** · {_text(chart['section'])} · {plural(len(chart['nodes']), 'node')} "
                   "(read it in the report; not runnable)" for chart in diagrams]
     if report.get("lessons"):
         parts += ["", "## Lessons", ""]
@@ -131,10 +132,18 @@ def report_markdown(report: dict) -> str:
     return "\n".join(parts)
 
 
+def _labelled(label: str, text: str) -> list[str]:
+    """A one-paragraph cause reads inline after its label; a list, code or several paragraphs go under it,
+    so Markdown still sees a list as a list and a fence as a fence."""
+    if "\n" not in text and not re.match(r"(?:[-*+]|\d+[.)])\s", text):
+        return [f"**{label}**: {text}"]
+    return [f"**{label}**:", "", text]
+
+
 def checklist_markdown(checklist: dict, level: int = 2) -> str:
     phase = f" · {checklist['phase']}" if checklist.get("phase") else ""
     parts = [f"{'#' * level} {_text(checklist['title'])}", "", f"*{checklist['kind']}{phase}* · "
-             f"{len(checklist['items'])} steps · from `{_text(checklist['report']['path'])}`", ""]
+             f"{plural(len(checklist['items']), 'step')} · from `{_text(checklist['report']['path'])}`", ""]
     for number, item in enumerate(checklist["items"], start=1):
         box = {True: "[x]", False: "[ ]", None: ""}[item["checked"]]
         parts.append(f"{number}. {box} {_text(item['text'])}".replace("  ", " "))

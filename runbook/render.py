@@ -5,12 +5,18 @@ from __future__ import annotations
 import click
 
 from kb.escapes import neutralise
+from kb.words import plural
 from kb.linking import passages_to_show
 
 
 def render_record(kind: str, record: dict) -> str:
     return {"report": render_report, "error": render_error, "checklist": render_checklist,
             "flowchart": render_flowchart}[kind](record)
+
+
+def _sha_and(sha: str | None, message: str) -> str:
+    """A commit a report names: its SHA then its message; a commit named without a SHA is just its message."""
+    return f"{sha}  {message}" if sha else message or "(a commit the report names without a SHA)"
 
 
 def _block(title: str, body: str) -> list[str]:
@@ -28,7 +34,7 @@ def render_error(error: dict) -> str:
         lines += _block(title, error.get(key, ""))
     if error.get("commits"):
         lines.append("Commits:")
-        lines += [f"  {c['sha'] or '-------'}  {c['message']}" for c in error["commits"]]
+        lines += [f"  {_sha_and(c['sha'], c['message'])}" for c in error["commits"]]
         lines.append("")
     if error.get("repo_commits"):
         lines.append("Fix commits in the project's history:")
@@ -91,11 +97,11 @@ def render_report(report: dict) -> str:
     lines.append("")
     sections = (
         ("Errors", report["errors"], lambda e: f"{e['ref']}  {e['message'][:100]}"),
-        ("Commits", report["commits"], lambda c: f"{c['sha'] or '-------'}  {c['message']}"),
-        ("Checklists", report["checklists"], lambda c: f"{c['ref']}  {c['title']} ({len(c['items'])} items)"),
+        ("Commits", report["commits"], lambda c: _sha_and(c["sha"], c["message"])),
+        ("Checklists", report["checklists"], lambda c: f"{c['ref']}  {c['title']} ({plural(len(c['items']), 'item')})"),
         ("Commands", report["commands"], lambda c: f"$ {c['command'].splitlines()[0]}"),
         ("Flowcharts", report["flowcharts"],
-         lambda f: f"{f['ref']}  {f['section']}: {len(f['nodes'])} nodes, {len(f['edges'])} edges "
+         lambda f: f"{f['ref']}  {f['section']}: {plural(len(f['nodes']), 'node')}, {plural(len(f['edges']), 'edge')} "
                    + (f"(decision tree: runbook run {f['ref']} walks it)" if f["kind"] == "decision tree"
                       else "(diagram: shown in the report, not runnable)")),
         ("Lessons", report["lessons"], lambda lesson: f"- {lesson['title']}"),
@@ -104,7 +110,7 @@ def render_report(report: dict) -> str:
         if records:
             lines += [f"{title} ({len(records)}):", *(f"  {line(record)}" for record in records), ""]
     if report["timeline"]:
-        lines.append(f"Timeline ({len(report['timeline'])} entries)")
+        lines.append(f"Timeline ({plural(len(report['timeline']), 'entry', 'entries')})")
     return "\n".join(lines).rstrip()
 
 
@@ -118,6 +124,12 @@ def _excerpt(text: str, lines: int = 6, width: int = 110) -> list[str]:
             out.append("…")
             break
     return out
+
+
+def _is_list_item(line: str) -> bool:
+    import re
+
+    return re.match(r"\s*(?:[-*+]|\d+[.)])\s", line) is not None
 
 
 def highlight(text: str, matched: list[str], color: bool) -> str:
@@ -156,17 +168,37 @@ def render_results(results, color: bool = False) -> str:
             lines.append(f"   in: {neutralise(result.passages[0]['heading'])} (line {result.passages[0]['line']})")
         for label, text in (("cause", result.root_cause), ("fix", result.fix)):
             excerpt = _excerpt(neutralise(text))
-            if excerpt:
+            if excerpt and _is_list_item(excerpt[0]):  # a list starts under its label, not after it
+                lines.append(f"   {label}:")
+                lines += [f"   {' ' * len(label)}  {line}" for line in excerpt]
+            elif excerpt:
                 lines.append(f"   {label}: {excerpt[0]}")
                 lines += [f"   {' ' * len(label)}  {line}" for line in excerpt[1:]]
         for commit in result.commits[:5]:
-            lines.append(f"   commit: {commit['sha'] or '-------'}  {neutralise(commit['message'] or '')}")
+            lines.append(f"   commit: {_sha_and(commit['sha'], neutralise(commit['message'] or ''))}")
         for passage in passages_to_show(result.passages, result.message, result.fix, limit=2):
             lines.append(f"   from: {neutralise(passage['heading'])} (line {passage['line']})")
             lines += [f"         {line}" for line in _excerpt(neutralise(passage["text"]), lines=4)]
         lines.append(f"   report: {neutralise(result.report['title'])} ({result.report['path']})")
         lines.append("")
     return "\n".join(lines).rstrip()
+
+
+def terminal_markdown(text: str, width: int | None = None) -> str:
+    """Markdown as a terminal shows it (bold, lists, code blocks), for pages read in `runbook onboard`.
+
+    The text is neutralised first: only rich's own styling reaches the terminal."""
+    import shutil
+    from io import StringIO
+
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    out = StringIO()
+    console = Console(file=out, force_terminal=True, width=width or min(shutil.get_terminal_size().columns, 100),
+                      highlight=False)
+    console.print(Markdown(neutralise(text), hyperlinks=False))
+    return out.getvalue().rstrip("\n")
 
 
 def render_dry_run(runbook, values: dict[str, str]) -> str:

@@ -326,7 +326,7 @@ async def test_the_incident_pane_counts_decision_trees(cat_kb):
         await pilot.press("f3")
         await _until(pilot, lambda: app.current_mode == "incidents" and app.screen.current is not None)
         text = app.screen.detail._markdown
-        assert "1 errors · 1 checklists · 1 decision trees" in text and "## Decision trees" in text
+        assert "1 error · 1 checklist · 1 decision tree ·" in text and "## Decision trees" in text
 
 
 async def test_the_command_palette_finds_a_decision_tree_by_title(cat_kb):

@@ -90,3 +90,48 @@ async def test_tui_walk_a_topic_to_the_end_leave_and_resume(team_kb):
         await until(pilot, lambda: type(app.screen).__name__ == "OnboardingScreen")
     assert team_kb.repo.head.commit.message.strip() == "onboard: New Hire completed nginx"
     assert onboarding.get_progress(team_kb, "New Hire <new@example.com>", "nginx")["completed"]
+
+
+async def _until(pilot, predicate):
+    for _ in range(400):
+        await pilot.pause(0.05)
+        if predicate():
+            return
+    raise AssertionError("condition never held")
+
+
+async def test_enter_on_the_topic_list_opens_the_first_topic_without_an_arrow_key(team_kb):
+    from runbook.app import RunbookApp
+
+    app = RunbookApp(team_kb)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _until(pilot, lambda: app.current_mode == "search" and app.screen.query("#paste"))
+        await pilot.press("f5")
+        await _until(pilot, lambda: app.current_mode == "onboarding" and getattr(app.screen, "topics", None))
+        first = app.screen.topics[0]["topic"]
+        await pilot.press("enter")
+        await _until(pilot, lambda: type(app.screen).__name__ == "WalkthroughScreen")
+        assert app.screen.topic == first
+
+
+async def test_the_topic_says_completed_as_soon_as_its_walkthrough_is(team_kb):
+    from textual.widgets import Markdown
+
+    from runbook.app import RunbookApp
+
+    pages = onboarding.walkthrough(team_kb, "nginx")
+    app = RunbookApp(team_kb)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _until(pilot, lambda: app.current_mode == "search" and app.screen.query("#paste"))
+        await pilot.press("f5")
+        await _until(pilot, lambda: app.current_mode == "onboarding" and getattr(app.screen, "topics", None))
+        screen = app.screen
+        screen.query_one("#topics").highlighted = next(i for i, t in enumerate(screen.topics) if t["topic"] == "nginx")
+        detail = screen.query_one("#topic-detail", Markdown)
+        await _until(pilot, lambda: "not started" in detail._markdown)
+        await pilot.press("enter")
+        await _until(pilot, lambda: type(app.screen).__name__ == "WalkthroughScreen")
+        for _ in range(len(pages)):
+            await pilot.press("n")
+        await _until(pilot, lambda: app.screen is screen)
+        await _until(pilot, lambda: "**completed**" in detail._markdown)

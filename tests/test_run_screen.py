@@ -117,7 +117,7 @@ async def test_runbooks_screen_starts_a_run_with_the_variables_form(run_kb):
         await pilot.press("f4")
         await _until(pilot, lambda: app.current_mode == "runbooks" and app.screen.current is not None)
         table = app.screen.table
-        row = next(i for i in range(table.row_count) if table.get_row_at(i)[0] == "Vars")
+        row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[0]) == "Vars")
         table.move_cursor(row=row)
         await _until(pilot, lambda: app.screen.current is not None and app.screen.current["ref"] == "vars")
         await pilot.press("enter")

@@ -9,12 +9,24 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Markdown
 
 
+def key_name(key: str) -> str:
+    """A key as a person writes it: `?` not `question_mark`, `esc` not `escape`, `shift+r` for `R`."""
+    from textual.keys import format_key
+
+    *modifiers, name = key.strip().split("+")
+    if len(name) == 1 and name.isupper():
+        modifiers.append("shift")
+        name = name.lower()
+    shown = {"enter": "enter", "space": "space", "tab": "tab"}.get(name) or format_key(name)
+    return "+".join([*modifiers, shown])
+
+
 def _keys_table(bindings) -> list[str]:
     rows = []
     for binding in bindings:
         if not binding.description:
             continue
-        keys = ", ".join(binding.key.split(","))
+        keys = ", ".join(key_name(key) for key in binding.key.split(","))
         rows.append(f"| `{keys}` | {binding.description} | {binding.tooltip or ''} |")
     return rows
 

@@ -6,8 +6,9 @@ from textual.binding import Binding
 
 from kb import queries
 from kb.escapes import neutralise
+from kb.words import plural
 from runbook.markdown_views import report_markdown
-from runbook.screens.browse import BrowseScreen
+from runbook.screens.browse import BrowseScreen, Column
 
 SORTS = ("date", "project", "platform")
 
@@ -26,7 +27,6 @@ class IncidentsScreen(BrowseScreen):
         self.sort = "date"
 
     def on_mount(self) -> None:
-        self.table.add_columns("Date", "Project", "Platform", "Report", "Errors")
         self.reports = queries.list_reports(self.app.kb.store)
         if not self.reports:
             self.detail.update("## No reports yet\n\nIngest some with `runbook ingest PATH`.")
@@ -40,14 +40,21 @@ class IncidentsScreen(BrowseScreen):
         return report_markdown(record)
 
     def _fill(self) -> None:
-        self.table.clear()
         key = {"date": lambda r: (r["date"] or "", r["title"]), "project": lambda r: (r["project"] or "~", r["title"]),
                "platform": lambda r: (r["platform"] or "~", r["title"])}[self.sort]
-        for report in sorted(self.reports, key=key, reverse=self.sort == "date"):
-            self.table.add_row(neutralise(report["date"] or "")[:10], neutralise(report["project"] or "")[:24],
-                               neutralise(report["platform"] or "")[:20], neutralise(report["title"])[:48],
-                               str(report["errors"]), key=str(report["id"]))
-        self.sub_title = f"{len(self.reports)} reports, by {self.sort}"
+        rows = sorted(self.reports, key=key, reverse=self.sort == "date")
+        kept_first = {"date": ("date", "project", "platform"), "project": ("project", "date", "platform"),
+                      "platform": ("platform", "date", "project")}[self.sort]
+        columns = [
+            Column("date", "Date", [neutralise(r["date"] or "")[:10] for r in rows], priority=kept_first.index("date")),
+            Column("title", "Report", [_one_line(r["title"]) for r in rows], flexible=True, minimum=30),
+            Column("errors", "Errors", [str(r["errors"]) for r in rows], priority=-1, justify="right"),
+            Column("project", "Project", [short_name(r["project"]) for r in rows], cap=14,
+                   priority=kept_first.index("project")),
+            Column("platform", "Platform", [short_name(r["platform"]) for r in rows], cap=14,
+                   priority=kept_first.index("platform")),
+        ]
+        self.show_rows(columns, [str(r["id"]) for r in rows], f"{plural(len(rows), 'report')}, by {self.sort}")
 
     def action_cycle_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
@@ -55,6 +62,27 @@ class IncidentsScreen(BrowseScreen):
 
     def action_open_report(self) -> None:
         if self.current is not None:
-            from runbook.screens.report import ReportScreen
+            self.open_row(self.current["key"])
 
-            self.app.push_screen(ReportScreen(self.current["path"]))
+    def open_row(self, key: str) -> None:
+        """Enter (or ctrl+o): the whole source report."""
+        from runbook.screens.report import ReportScreen
+
+        path = next((r["path"] for r in self.reports if str(r["id"]) == key), None)
+        if path is not None:
+            self.app.push_screen(ReportScreen(path))
+
+
+def _one_line(text: str | None) -> str:
+    return neutralise(" ".join((text or "").split()))
+
+
+def short_name(text: str | None) -> str:
+    """A project or platform as a column shows it: its name, without the versions in brackets after it."""
+    name = _one_line(text)
+    for mark in (" (", "（", "(", " - ", " · ", ", "):
+        head = name.split(mark, 1)[0].strip()
+        if head:
+            name = head
+    return name
+

@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from kb import onboarding
 from kb.escapes import neutralise
+from kb.words import plural
 
 
 class OnboardingScreen(Screen):
@@ -28,17 +29,28 @@ class OnboardingScreen(Screen):
     def on_mount(self) -> None:
         self.topics = onboarding.topics(self.app.kb)
         topics = self.query_one(OptionList)
-        topics.add_options([Option(f"{neutralise(t['topic'])[:20]}  {t['reports']} reports · {t['errors']} errors",
-                                   id=t["topic"]) for t in self.topics])
+        topics.add_options([Option(f"{neutralise(t['topic'])[:20]}  {plural(t['reports'], 'report')} · "
+                                   f"{plural(t['errors'], 'error')}", id=t["topic"]) for t in self.topics])
         self.query_one(Markdown).update(
             "## Onboarding\n\nGuided walkthroughs of what the team has learned, per topic: the system, what went "
             "wrong, the errors and their fixes, the lessons, the checklists, and a practice run.\n\n"
             "Pick a topic and press **Enter**." if self.topics else "## Onboarding\n\nNo topics yet: ingest reports first.")
+        if self.topics:
+            topics.highlighted = 0  # Enter opens the first topic straight away, no arrow key needed first
         topics.focus()
+
+    def on_screen_resume(self) -> None:
+        """Back from a walkthrough: its topic now says where the operator is (or that it is completed)."""
+        index = self.query_one(OptionList).highlighted
+        if index is not None:
+            self.describe(index)
 
     @on(OptionList.OptionHighlighted, "#topics")
     def _topic(self, event: OptionList.OptionHighlighted) -> None:
-        topic = self.topics[event.option_index]
+        self.describe(event.option_index)
+
+    def describe(self, index: int) -> None:
+        topic = self.topics[index]
         from runbook.cli_identity import operator_for
 
         who, _ = operator_for(self.app.kb)
@@ -46,8 +58,8 @@ class OnboardingScreen(Screen):
         state = ("completed" if progress["completed"] else
                  f"you are at page {progress['page'] + 1} of {progress['pages']}" if progress["pages"] else "not started")
         self.query_one(Markdown).update(
-            f"## {neutralise(topic['topic'])}\n\n{topic['reports']} reports, {topic['errors']} known errors, "
-            f"{topic['checklists']} checklists.\n\nWalkthrough: **{state}**. Press **Enter** to "
+            f"## {neutralise(topic['topic'])}\n\n{plural(topic['reports'], 'report')}, "
+            f"{plural(topic['errors'], 'known error')}, {plural(topic['checklists'], 'checklist')}.\n\nWalkthrough: **{state}**. Press **Enter** to "
             f"{'continue' if progress['pages'] and not progress['completed'] else 'start'}.")
 
     @on(OptionList.OptionSelected, "#topics")

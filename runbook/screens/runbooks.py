@@ -15,8 +15,9 @@ from kb import queries, runbooks
 from kb.catalogue import runnables
 from kb.escapes import neutralise
 from kb.knowledge_base import KBError
+from kb.words import plural
 from runbook.markdown_views import checklist_markdown
-from runbook.screens.browse import BrowseScreen
+from runbook.screens.browse import BrowseScreen, Column
 from runbook.screens.dialogs import AskFields, Field
 
 OPERATOR_FIELD = "__operator__"
@@ -38,7 +39,9 @@ def _hint(variable, commands: list[str]) -> str:
 
 def last_run_text(row: dict) -> str:
     last = row.get("last_run")
-    return f"{last['outcome']} {last['date'][:10]} ({row['runs']})" if last else "never"
+    if not last:
+        return "never"
+    return f"{last['outcome']} {last['date'][:10]}" + (f" ({row['runs']} runs)" if row["runs"] > 1 else "")
 
 
 class RunbooksScreen(BrowseScreen):
@@ -54,7 +57,6 @@ class RunbooksScreen(BrowseScreen):
         self.rows: dict[str, dict] = {}
 
     def on_mount(self) -> None:
-        self.table.add_columns("Runbook", "Kind", "Steps", "Cmds", "Last run")
         self.fill()
         self.table.focus()
 
@@ -66,17 +68,19 @@ class RunbooksScreen(BrowseScreen):
     def fill(self) -> None:
         rows = runnables(self.app.kb)
         rows.sort(key=lambda r: (-r["runs"], -r["commands"], r["title"]))
-        highlighted = self.table.cursor_row
-        self.table.clear()
         self.rows = {row_key(row): row for row in rows}
-        for key, row in self.rows.items():
-            title = neutralise(" ".join(row["title"].split()))[:46] + (" ⚠" if row["problem"] else "")
-            self.table.add_row(title, row["kind"], str(row["steps"]), str(row["commands"]), last_run_text(row),
-                               key=key)
-        if rows and 0 < highlighted < len(rows):
-            self.table.move_cursor(row=highlighted)
+        listed = list(self.rows.values())
+        columns = [
+            Column("title", "Runbook", [neutralise(" ".join(r["title"].split())) + (" ⚠" if r["problem"] else "")
+                                        for r in listed], flexible=True, minimum=22),
+            Column("kind", "Kind", [r["kind"] for r in listed], priority=0),
+            Column("steps", "Steps", [str(r["steps"]) for r in listed], priority=1, justify="right"),
+            Column("commands", "Cmds", [str(r["commands"]) for r in listed], priority=2, justify="right"),
+            Column("last", "Last run", [last_run_text(r) for r in listed], priority=3),
+        ]
         trees = sum(1 for row in rows if row["kind"] == "decision tree")
-        self.sub_title = f"{len(rows)} runbooks, checklists and procedures ({trees} decision trees)"
+        self.show_rows(columns, list(self.rows), f"{len(rows)} runbooks, checklists and procedures "
+                                                 f"({plural(trees, 'decision tree')})")
         if not rows:
             self.detail.update("## No runbooks yet\n\nWrite one with `runbook new NAME`, or ingest reports with task "
                                "lists, procedures or troubleshooting flowcharts.")
@@ -112,15 +116,22 @@ class RunbooksScreen(BrowseScreen):
     # -- runs ----------------------------------------------------------------------------------------
     @on(DataTable.RowSelected)
     def _selected(self, event: DataTable.RowSelected) -> None:
-        """Enter on a row (the table takes the key itself) starts a run of it."""
+        """A click on the row already shown starts a run of it (a click on another row shows it)."""
         if self.current is not None and event.row_key.value == self.current.get("key"):
             self.action_start_run()
 
+    def open_row(self, key: str) -> None:
+        """Enter on a row starts a run of it, shown or not yet."""
+        self.start_run(key)
+
     def action_start_run(self) -> None:
-        if self.current is None:
-            return
+        key = self.row_key(self.table.cursor_row) if self.table.row_count else None
+        if key is not None:
+            self.start_run(key)
+
+    def start_run(self, key: str) -> None:
         try:
-            runbook = runbooks.load(self.app.kb, self.current["key"].removeprefix("file:"))
+            runbook = runbooks.load(self.app.kb, key.removeprefix("file:"))
         except KBError as exc:
             self.notify(str(exc), severity="error")
             return
