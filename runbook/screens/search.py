@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, Markdown, Static, TextArea
 from textual.worker import get_current_worker
 
 from kb.search import Result
+from kb.words import plural
 from runbook.markdown_views import error_markdown, fix_command
 from runbook.messages import SearchFinished
 from runbook.widgets.result_list import ResultList
@@ -60,7 +61,7 @@ class SearchScreen(Screen):
                 "## An empty knowledge base\n\nAdd incident reports from a shell, then come back:\n\n"
                 f"```bash\nrunbook --kb {self.app.kb.root} ingest ~/postmortems/\n```")
         else:
-            status.update(f"{counts['errors']} known errors in {counts['reports']} reports")
+            status.update(f"{plural(counts['errors'], 'known error')} in {plural(counts['reports'], 'report')}")
             self.query_one("#detail", Markdown).update(
                 "## Paste an error\n\nPaste what your terminal printed (one line or a whole traceback). "
                 "The known fix appears here as you type.\n\n"
@@ -100,13 +101,12 @@ class SearchScreen(Screen):
         note = " (paste cut at 1 MB)" if message.outcome.truncated else ""
         if self.results:
             if all(result.weak for result in self.results):
-                status.update(f"No known fix; {len(self.results)} possible matches{note}")
+                status.update(f"No known fix; {plural(len(self.results), 'possible match', 'possible matches')}{note}")
             else:
                 known = sum(1 for result in self.results if not result.weak)
                 possible = len(self.results) - known
-                noun = "fix" if known == 1 else "fixes"
-                more = f", {possible} possible {'match' if possible == 1 else 'matches'}" if possible else ""
-                status.update(f"{known} known {noun}{more}{note} · ↓ to pick, ctrl+g to copy")
+                more = f", {plural(possible, 'possible match', 'possible matches')}" if possible else ""
+                status.update(f"{plural(known, 'known fix', 'known fixes')}{more}{note} · ↓ to pick, ctrl+g to copy")
         else:
             status.update(f"No known fix for this error in the KB{note}")
             self.query_one("#detail", Markdown).update(
