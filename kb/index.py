@@ -60,14 +60,19 @@ def representative_order(row: dict) -> tuple:
     return (-(len(row["cause"] or "") > 0) - (len(row["fix"] or "") > 0), -len(row["fix"] or ""), -row["id"])
 
 
+def _rows_where(kb: KnowledgeBase, sql: str, column: str, values: list[str] | None) -> list[dict]:
+    """Rows of sql (all of them, or those whose column is one of values, asked 500 at a time)."""
+    if values is None:
+        return kb.store.rows(sql)
+    rows: list[dict] = []
+    for start in range(0, len(values), 500):
+        chunk = values[start:start + 500]
+        rows += kb.store.rows(f"{sql} {column} in ({','.join('?' * len(chunk))})", chunk)
+    return rows
+
+
 def _documents(kb: KnowledgeBase, fingerprints: list[str] | None):
-    if fingerprints is None:
-        rows = kb.store.rows(_ERROR_SQL)
-    else:
-        rows = []
-        for start in range(0, len(fingerprints), 500):
-            chunk = fingerprints[start:start + 500]
-            rows += kb.store.rows(_ERROR_SQL + f" where e.fingerprint in ({','.join('?' * len(chunk))})", chunk)
+    rows = _rows_where(kb, _ERROR_SQL, "where e.fingerprint", fingerprints)
     groups: dict[str, list[dict]] = {}
     for row in rows:
         groups.setdefault(row["fingerprint"] or f"error-{row['id']}", []).append(row)
@@ -91,13 +96,7 @@ from passages p join reports r on r.id = p.report_id where not p.whole
 
 def _passage_documents(kb: KnowledgeBase, paths: list[str] | None):
     """Every passage of these reports (None: of all) as a document: any shape of report is searchable."""
-    if paths is None:
-        rows = kb.store.rows(_PASSAGE_SQL)
-    else:
-        rows = []
-        for start in range(0, len(paths), 500):
-            chunk = paths[start:start + 500]
-            rows += kb.store.rows(_PASSAGE_SQL + f" and r.path in ({','.join('?' * len(chunk))})", chunk)
+    rows = _rows_where(kb, _PASSAGE_SQL, "and r.path", paths)
     for row in rows:
         heading = row["heading"] or ""
         yield {"id": f"p:{row['id']}", "error": 0, "passage": row["id"], "kind": "passage", "reports": row["report"],

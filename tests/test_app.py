@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pilot_wait import until
 from conftest import SAMPLES
 from kb.ingest import ingest
 
@@ -26,11 +27,7 @@ async def _ready(app, pilot):
 
 
 async def _settle(pilot, app, predicate, tries=400):
-    for _ in range(tries):
-        await pilot.pause(0.05)
-        if predicate():
-            return
-    raise AssertionError("condition never held")
+    await until(pilot, predicate, tries)
 
 
 async def test_pasting_an_error_shows_its_fix(sample_kb):

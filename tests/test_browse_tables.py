@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pilot_wait import until as _until
 from conftest import SAMPLES
 from kb.ingest import ingest
 
@@ -16,12 +17,6 @@ def sample_kb(kb):
     return kb
 
 
-async def _until(pilot, predicate, tries=400):
-    for _ in range(tries):
-        await pilot.pause(0.05)
-        if predicate():
-            return
-    raise AssertionError("condition never held")
 
 
 async def _open(app, pilot, key: str, mode: str):

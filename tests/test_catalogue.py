@@ -9,6 +9,7 @@ import json
 import git
 import pytest
 
+from pilot_wait import until as _until
 from conftest import run_cli
 from kb.ingest import ingest
 from kb.runs import RunStore
@@ -277,12 +278,6 @@ def test_onboarding_without_git_identity_is_committed_as_the_fallback(runner, ca
 
 # -- the TUI ------------------------------------------------------------------------------------------------
 
-async def _until(pilot, predicate, tries=400):
-    for _ in range(tries):
-        await pilot.pause(0.05)
-        if predicate():
-            return
-    raise AssertionError("condition never held")
 
 
 async def _open_f4(app, pilot):

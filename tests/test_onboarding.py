@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pilot_wait import until
 from conftest import SAMPLES, run_cli
 from kb import onboarding
 from kb.ingest import ingest
@@ -61,13 +62,6 @@ def test_cli_walkthrough_keeps_progress_and_records_completion(runner, team_kb):
 async def test_tui_walk_a_topic_to_the_end_leave_and_resume(team_kb):
     from runbook.app import RunbookApp
 
-    async def until(pilot, predicate):
-        for _ in range(400):
-            await pilot.pause(0.05)
-            if predicate():
-                return
-        raise AssertionError("condition never held")
-
     pages = onboarding.walkthrough(team_kb, "nginx")
     app = RunbookApp(team_kb)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -92,12 +86,6 @@ async def test_tui_walk_a_topic_to_the_end_leave_and_resume(team_kb):
     assert onboarding.get_progress(team_kb, "New Hire <new@example.com>", "nginx")["completed"]
 
 
-async def _until(pilot, predicate):
-    for _ in range(400):
-        await pilot.pause(0.05)
-        if predicate():
-            return
-    raise AssertionError("condition never held")
 
 
 async def test_enter_on_the_topic_list_opens_the_first_topic_without_an_arrow_key(team_kb):
@@ -105,12 +93,12 @@ async def test_enter_on_the_topic_list_opens_the_first_topic_without_an_arrow_ke
 
     app = RunbookApp(team_kb)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _until(pilot, lambda: app.current_mode == "search" and app.screen.query("#paste"))
+        await until(pilot, lambda: app.current_mode == "search" and app.screen.query("#paste"))
         await pilot.press("f5")
-        await _until(pilot, lambda: app.current_mode == "onboarding" and getattr(app.screen, "topics", None))
+        await until(pilot, lambda: app.current_mode == "onboarding" and getattr(app.screen, "topics", None))
         first = app.screen.topics[0]["topic"]
         await pilot.press("enter")
-        await _until(pilot, lambda: type(app.screen).__name__ == "WalkthroughScreen")
+        await until(pilot, lambda: type(app.screen).__name__ == "WalkthroughScreen")
         assert app.screen.topic == first
 
 
@@ -122,16 +110,16 @@ async def test_the_topic_says_completed_as_soon_as_its_walkthrough_is(team_kb):
     pages = onboarding.walkthrough(team_kb, "nginx")
     app = RunbookApp(team_kb)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _until(pilot, lambda: app.current_mode == "search" and app.screen.query("#paste"))
+        await until(pilot, lambda: app.current_mode == "search" and app.screen.query("#paste"))
         await pilot.press("f5")
-        await _until(pilot, lambda: app.current_mode == "onboarding" and getattr(app.screen, "topics", None))
+        await until(pilot, lambda: app.current_mode == "onboarding" and getattr(app.screen, "topics", None))
         screen = app.screen
         screen.query_one("#topics").highlighted = next(i for i, t in enumerate(screen.topics) if t["topic"] == "nginx")
         detail = screen.query_one("#topic-detail", Markdown)
-        await _until(pilot, lambda: "not started" in detail._markdown)
+        await until(pilot, lambda: "not started" in detail._markdown)
         await pilot.press("enter")
-        await _until(pilot, lambda: type(app.screen).__name__ == "WalkthroughScreen")
+        await until(pilot, lambda: type(app.screen).__name__ == "WalkthroughScreen")
         for _ in range(len(pages)):
             await pilot.press("n")
-        await _until(pilot, lambda: app.screen is screen)
-        await _until(pilot, lambda: "**completed**" in detail._markdown)
+        await until(pilot, lambda: app.screen is screen)
+        await until(pilot, lambda: "**completed**" in detail._markdown)

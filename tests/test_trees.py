@@ -12,6 +12,7 @@ import time
 import git
 import pytest
 
+from pilot_wait import until
 from conftest import FIXTURES, run_cli
 from kb.flowchart import DECISION_TREE, DIAGRAM, classify, parse_flowchart
 from kb.ingest import ingest
@@ -174,13 +175,6 @@ async def test_the_run_screen_walks_a_tree_and_runs_a_command_node(tree_kb):
 
     walk = RunWalk.start(tree_kb, runbooks.load(tree_kb, "health"), "Ann Op <ann@example.com>", {}, set())
     app = RunbookApp(tree_kb, run_walk=walk, run_options={"author": ("Ann Op", "ann@example.com")})
-
-    async def until(pilot, predicate):
-        for _ in range(400):
-            await pilot.pause(0.05)
-            if predicate():
-                return
-        raise AssertionError("condition never held")
 
     async with app.run_test(size=(110, 34)) as pilot:
         await until(pilot, lambda: type(app.screen).__name__ == "RunScreen" and app.screen.query("#step-title"))
