@@ -443,6 +443,7 @@ _STATUS_CELL_RE = re.compile(
     r"(?:(?:commit\s*)?`?[0-9a-f]{7,40}`?)?[\W_]*$", re.IGNORECASE)
 
 
+MAX_TABLE_ROWS = 500  # a quick-reference table longer than this is data, not a list of known errors
 _BARE_SHA_RE = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{7,40}(?![0-9A-Za-z])")
 
 
@@ -471,7 +472,7 @@ def table_errors(block: Block, section: Section) -> list[ErrorEntry]:
         return []
     statuses = [i for i in range(len(header)) if i not in (err, cause, fix) and _status_column(block.rows, i)]
     out: list[ErrorEntry] = []
-    for row in block.rows:
+    for row in block.rows[:MAX_TABLE_ROWS]:  # rows past it stay searchable as the table's passage
         cell = row[err].strip() if err < len(row) else ""
         plain = _strip_code_ticks(cell)
         if labels.normalise_label(plain) in vocab.EMPTY_CELLS:
