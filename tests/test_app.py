@@ -202,3 +202,28 @@ async def test_a_passage_answer_shows_where_it_stands_and_opens_the_report_there
         viewer = app.screen.query_one(MarkdownViewer)
         await _settle(pilot, app, lambda: viewer.scroll_y > 0)  # opened at the passage, not at the top
         assert "line" in app.screen.sub_title
+
+
+async def test_escape_sequences_in_a_report_never_reach_the_screen(kb, tmp_path):
+    from runbook.app import RunbookApp
+    from textual.widgets import Markdown, TextArea
+
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    (folder / "hostile.md").write_text(
+        "# \x1b]0;pwned\x07Hostile \x9b31mtitle\n\n## Error: \x1b[2JGizmoError: queue refused\n\n"
+        "```\nGizmoError: queue refused\n```\n\n**Fix**: \x1b[31mrestart the gizmo\x1b[0m\n", encoding="utf-8")
+    ingest(kb, [folder])
+    app = RunbookApp(kb)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        screen = app.screen
+        screen.query_one("#paste", TextArea).insert("GizmoError: queue refused")
+        await _settle(pilot, app, lambda: bool(screen.results))
+        detail = screen.query_one("#detail", Markdown)
+        await _settle(pilot, app, lambda: "restart the gizmo" in detail._markdown)
+        results = screen.query_one("#results")
+        listed = " ".join(str(results.get_option_at_index(i).prompt) for i in range(results.option_count))
+        shown = detail._markdown + listed + str(app.screen.query_one("#search-status").render())
+        assert "GizmoError" in listed and not any(ch in shown for ch in "\x1b\x07\x9b")
+        assert not any(ch in app.export_screenshot() for ch in "\x07\x9b")
