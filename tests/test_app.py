@@ -30,6 +30,27 @@ async def _settle(pilot, app, predicate, tries=400):
     await until(pilot, predicate, tries)
 
 
+def _kb_with_report(kb, tmp_path, name: str, text: str):
+    """A KB holding one report of ours, ingested as an operator would."""
+    folder = tmp_path / "reports-in"
+    folder.mkdir()
+    (folder / name).write_text(text, encoding="utf-8")
+    ingest(kb, [folder])
+    return kb
+
+
+async def _paste(app, pilot, text: str, shows: str):
+    """Paste into the search screen and wait until the detail pane shows `shows`; returns the detail."""
+    from textual.widgets import Markdown, TextArea
+
+    screen = app.screen
+    screen.query_one("#paste", TextArea).insert(text)
+    await _settle(pilot, app, lambda: bool(screen.results))
+    detail = screen.query_one("#detail", Markdown)
+    await _settle(pilot, app, lambda: shows in detail._markdown)
+    return detail
+
+
 async def test_pasting_an_error_shows_its_fix(sample_kb):
     from runbook.app import RunbookApp
     from textual.widgets import Markdown, TextArea
@@ -180,23 +201,16 @@ async def test_command_palette_searches_the_kb_and_opens_the_fix(sample_kb):
 
 async def test_a_passage_answer_shows_where_it_stands_and_opens_the_report_there(kb, tmp_path):
     from runbook.app import RunbookApp
-    from textual.widgets import Markdown, MarkdownViewer, TextArea
+    from textual.widgets import MarkdownViewer
 
-    folder = tmp_path / "diary"
-    folder.mkdir()
     filler = "\n\n".join(f"## Day {i}\n\nNothing happened on day {i}; the queue stayed empty." for i in range(40))
-    (folder / "ops-diary.md").write_text(
-        f"# Ops diary\n\n{filler}\n\n## The inotify day\n\nThe batch host printed `ENOSPC: inotify watch limit "
-        "reached` again.\n\n## Fix\n\nRaise `fs.inotify.max_user_watches` to 524288 with sysctl.\n", encoding="utf-8")
-    ingest(kb, [folder])
+    _kb_with_report(kb, tmp_path, "ops-diary.md",
+                    f"# Ops diary\n\n{filler}\n\n## The inotify day\n\nThe batch host printed `ENOSPC: inotify watch "
+                    "limit reached` again.\n\n## Fix\n\nRaise `fs.inotify.max_user_watches` to 524288 with sysctl.\n")
     app = RunbookApp(kb)
     async with app.run_test(size=SIZE) as pilot:
         await _ready(app, pilot)
-        screen = app.screen
-        screen.query_one("#paste", TextArea).insert("Error: ENOSPC: inotify watch limit reached")
-        await _settle(pilot, app, lambda: bool(screen.results))
-        detail = screen.query_one("#detail", Markdown)
-        await _settle(pilot, app, lambda: "max_user_watches" in detail._markdown)
+        await _paste(app, pilot, "Error: ENOSPC: inotify watch limit reached", shows="max_user_watches")
         await pilot.press("escape", "ctrl+o")
         await _settle(pilot, app, lambda: type(app.screen).__name__ == "ReportScreen")
         viewer = app.screen.query_one(MarkdownViewer)
@@ -206,23 +220,15 @@ async def test_a_passage_answer_shows_where_it_stands_and_opens_the_report_there
 
 async def test_escape_sequences_in_a_report_never_reach_the_screen(kb, tmp_path):
     from runbook.app import RunbookApp
-    from textual.widgets import Markdown, TextArea
 
-    folder = tmp_path / "hostile"
-    folder.mkdir()
-    (folder / "hostile.md").write_text(
-        "# \x1b]0;pwned\x07Hostile \x9b31mtitle\n\n## Error: \x1b[2JGizmoError: queue refused\n\n"
-        "```\nGizmoError: queue refused\n```\n\n**Fix**: \x1b[31mrestart the gizmo\x1b[0m\n", encoding="utf-8")
-    ingest(kb, [folder])
+    _kb_with_report(kb, tmp_path, "hostile.md",
+                    "# \x1b]0;pwned\x07Hostile \x9b31mtitle\n\n## Error: \x1b[2JGizmoError: queue refused\n\n"
+                    "```\nGizmoError: queue refused\n```\n\n**Fix**: \x1b[31mrestart the gizmo\x1b[0m\n")
     app = RunbookApp(kb)
     async with app.run_test(size=SIZE) as pilot:
         await _ready(app, pilot)
-        screen = app.screen
-        screen.query_one("#paste", TextArea).insert("GizmoError: queue refused")
-        await _settle(pilot, app, lambda: bool(screen.results))
-        detail = screen.query_one("#detail", Markdown)
-        await _settle(pilot, app, lambda: "restart the gizmo" in detail._markdown)
-        results = screen.query_one("#results")
+        detail = await _paste(app, pilot, "GizmoError: queue refused", shows="restart the gizmo")
+        results = app.screen.query_one("#results")
         listed = " ".join(str(results.get_option_at_index(i).prompt) for i in range(results.option_count))
         shown = detail._markdown + listed + str(app.screen.query_one("#search-status").render())
         assert "GizmoError" in listed and not any(ch in shown for ch in "\x1b\x07\x9b")

@@ -167,3 +167,19 @@ def test_an_older_database_is_rebuilt_from_the_reports(shapes_kb):
     counts = again.store.counts()
     assert counts["errors"] == before and counts["passages"] > 0
     again.close()
+
+
+def test_the_same_subject_beats_the_same_number_when_fixes_are_listed_in_another_order():
+    from kb.report import parse_report
+
+    text = ("# Builder notes\n\n## Errors\n\n### Error 1: Disk quota on builder\n\n```\nwrite /var/cache/layer: "
+            "no space left on device\n```\n\n### Error 2: Stale DNS in proxy\n\n```\nupstream timed out (110: "
+            "Connection timed out)\n```\n\n## Fixes\n\n### Fix 1: Stale DNS in proxy\n\nSet resolver 127.0.0.11 "
+            "valid=10s in the server block.\n\n### Fix 2: Disk quota on builder\n\nPrune old layers nightly from cron.\n")
+    errors = parse_report(text, "x.md").errors
+    assert "Prune old layers" in _error_in(errors, "Disk quota").fix
+    assert "resolver 127.0.0.11" in _error_in(errors, "Stale DNS").fix
+
+
+def _error_in(errors, words: str):
+    return next(e for e in errors if words in e.title)
