@@ -359,7 +359,7 @@ async def test_the_last_done_shows_the_step_done_and_nested_steps_are_indented(r
     ref = _ref(_catalogue(runner, cat_kb), "checklist")
     app, walk = await _run_screen(cat_kb, ref)
     async with app.run_test(size=(120, 34)) as pilot:
-        await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen")
+        await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen" and bool(app.screen.query("#step-title")))
         await _until(pilot, lambda: len(_marks(app.screen)) > 1)
         assert _marks(app.screen)[1] == "  [ ] 2. Ping the cache", _marks(app.screen)
         for _ in range(4):
@@ -374,11 +374,11 @@ async def test_the_last_done_shows_the_step_done_and_nested_steps_are_indented(r
 async def test_abort_asks_first(cat_kb):
     app, walk = await _run_screen(cat_kb, "restart-api")
     async with app.run_test(size=(120, 34)) as pilot:
-        await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen")
+        await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen" and bool(app.screen.query("#step-title")))
         await pilot.press("a")
         await _until(pilot, lambda: type(app.screen).__name__ == "Confirm")
         await pilot.press("n")
-        await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen")
+        await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen" and bool(app.screen.query("#step-title")))
         await pilot.pause(0.2)
         assert not walk.finished
         await pilot.press("a")
@@ -418,7 +418,7 @@ async def test_the_variables_form_shows_defaults_and_hints_refuses_empty_and_ent
         for ch in "acme":
             await pilot.press(ch)
         await pilot.press("enter")  # Enter in the first field submits the whole form
-        await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen")
+        await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen" and bool(app.screen.query("#step-title")))
         assert "github.com/acme/app/tree/main" in str(app.screen.query_one("#step-command").render())
 
 
@@ -442,7 +442,7 @@ async def test_without_git_identity_the_run_form_offers_the_operator_name(cat_kb
         for ch in "Bo Lee <bo@example.com>":
             await pilot.press(ch if ch != " " else "space")
         await pilot.press("enter")
-        await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen")
+        await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen" and bool(app.screen.query("#step-title")))
         walk = app.screen.walk
         for _ in range(2):
             await pilot.press("d")

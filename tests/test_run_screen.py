@@ -60,7 +60,7 @@ async def test_a_run_confirms_streams_checks_and_fails_with_known_fixes(run_kb):
 
     app, walk = await _open_run(run_kb, "screen")
     async with app.run_test(size=(110, 34)) as pilot:
-        await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen")
+        await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen" and bool(app.screen.query("#step-title")))
         await pilot.press("r")
         await _until(pilot, lambda: type(app.screen).__name__ == "ConfirmCommand")
         assert 'echo "hello from the run screen"' in str(app.screen.query_one("#confirm-command").render())
@@ -90,7 +90,7 @@ async def test_a_run_confirms_streams_checks_and_fails_with_known_fixes(run_kb):
 async def test_a_decision_tree_is_walked_with_number_keys(run_kb):
     app, walk = await _open_run(run_kb, "tree")
     async with app.run_test(size=(100, 30)) as pilot:
-        await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen")
+        await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen" and bool(app.screen.query("#step-title")))
         title = app.screen.query_one("#step-title")
         await _until(pilot, lambda: "[1] yes" in str(title.render()))
         assert "[2] no" in str(title.render())
@@ -121,7 +121,7 @@ async def test_runbooks_screen_starts_a_run_with_the_variables_form(run_kb):
         for ch in "tok-98765":
             await pilot.press(ch)
         await pilot.press("enter")
-        await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen")
+        await _until(pilot, lambda: type(app.screen).__name__ == "RunScreen" and bool(app.screen.query("#step-title")))
         command = str(app.screen.query_one("#step-command").render())
         assert "echo hello ••••••" in command and "tok-98765" not in command
 
