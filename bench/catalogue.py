@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from synth import write_corpus  # noqa: E402
 
-from kb.catalogue import runnables  # noqa: E402
+from kb.runs.catalogue import runnables  # noqa: E402
 from kb.ingest import ingest, rebuild  # noqa: E402
-from kb.knowledge_base import KnowledgeBase  # noqa: E402
+from kb.store.knowledge_base import KnowledgeBase  # noqa: E402
 
 
 def _timed(label: str, func, repeat: int = 1):

@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kb.ingest import read_text  # noqa: E402
-from kb.report import parse_report  # noqa: E402
-from kb.shell_syntax import accepts  # noqa: E402
-from kb.variables import find_variables, substitute  # noqa: E402
+from kb.parse.decode import read_text  # noqa: E402
+from kb.parse.report import parse_report  # noqa: E402
+from kb.parse.shell_syntax import accepts  # noqa: E402
+from kb.parse.variables import find_variables, substitute  # noqa: E402
 
 DEFAULT_DIRS = ("../shared/seeds", "../shared/corpus/reports")
 

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kb.ingest import ingest  # noqa: E402
-from kb.knowledge_base import KnowledgeBase  # noqa: E402
+from kb.store.knowledge_base import KnowledgeBase  # noqa: E402
 from kb.repo_commits import ingest_repo  # noqa: E402
 
 FIXES = ["fix: retry on ECONNRESET in {m}", "fix: raise timeout for {m} health check", "fix: handle OOMKilled {m} workers",

@@ -31,10 +31,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kb.ingest import _prepare_one, ingest, read_text  # noqa: E402
-from kb.decode import DecodeError  # noqa: E402
-from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.search import Searcher  # noqa: E402
+from kb.ingest import _prepare_one, ingest  # noqa: E402
+from kb.parse.decode import read_text  # noqa: E402
+from kb.parse.decode import DecodeError  # noqa: E402
+from kb.store.knowledge_base import KnowledgeBase  # noqa: E402
+from kb.search.ranking import Searcher  # noqa: E402
 
 LIMIT = 10
 ESCAPES = ["\x1b[31m", "\x1b]0;pwned\x07", "\x1b]8;;http://evil.example\x1b\\", "\x1b[2J", "\x9b31m", "\x07",

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from synth import write_corpus  # noqa: E402
 
 from kb.ingest import ingest  # noqa: E402
-from kb.knowledge_base import KnowledgeBase  # noqa: E402
+from kb.store.knowledge_base import KnowledgeBase  # noqa: E402
 
 
 def main() -> None:

@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kb.ingest import ingest  # noqa: E402
-from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.search import Searcher  # noqa: E402
+from kb.store.knowledge_base import KnowledgeBase  # noqa: E402
+from kb.search.ranking import Searcher  # noqa: E402
 
 
 def fix_text(result) -> str:
@@ -97,7 +97,7 @@ def grep_baseline(reports_dir: Path, queries: list[dict]) -> dict[str, dict[str,
     """What an operator does instead: grep the reports for the paste's telling line (case-insensitive,
     literal) and read the section around each hit, in file order. A hit: the right report, and an
     expected fix word in that section."""
-    from kb.normalize import salient_lines
+    from kb.parse.normalize import salient_lines
 
     sections = []  # (file name, section text)
     for path in sorted(reports_dir.glob("*.md")):

@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth import write_corpus  # noqa: E402
 
 from kb.ingest import ingest  # noqa: E402
-from kb.knowledge_base import KnowledgeBase  # noqa: E402
-from kb.search import Searcher  # noqa: E402
+from kb.store.knowledge_base import KnowledgeBase  # noqa: E402
+from kb.search.ranking import Searcher  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from kb.ingest import ingest  # noqa: E402
-from kb.knowledge_base import KnowledgeBase  # noqa: E402
+from kb.store.knowledge_base import KnowledgeBase  # noqa: E402
 
 
 def first_paint(kb_path: Path, runs: int) -> tuple[list[float], list[float]]:

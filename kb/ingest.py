@@ -8,7 +8,7 @@ touched). The copies are written first, then their records replace the old ones
 in one SQLite transaction, then they are committed in one git commit: a crash at
 any point leaves what the next ingest needs to finish the job (it commits copies
 an interrupted ingest left uncommitted). A bad file is reported in one line and
-skipped; the rest go on. The whole ingest holds the KB's write lock (kb.lock).
+skipped; the rest go on. The whole ingest holds the KB's write lock (kb.store.lock).
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from kb.decode import MAX_BYTES, DecodeError, decode_report
-from kb.knowledge_base import KBError, KnowledgeBase
-from kb.lock import write_lock
-from kb.model import ParsedReport
-from kb.redact import Redaction, scan
-from kb.report import parse_report
-from kb.store import SourceInfo
+from kb.parse.decode import DecodeError, read_text
+from kb.store.knowledge_base import KBError, KnowledgeBase
+from kb.store.lock import write_lock
+from kb.parse.model import ParsedReport
+from kb.parse.redact import Redaction, scan
+from kb.parse.report import parse_report
+from kb.store.database import SourceInfo
 
 REPORT_SUFFIXES = (".md", ".markdown", ".txt")
 PARALLEL_THRESHOLD = 64
@@ -87,18 +87,6 @@ def _add(found: list[_Candidate], seen: set[str], source: Path, relative: str) -
     if dest not in seen:
         seen.add(dest)
         found.append(_Candidate(source=source, dest=dest))
-
-
-def read_text(path: Path) -> str:
-    """Read and decode a report file, raising DecodeError (one line, names the file)."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise DecodeError(f"{path}: too large ({size / 1048576:.1f} MB, limit 20 MB)")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DecodeError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    return decode_report(data, str(path))
 
 
 def content_hash(text: str) -> str:
@@ -269,7 +257,7 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
     kb.store.replace_reports([(info, report) for info, report, _ in ready])
     clock.lap("store")
     if index:
-        from kb.index import update_index
+        from kb.search.index import update_index
 
         update_index(kb, written)
         clock.lap("index")
@@ -381,7 +369,7 @@ def _rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None) -> Inges
     with kb.store.db.atomic():
         kb.store.clear()
         kb.store.replace_reports(ready)
-    from kb.index import rebuild_index
+    from kb.search.index import rebuild_index
 
     rebuild_index(kb)
     _commit_new_refs(kb, result)
@@ -390,7 +378,7 @@ def _rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None) -> Inges
 
 def _ref_files(kb: KnowledgeBase) -> list[str]:
     """The stable-id files (kb/refs.py) that exist: committed with the reports they number."""
-    from kb.refs import ATTRIBUTES_FILE, REFS_FILE
+    from kb.store.refs import ATTRIBUTES_FILE, REFS_FILE
 
     return [name for name in (REFS_FILE, ATTRIBUTES_FILE) if (kb.root / name).exists()]
 

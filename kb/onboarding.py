@@ -17,9 +17,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from kb.knowledge_base import KBError, KnowledgeBase
-from kb.runbooks import slug
-from kb.words import plural
+from kb.store.knowledge_base import KBError, KnowledgeBase
+from kb.runs.runbooks import slug
+from kb.parse.words import plural
 
 # Technologies worth a walkthrough, as they appear in report text (lower-case match on words).
 TECHNOLOGIES = (
@@ -202,7 +202,7 @@ def _practice(kb: KnowledgeBase, ids: list[int], marks: str) -> Page | None:
             order by (select count(*) from commands m where m.checklist_id = c.id) desc, c.id limit 1""", ids)
     if not rows:
         return None
-    from kb.runbooks import load
+    from kb.runs.runbooks import load
 
     runbook = load(kb, f"c{rows[0]['id']}")
     lines = [f"A dry run of **{runbook.title}**: what each step would do. Nothing runs here; "
@@ -262,7 +262,7 @@ def complete(kb: KnowledgeBase, operator: str, topic: str, pages: list[Page],
     folder = kb.runs_dir / "onboarding"
     folder.mkdir(parents=True, exist_ok=True)
     record = folder / f"{stamp[:10]}-{slug(topic)}-{slug(name)}.md"
-    from kb.redact import redact
+    from kb.parse.redact import redact
 
     record.write_text(redact("\n".join([
         "---", f"topic: {topic}", f"operator: {operator}", f"completed: {stamp}", f"pages: {len(pages)}", "---", "",
@@ -274,7 +274,7 @@ def complete(kb: KnowledgeBase, operator: str, topic: str, pages: list[Page],
     except KBError as exc:
         return relative, str(exc)
     if author is None:
-        from kb.knowledge_base import FALLBACK_AUTHOR
+        from kb.store.knowledge_base import FALLBACK_AUTHOR
 
         return relative, (f"committed as {FALLBACK_AUTHOR[0]} <{FALLBACK_AUTHOR[1]}>: there is no git identity "
                           "(set git config user.name and user.email, or give your name as the operator)")

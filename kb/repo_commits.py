@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from kb import labels, textsim
-from kb.knowledge_base import KBError, KnowledgeBase
-from kb.store import Store
-from kb.words import plural
+from kb.parse import labels, textsim
+from kb.store.knowledge_base import KBError, KnowledgeBase
+from kb.parse.words import plural
 
 _RECORD = "\x1e"
 _FIELD = "\x1f"
@@ -127,7 +126,7 @@ def check_since(since: str) -> str:
 def ingest_repo(kb: KnowledgeBase, path: Path | str, since: str | None = None,
                 progress: Callable[[int], None] | None = None) -> RepoResult:
     """Read a repository's history into the KB (under the KB's write lock); commit messages are redacted."""
-    from kb.lock import write_lock
+    from kb.store.lock import write_lock
 
     if since is not None:
         since = check_since(since)
@@ -156,7 +155,7 @@ def _ingest_repo(kb: KnowledgeBase, path: Path | str, since: str | None,
     revision = f"{previous}..{head}" if previous and _is_ancestor(repo, previous, head) else head
     quoted_shas, quoted_messages = _quoted(kb)
     rows = []
-    from kb.redact import might_hold_secret, redact
+    from kb.parse.redact import might_hold_secret, redact
 
     for commit in read_log(repo, revision, since):
         if might_hold_secret(commit["subject"]) or might_hold_secret(commit["body"]):
@@ -174,7 +173,7 @@ def _ingest_repo(kb: KnowledgeBase, path: Path | str, since: str | None,
     with db.atomic():
         db["repo_commits"].insert_all(rows, batch_size=1000, replace=True)
         db["commit_links"].insert_all(links, batch_size=1000, replace=True)
-    from kb.index import add_commits, index_is_current, rebuild_index
+    from kb.search.index import add_commits, index_is_current, rebuild_index
 
     if index_is_current(kb):
         add_commits(kb, fixes)
@@ -238,30 +237,6 @@ def _links(kb: KnowledgeBase, fixes: list[dict]) -> list[dict]:
             if shared >= 3 and shared / max(len(keys[index]), 1) >= 0.5:
                 links.setdefault((errors[index]["fingerprint"], fix["sha"]), "names the error")
     return [{"fingerprint": fp, "sha": sha, "how": how} for (fp, sha), how in links.items()]
-
-
-def commits_for_error(store: Store, error_id: int) -> list[dict]:
-    """The error's commits: those quoted in its report (resolved to full SHAs when a repo knows them)
-    and fix commits linked to it, with author, date and files."""
-    if not store.has_table("repo_commits"):
-        return []
-    rows = store.rows(
-        """select rc.*, 'quoted in the report' as how from errors e
-             join error_commits ec on ec.error_id = e.id join commits c on c.id = ec.commit_id
-             join repo_commits rc on (c.sha is not null and rc.sha >= c.sha and rc.sha < c.sha || 'g')
-                                  or (c.sha is null and rc.subject = c.message)
-           where e.id = ?
-           union
-           select rc.*, cl.how from errors e join commit_links cl on cl.fingerprint = e.fingerprint
-             join repo_commits rc on rc.sha = cl.sha where e.id = ?""", [error_id, error_id])
-    seen, out = set(), []
-    for row in rows:
-        if row["sha"] in seen:
-            continue
-        seen.add(row["sha"])
-        out.append({"sha": row["sha"], "message": row["subject"], "author": row["author"], "date": row["date"],
-                    "files": json.loads(row["files"] or "[]"), "repo": row["repo"], "how": row["how"]})
-    return out
 
 
 def diff(sha: str, repo_path: str) -> str:

@@ -21,7 +21,7 @@ from runbook.messages import KBProblem, KBReady, SetupProgress
 from runbook.screens.startup import StartupScreen
 
 if TYPE_CHECKING:
-    from kb.knowledge_base import KnowledgeBase
+    from kb.store.knowledge_base import KnowledgeBase
 
 
 # Screens are imported when first shown: the first paint waits only for Textual and the startup screen.
@@ -85,8 +85,8 @@ class RunbookApp(App[None]):
 
     @work(thread=True, exclusive=True, group="kb")
     def open_kb(self) -> None:
-        from kb.knowledge_base import KBError
-        from kb.search import Searcher
+        from kb.store.knowledge_base import KBError
+        from kb.search.ranking import Searcher
         from runbook.session import open_kb
 
         try:
@@ -126,7 +126,7 @@ class RunbookApp(App[None]):
     def check_interrupted_runs(self) -> None:
         if not (self.kb.derived_dir / "runs.sqlite").exists():
             return
-        from kb.runs import RunStore
+        from kb.runs.records import RunStore
 
         store = RunStore(self.kb)
         try:

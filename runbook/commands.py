@@ -8,8 +8,8 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from kb.escapes import neutralise
-from kb.words import plural
+from kb.parse.escapes import neutralise
+from kb.parse.words import plural
 
 SCREENS = (("Search", "search", "Paste an error, get the known fix"),
            ("Incidents", "incidents", "Browse reports by date, project, platform"),
@@ -24,7 +24,7 @@ class KBCommands(Provider):
         self.catalogue: list[dict] = []
         kb = getattr(self.app, "kb", None)
         if kb is not None:
-            from kb.catalogue import runnables
+            from kb.runs.catalogue import runnables
 
             try:
                 self.catalogue = await asyncio.to_thread(runnables, kb, False)

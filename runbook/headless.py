@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import click
 
-from kb.escapes import neutralise
-from kb.walk import RunWalk
+from kb.parse.escapes import neutralise
+from kb.runs.walk import RunWalk
 from runbook.render import render_results
 
 
@@ -50,7 +50,7 @@ class HeadlessRun:
             self.walk.note("input ended: the run stopped here")
             self.outcome = "aborted"
         record, problem = self.walk.finish(self.outcome, author=author, push=push)
-        from kb.runs import identity_note
+        from kb.runs.records import identity_note
 
         _say()
         _say(f"Run {self.walk.run.outcome}: record {record}", bold=True)

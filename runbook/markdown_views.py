@@ -1,4 +1,4 @@
-"""Markdown for the TUI's detail panes, built from kb.queries / kb.search records.
+"""Markdown for the TUI's detail panes, built from kb.store.queries / kb.search records.
 
 Pure functions of plain dicts, so they are tested without the UI. Every piece
 of report text passes through `neutralise` (reports are untrusted input).
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
-from kb.escapes import neutralise
-from kb.words import plural
-from kb.linking import passages_to_show
+from kb.parse.escapes import neutralise
+from kb.parse.words import plural
+from kb.parse.linking import passages_to_show
 
 _FENCE_RE = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
 _INLINE_RE = re.compile(r"`([^`\n]{3,200})`")

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:  # imported for types only: the first paint must not wait for sqlite-utils or Whoosh
-    from kb.knowledge_base import KnowledgeBase
-    from kb.search import SearchOutcome
+    from kb.store.knowledge_base import KnowledgeBase
+    from kb.search.ranking import SearchOutcome
 
 
 @dataclass

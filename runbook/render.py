@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from kb.escapes import neutralise
-from kb.words import plural
-from kb.linking import passages_to_show
+from kb.parse.escapes import neutralise
+from kb.parse.words import plural
+from kb.parse.linking import passages_to_show
 
 
 def render_record(kind: str, record: dict) -> str:
@@ -134,7 +134,7 @@ def _is_list_item(line: str) -> bool:
 
 def highlight(text: str, matched: list[str], color: bool) -> str:
     """Mark the words of text that the query matched (bold yellow on a terminal, «» otherwise)."""
-    from kb.analysis import iter_terms
+    from kb.search.analysis import iter_terms
 
     wanted = set(matched)
     spans = sorted({(s, e) for term, s, e in iter_terms(text) if term in wanted})
@@ -203,7 +203,7 @@ def terminal_markdown(text: str, width: int | None = None) -> str:
 
 def render_dry_run(runbook, values: dict[str, str]) -> str:
     """`runbook run --dry-run`: every step and the exact commands; a tree's ways on name the node they lead to."""
-    from kb.variables import substitute
+    from kb.parse.variables import substitute
 
     kind = "decision tree" if runbook.decision_tree else "steps"
     lines = [f"{runbook.title}  ({runbook.source}, {len(runbook.steps)} {'nodes' if runbook.decision_tree else kind}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from kb.knowledge_base import KBError, KnowledgeBase
+from kb.store.knowledge_base import KBError, KnowledgeBase
 from runbook.paths import resolve_kb_path, sample_reports_dir
 
 if TYPE_CHECKING:  # ingest (parser, redaction, multiprocessing) is imported only to set up a KB

@@ -27,7 +27,7 @@ def _isolated_home(tmp_path_factory, monkeypatch):
 
 @pytest.fixture
 def kb(tmp_path):
-    from kb.knowledge_base import KnowledgeBase
+    from kb.store.knowledge_base import KnowledgeBase
 
     knowledge = KnowledgeBase.init(tmp_path / "kb")
     yield knowledge

@@ -10,7 +10,7 @@ from conftest import ROOT
 
 
 def test_kb_does_not_import_textual():
-    code = ("import sys, kb.report, kb.ingest, kb.queries, kb.store, kb.knowledge_base\n"
+    code = ("import sys, kb.parse.report, kb.store.queries, kb.search.ranking, kb.ingest, kb.runs.walk, kb.onboarding\n"
             "bad = [m for m in sys.modules if m == 'textual' or m.startswith('textual.')]\n"
             "print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
@@ -51,7 +51,7 @@ def _search_process(kb_root, query: str) -> tuple[subprocess.CompletedProcess, s
 
 def test_search_process_loads_only_what_search_needs(kb):
     from kb.ingest import ingest
-    from kb.runs import RunStore
+    from kb.runs.records import RunStore
     from conftest import SAMPLES
 
     ingest(kb, [SAMPLES])

@@ -37,7 +37,7 @@ def _visible_width(table) -> int:
 
 @pytest.mark.parametrize("size", WIDTHS, ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_incidents_titles_are_readable_and_every_column_fits_or_is_named_as_hidden(sample_kb, size):
-    from kb import queries
+    from kb.store import queries
     from runbook.app import RunbookApp
 
     reports = queries.list_reports(sample_kb.store)

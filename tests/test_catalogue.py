@@ -12,7 +12,7 @@ import pytest
 from pilot_wait import until as _until
 from conftest import run_cli
 from kb.ingest import ingest
-from kb.runs import RunStore
+from kb.runs.records import RunStore
 
 REPORT = """# Cache rollout incident
 
@@ -342,8 +342,8 @@ async def test_the_command_palette_finds_a_decision_tree_by_title(cat_kb):
 
 
 async def _run_screen(kb, name):
-    from kb import runbooks
-    from kb.walk import RunWalk
+    from kb.runs import runbooks
+    from kb.runs.walk import RunWalk
     from runbook.app import RunbookApp
 
     walk = RunWalk.start(kb, runbooks.load(kb, name), "Ann Op <ann@example.com>", {}, set())

@@ -75,7 +75,7 @@ def test_counts_read_one_report_two_errors(runner, pool_kb):
 
 
 def test_plural():
-    from kb.words import plural
+    from kb.parse.words import plural
 
     assert [plural(1, "report"), plural(2, "error"), plural(0, "checklist"), plural(1, "entry", "entries"),
             plural(3, "entry", "entries")] == ["1 report", "2 errors", "0 checklists", "1 entry", "3 entries"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kb.command_line import inline_commands, is_command_line, node_command
-from kb.report import parse_report
+from kb.parse.command_line import inline_commands, is_command_line, node_command
+from kb.parse.report import parse_report
 
 
 @pytest.mark.parametrize("text, found", [

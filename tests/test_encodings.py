@@ -7,9 +7,9 @@ import codecs
 import pytest
 
 from conftest import FIXTURES
-from kb.decode import DecodeError, decode_report
+from kb.parse.decode import DecodeError, decode_report
 from kb.ingest import ingest
-from kb.report import parse_report
+from kb.parse.report import parse_report
 
 TEXT = "# 部署报告\n\n### 错误 1：端口冲突\n\n**错误日志**:\n```\nError: listen EADDRINUSE :::3000\n```\n\n**根本原因**: 旧进程未退出\n\n**修复方案**: 停掉旧进程\n"
 

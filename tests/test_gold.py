@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, GOLD, ROOT
-from kb.ingest import read_text
-from kb.report import parse_report
+from kb.parse.decode import read_text
+from kb.parse.report import parse_report
 
 GOLD_FILES = sorted(GOLD.glob("*.json"))
 

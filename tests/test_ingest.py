@@ -9,9 +9,9 @@ import pytest
 
 from conftest import SAMPLES
 from kb.ingest import ingest, rebuild
-from kb.knowledge_base import KnowledgeBase
-from kb.model import ParsedReport
-from kb.store import SourceInfo
+from kb.store.knowledge_base import KnowledgeBase
+from kb.parse.model import ParsedReport
+from kb.store.database import SourceInfo
 
 REPORT = """# Demo outage
 

@@ -13,7 +13,7 @@ SHAPES = FIXTURES / "shapes"
 
 
 def _parse(name: str):
-    from kb.report import parse_report
+    from kb.parse.report import parse_report
 
     return parse_report((SHAPES / name).read_text(encoding="utf-8"), name)
 
@@ -30,7 +30,7 @@ def test_escaped_fences_from_chat_exports_are_read_as_fences():
 
 
 def test_warning_labels_hold_logs_and_suggestion_labels_hold_fixes():
-    from kb.labels import field_role
+    from kb.parse.labels import field_role
 
     assert field_role("警告信息") == "log" and field_role("Warning") == "log"
     assert field_role("建议修改") == "fix" and field_role("Recommendations") == "fix"
@@ -64,7 +64,7 @@ def test_a_status_cell_is_not_a_fix_and_its_sha_joins_the_commit_that_fixed_it()
 
 
 def test_fix_labels_followed_by_option_labels_keep_every_option():
-    from kb.report import parse_report
+    from kb.parse.report import parse_report
 
     text = ("## Problem 1: uploads fail\n\n**Error:**\n```\nERROR 413 Request Entity Too Large\n```\n\n"
             "**Solution:**\n\n**Option 1: raise the limit**\n```bash\nsed -i 's/1m/50m/' nginx.conf\n```\n\n"
@@ -74,8 +74,8 @@ def test_fix_labels_followed_by_option_labels_keep_every_option():
 
 
 def test_long_sections_split_at_block_boundaries_and_fences_stay_whole():
-    from kb.passages import TARGET_CHARS, cut_passages
-    from kb.blocks import parse_sections
+    from kb.parse.passages import TARGET_CHARS, cut_passages
+    from kb.parse.blocks import parse_sections
 
     code = "```\n" + "\n".join(f"line {i} of a long log" for i in range(200)) + "\n```"
     text = "# R\n\n## Big\n\n" + "\n\n".join(f"Paragraph {i} " + "word " * 60 for i in range(8)) + "\n\n" + code
@@ -95,7 +95,7 @@ def shapes_kb(kb):
 
 
 def test_search_answers_with_the_linked_fix_passages(shapes_kb):
-    from kb.search import search
+    from kb.search.ranking import search
 
     top = search(shapes_kb, "celery.exceptions.WorkerLostError: Worker exited prematurely: signal 9 (SIGKILL) Job: 9").results[0]
     assert top.report["path"].endswith("queue-worker-chat-export.zh.md")
@@ -106,7 +106,7 @@ def test_search_answers_with_the_linked_fix_passages(shapes_kb):
 
 def test_an_error_no_rule_extracts_is_still_found_as_a_passage(shapes_kb, tmp_path):
     from kb.ingest import ingest
-    from kb.search import search
+    from kb.search.ranking import search
 
     odd = tmp_path / "odd" / "diary.md"
     odd.parent.mkdir()
@@ -142,7 +142,7 @@ def test_human_output_of_a_passage_names_where_it_stands(runner, shapes_kb, tmp_
 
 def test_ports_are_identities_the_rare_argument_wins(kb, tmp_path):
     from kb.ingest import ingest
-    from kb.search import search
+    from kb.search.ranking import search
 
     folder = tmp_path / "two"
     folder.mkdir()
@@ -156,7 +156,7 @@ def test_ports_are_identities_the_rare_argument_wins(kb, tmp_path):
 
 
 def test_an_older_database_is_rebuilt_from_the_reports(shapes_kb):
-    from kb.knowledge_base import KnowledgeBase
+    from kb.store.knowledge_base import KnowledgeBase
 
     root = shapes_kb.root
     before = shapes_kb.store.counts()["errors"]
@@ -170,7 +170,7 @@ def test_an_older_database_is_rebuilt_from_the_reports(shapes_kb):
 
 
 def test_the_same_subject_beats_the_same_number_when_fixes_are_listed_in_another_order():
-    from kb.report import parse_report
+    from kb.parse.report import parse_report
 
     text = ("# Builder notes\n\n## Errors\n\n### Error 1: Disk quota on builder\n\n```\nwrite /var/cache/layer: "
             "no space left on device\n```\n\n### Error 2: Stale DNS in proxy\n\n```\nupstream timed out (110: "

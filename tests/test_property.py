@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.decode import DecodeError, decode_report
-from kb.report import parse_report
+from kb.parse.decode import DecodeError, decode_report
+from kb.parse.report import parse_report
 
 FRAGMENTS = [
     "# ", "## ", "### 错误 1：", "### Error: ", "#### Root cause\n", "**根本原因**:", "**Fix**:", "**修复后** (Commit `",

@@ -10,7 +10,7 @@ import git
 
 from conftest import SAMPLES, run_cli
 from kb.ingest import ingest, rebuild
-from kb.knowledge_base import KnowledgeBase
+from kb.store.knowledge_base import KnowledgeBase
 
 
 def _identities(kb: KnowledgeBase) -> dict[str, tuple]:

@@ -9,9 +9,9 @@ import pytest
 
 from conftest import run_cli
 from kb.ingest import ingest
-from kb.queries import get_error
+from kb.store.queries import get_error
 from kb.repo_commits import ingest_repo
-from kb.search import search
+from kb.search.ranking import search
 
 
 def _repo(path):
@@ -133,7 +133,7 @@ def test_a_shallow_clone_is_read_with_a_note(runner, kb, project, tmp_path):
 
 
 def test_an_all_digit_short_sha_after_the_word_commit_is_a_sha():
-    from kb.commits import shas_in_text
+    from kb.parse.commits import shas_in_text
 
     assert shas_in_text("修复方案: 扩展 (Commit `1234567`)") == ["1234567"]
     assert shas_in_text("the build took `1234567` ms") == []

@@ -47,8 +47,8 @@ def run_kb(kb):
 
 
 async def _open_run(run_kb, name):
-    from kb import runbooks
-    from kb.walk import RunWalk
+    from kb.runs import runbooks
+    from kb.runs.walk import RunWalk
     from runbook.app import RunbookApp
 
     walk = RunWalk.start(run_kb, runbooks.load(run_kb, name), "Ann Op <ann@example.com>", {}, set())

@@ -12,8 +12,8 @@ import time
 import pytest
 
 from conftest import ROOT, SAMPLES, run_cli
-from kb.runner import CommandRun
-from kb.runs import RunStore
+from kb.runs.runner import CommandRun
+from kb.runs.records import RunStore
 
 SMOKE = """---
 title: Smoke test
@@ -283,7 +283,7 @@ def test_kill_9_mid_run_then_resume_loses_nothing(kbdir, tmp_path):
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     process.stdin.write(b"7000\n\ntoken-first\nr\ny\n")
     process.stdin.flush()
-    store = RunStore(__import__("kb.knowledge_base", fromlist=["KnowledgeBase"]).KnowledgeBase(kbdir))
+    store = RunStore(__import__("kb.store.knowledge_base", fromlist=["KnowledgeBase"]).KnowledgeBase(kbdir))
     run_id = None
     for _ in range(600):  # generous: a loaded machine can take seconds to start the process
         time.sleep(0.05)

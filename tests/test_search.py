@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from conftest import SAMPLES, run_cli
 from kb.ingest import ingest
-from kb.knowledge_base import KnowledgeBase
-from kb.normalize import fingerprint, salient_lines
-from kb.search import Searcher, search
+from kb.store.knowledge_base import KnowledgeBase
+from kb.parse.normalize import fingerprint, salient_lines
+from kb.search.ranking import Searcher, search
 
 HEALTH_REPORT = """# 部署报告
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import SAMPLES, run_cli
 from secret_corpus import DECODED, READABLE, RUN_INPUT, RUNBOOK, SECRETS, reports
 
-from kb.redact import scan
+from kb.parse.redact import scan
 
 
 def _fragments(value: str) -> set[str]:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.shell import split_commands
-from kb.shell_syntax import accepts, status
+from kb.parse.shell import split_commands
+from kb.parse.shell_syntax import accepts, status
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="bash is needed to check shell syntax")
 

@@ -21,7 +21,7 @@ SIZES = [(100, 30), (80, 24)]
 @pytest.fixture(scope="module")
 def snapshot_kb():
     from kb.ingest import ingest
-    from kb.knowledge_base import KnowledgeBase
+    from kb.store.knowledge_base import KnowledgeBase
 
     shutil.rmtree(SNAPSHOT_KB, ignore_errors=True)
     knowledge = KnowledgeBase.init(SNAPSHOT_KB)
@@ -32,7 +32,7 @@ def snapshot_kb():
 
 
 def _app(path: Path):
-    from kb.knowledge_base import KnowledgeBase
+    from kb.store.knowledge_base import KnowledgeBase
     from runbook.app import RunbookApp
 
     return RunbookApp(KnowledgeBase(path))

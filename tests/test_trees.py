@@ -14,9 +14,9 @@ import pytest
 
 from pilot_wait import until
 from conftest import FIXTURES, run_cli
-from kb.flowchart import DECISION_TREE, DIAGRAM, classify, parse_flowchart
+from kb.parse.flowchart import DECISION_TREE, DIAGRAM, classify, parse_flowchart
 from kb.ingest import ingest
-from kb.report import parse_report
+from kb.parse.report import parse_report
 
 GUIDE = FIXTURES / "ledger-compose-guide.zh.md"
 
@@ -79,8 +79,8 @@ def test_tree_nodes_carry_their_commands_and_the_question_after_a_curl_is_its_ch
 def test_an_old_database_gains_the_kind_column(tmp_path):
     import sqlite3
 
-    from kb import queries
-    from kb.store import Store
+    from kb.store import queries
+    from kb.store.database import Store
 
     path = tmp_path / "old.sqlite"
     Store(path).close()
@@ -169,8 +169,8 @@ def test_a_command_node_runs_after_confirmation_and_its_check_answers_the_questi
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the tree's command node is a curl")
 async def test_the_run_screen_walks_a_tree_and_runs_a_command_node(tree_kb):
-    from kb import runbooks
-    from kb.walk import RunWalk
+    from kb.runs import runbooks
+    from kb.runs.walk import RunWalk
     from runbook.app import RunbookApp
 
     walk = RunWalk.start(tree_kb, runbooks.load(tree_kb, "health"), "Ann Op <ann@example.com>", {}, set())

@@ -198,7 +198,7 @@ class BrowseScreen(Screen):
 
     @work(thread=True, exclusive=True, group="browse")
     def _load(self, key: str) -> None:
-        from kb.knowledge_base import KBError
+        from kb.store.knowledge_base import KBError
 
         try:
             record = self.load_record(key)

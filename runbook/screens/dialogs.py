@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from kb.escapes import neutralise
+from kb.parse.escapes import neutralise
 
 
 class ConfirmCommand(ModalScreen[bool]):

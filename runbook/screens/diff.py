@@ -8,8 +8,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, RichLog
 
-from kb.escapes import neutralise
-from kb.knowledge_base import KBError
+from kb.parse.escapes import neutralise
+from kb.store.knowledge_base import KBError
 
 
 class DiffScreen(Screen):

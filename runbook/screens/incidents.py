@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-from kb import queries
-from kb.escapes import neutralise
-from kb.words import plural
+from kb.store import queries
+from kb.parse.escapes import neutralise
+from kb.parse.words import plural
 from runbook.markdown_views import report_markdown
 from runbook.screens.browse import BrowseScreen, Column
 

@@ -11,8 +11,8 @@ from textual.widgets import Footer, Header, Markdown, OptionList
 from textual.widgets.option_list import Option
 
 from kb import onboarding
-from kb.escapes import neutralise
-from kb.words import plural
+from kb.parse.escapes import neutralise
+from kb.parse.words import plural
 
 
 class OnboardingScreen(Screen):
@@ -51,7 +51,7 @@ class OnboardingScreen(Screen):
 
     def describe(self, index: int) -> None:
         topic = self.topics[index]
-        from runbook.cli_identity import operator_for
+        from runbook.cli.identity import operator_for
 
         who, _ = operator_for(self.app.kb)
         progress = onboarding.get_progress(self.app.kb, who, topic["topic"])
@@ -99,7 +99,7 @@ class WalkthroughScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        from runbook.cli_identity import operator_for
+        from runbook.cli.identity import operator_for
 
         self.operator, self.author = operator_for(self.app.kb)
         progress = onboarding.get_progress(self.app.kb, self.operator, self.topic)

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, MarkdownViewer
 
-from kb.escapes import neutralise
+from kb.parse.escapes import neutralise
 
 
 class ReportScreen(Screen):

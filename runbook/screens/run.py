@@ -18,10 +18,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
-from kb.escapes import neutralise
-from kb.expect import Check
-from kb.runner import CommandResult
-from kb.walk import RunWalk
+from kb.parse.escapes import neutralise
+from kb.runs.expect import Check
+from kb.runs.runner import CommandResult
+from kb.runs.walk import RunWalk
 from runbook.markdown_views import error_markdown
 from runbook.screens.dialogs import AskFields, Confirm, ConfirmCommand, Field
 
@@ -279,7 +279,7 @@ class RunScreen(Screen):
 
     @on(RunEnded)
     def _ended(self, message: RunEnded) -> None:
-        from kb.runs import identity_note
+        from kb.runs.records import identity_note
 
         outcome = self.walk.run.outcome
         self.refresh_steps()  # the last step's mark, as recorded

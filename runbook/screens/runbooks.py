@@ -11,11 +11,12 @@ from textual import on, work
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from kb import queries, runbooks
-from kb.catalogue import runnables
-from kb.escapes import neutralise
-from kb.knowledge_base import KBError
-from kb.words import plural
+from kb.store import queries
+from kb.runs import runbooks
+from kb.runs.catalogue import runnables
+from kb.parse.escapes import neutralise
+from kb.store.knowledge_base import KBError
+from kb.parse.words import plural
 from runbook.markdown_views import checklist_markdown
 from runbook.screens.browse import BrowseScreen, Column
 from runbook.screens.dialogs import AskFields, Field
@@ -135,7 +136,7 @@ class RunbooksScreen(BrowseScreen):
         except KBError as exc:
             self.notify(str(exc), severity="error")
             return
-        from kb.variables import find_variables
+        from kb.parse.variables import find_variables
 
         variables = find_variables(runbook.commands(), runbook.variables)
         fields = [Field(v.name, f"{v.name}{' (secret)' if v.secret else ''}", v.default, v.secret,
@@ -154,7 +155,7 @@ class RunbooksScreen(BrowseScreen):
 
     def _operator(self) -> str | None:
         """Who runs: the KB's git identity, else a name given earlier in this session, else None (ask)."""
-        from kb.runs import git_identity
+        from kb.runs.records import git_identity
 
         identity = git_identity(self.app.kb)
         if identity:
@@ -162,9 +163,9 @@ class RunbooksScreen(BrowseScreen):
         return getattr(self.app, "operator_name", None)
 
     def _start(self, runbook, values: dict, secrets: set) -> None:
-        from kb.runs import parse_operator
-        from kb.walk import RunWalk
-        from runbook.cli_identity import operator_for
+        from kb.runs.records import parse_operator
+        from kb.runs.walk import RunWalk
+        from runbook.cli.identity import operator_for
         from runbook.screens.run import RunScreen
 
         if OPERATOR_FIELD in values:
@@ -178,7 +179,7 @@ class RunbooksScreen(BrowseScreen):
         self.app.push_screen(RunScreen(walk, author=author))
 
     def action_resume(self) -> None:
-        from kb.runs import RunStore
+        from kb.runs.records import RunStore
 
         store = RunStore(self.app.kb)
         try:
@@ -192,8 +193,8 @@ class RunbooksScreen(BrowseScreen):
 
     @work(group="resume")
     async def resume(self, state) -> None:
-        from kb.walk import RunWalk
-        from runbook.cli_identity import operator_for
+        from kb.runs.walk import RunWalk
+        from runbook.cli.identity import operator_for
         from runbook.screens.run import RunScreen
 
         runbook = runbooks.load(self.app.kb, state.runbook)

@@ -13,8 +13,8 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Markdown, Static, TextArea
 from textual.worker import get_current_worker
 
-from kb.search import Result
-from kb.words import plural
+from kb.search.ranking import Result
+from kb.parse.words import plural
 from runbook.markdown_views import error_markdown, fix_command
 from runbook.messages import SearchFinished
 from runbook.widgets.result_list import ResultList
@@ -127,7 +127,7 @@ class SearchScreen(Screen):
     @work(thread=True, exclusive=True, group="search-commits")
     def load_commits(self, result: Result) -> None:
         """The fix commits of an ingested repository behind this error (author, date, files)."""
-        from kb.repo_commits import commits_for_error
+        from kb.store.queries import commits_for_error
 
         commits = commits_for_error(self.app.kb.store, result.id)
         self.repo_commits[result.ref] = commits

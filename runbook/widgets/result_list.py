@@ -6,8 +6,8 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from kb.escapes import neutralise
-from kb.search import Result
+from kb.parse.escapes import neutralise
+from kb.search.ranking import Result
 
 
 class ResultList(OptionList):

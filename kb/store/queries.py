@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: the CLI imports NotFound from here before it knows the command
-    from kb.store import Store
+    from kb.store.database import Store
 
 _ID_RE = re.compile(r"^([recf]?)(\d+)$", re.IGNORECASE)
 KINDS = {"r": "report", "e": "error", "c": "checklist", "f": "flowchart"}
@@ -71,7 +71,6 @@ def get_error(store: Store, error_id: int) -> dict:
         """select c.sha, c.message from commits c join error_commits ec on ec.commit_id = c.id
            where ec.error_id = ? order by c.id""", [error_id])
     error["report"] = {"path": error.pop("report_path"), "title": error.pop("report_title")}
-    from kb.repo_commits import commits_for_error
 
     error["repo_commits"] = commits_for_error(store, error_id)
     return error
@@ -120,7 +119,7 @@ def get_report(store: Store, report_id: int) -> dict:
 
 def flowchart_record(row: dict) -> dict:
     """A stored flowchart with its kind (decision_tree or diagram; classified now if stored before kinds were)."""
-    from kb.flowchart import classify
+    from kb.parse.flowchart import classify
 
     nodes, edges = json.loads(row["nodes"]), json.loads(row["edges"])
     return {"ref": f"f{row['id']}", "section": row["section"], "line": row["line"], "direction": row["direction"],
@@ -162,3 +161,27 @@ def get(store: Store, ref: str) -> tuple[str, dict]:
 def _command(row: dict) -> dict:
     return {"command": row["command"], "comment": row["comment"], "expected": row["expected"], "lang": row["lang"],
             "section": row["section"], "line": row["line"]}
+
+
+def commits_for_error(store: Store, error_id: int) -> list[dict]:
+    """The error's commits: those quoted in its report (resolved to full SHAs when a repo knows them)
+    and fix commits linked to it, with author, date and files."""
+    if not store.has_table("repo_commits"):
+        return []
+    rows = store.rows(
+        """select rc.*, 'quoted in the report' as how from errors e
+             join error_commits ec on ec.error_id = e.id join commits c on c.id = ec.commit_id
+             join repo_commits rc on (c.sha is not null and rc.sha >= c.sha and rc.sha < c.sha || 'g')
+                                  or (c.sha is null and rc.subject = c.message)
+           where e.id = ?
+           union
+           select rc.*, cl.how from errors e join commit_links cl on cl.fingerprint = e.fingerprint
+             join repo_commits rc on rc.sha = cl.sha where e.id = ?""", [error_id, error_id])
+    seen, out = set(), []
+    for row in rows:
+        if row["sha"] in seen:
+            continue
+        seen.add(row["sha"])
+        out.append({"sha": row["sha"], "message": row["subject"], "author": row["author"], "date": row["date"],
+                    "files": json.loads(row["files"] or "[]"), "repo": row["repo"], "how": row["how"]})
+    return out

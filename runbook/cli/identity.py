@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import getpass
 
-from kb.knowledge_base import KnowledgeBase
-from kb.runs import git_identity, parse_operator
+from kb.store.knowledge_base import KnowledgeBase
+from kb.runs.records import git_identity, parse_operator
 
 
 def operator_for(kb: KnowledgeBase, option: str | None = None) -> tuple[str, tuple[str, str] | None]:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 
-from kb import commits as commit_finder
-from kb import labels, vocab
-from kb.blocks import Section, parse_sections
-from kb.checklists import ChecklistExtractor
-from kb.errors import extract_section_errors, merge_errors, table_errors
-from kb.flowchart import is_flowchart, parse_flowchart
-from kb.linking import link_errors
-from kb.model import CommitRef, FlowchartEntry, Lesson, ParsedReport
-from kb.passages import cut_passages
+from kb.parse import commits as commit_finder
+from kb.parse import labels, vocab
+from kb.parse.blocks import Section, parse_sections
+from kb.parse.checklists import ChecklistExtractor
+from kb.parse.errors import extract_section_errors, merge_errors, table_errors
+from kb.parse.flowchart import is_flowchart, parse_flowchart
+from kb.parse.linking import link_errors
+from kb.parse.model import CommitRef, FlowchartEntry, Lesson, ParsedReport
+from kb.parse.passages import cut_passages
 
 _FRONT_MATTER_RE = re.compile(r"\A(?:\ufeff)?---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

@@ -16,9 +16,9 @@ from functools import lru_cache
 from collections import Counter
 from dataclasses import dataclass
 
-from kb import textsim
-from kb.model import ErrorEntry, Passage
-from kb.passages import heading_role, subject
+from kb.parse import textsim
+from kb.parse.model import ErrorEntry, Passage
+from kb.parse.passages import heading_role, subject
 
 MAX_LINKS = 5
 MIN_SCORE = 0.45

@@ -2,7 +2,7 @@
 
 Structure first, words second. A section's blocks are cut into *segments* at
 each label (`**根本原因**:`, `Root cause:`, `#### Fix`, `Q:`); each segment gets
-a role from kb.vocab. Segments group into error write-ups (a new log/symptom
+a role from kb.parse.vocab. Segments group into error write-ups (a new log/symptom
 after a fix starts the next one). A group is an error when it has a problem
 and an answer, or sits under an error-looking heading. Quick-reference table
 rows and FAQ pairs become errors too, and duplicates within a report merge.
@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kb import commits as commit_finder
-from kb import labels, textsim, vocab
-from kb.blocks import Block, Section
-from kb.model import CommitRef, ErrorEntry
+from kb.parse import commits as commit_finder
+from kb.parse import labels, textsim, vocab
+from kb.parse.blocks import Block, Section
+from kb.parse.model import CommitRef, ErrorEntry
 
 _QUESTION_HEADING_RE = re.compile(r"^\s*(?:Q\d*|问)\s*[:：.]\s*", re.IGNORECASE)
 _BEFORE_AFTER_RE = re.compile(

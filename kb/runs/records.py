@@ -24,9 +24,9 @@ from pathlib import Path
 
 import sqlite_utils
 
-from kb.knowledge_base import FALLBACK_AUTHOR, KBError, KnowledgeBase
-from kb.redact import redact
-from kb.runbooks import Runbook, slug
+from kb.store.knowledge_base import FALLBACK_AUTHOR, KBError, KnowledgeBase
+from kb.parse.redact import redact
+from kb.runs.runbooks import Runbook, slug
 
 EXCERPT = 2000
 
@@ -334,7 +334,7 @@ def history(kb: KnowledgeBase, name: str | None = None) -> list[dict]:
     if not kb.repo.head.is_valid():
         return out
     wanted = _wanted(kb, name) if name else None
-    from kb.catalogue import _ref_resolver
+    from kb.runs.catalogue import _ref_resolver
 
     resolve = _ref_resolver(kb)
     for commit in kb.repo.iter_commits(paths="runs"):
@@ -366,7 +366,7 @@ def history(kb: KnowledgeBase, name: str | None = None) -> list[dict]:
 
 def _wanted(kb: KnowledgeBase, name: str) -> set[str]:
     """The names a run of NAME is recorded under: its ref, or (a runbook gone since) NAME itself."""
-    from kb import runbooks
+    from kb.runs import runbooks
 
     try:
         return {runbooks.load(kb, name).name}

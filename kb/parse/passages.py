@@ -13,12 +13,12 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from kb import vocab
-from kb.labels import error_heading_title, field_role, normalise_label
-from kb.model import Passage
+from kb.parse import vocab
+from kb.parse.labels import error_heading_title, field_role, normalise_label
+from kb.parse.model import Passage
 
-if TYPE_CHECKING:  # annotations only: kb.blocks brings markdown-it, which search never needs
-    from kb.blocks import Block, Section
+if TYPE_CHECKING:  # annotations only: kb.parse.blocks brings markdown-it, which search never needs
+    from kb.parse.blocks import Block, Section
 
 TARGET_CHARS = 1200  # a passage is about a screenful; longer sections are split
 MAX_CODE_CHARS = 8000  # a huge log block is kept whole but clipped

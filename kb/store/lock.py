@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kb.knowledge_base import KnowledgeBase
+    from kb.store.knowledge_base import KnowledgeBase
 
 LOCK_NAME = "write.lock"
 GIT_MARK = "git-op"
@@ -74,7 +74,7 @@ def write_lock(kb: "KnowledgeBase", what: str = "write", timeout: float | None =
 
 
 def _acquire(kb: "KnowledgeBase", path: Path, what: str, timeout: float) -> int:
-    from kb.knowledge_base import KBError
+    from kb.store.knowledge_base import KBError
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)

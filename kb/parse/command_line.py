@@ -3,7 +3,7 @@
 Reports put commands outside shell blocks too: a bullet "build with
 `docker build -t app .`", a table cell, a flowchart node "运行 docker-compose ps"
 or "curl http://localhost:8080/health". A text is a command line when its first
-word is a program operators run (kb.vocab.COMMAND_PROGRAMS) or a script path
+word is a program operators run (kb.parse.vocab.COMMAND_PROGRAMS) or a script path
 (`./deploy.sh`, `/opt/app/bin/migrate`), arguments follow, nothing is elided
 (`...`), and a shell accepts it; a bare program or script counts only after a
 run word ("运行 `./migrate.sh`"). Mentions are not commands: a bare program
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
-from kb import vocab
-from kb.shell import runnable
+from kb.parse import vocab
+from kb.parse.shell import runnable
 
 _INLINE_RE = re.compile(r"`([^`\n]+)`")
 _RUN_PREFIX_RE = re.compile(

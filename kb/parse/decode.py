@@ -8,6 +8,7 @@ or binary data, is refused with a reason that names the file.
 from __future__ import annotations
 
 import codecs
+from pathlib import Path
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -57,3 +58,15 @@ def _looks_binary(text: str) -> bool:
     sample = text[:8192]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\x1b\x0c")
     return controls > max(8, len(sample) // 100)
+
+
+def read_text(path: Path) -> str:
+    """Read and decode a report file, raising DecodeError (one line, names the file)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise DecodeError(f"{path}: too large ({size / 1048576:.1f} MB, limit 20 MB)")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DecodeError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return decode_report(data, str(path))

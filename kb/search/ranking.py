@@ -20,19 +20,19 @@ import threading
 from pathlib import Path
 from dataclasses import asdict, dataclass, field
 
-import kb.whoosh_import  # noqa: F401  (first: Whoosh without its unused urllib/asyncio imports)
+import kb.search.whoosh_import  # noqa: F401  (first: Whoosh without its unused urllib/asyncio imports)
 from rapidfuzz import fuzz
 from whoosh import scoring
 from whoosh.query import Or, Term
 
-from kb import glossary
-from kb.analysis import iter_terms, term_set
-from kb.index import FIELD_BOOSTS, PASSAGE_FIELDS, ensure_current, index_is_current, open_index
-from kb.knowledge_base import KnowledgeBase
-from kb.linking import Anchor, link
-from kb.model import Passage
-from kb.labels import looks_like_error
-from kb.normalize import cut, fingerprint, mask, salient_lines, signature, strip_prefix
+from kb.search import glossary
+from kb.search.analysis import iter_terms, term_set
+from kb.search.index import FIELD_BOOSTS, PASSAGE_FIELDS, ensure_current, index_is_current, open_index
+from kb.store.knowledge_base import KnowledgeBase
+from kb.parse.linking import Anchor, link
+from kb.parse.model import Passage
+from kb.parse.labels import looks_like_error
+from kb.parse.normalize import cut, fingerprint, mask, salient_lines, signature, strip_prefix
 
 MAX_TERMS = 12
 COMMON = 0.2  # a term in over 20% of the documents is noise unless little else is left

@@ -13,9 +13,9 @@ the local run state.
 
 from __future__ import annotations
 
-from kb import runbooks
-from kb.flowchart import DECISION_TREE
-from kb.knowledge_base import KBError, KnowledgeBase
+from kb.runs import runbooks
+from kb.parse.flowchart import DECISION_TREE
+from kb.store.knowledge_base import KBError, KnowledgeBase
 
 CHECKLIST_KINDS = {"procedure": "procedure", "tasks": "checklist", "list": "checklist"}
 DIAGRAM = "diagram"  # a flowchart that only draws (services, subgraphs): kept in its report, never run
@@ -37,7 +37,7 @@ def runnables(kb: KnowledgeBase, with_runs: bool = True) -> list[dict]:
 
 def flowchart_kind(row: dict) -> str:
     """A flowchart's kind for people: "decision tree" or "diagram" (classified now if stored before kinds were)."""
-    from kb.queries import flowchart_record
+    from kb.store.queries import flowchart_record
 
     return DEFAULT_FLOWCHART_KIND if flowchart_record(row)["kind"] == DECISION_TREE else DIAGRAM
 
@@ -137,7 +137,7 @@ def _front_matter(path) -> dict[str, str]:
 def _local_runs(kb: KnowledgeBase) -> list[dict]:
     if not (kb.derived_dir / "runs.sqlite").exists():
         return []
-    from kb.runs import RunStore
+    from kb.runs.records import RunStore
 
     store = RunStore(kb)
     try:

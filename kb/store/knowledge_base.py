@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # both are imported where used: opening a KB must stay cheap (`runbook search`)
     import git
 
-    from kb.store import Store
+    from kb.store.database import Store
 
 DERIVED_DIR = ".runbook"
 SOURCE_DIRS = ("reports", "runbooks", "runs")
@@ -38,7 +38,7 @@ class KnowledgeBase:
         self.root = Path(root).expanduser().resolve()
         self._store: "Store | None" = None
         self._repo: "git.Repo | None" = None
-        # Told once when another process holds the KB's write lock and this one waits (kb.lock).
+        # Told once when another process holds the KB's write lock and this one waits (kb.store.lock).
         self.on_busy: Callable[[str], None] | None = None
 
     # -- layout --------------------------------------------------------------------------------------
@@ -106,11 +106,11 @@ class KnowledgeBase:
         if self._store is None:
             import sqlite3
 
-            from kb.store import Store
+            from kb.store.database import Store
 
             self.derived_dir.mkdir(parents=True, exist_ok=True)
             try:
-                from kb.refs import RefMap
+                from kb.store.refs import RefMap
 
                 self._store = Store(self.db_path, refs=RefMap(self.root))
             except sqlite3.DatabaseError as exc:
@@ -154,7 +154,7 @@ class KnowledgeBase:
         """`git add --all` the paths (cheap when already staged)."""
         import git
 
-        from kb.lock import git_operation
+        from kb.store.lock import git_operation
 
         try:
             with git_operation(self):
@@ -177,8 +177,8 @@ class KnowledgeBase:
         """
         import git
 
-        from kb.lock import git_operation
-        from kb.redact import redact
+        from kb.store.lock import git_operation
+        from kb.parse.redact import redact
 
         repo = self.repo
         env = _identity_env(repo, author)

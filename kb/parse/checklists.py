@@ -5,18 +5,18 @@ Task-list items group under the label or heading above them (`**部署前**:`,
 whose items are the steps. A shell block whose commands carry numbered
 comments (`# 1. 检查应用状态`) is a procedure too. Every shell command is kept,
 attached to the item or step it belongs to when there is one; so is a command
-line written as inline code in a list item or table cell (kb.command_line).
+line written as inline code in a list item or table cell (kb.parse.command_line).
 """
 
 from __future__ import annotations
 
 import re
 
-from kb import labels, vocab
-from kb.blocks import Block, Section
-from kb.command_line import inline_commands
-from kb.model import Checklist, ChecklistItem, CommandEntry
-from kb.shell import split_commands
+from kb.parse import labels, vocab
+from kb.parse.blocks import Block, Section
+from kb.parse.command_line import inline_commands
+from kb.parse.model import Checklist, ChecklistItem, CommandEntry
+from kb.parse.shell import split_commands
 
 _STEP_RE = re.compile(vocab.STEP_HEADING_PATTERN, re.IGNORECASE)
 _INLINE_CODE_RE = re.compile(r"`[^`\n]+`")

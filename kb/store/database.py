@@ -15,14 +15,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.model import ParsedReport
-from kb.normalize import fingerprint
-from kb.refs import KINDS as REF_KINDS, RefMap
+from kb.parse.model import ParsedReport
+from kb.parse.normalize import fingerprint
+from kb.store.refs import KINDS as REF_KINDS, RefMap
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -80,12 +81,26 @@ class Store:
         # A reader waits for another process's write transaction (an ingest) rather than failing.
         self.conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=120)
         self._db: "sqlite_utils.Database | None" = None
-        self.conn.execute("PRAGMA journal_mode=WAL")
+        self._use_wal()
         self.conn.execute("PRAGMA synchronous=NORMAL")
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         self.outdated = 0 < version < SCHEMA_VERSION  # written by an older runbook: rebuilt from the reports
         if version != SCHEMA_VERSION or not self._schema_complete():
             self._ensure_schema()  # writes: only when something is missing (a reader must not queue behind an ingest)
+
+    def _use_wal(self) -> None:
+        """WAL lets readers go on during an ingest. Switching needs an exclusive lock and SQLite does
+        not wait for it (busy_timeout does not apply), so two processes opening a new KB at once
+        retry briefly; a KB already in WAL (every KB after its first open) is only read."""
+        for attempt in range(100):
+            try:
+                if self.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    self.conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 99:
+                    raise
+                time.sleep(0.05)
 
     @property
     def db(self) -> "sqlite_utils.Database":

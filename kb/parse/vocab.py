@@ -3,7 +3,7 @@
 Extraction is driven by structure (a label, a heading, a table header); these
 words only tell the parser which *role* a label plays. Add a synonym here and
 every extractor picks it up. Keys are lower-case; matching strips emoji,
-numbering and trailing colons first (see :func:`kb.labels.classify_label`).
+numbering and trailing colons first (see :func:`kb.parse.labels.classify_label`).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Reports write `# 1. 检查服务状态` above a command and `# 预期：active (running)`
 below it; console blocks show `$ cmd` followed by output. A command is what a
-shell would read as one: lines join while the shell grammar (kb.shell_syntax)
+shell would read as one: lines join while the shell grammar (kb.parse.shell_syntax)
 says it is still open, so a quote spanning lines, a heredoc, `if/fi`, `for/done`,
 `case/esac`, `{ }` groups and functions stay whole. Pure `\\` continuations are
 joined onto one line; other multi-line commands keep their lines. Comment lines
@@ -15,8 +15,8 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from kb import shell_syntax, vocab
-from kb.variables import find_variables, substitute
+from kb.parse import shell_syntax, vocab
+from kb.parse.variables import find_variables, substitute
 
 _EXPECTED_RE = re.compile(
     r"^#+\s*(?:" + "|".join(re.escape(w) for w in vocab.EXPECTED_WORDS) + r")\s*[:：]?\s*(.*)$",

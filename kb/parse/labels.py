@@ -1,11 +1,11 @@
-"""Classify labels, headings and lines by the role they play, using kb.vocab."""
+"""Classify labels, headings and lines by the role they play, using kb.parse.vocab."""
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 
-from kb import vocab
+from kb.parse import vocab
 
 _EMOJI_RE = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff\u2b50\u2b06\u2194-\u21ff\ufe0f\u200d]")
 _ANNOTATION_RE = re.compile(r"\s*[(（\[【].*?[)）\]】]\s*")

@@ -15,12 +15,12 @@ import os
 import shutil
 from pathlib import Path
 
-import kb.whoosh_import  # noqa: F401  (first: Whoosh without its unused urllib/asyncio imports)
+import kb.search.whoosh_import  # noqa: F401  (first: Whoosh without its unused urllib/asyncio imports)
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
-from kb.analysis import analyzer
-from kb.knowledge_base import KnowledgeBase
+from kb.search.analysis import analyzer
+from kb.store.knowledge_base import KnowledgeBase
 
 FIELD_BOOSTS = {"message": 4.0, "title": 2.5, "log": 1.5, "symptom": 1.2, "cause": 1.5, "fix": 1.0, "context": 0.8,
                 "heading": 2.5, "where": 0.8, "body": 1.0}
@@ -205,7 +205,7 @@ def ensure_current(kb: KnowledgeBase) -> None:
     (its own index update usually makes the rebuild unnecessary)."""
     if index_is_current(kb):
         return
-    from kb.lock import write_lock
+    from kb.store.lock import write_lock
 
     with write_lock(kb, "index rebuild"):
         if not index_is_current(kb):

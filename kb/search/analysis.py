@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from collections.abc import Iterator
 
-import kb.whoosh_import  # noqa: F401  (first: Whoosh without its unused urllib/asyncio imports)
+import kb.search.whoosh_import  # noqa: F401  (first: Whoosh without its unused urllib/asyncio imports)
 from whoosh.analysis import Token, Tokenizer
 
 _RUN_RE = re.compile(r"[A-Za-z0-9_]+(?:[.\-:/][A-Za-z0-9_]+)*|[\u3400-\u9fff\uf900-\ufaff]+")

@@ -23,12 +23,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kb import queries
-from kb.command_line import node_command
-from kb.expect import question_check
-from kb.flowchart import DECISION_TREE, is_question, start_node
-from kb.knowledge_base import KBError, KnowledgeBase
-from kb.report import parse_report, split_front_matter
+from kb.store import queries
+from kb.parse.command_line import node_command
+from kb.runs.expect import question_check
+from kb.parse.flowchart import DECISION_TREE, is_question, start_node
+from kb.store.knowledge_base import KBError, KnowledgeBase
+from kb.parse.report import parse_report, split_front_matter
 
 _INCLUDE_RE = re.compile(r"^\s*(?:include|包含|引用)\s*[:：]\s*`?([\w./-]+)`?\s*$", re.IGNORECASE)
 _STABLE_RE = re.compile(r"^(.+\.(?:md|markdown|txt))#(\d+)$")
@@ -126,8 +126,6 @@ def _from_checklist(kb: KnowledgeBase, checklist_id: int) -> Runbook:
 
 
 def _from_flowchart(kb: KnowledgeBase, chart_id: int) -> Runbook:
-    import json
-
     rows = kb.store.rows("select f.*, r.path, r.title as report_title from flowcharts f "
                          "join reports r on r.id = f.report_id where f.id = ?", [chart_id])
     if not rows:
@@ -182,8 +180,8 @@ def _from_file(kb: KnowledgeBase, path, seen: set[str]) -> Runbook:
     if key in seen:
         raise KBError(f"{path.name}: includes itself (include cycle)")
     seen = seen | {key}
-    from kb.decode import DecodeError
-    from kb.ingest import read_text
+    from kb.parse.decode import DecodeError
+    from kb.parse.decode import read_text
 
     try:
         text = read_text(path)

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from kb.expect import Check, answer_for, check
-from kb.knowledge_base import KBError, KnowledgeBase
-from kb.redact import redact, scan
-from kb.runbooks import Runbook, Step, slug
-from kb.runner import DEFAULT_TIMEOUT, CommandResult, CommandRun
-from kb.runs import EXCERPT, RunState, RunStore, StepState, commit_record, new_run, now, write_record
-from kb.variables import mask, substitute
+from kb.runs.expect import Check, answer_for, check
+from kb.store.knowledge_base import KBError, KnowledgeBase
+from kb.parse.redact import redact, scan
+from kb.runs.runbooks import Runbook, Step, slug
+from kb.runs.runner import DEFAULT_TIMEOUT, CommandResult, CommandRun
+from kb.runs.records import EXCERPT, RunState, RunStore, StepState, commit_record, new_run, now, write_record
+from kb.parse.variables import mask, substitute
 
 
 @dataclass
@@ -230,7 +230,7 @@ class RunWalk:
     # -- help from the KB ----------------------------------------------------------------------------
     def suggestions(self, output: str, k: int = 3):
         """Known fixes for a failing step's output."""
-        from kb.search import search
+        from kb.search.ranking import search
 
         if not output.strip():
             return []
@@ -239,7 +239,7 @@ class RunWalk:
     def learn(self, output: str, cause: str, fix: str, title: str = "") -> str:
         """Turn a failure the operator fixed into a new incident report, committed and ingested."""
         from kb.ingest import ingest
-        from kb.normalize import salient_lines
+        from kb.parse.normalize import salient_lines
 
         clean = redact(output, self._secrets()).strip() or "(no output)"
         lines = salient_lines(clean)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from kb import labels
+from kb.parse import labels
 
 MAX_QUERY_BYTES = 1024 * 1024
 

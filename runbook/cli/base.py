@@ -1,0 +1,115 @@
+"""The `runbook` click group and what every command shares: the KB it opens, one-line errors, safe output.
+
+Every import beyond click lives inside the command that needs it, so a command loads only what it
+runs: `runbook search` reads SQLite with the standard library and never imports Textual, GitPython,
+sqlite-utils, detect-secrets or bashlex (tests/test_boundary.py runs it and checks)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+
+import click
+
+from kb.store.knowledge_base import KBError, KnowledgeBase
+from kb.store.queries import NotFound
+
+class Context:
+    def __init__(self, kb_option: str | None) -> None:
+        self.kb_option = kb_option
+        self._kb: KnowledgeBase | None = None
+
+    def kb(self) -> KnowledgeBase:
+        if self._kb is None:
+            self._kb = self.kb_without_retry()
+            _retry_run_records(self._kb)
+        return self._kb
+
+    def kb_without_retry(self) -> KnowledgeBase:
+        """The KB, without committing pending run records: reindex must work on a damaged cache, and
+        search only reads (no git, and none of the run-records machinery on its start-up path)."""
+        if self._kb is None:
+            from runbook.session import open_kb
+
+            self._kb = open_kb(self.kb_option, on_setup=lambda msg: click.echo(msg, err=True))
+            self._kb.on_busy = lambda msg: click.echo(msg, err=True)  # another process holds the write lock
+        return self._kb
+
+
+def _retry_run_records(kb: KnowledgeBase) -> None:
+    """Records a previous run could not commit are committed now (cheap: one file check otherwise)."""
+    if not (kb.derived_dir / "runs.sqlite").exists():
+        return
+    from kb.runs.records import git_identity, parse_operator, retry_pending
+
+    def author_for(operator: str):
+        return parse_operator(operator) if "<" in operator else git_identity(kb)
+
+    for message in retry_pending(kb, author_for):
+        click.echo(message, err=True)
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def guarded(func: Callable) -> Callable:
+    """Operator-facing errors become one line on stderr and a non-zero exit, never a traceback."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (KBError, NotFound) as exc:
+            fail(str(exc).strip("'\""))
+        except BrokenPipeError:  # `runbook list | head`: the reader left, nothing to say
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
+        except OSError as exc:
+            fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": "))
+
+    return wrapper
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--kb", "kb_option", metavar="PATH", envvar="RUNBOOK_KB",
+              help="The KB directory (default: $RUNBOOK_KB, else a KB in your user data dir with the samples).")
+@click.version_option(package_name="runbook")
+@click.pass_context
+def cli(ctx: click.Context, kb_option: str | None) -> None:
+    """runbook: paste an error, get the fix that worked last time.
+
+    Without a command, opens the interactive TUI on the current KB.
+    """
+    ctx.obj = Context(kb_option)
+    if ctx.invoked_subcommand is None:
+        _open_tui(ctx.obj)
+
+
+@guarded
+def _open_tui(context: Context) -> None:
+    from runbook.app import RunbookApp
+
+    RunbookApp(kb_option=context.kb_option).run()
+
+
+def dump_json(data, **_: object) -> str:
+    """JSON for the terminal: C0 controls are escaped by json; C1 ones (8-bit CSI, OSC) are escaped here too."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return "".join(f"\\u{ord(c):04x}" if "\x7f" <= c <= "\x9f" else c for c in text) if any(
+        "\x7f" <= c <= "\x9f" for c in text) else text
+
+
+def neutralise_text(text: str) -> str:
+    from kb.parse.escapes import neutralise
+
+    return neutralise(text)
+
+
+def main() -> None:
+    cli(prog_name="runbook")

@@ -1,0 +1,139 @@
+"""Commands that read the KB: search (the paste-an-error path, kept lean), list, show."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from kb.store.knowledge_base import KnowledgeBase
+from kb.parse.words import plural
+from runbook.cli.base import Context, cli, dump_json, fail, guarded, neutralise_text
+from runbook.cli.table import print_table
+
+LIST_KINDS = ("reports", "errors", "checklists", "runbooks")
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("-k", "limit", type=click.IntRange(1, 100), default=3, show_default=True, help="How many results.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, best first.")
+@click.pass_obj
+@guarded
+def search(context: Context, query: str | None, limit: int, as_json: bool) -> None:
+    """Find the known fix for an error: QUERY, or stdin when QUERY is '-' or stdin is a pipe.
+
+    \b
+    runbook search "ECONNREFUSED 127.0.0.1:5432"
+    docker logs app 2>&1 | runbook search
+    """
+    from kb.search.ranking import search as run_search
+    from runbook.render import render_results
+
+    if query is None or query == "-":
+        if query is None and sys.stdin.isatty():
+            raise click.UsageError("give the error as QUERY, or pipe it in (runbook search - < error.log)")
+        query = sys.stdin.read()
+    if not query.strip():
+        fail("the query is empty: paste an error message or a log", 2)
+    outcome = run_search(context.kb_without_retry(), query, k=limit)
+    if outcome.truncated:
+        click.echo("note: the paste was over 1 MB; searched its first 1 MB", err=True)
+    if as_json:
+        click.echo(dump_json([r.to_dict() for r in outcome.results], ensure_ascii=False, indent=2))
+    elif outcome.results:
+        click.echo(render_results(outcome.results, color=sys.stdout.isatty()))
+    if not outcome.results:
+        click.echo("no known fix for this error in the KB", err=as_json)
+        sys.exit(1)
+
+
+@cli.command(name="list")
+@click.argument("kind", required=False, default="reports", type=click.Choice(LIST_KINDS))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_obj
+@guarded
+def list_(context: Context, kind: str, as_json: bool) -> None:
+    """List the KB's reports, errors, checklists, or runbooks (everything `run` walks, with its last run)."""
+    from kb.store import queries
+
+    if kind == "runbooks":
+        _list_runbooks(context.kb(), as_json)
+        return
+    store = context.kb().store
+    rows = {"reports": queries.list_reports, "errors": queries.list_errors,
+            "checklists": queries.list_checklists}[kind](store)
+    if as_json:
+        click.echo(dump_json(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo(f"no {kind} in {context.kb().root} (add some with: runbook ingest PATH)")
+        return
+    columns = {"reports": ("ref", "title", "errors", "checklists", "commands", "path"),
+               "errors": ("ref", "message", "report"),
+               "checklists": ("ref", "title", "kind", "phase", "items", "report")}[kind]
+    print_table(rows, columns)
+
+
+def _list_runbooks(kb: KnowledgeBase, as_json: bool) -> None:
+    """The runnable catalogue (kb/catalogue.py): checklists, procedures, decision trees, hand-written runbooks."""
+    from kb.runs.catalogue import runnables
+
+    rows = runnables(kb)
+    if as_json:
+        click.echo(dump_json(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo(f"no runbooks in {kb.root} (write one with `runbook new NAME`, or ingest reports)")
+        return
+    lines = []
+    for row in rows:
+        last = row["last_run"]
+        title = neutralise_text(" ".join(row["title"].split()))
+        lines.append((row["ref"], row["kind"], f"{plural(row['steps'], 'step')}, {plural(row['commands'], 'cmd')}",
+                      f"{last['outcome']} {last['date'][:10]}" if last else "never",
+                      (title[:49] + "…" if len(title) > 50 else title) + (f"  [{row['problem']}]" if row["problem"] else ""),
+                      row["report"]))
+    header = ("REF", "KIND", "STEPS", "LAST RUN", "TITLE", "SOURCE")
+    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(4)]
+    for line in [header, *lines]:
+        click.echo("  ".join([*(cell.ljust(width) for cell, width in zip(line, widths)), line[4], f"({line[5]})"]))
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--diff", "with_diff", is_flag=True, help="For an error: also print the diffs of its fix commits.")
+@click.pass_obj
+@guarded
+def show(context: Context, ref: str, as_json: bool, with_diff: bool) -> None:
+    """Show a report (r12 or its path), an error (e34), a checklist (c5) or a flowchart (f6)."""
+    from kb.store import queries
+    from runbook.render import render_record
+
+    kind, record = queries.get(context.kb().store, ref)
+    if kind == "flowchart" and record["kind"] != "diagram":
+        record["steps"] = _tree_steps(context.kb(), record["ref"])
+    if with_diff:
+        if kind != "error":
+            fail("--diff goes with an error id (e34)", 2)
+        if not record.get("repo_commits"):
+            fail(f"{record['ref']} has no commits from an ingested repository (runbook ingest --repo PATH)")
+        from kb.repo_commits import diff
+
+        for commit in record["repo_commits"]:
+            click.echo(neutralise_text(diff(commit["sha"], commit["repo"])))
+        return
+    if as_json:
+        click.echo(dump_json(record, ensure_ascii=False, indent=2))
+    else:
+        click.echo(neutralise_text(render_record(kind, record)))
+
+
+def _tree_steps(kb: KnowledgeBase, ref: str) -> list[dict]:
+    """A decision tree's steps as `run` walks them: title, commands, and where each answer leads."""
+    from kb.runs import runbooks
+
+    tree = runbooks.load(kb, ref)
+    return [{"title": step.title, "node": step.node, "choices": dict(step.choices),
+             "commands": [{"command": c.command, "expected": c.expected} for c in step.commands]}
+            for step in tree.steps]

@@ -1,0 +1,193 @@
+"""Commands that walk runbooks: run, resume, history, new."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from kb.store.knowledge_base import KnowledgeBase
+from runbook.cli.base import Context, cli, dump_json, fail, guarded, neutralise_text
+
+def _operator(kb: KnowledgeBase, option: str | None) -> tuple[str, tuple[str, str] | None]:
+    from runbook.cli.identity import operator_for
+
+    return operator_for(kb, option)
+
+
+def _ask_variables(runbook, given: dict[str, str], only_secret: bool = False,
+                   unattended: bool = False) -> tuple[dict[str, str], set[str]]:
+    """Every variable's value: given with --var, else asked (its default offered); never empty.
+
+    Unattended (--yes), nothing is asked: a variable takes its default or the run does not start."""
+    from kb.parse.variables import find_variables
+
+    values: dict[str, str] = {}
+    secrets: set[str] = set()
+    for variable in find_variables(runbook.commands(), runbook.variables):
+        if variable.secret:
+            secrets.add(variable.name)
+        if only_secret and not variable.secret:
+            continue
+        if variable.name in given:
+            values[variable.name] = given[variable.name]
+            continue
+        if unattended:
+            if not variable.default:
+                fail(f"variable {variable.name} has no default and --yes asks nothing: "
+                     f"give it with --var {variable.name}=VALUE", 2)
+            values[variable.name] = variable.default
+            continue
+        try:
+            values[variable.name] = click.prompt(f"{variable.name}{' (secret)' if variable.secret else ''}",
+                                                 default=variable.default or None, hide_input=variable.secret,
+                                                 show_default=not variable.secret, value_proc=_not_blank)
+        except click.Abort:
+            fail(f"input ended while asking for {variable.name}: give it with --var {variable.name}=VALUE "
+                 "(nothing was run or recorded)", 2)
+    return values, secrets
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise click.UsageError("a value is needed (an empty one would leave a hole in the command)")
+    return text
+
+
+def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--var")
+        if not value.strip():
+            raise click.BadParameter(f"{key} is empty: an empty value would leave a hole in the command",
+                                     param_hint="--var")
+        out[key] = value
+    return out
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--no-tui", is_flag=True, help="A plain line-by-line prompt instead of the TUI (for SSH and scripts).")
+@click.option("--dry-run", is_flag=True, help="Show every step and the exact commands; run nothing.")
+@click.option("--yes", is_flag=True, help="Run commands without asking: only for runbooks marked `trusted: true`.")
+@click.option("--from", "from_step", type=int, default=1, show_default=True, help="Start at this step number.")
+@click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="A variable's value (repeatable).")
+@click.option("--operator", help="Who runs it, as 'Name <email>' (default: your git identity).")
+@click.option("--timeout", type=float, default=300, show_default=True, help="Seconds before a command is killed.")
+@click.option("--push", is_flag=True, help="Push the run record to the KB's remote.")
+@click.pass_obj
+@guarded
+def run(context: Context, name: str, no_tui: bool, dry_run: bool, yes: bool, from_step: int,
+        variables: tuple[str, ...], operator: str | None, timeout: float, push: bool) -> None:
+    """Walk a runbook or checklist (c5, f2, a file in runbooks/, or a checklist title) step by step."""
+    from kb.runs import runbooks
+
+    kb = context.kb()
+    runbook = runbooks.load(kb, name)
+    given = _parse_vars(variables)
+    if yes and not runbook.trusted:
+        fail(f"--yes refused: {runbook.name} is not trusted (--yes runs commands unasked, so only runbooks whose "
+             f"front matter says `trusted: true` take it)", 2)
+    if dry_run:
+        from runbook.render import render_dry_run
+
+        click.echo(render_dry_run(runbook, given))
+        return
+    who, author = _operator(kb, operator)
+    values, secrets = _ask_variables(runbook, given, unattended=yes)
+    from kb.runs.walk import RunWalk
+
+    walk = RunWalk.start(kb, runbook, who, values, secrets, from_step=from_step, timeout=timeout)
+    sys.exit(_walk(walk, no_tui, yes and runbook.trusted, author, push))
+
+
+def _walk(walk, no_tui: bool, yes: bool, author, push: bool) -> int:
+    if no_tui or not sys.stdin.isatty():
+        from runbook.headless import HeadlessRun
+
+        return HeadlessRun(walk, yes).walk_all(author, push)
+    from runbook.app import RunbookApp
+
+    app = RunbookApp(walk.kb, run_walk=walk, run_options={"yes": yes, "author": author, "push": push})
+    app.run()
+    return app.return_code or 0
+
+
+@cli.command()
+@click.argument("run_id", required=False)
+@click.option("--no-tui", is_flag=True, help="A plain line-by-line prompt instead of the TUI.")
+@click.option("--from", "from_step", type=int, default=None, help="Resume at this step number.")
+@click.option("--operator", help="Who runs it, as 'Name <email>'.")
+@click.option("--push", is_flag=True, help="Push the run record to the KB's remote.")
+@click.pass_obj
+@guarded
+def resume(context: Context, run_id: str | None, no_tui: bool, from_step: int | None, operator: str | None,
+           push: bool) -> None:
+    """Resume an interrupted run (a crash, kill -9, a closed terminal); without RUN_ID, list them."""
+    from kb.runs import runbooks
+    from kb.runs.records import RunStore
+    from kb.runs.walk import RunWalk
+
+    kb = context.kb()
+    store = RunStore(kb)
+    try:
+        if run_id is None:
+            runs = store.interrupted()
+            if not runs:
+                click.echo("no interrupted runs")
+                return
+            for state in runs:
+                done = sum(1 for s in state.steps if s.status != "pending")
+                click.echo(neutralise_text(f"{state.id}  {state.title}  step {state.current + 1}/{len(state.steps)} "
+                           f"({done} recorded)  started {state.started} by {state.operator}"))
+            return
+        state = store.get(run_id)
+    finally:
+        store.close()
+    if state.outcome is not None:
+        fail(f"run {state.id} already ended ({state.outcome}); start a new one with: runbook run {state.runbook} "
+             f"--from N")
+    runbook = runbooks.load(kb, state.runbook)
+    if len(runbook.steps) != len(state.steps):
+        fail(f"runbook {state.runbook} changed since run {state.id} began ({len(state.steps)} -> "
+             f"{len(runbook.steps)} steps); start a new run")
+    secrets, _ = _ask_variables(runbook, {}, only_secret=True)
+    _, author = _operator(kb, operator or (state.operator if "<" in state.operator else None))
+    walk = RunWalk.resume(kb, runbook, state, secrets, from_step=from_step)
+    click.echo(f"Resuming {state.title} at step {walk.run.current + 1}/{len(runbook.steps)}")
+    sys.exit(_walk(walk, no_tui, False, author, push))
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+@guarded
+def history(context: Context, name: str | None, as_json: bool) -> None:
+    """Past runs (of NAME, or all) with their outcomes, from the KB's git history."""
+    from kb.runs.records import history as run_history
+
+    rows = run_history(context.kb(), name)
+    if as_json:
+        click.echo(dump_json(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("no recorded runs" + (f" of {name}" if name else ""))
+        return
+    for row in rows:
+        click.echo(neutralise_text(f"{row['date']}  {row['title']} [{row['runbook']}]  {row['outcome']}  "
+                                   f"by {row['operator']}  ({row['commit']}) {row['record']}"))
+
+
+@cli.command()
+@click.argument("name")
+@click.pass_obj
+@guarded
+def new(context: Context, name: str) -> None:
+    """Scaffold a hand-written runbook in the KB's runbooks/ folder."""
+    from kb.runs.runbooks import scaffold
+
+    path = scaffold(context.kb(), name)
+    click.echo(f"Created {path}: edit it, then `runbook run {path.split('/')[-1].removesuffix('.md')}`")

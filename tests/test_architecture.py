@@ -1,0 +1,42 @@
+"""kb/'s four rooms depend one way: the import-linter contracts in pyproject.toml hold, and they bite."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT
+
+LINT_IMPORTS = str(Path(sys.executable).with_name("lint-imports"))
+
+
+def lint(where: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([LINT_IMPORTS, "--no-cache"], cwd=where, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(where)})
+
+
+def test_the_rooms_depend_one_way():
+    done = lint(ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 kept, 0 broken" in done.stdout
+
+
+def test_parsing_that_reaches_up_into_search_breaks_the_contract(tmp_path):
+    """The contract is not vacuous: parse importing the index (a layer above) is reported by name."""
+    shutil.copytree(ROOT / "kb", tmp_path / "kb", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    (tmp_path / "kb" / "parse" / "shortcut.py").write_text("from kb.search import index  # noqa\n")
+    done = lint(tmp_path)
+    assert done.returncode != 0
+    assert "kb.parse.shortcut -> kb.search.index" in done.stdout
+
+
+def test_the_library_importing_the_application_breaks_the_contract(tmp_path):
+    shutil.copytree(ROOT / "kb", tmp_path / "kb", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    (tmp_path / "kb" / "store" / "shortcut.py").write_text("import textual  # noqa\n")
+    done = lint(tmp_path)
+    assert done.returncode != 0
+    assert "kb.store.shortcut -> textual" in done.stdout
