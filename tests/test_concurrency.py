@@ -83,3 +83,18 @@ def test_two_ingests_and_searches_at_once(tmp_path):
         out, err = found.communicate(timeout=60)
         assert found.returncode == 0, err
         assert word in json.loads(out)[0]["message"].lower()
+
+
+def test_processes_opening_a_new_kb_database_at_once_all_get_it(tmp_path):
+    """Opening creates the schema; processes that race to create it must neither fail nor call it damaged."""
+    code = ("import sys, time\nfrom kb.store.database import Store\n"
+            "start = float(sys.argv[2])\nwhile time.time() < start: pass\n"
+            "Store(sys.argv[1]).close()\n")
+    for round_ in range(6):
+        path = tmp_path / f"kb{round_}.sqlite"
+        start = time.time() + 1.5
+        processes = [subprocess.Popen([sys.executable, "-c", code, str(path), str(start)], cwd=Path(__file__).parent.parent,
+                                      stderr=subprocess.PIPE, text=True) for _ in range(5)]
+        for process in processes:
+            _, err = process.communicate(timeout=120)
+            assert process.returncode == 0, err.strip().splitlines()[-1]

@@ -85,8 +85,24 @@ class Store:
         self.conn.execute("PRAGMA synchronous=NORMAL")
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         self.outdated = 0 < version < SCHEMA_VERSION  # written by an older runbook: rebuilt from the reports
-        if version != SCHEMA_VERSION or not self._schema_complete():
-            self._ensure_schema()  # writes: only when something is missing (a reader must not queue behind an ingest)
+        self._complete_schema(version)
+
+    def _complete_schema(self, version: int) -> None:
+        """Create what is missing; writes only then (a reader must not queue behind an ingest).
+
+        Two processes opening a new KB at once both find tables missing; the one that loses the race
+        sees "already exists" or "duplicate column", waits a moment and finds the schema complete."""
+        for attempt in range(100):
+            try:
+                if version != SCHEMA_VERSION or not self._schema_complete():
+                    self._ensure_schema()
+                return
+            except sqlite3.OperationalError as exc:
+                if attempt == 99 or not any(word in str(exc) for word in ("already exists", "duplicate column",
+                                                                            "locked")):
+                    raise
+                time.sleep(0.05)
+                version = self.conn.execute("PRAGMA user_version").fetchone()[0]
 
     def _use_wal(self) -> None:
         """WAL lets readers go on during an ingest. Switching needs an exclusive lock and SQLite does
