@@ -194,3 +194,27 @@ def test_weak_matches_say_so(searcher):
     assert outcome.results, "expected a loosely related result to be offered"
     assert all(result.weak for result in outcome.results)
     assert all(result.to_dict()["weak"] for result in outcome.results)
+
+
+def test_a_strerror_line_is_the_telling_line_of_a_paste(tmp_path):
+    """`./x.sh: No such file or directory` (the C library's error text after a path) names the error,
+    more than the runner's own `Deploy failed` line under it."""
+    knowledge = KnowledgeBase.init(tmp_path / "kb")
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "memory.md").write_text(
+        "# Deploy failed on the small plan\n\n## Error\n\n```\n==> Deploy failed: instance ran out of memory (used over 512Mi)\n```\n\n"
+        "## Fix\n\nMoved the service to the 2 GB plan; the worker was killed for memory.\n", encoding="utf-8")
+    (folder / "entrypoint.md").write_text(
+        "# Worker would not boot after the repo move\n\n## Error\n\n```\n/bin/sh: ./entrypoint.sh: No such file or directory\n```\n\n"
+        "## What went wrong\n\nThe start command still called the script from the old root.\n\n"
+        "## Fix\n\nSet the start command to `python -m worker.main` and deleted entrypoint.sh.\n", encoding="utf-8")
+    ingest(knowledge, [folder])
+    paste = ("==> Running start command './entrypoint.sh'...\n"
+             "sh: 1: ./entrypoint.sh: No such file or directory\n==> Deploy failed")
+    assert any("No such file" in line for line, _ in salient_lines(paste))
+    handle = Searcher(knowledge)
+    top = handle.search(paste).results[0]
+    handle.close()
+    knowledge.close()
+    assert top.report["path"].endswith("entrypoint.md") and "python -m worker.main" in top.fix + str(top.passages)

@@ -72,7 +72,13 @@ def fingerprint(message: str) -> str:
 
 _TRACEBACK_END_RE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Fault)\b")
 _ERROR_WORD_RE = re.compile(r"(?i)\b(?:error|err!|failed|failure|fatal|panic|exception|refused|denied|timed out|"
-                            r"not found|cannot|can't|unable|invalid|killed|emerg|crit)\b|错误|失败|异常|超时|拒绝")
+                            r"not found|cannot|can't|unable|invalid|killed|emerg|crit)\b|错误|失败|异常|超时|拒绝"
+                            # the C library's own error texts (strerror), as shells and runtimes print them after
+                            # a path or a call: `./build.sh: No such file or directory`, `bind: address already in use`
+                            r"|(?i:\bno such (?:file|device|process|host)|\bnot a directory\b|\bis a directory\b"
+                            r"|\baddress already in use\b|\bno space left on device\b|\bread-only file system\b"
+                            r"|\bbroken pipe\b|\bconnection reset by peer\b|\bno route to host\b"
+                            r"|\bnetwork is unreachable\b|\btoo many open files\b|\bexec format error\b)")
 _FRAME_RE = re.compile(r"^\s*(?:at\s|File \"|\^|~+|\.\.\.|Traceback \(most recent|goroutine\s|\S+\.go:\d+|#\d+\s)")
 
 
