@@ -218,3 +218,11 @@ def test_a_strerror_line_is_the_telling_line_of_a_paste(tmp_path):
     handle.close()
     knowledge.close()
     assert top.report["path"].endswith("entrypoint.md") and "python -m worker.main" in top.fix + str(top.passages)
+
+
+def test_a_chinese_description_finds_an_english_report(searcher):
+    """Most bigrams of a Chinese description are phrasing, rare by accident; its words (Caddy, 443)
+    and the glossary's translations still get looked up, so the English write-up is found."""
+    results = searcher.search("换成自己编译的 Caddy 之后用普通用户启动就起不来了，443 端口绑定不上", k=3).results
+    assert any(r.report["path"].endswith("minio-caddy-object-storage-faq.en.md") and "443" in r.message
+               for r in results), [(r.report["path"], r.message) for r in results]

@@ -289,7 +289,7 @@ class Searcher:
         chosen = [(term, weight) for _, frequency, term, weight in scored if frequency <= COMMON * total]
         if len(chosen) < 3:
             chosen = [(term, weight) for _, _, term, weight in scored]
-        return chosen[:MAX_TERMS]
+        return _keep_word_places(chosen, MAX_TERMS)
 
     def _rows(self, ids: list[int]) -> dict[int, dict]:
         if not ids:
@@ -335,6 +335,23 @@ class Searcher:
                 where e.fingerprint in ({marks}) group by e.fingerprint""", prints)}
         for result in results:
             result.seen_in = max(1, counts.get(result.fingerprint, 1))
+
+
+WORD_PLACES = 4  # of MAX_TERMS, kept for words (Latin script) when Chinese bigrams compete for them
+
+
+def _keep_word_places(chosen: list[tuple[str, float]], limit: int) -> list[tuple[str, float]]:
+    """The first `limit` terms, rarest first, but words keep WORD_PLACES of them.
+
+    A Chinese description is searched as character bigrams, and most of its bigrams are phrasing
+    that straddles two words (每次, 一直, 用了): rare by accident, so rarer than any word the
+    description shares with a report (nginx, 502, an identifier) or that the glossary translates it
+    to (registry, read-only). Ranked by rarity alone they take every place and an English report is
+    never a candidate. Words are words, so they keep a few places (measured: 3 to 6 do the same)."""
+    words = [item for item in chosen if not _is_cjk(item[0])][:WORD_PLACES]
+    rest = [item for item in chosen if item not in words][:max(0, limit - len(words))]
+    kept = set(words) | set(rest)
+    return [item for item in chosen if item in kept]
 
 
 def query_terms(text: str) -> dict[str, float]:
