@@ -226,3 +226,37 @@ def test_a_chinese_description_finds_an_english_report(searcher):
     results = searcher.search("换成自己编译的 Caddy 之后用普通用户启动就起不来了，443 端口绑定不上", k=3).results
     assert any(r.report["path"].endswith("minio-caddy-object-storage-faq.en.md") and "443" in r.message
                for r in results), [(r.report["path"], r.message) for r in results]
+
+
+@pytest.mark.parametrize("releases", [("16.14.0", "18.12.1"), ("18.12.1", "16.14.0")])
+def test_a_release_number_is_an_identity_like_a_port(tmp_path, releases):
+    """Two reports of the same `version is required` template differ only by the release they hit:
+    the paste's release (18.12.1) picks its report, whichever report holds it, and BuildKit's
+    `#12 4.183` step prefix is not mistaken for a gdb stack frame (the paste's lines are read)."""
+    knowledge = KnowledgeBase.init(tmp_path / "kb")
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for release, host in zip(releases, ("staging", "release")):
+        (folder / f"{host}.md").write_text(
+            f"# Web build refused on the {host} host\n\n## 现象\n\n构建日志里出现 Node.js {release} 版本过低的提示，"
+            f"框架要求更高的版本。\n\n## 原因\n\nthe host kept an old base image.\n\n"
+            f"## 修复\n\npulled the current base image on the {host} host\n", encoding="utf-8")
+    ingest(knowledge, [folder])
+    paste = ("#12 4.183 You are using Node.js 18.12.1. For Next.js, Node.js version >= v18.17.0 is required.\n"
+             "#12 ERROR: process \"/bin/sh -c npm run build\" did not complete successfully: exit code: 1")
+    assert len(salient_lines(paste)) == 2
+    handle = Searcher(knowledge)
+    top = handle.search(paste).results[0]
+    handle.close()
+    knowledge.close()
+    holder = ("staging", "release")[releases.index("18.12.1")]
+    assert top.report["path"].endswith(f"{holder}.md"), top.report["path"]
+
+
+def test_buildkit_step_lines_are_read_and_gdb_frames_are_not():
+    buildkit = ("#7 [builder 4/6] RUN npm ci\n#7 0.512 npm ERR! code ERESOLVE\n#7 0.513 npm ERR! could not resolve\n"
+                "#7 DONE 0.6s\n#8 [builder 5/6] COPY . .\n#8 CACHED")
+    assert [line for line, _ in salient_lines(buildkit)][:1] == ["#7 0.512 npm ERR! code ERESOLVE"]
+    gdb = "Program received signal SIGSEGV, Segmentation fault.\n#0  0x00007f3a in raise () from /lib/libc.so.6\n" \
+          "#1  main () at app.c:12"
+    assert [line for line, _ in salient_lines(gdb)] == ["Program received signal SIGSEGV, Segmentation fault."]

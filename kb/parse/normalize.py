@@ -43,7 +43,8 @@ _SUBS: list[tuple[re.Pattern, str]] = [
 ]
 _SPACE_RE = re.compile(r"\s+")
 _PREFIX_RE = re.compile(
-    r"^\s*(?:<ts>|<date>|<time>|\s)*(?:\[?(?:DEBUG|INFO|WARN|WARNING|ERROR|FATAL|CRITICAL|E|W|I)\]?(?=[\s:\]])\s*)?"
+    r"^\s*(?:#<n>\s+(?:<n>\s+)?)?"  # BuildKit's step number and elapsed seconds: `#12 4.183 `
+    r"(?:<ts>|<date>|<time>|\s)*(?:\[?(?:DEBUG|INFO|WARN|WARNING|ERROR|FATAL|CRITICAL|E|W|I)\]?(?=[\s:\]])\s*)?"
     r"(?:\[[\w.:/<>-]{1,40}\]\s*)?(?:[\w.<>-]+\s+[\w.<>-]+\[<n>\]:\s+)?"
 )
 
@@ -78,8 +79,11 @@ _ERROR_WORD_RE = re.compile(r"(?i)\b(?:error|err!|failed|failure|fatal|panic|exc
                             r"|(?i:\bno such (?:file|device|process|host)|\bnot a directory\b|\bis a directory\b"
                             r"|\baddress already in use\b|\bno space left on device\b|\bread-only file system\b"
                             r"|\bbroken pipe\b|\bconnection reset by peer\b|\bno route to host\b"
-                            r"|\bnetwork is unreachable\b|\btoo many open files\b|\bexec format error\b)")
-_FRAME_RE = re.compile(r"^\s*(?:at\s|File \"|\^|~+|\.\.\.|Traceback \(most recent|goroutine\s|\S+\.go:\d+|#\d+\s)")
+                            r"|\bnetwork is unreachable\b|\btoo many open files\b|\bexec format error\b"
+                            # a requirement the environment does not meet: `Node.js version >= v18.17.0 is required`
+                            r"|\b(?:is|are) required\b|\bunsupported\b|\bnot supported\b|\bincompatible\b)")
+_FRAME_RE = re.compile(r"^\s*(?:at\s|File \"|\^|~+|\.\.\.|Traceback \(most recent|goroutine\s|\S+\.go:\d+"
+                       r"|#\d+\s+(?:0x[0-9a-fA-F]+\s+in\s|[\w:~<>]+\s*\(.*\)\s+at\s))")  # gdb frames, not BuildKit steps
 
 
 def cut(paste: str) -> tuple[str, bool]:

@@ -19,6 +19,7 @@ from whoosh.analysis import Token, Tokenizer
 _RUN_RE = re.compile(r"[A-Za-z0-9_]+(?:[.\-:/][A-Za-z0-9_]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
 _PART_RE = re.compile(r"[A-Za-z0-9]+")
 _CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_VERSION_RE = re.compile(r"v?(\d+\.\d+\.\d+)")
 STOP_WORDS = frozenset("""a an the is are was were be been to of in on at for and or it its this that with by from as
 into than then there their they we you your our i he she them these those if so do does did has have had will would
 can could should may might must also just only about after before over under again here when while which who what
@@ -36,6 +37,9 @@ def iter_terms(text: str) -> Iterator[tuple[str, int, int]]:
                 yield run[i:i + 2], start + i, start + i + 2
             continue
         whole = run.lower()
+        version = _VERSION_RE.fullmatch(whole)
+        if version:  # a release (18.12.1, v2.4.0) is an identity, like a port: kept whole, without its v
+            yield version.group(1), start + (len(run) - len(version.group(1))), match.end()
         if run.isalnum() and (run.islower() or run.isupper() or (run[0].isupper() and run[1:].islower())):
             if _keep(whole):  # the common case: a plain word
                 yield whole, start, match.end()

@@ -368,15 +368,17 @@ def query_terms(text: str) -> dict[str, float]:
 
 
 _SMALL_NUMBER_RE = re.compile(r"(?<![\w.:/])(\d{3})(?![\w.]|:\d)")
+_VERSION_RE = re.compile(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.]*\d)")  # a release: 18.12.1, v2.4.0
 _PORT_RE = re.compile(r"(?<=[:(,'\"= ])(\d{4,5})(?=[)'\",/ ]|$)")
 
 
 def mask_for_query(line: str) -> str:
     """Mask like the fingerprint does, but keep identities as words: 3-digit codes (HTTP 502,
     errno 111) and ports (:5432, port 8000)."""
-    protected = _SMALL_NUMBER_RE.sub(lambda m: f"zz{m.group(1)}zz", line)
+    protected = _VERSION_RE.sub(lambda m: "zz" + m.group(1).replace(".", "zdotz") + "zz", line)
+    protected = _SMALL_NUMBER_RE.sub(lambda m: f"zz{m.group(1)}zz", protected)
     protected = _PORT_RE.sub(lambda m: f"zz{m.group(1)}zz", protected)
-    return re.sub(r"zz(\d{3,5})zz", r"\1", mask(protected))
+    return re.sub(r"zz(\d{3,5}|\d+(?:zdotz\d+){2})zz", lambda m: m.group(1).replace("zdotz", "."), mask(protected))
 
 
 def _similarity(query_signature: str, row: dict) -> float:
