@@ -260,3 +260,22 @@ def test_buildkit_step_lines_are_read_and_gdb_frames_are_not():
     gdb = "Program received signal SIGSEGV, Segmentation fault.\n#0  0x00007f3a in raise () from /lib/libc.so.6\n" \
           "#1  main () at app.c:12"
     assert [line for line, _ in salient_lines(gdb)] == ["Program received signal SIGSEGV, Segmentation fault."]
+
+
+def test_how_people_say_it_fails_in_chinese_matches_the_english_words(tmp_path):
+    """连不上 (can't get through) is how a Chinese description says unreachable / can't reach."""
+    knowledge = KnowledgeBase.init(tmp_path / "kb")
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "unreachable.md").write_text(
+        "# Payments API and the ledger database\n\n## Error\n\n```\nledger: database unreachable after 30s\n```\n\n"
+        "## Fix\n\nOpened port 5432 in the security group.\n", encoding="utf-8")
+    (folder / "slow.md").write_text(
+        "# Payments service and the ledger database\n\n## Error\n\n```\nledger: database query slow after 30s\n```\n\n"
+        "## Fix\n\nAdded an index on ledger.entries(created_at).\n", encoding="utf-8")
+    ingest(knowledge, [folder])
+    handle = Searcher(knowledge)
+    top = handle.search("支付服务连不上 ledger 数据库").results[0]
+    handle.close()
+    knowledge.close()
+    assert top.report["path"].endswith("unreachable.md"), top.report["path"]

@@ -51,6 +51,13 @@ ZH_EN: dict[str, str] = {
     "延迟": "latency delay", "慢": "slow", "大小": "size", "超过": "exceeds larger than", "最大": "max maximum",
     "默认": "default", "工作流": "workflow", "流水线": "pipeline", "不健康": "unhealthy", "手动": "manual",
     "自动": "automatic auto", "时间同步": "clock sync ntp", "时钟": "clock",
+    # how people say a thing fails, in chat and in write-ups
+    "连不上": "cannot connect reach unreachable refused", "连接不上": "cannot connect reach unreachable",
+    "不可达": "unreachable", "访问不了": "cannot access unreachable", "无法访问": "cannot access unreachable",
+    "起不来": "fails to start cannot start", "启动不了": "fails to start cannot start", "打不开": "cannot open",
+    "挂了": "down crashed", "宕机": "down outage", "反复重启": "restart loop crashloopbackoff restarting",
+    "不停重启": "restart loop crashloopbackoff restarting", "卡死": "hang hung frozen", "占满": "full exhausted",
+    "写满": "full no space left", "用完": "exhausted run out", "丢失": "lost missing", "不生效": "not applied ignored",
 }
 
 EN_ZH: dict[str, str] = {
@@ -81,6 +88,7 @@ EN_ZH: dict[str, str] = {
     "index": "索引", "auth": "认证", "login": "登录", "user": "用户", "file": "文件", "restarts": "重启",
     "restarting": "重启", "crashes": "崩溃", "crashed": "崩溃", "hang": "卡住", "stuck": "卡住", "singleton": "单例",
     "push": "推送", "clock": "时钟", "deadlock": "死锁", "exhaustion": "耗尽", "concurrency": "并发",
+    "unreachable": "连不上 不可达", "reach": "连不上", "outage": "宕机", "down": "宕机 挂了", "held": "占用",
 }
 
 
