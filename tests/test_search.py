@@ -279,3 +279,22 @@ def test_how_people_say_it_fails_in_chinese_matches_the_english_words(tmp_path):
     handle.close()
     knowledge.close()
     assert top.report["path"].endswith("unreachable.md"), top.report["path"]
+
+
+def test_an_index_of_an_older_version_is_rebuilt_without_being_opened(tmp_path):
+    """An index written by an older runbook may name an analyzer module that has since moved: its
+    version is read first, so it is rebuilt from SQLite instead of unpickled (and crashing)."""
+    from kb.search.index import INDEX_VERSION
+
+    knowledge = KnowledgeBase.init(tmp_path / "kb")
+    source = tmp_path / "r.md"
+    source.write_text(HEALTH_REPORT, encoding="utf-8")
+    ingest(knowledge, [source])
+    state = knowledge.index_dir / "generation.json"
+    state.write_text(json.dumps({**json.loads(state.read_text()), "version": INDEX_VERSION - 1}))
+    for toc in knowledge.index_dir.glob("*.toc"):
+        data = toc.read_bytes()
+        assert b"kb.search.analysis" in data
+        toc.write_bytes(data.replace(b"kb.search.analysis", b"kb.search.analysiz"))  # a module that moved
+    assert "unzip" in search(knowledge, "SystemPackageMissingError").results[0].message
+    knowledge.close()

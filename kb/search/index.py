@@ -218,13 +218,14 @@ def index_is_current(kb: KnowledgeBase) -> bool:
 
 def _indexed_generation(kb: KnowledgeBase) -> int:
     state = kb.index_dir / _STATE_FILE
-    if not state.exists() or not whoosh_index.exists_in(str(kb.index_dir)):
-        return -1
     try:
         data = json.loads(state.read_text())
-        return int(data["generation"]) if data.get("version") == INDEX_VERSION else -1
+        if data.get("version") != INDEX_VERSION:
+            return -1  # read before Whoosh opens the index: an older one may name an analyzer that moved
+        generation = int(data["generation"])
     except (ValueError, KeyError, OSError, TypeError, AttributeError):
         return -1
+    return generation if whoosh_index.exists_in(str(kb.index_dir)) else -1
 
 
 def _write_state(kb: KnowledgeBase) -> None:
