@@ -88,7 +88,7 @@ EN_ZH: dict[str, str] = {
     "index": "索引", "auth": "认证", "login": "登录", "user": "用户", "file": "文件", "restarts": "重启",
     "restarting": "重启", "crashes": "崩溃", "crashed": "崩溃", "hang": "卡住", "stuck": "卡住", "singleton": "单例",
     "push": "推送", "clock": "时钟", "deadlock": "死锁", "exhaustion": "耗尽", "concurrency": "并发",
-    "unreachable": "连不上 不可达", "reach": "连不上", "outage": "宕机", "down": "宕机 挂了", "held": "占用",
+    "unreachable": "连不上 不可达", "reach": "连不上", "outage": "宕机", "held": "占用",
 }
 
 
