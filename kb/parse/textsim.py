@@ -7,28 +7,27 @@ character bigrams, so "健康检查超时" and "容器健康检查持续超时" 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*|\d+[A-Za-z][A-Za-z0-9_]*|\d{3,}|[\u3400-\u9fff\uf900-\ufaff]+")
+_CJK = "\u3400-\u9fff\uf900-\ufaff"
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*|\d+[A-Za-z][A-Za-z0-9_]*|\d{3,}")
+_BIGRAM_RE = re.compile(f"(?=([{_CJK}][{_CJK}]))")  # overlapping: every adjacent pair inside a CJK run
+_SINGLE_RE = re.compile(f"(?<![{_CJK}])[{_CJK}](?![{_CJK}])")  # a CJK character standing alone
 _STOP = frozenset({"the", "is", "a", "an", "of", "to", "in", "on", "at", "for", "and", "or", "it", "be", "was",
                    "this", "that", "with", "by", "from", "as", "are", "not", "no"})
 
 
-def tokens(text: str) -> set[str]:
-    out: set[str] = set()
-    for match in _WORD_RE.finditer(text):
-        word = match.group(0)
-        if "\u3400" <= word[0] <= "\ufaff":
-            if len(word) == 1:
-                out.add(word)
-            out.update(word[i:i + 2] for i in range(len(word) - 1))
-            continue
-        lower = word.lower()
-        if lower not in _STOP and len(lower) > 1:
-            out.add(lower)
-    return out
+@lru_cache(maxsize=4096)
+def tokens(text: str) -> frozenset[str]:
+    """The text's tokens (cached: merging and linking compare the same texts again and again)."""
+    out = {word.lower() for word in _WORD_RE.findall(text) if len(word) > 1}
+    out -= _STOP
+    out.update(_BIGRAM_RE.findall(text))
+    out.update(_SINGLE_RE.findall(text))
+    return frozenset(out)
 
 
-def containment(a: set[str], b: set[str]) -> float:
+def containment(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> float:
     """Share of the smaller set found in the larger: 1.0 when one text is inside the other."""
     if not a or not b:
         return 0.0
