@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from kb.ingest_state import SourceState, now_ns
 from kb.parse.decode import DecodeError, read_text
 from kb.store.knowledge_base import KBError, KnowledgeBase
 from kb.store.lock import write_lock
@@ -43,6 +44,7 @@ class IngestResult:
     notes: list[str] = field(default_factory=list)  # worth saying, not failures
     commit: str | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for benchmarks
+    failed_commit: bool = False  # copies are saved but not committed (the next ingest commits them)
 
     def summary(self) -> str:
         return f"ingested {len(self.ingested)}, unchanged {len(self.unchanged)}, failed {len(self.failed)}"
@@ -68,14 +70,41 @@ def find_sources(paths: Iterable[Path | str], result: IngestResult) -> list[_Can
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_dir():
-            for file in sorted(path.rglob("*")):
-                if file.is_file() and file.suffix.lower() in REPORT_SUFFIXES and not _hidden(file.relative_to(path)):
-                    _add(found, seen, file, file.relative_to(path).as_posix())
+            for file, relative in _report_files(path):
+                _add(found, seen, file, relative)
         elif path.is_file():
             _add(found, seen, path, path.name)
         else:
             result.failed.append(f"{path}: no such file or directory")
     return found
+
+
+def _report_files(folder: Path) -> list[tuple[Path, str]]:
+    """Report files under folder, recursively, in path order, none under a hidden name; as
+    `sorted(folder.rglob("*"))` would give them (symlinked folders are not entered), without a
+    stat and a Path per entry (a folder holds thousands of reports)."""
+    found: list[tuple[tuple[str, ...], str]] = []
+
+    def visit(directory: str, parts: tuple[str, ...]) -> None:
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            return  # unreadable folder: skipped, as rglob skips it
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        visit(entry.path, (*parts, entry.name))
+                elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in REPORT_SUFFIXES:
+                    found.append(((*parts, entry.name), entry.path))
+            except OSError:
+                continue
+
+    visit(str(folder), ())
+    found.sort(key=lambda item: item[0])
+    return [(Path(full), "/".join(parts)) for parts, full in found]
 
 
 def _hidden(relative: Path) -> bool:
@@ -205,9 +234,26 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
     if on_total:
         on_total(len(candidates))
     known = kb.store.known_hashes()
+    state = SourceState.load(kb)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    root = str(kb.root)
     pending: list[tuple[_Candidate, str, str]] = []  # candidate, text, sha
+    seen: dict[str, tuple[str, os.stat_result, int]] = {}  # dest -> origin, stat, when read (for the state)
     for candidate in candidates:
+        origin = os.path.abspath(candidate.source)
+        read_ns = now_ns()
+        try:
+            stat = os.stat(origin)
+        except OSError:
+            stat = None  # read_text says why, in one line
+        if stat is not None:
+            sha = state.unchanged_sha(candidate.dest, origin, stat)
+            if sha is not None and known.get(candidate.dest) == sha and os.path.exists(f"{root}/{candidate.dest}"):
+                result.unchanged.append(candidate.dest)  # same stat, same stored hash: not even opened
+                seen[candidate.dest] = (origin, stat, state.files[candidate.dest][5])
+                if progress:
+                    progress(1)
+                continue
         try:
             text = read_text(candidate.source)
         except DecodeError as exc:
@@ -216,7 +262,9 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
                 progress(1)
             continue
         digest = content_hash(text)
-        if known.get(candidate.dest) == digest and (kb.root / candidate.dest).exists():
+        if stat is not None:
+            seen[candidate.dest] = (origin, stat, read_ns)
+        if known.get(candidate.dest) == digest and os.path.exists(f"{root}/{candidate.dest}"):
             result.unchanged.append(candidate.dest)
             if progress:
                 progress(1)
@@ -240,11 +288,16 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
         info = SourceInfo(path=candidate.dest, sha256=digest, origin=str(candidate.source.resolve()),
                           size=len(redaction.text.encode("utf-8")), ingested_at=now)
         ready.append((info, report, redaction.text))
-    leftovers = _uncommitted(kb, known) if commit else []
+    # Copies an interrupted ingest left uncommitted: only looked for when the last ingest did not finish
+    # its commit (a `git status` over thousands of reports is most of an unchanged re-ingest).
+    leftovers = _uncommitted(kb, known) if commit and not state.clean else []
+    stored = {info.path: info.sha256 for info, _, _ in ready}
     if not ready:
         if leftovers:
             _commit(kb, result, leftovers, f"ingest: {len(leftovers)} reports an interrupted ingest left uncommitted")
+        _save_state(state, seen, known, set(result.unchanged), stored, clean=commit and not result.failed_commit)
         return result
+    state.mark_dirty()
     # Copies first (atomic renames), so stored records never point at a copy that is not there.
     for info, _, text in ready:
         target = kb.root / info.path
@@ -267,6 +320,8 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
             staging.result()
         except KBError as exc:
             result.failed.append(f"{exc} (the reports are saved in {kb.reports_dir}; the next ingest commits them)")
+            result.failed_commit = True
+            _save_state(state, seen, known, set(result.unchanged), stored, clean=False)
             return result
         clock.lap("git add")
     if commit:
@@ -275,7 +330,27 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
         message = f"ingest: {first}" if len(written) == 1 else f"ingest: {len(written)} {noun} ({first}, ...)"
         _commit(kb, result, sorted(set(written) | set(leftovers)) + _ref_files(kb), message)
         clock.lap("git commit")
+    _save_state(state, seen, known, set(result.unchanged), stored, clean=commit and not result.failed_commit)
     return result
+
+
+def _save_state(state: SourceState, seen: dict[str, tuple[str, os.stat_result, int]], known: dict[str, str],
+                unchanged: set[str], stored: dict[str, str], clean: bool) -> None:
+    """Remember each source found unchanged or stored this time, with the hash its stored report has now
+    (not one that failed: it is read again, and fails again, until it is fixed)."""
+    vouched = {dest: sha for dest, sha in known.items() if dest in unchanged} | stored
+    for dest, (origin, stat, read_ns) in seen.items():
+        if dest in vouched:
+            state.record(dest, origin, stat, read_ns, vouched[dest])
+    state.keep_only(set(known) | set(stored))
+    if state.clean != clean:
+        state.clean, state.changed = clean, True
+    if not state.changed and state.path.exists():
+        return  # an unchanged folder: nothing new to remember
+    try:
+        state.save()
+    except OSError:
+        pass  # only an accelerator: the next ingest reads and hashes the files instead
 
 
 def _commit(kb: KnowledgeBase, result: IngestResult, paths: list[str], message: str) -> None:
@@ -283,6 +358,7 @@ def _commit(kb: KnowledgeBase, result: IngestResult, paths: list[str], message: 
         result.commit = kb.commit(paths, message)
     except KBError as exc:
         result.failed.append(f"{exc} (the reports are saved in {kb.reports_dir}; the next ingest commits them)")
+        result.failed_commit = True
 
 
 def _uncommitted(kb: KnowledgeBase, known: dict[str, str]) -> list[str]:

@@ -150,3 +150,79 @@ def test_a_locked_git_index_keeps_the_reports_and_says_so(kb, tmp_path):
     assert again.commit is not None
     assert "reports/demo.md" in kb.repo.git.ls_files("reports")
     assert "reports/demo.md" in kb.repo.git.ls_files("reports")
+
+
+def _settled_folder(tmp_path, texts: dict[str, str]):
+    """Report files written more than the stat slack ago (kb/ingest_state.py): as a user's are."""
+    import time
+
+    from kb.ingest_state import STAT_SLACK_NS
+
+    folder = tmp_path / "reports-in"
+    folder.mkdir()
+    for name, text in texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    time.sleep(STAT_SLACK_NS / 1e9 + 0.2)
+    return folder
+
+
+def test_an_unchanged_folder_is_neither_read_nor_reindexed_nor_committed(kb, tmp_path):
+    import sys
+
+    folder = _settled_folder(tmp_path, {"a.md": REPORT, "b.md": REPORT.replace("5432", "6379")})
+    first = ingest(kb, [folder])
+    assert sorted(first.ingested) == ["reports/a.md", "reports/b.md"]
+    head, generation = kb.repo.head.commit.hexsha, kb.store.generation()
+    index_files = {p: p.stat().st_mtime_ns for p in kb.index_dir.rglob("*") if p.is_file()}
+    opened: list[str] = []
+    watching = [True]
+
+    def watch(event, args):
+        if watching[0] and event == "open" and isinstance(args[0], str):
+            opened.append(args[0])
+
+    sys.addaudithook(watch)
+    try:
+        again = ingest(kb, [folder])
+    finally:
+        watching[0] = False
+    assert again.summary() == "ingested 0, unchanged 2, failed 0"
+    assert not [path for path in opened if path.startswith(str(folder))]  # sizes and times vouch for them
+    assert kb.repo.head.commit.hexsha == head and kb.store.generation() == generation
+    assert {p: p.stat().st_mtime_ns for p in kb.index_dir.rglob("*") if p.is_file()} == index_files
+
+
+def test_a_changed_file_is_parsed_again_even_with_its_size_and_mtime_put_back(kb, tmp_path):
+    import os
+
+    folder = _settled_folder(tmp_path, {"a.md": REPORT})
+    ingest(kb, [folder])
+    source = folder / "a.md"
+    before = source.stat()
+    source.write_text(REPORT.replace("5432", "5433"), encoding="utf-8")  # same size
+    os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))  # as `touch -d` or `cp -p` would
+    assert source.stat().st_size == before.st_size and source.stat().st_mtime_ns == before.st_mtime_ns
+    again = ingest(kb, [source.parent])
+    assert again.ingested == ["reports/a.md"]
+    assert [e["message"] for e in kb.store.rows("select message from errors")] == ["Error: connect ECONNREFUSED 127.0.0.1:5433"]
+
+
+def test_a_lost_ingest_state_only_costs_a_read(kb, tmp_path):
+    source = tmp_path / "demo.md"
+    source.write_text(REPORT, encoding="utf-8")
+    ingest(kb, [source])
+    head = kb.repo.head.commit.hexsha
+    (kb.derived_dir / "sources.json").write_text("{not json", encoding="utf-8")
+    again = ingest(kb, [source])
+    assert again.unchanged == ["reports/demo.md"] and not again.failed
+    assert kb.repo.head.commit.hexsha == head
+    source.write_text(REPORT + SECOND_ERROR, encoding="utf-8")
+    assert ingest(kb, [source]).ingested == ["reports/demo.md"]
+
+
+def test_a_file_that_fails_keeps_failing_until_fixed(kb, tmp_path):
+    folder = _settled_folder(tmp_path, {"a.md": REPORT})
+    ingest(kb, [folder])
+    (folder / "a.md").write_bytes(b"\x00\x01binary now" * 10)
+    assert any("a.md" in line for line in ingest(kb, [folder]).failed)
+    assert any("a.md" in line for line in ingest(kb, [folder]).failed)  # not remembered as unchanged

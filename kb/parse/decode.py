@@ -8,6 +8,7 @@ or binary data, is refused with a reason that names the file.
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -53,10 +54,14 @@ def _strict(data: bytes, encoding: str, name: str) -> str:
     return text
 
 
+# C0 control characters other than tab, newline, form feed, carriage return and escape.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f]")
+
+
 def _looks_binary(text: str) -> bool:
     """Many C0 control characters (other than tab/newline/escape) mean it is not prose."""
     sample = text[:8192]
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\x1b\x0c")
+    controls = len(_CONTROL_RE.findall(sample))
     return controls > max(8, len(sample) // 100)
 
 
