@@ -35,6 +35,8 @@ def shas_in_text(text: str) -> list[str]:
     found: list[str] = []
     for match in _CONTEXT_RE.finditer(text):
         _add(found, match.group(1), in_commit_context=True)
+    if "`" not in text or _COMMIT_WORD_RE.search(text) is None:
+        return found  # no inline code, or no commit word on any line
     for line in text.splitlines():
         if _COMMIT_WORD_RE.search(line):
             for match in _INLINE_SHA_RE.finditer(line):

@@ -59,28 +59,43 @@ def unit_of(anchor_heading: str, roles: dict[str, str]) -> str:
     return heading
 
 
-def link(anchor: Anchor, passages: list[Passage], bags: list[set[str]] | None = None) -> list[int]:
-    """Indexes of the passages that fix the anchor, best first (bags: the passages' words, when the
-    caller links many errors of one report and has them already)."""
-    if not passages:
-        return []
+@dataclass
+class ReportShape:
+    """What linking needs of a report's passages that is the same for every error in it."""
+
+    roles: dict[str, str]  # heading path -> role ("" for the document's title)
+    numbered: dict[str, int]  # heading path -> how many numbered headings stand directly under it
+    fixes: list[bool]  # per passage: does it read as (part of) a fix
+
+
+def report_shape(passages: list[Passage]) -> ReportShape:
     roles = {p.heading: p.role for p in passages if not p.whole}
     tops = {heading.split(" / ", 1)[0] for heading in roles}
     title = tops.pop() if len(tops) == 1 else None
     if title is not None:
         roles[title] = ""  # the document's title ("XX 修复报告") is no fix heading for all below it
+    return ReportShape(roles=roles, numbered=_numbered_children(roles), fixes=[_is_fix(p, roles) for p in passages])
+
+
+def link(anchor: Anchor, passages: list[Passage], bags: list[frozenset[str]] | None = None,
+         shape: ReportShape | None = None) -> list[int]:
+    """Indexes of the passages that fix the anchor, best first (bags and shape: the passages' words
+    and structure, when the caller links many errors of one report and has them already)."""
+    if not passages:
+        return []
+    shape = shape or report_shape(passages)
+    roles, numbered, fixes = shape.roles, shape.numbered, shape.fixes
     own_heading = anchor.heading
     unit = unit_of(own_heading, roles)
     parent = parent_of(unit)
     topic = subject(anchor.title) if anchor.from_table else subject(_last(unit)) or subject(anchor.title)
     number = _number(_last(unit))
-    numbered = _numbered_children(roles)
     if number and numbered.get(parent, 0) < 2:
         number = ""
     similarity = _similarities(anchor.text, passages, bags or passage_bags(passages))
     scores: dict[int, float] = {}
     for index, passage in enumerate(passages):
-        structural = _structural(passage, anchor, roles, unit, parent, topic, number, numbered)
+        structural = _structural(passage, fixes[index], anchor, unit, parent, topic, number, numbered)
         if structural == 0.0 and similarity[index] < 0.5:
             continue
         score = structural + 0.5 * similarity[index]
@@ -93,20 +108,19 @@ def link(anchor: Anchor, passages: list[Passage], bags: list[set[str]] | None = 
             break
         if not _covered(index, chosen, passages):
             chosen.append(index)
-    if not any(_is_fix(passages[i], roles) for i in chosen):
+    if not any(fixes[i] for i in chosen):
         # the report holds a fix somewhere: the likeliest one is linked rather than none
-        fixes = [i for i in range(len(passages)) if _is_fix(passages[i], roles)]
-        if fixes:
-            best = max(fixes, key=lambda i: (passages[i].whole, similarity[i], -passages[i].line))
+        candidates = [i for i in range(len(passages)) if fixes[i]]
+        if candidates:
+            best = max(candidates, key=lambda i: (passages[i].whole, similarity[i], -passages[i].line))
             chosen = chosen[:MAX_LINKS - 1] + [best]
     return chosen
 
 
-def _structural(passage: Passage, anchor: Anchor, roles: dict[str, str], unit: str, parent: str, topic: str,
+def _structural(passage: Passage, is_fix: bool, anchor: Anchor, unit: str, parent: str, topic: str,
                 number: str, numbered: dict[str, int]) -> float:
     """How the report's structure ties a passage to the error written up in `unit`."""
     heading = passage.heading
-    is_fix = _is_fix(passage, roles)
     score = 0.0
     if passage.whole:  # a whole fix section (## Resolution with its sub-sections)
         # inside the error's own write-up it is that error's fix; elsewhere the report's fallback fix
@@ -191,11 +205,11 @@ def _same_topic(topic: str, heading: str) -> bool:
     return False
 
 
-def passage_bags(passages: list[Passage]) -> list[set[str]]:
+def passage_bags(passages: list[Passage]) -> list[frozenset[str]]:
     return [textsim.tokens(p.heading.rsplit(" / ", 1)[-1] + "\n" + p.text) for p in passages]
 
 
-def _similarities(text: str, passages: list[Passage], bags: list[set[str]]) -> list[float]:
+def _similarities(text: str, passages: list[Passage], bags: list[frozenset[str]]) -> list[float]:
     """Rarity-weighted share of the anchor's words each passage holds, scaled so the best is 1."""
     wanted = textsim.tokens(text)
     if not wanted:
@@ -222,9 +236,12 @@ def error_anchor(error: ErrorEntry) -> Anchor:
 
 def link_errors(errors: list[ErrorEntry], passages: list[Passage]) -> None:
     """Give each error its fix passages; an error with no fix text takes the best fix passage's."""
-    bags = passage_bags(passages) if errors else []
+    if not errors:
+        return
+    bags = passage_bags(passages)
+    shape = report_shape(passages) if passages else None
     for error in errors:
-        error.passages = link(error_anchor(error), passages, bags)
+        error.passages = link(error_anchor(error), passages, bags, shape)
         if not error.fix.strip() or error.fix_inferred:
             error.fix = _fallback_fix(error, passages, fixes_only=error.fix_inferred) or error.fix
 
