@@ -60,8 +60,11 @@ def search_memory(kb: KnowledgeBase, count: int = 10) -> list[int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=10_000, help="number of reports (default 10000)")
+    parser.add_argument("--keep", type=Path, help="build in this (new) folder and keep the KB and corpus there")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="runbook-bench-"))
+    work = args.keep or Path(tempfile.mkdtemp(prefix="runbook-bench-"))
+    if args.keep:
+        work.mkdir(parents=True)
     try:
         corpus = work / "corpus"
         start = time.perf_counter()
@@ -94,7 +97,8 @@ def main() -> None:
         print("targets: first < 60 s per 10k reports, unchanged re-ingest < 2 s:", "met" if ok else "MISSED")
         print("target: `runbook search` peak RSS <= 150 MB:", "met" if peak <= 150 else "MISSED")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
