@@ -17,19 +17,22 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kb.ingest_state import SourceState, now_ns
 from kb.parse.decode import DecodeError, read_text
 from kb.store.knowledge_base import KBError, KnowledgeBase
 from kb.store.lock import write_lock
-from kb.parse.model import ParsedReport
-from kb.parse.redact import Redaction, scan
-from kb.parse.report import parse_report
 from kb.store.database import SourceInfo
+
+if TYPE_CHECKING:  # the parser and the secret scanner are imported where they run: an unchanged
+    # re-ingest never parses, and `runbook ingest` of an unchanged folder should not pay for them
+    from kb.parse.model import ParsedReport
+    from kb.parse.redact import Redaction
 
 REPORT_SUFFIXES = (".md", ".markdown", ".txt")
 PARALLEL_THRESHOLD = 64
@@ -59,8 +62,12 @@ class IngestResult:
 
 @dataclass
 class _Candidate:
-    source: Path
+    origin: str  # the file as found
     dest: str  # KB-relative path under reports/
+
+    @property
+    def source(self) -> Path:
+        return Path(self.origin)
 
 
 def find_sources(paths: Iterable[Path | str], result: IngestResult) -> list[_Candidate]:
@@ -73,13 +80,13 @@ def find_sources(paths: Iterable[Path | str], result: IngestResult) -> list[_Can
             for file, relative in _report_files(path):
                 _add(found, seen, file, relative)
         elif path.is_file():
-            _add(found, seen, path, path.name)
+            _add(found, seen, str(path), path.name)
         else:
             result.failed.append(f"{path}: no such file or directory")
     return found
 
 
-def _report_files(folder: Path) -> list[tuple[Path, str]]:
+def _report_files(folder: Path) -> list[tuple[str, str]]:
     """Report files under folder, recursively, in path order, none under a hidden name; as
     `sorted(folder.rglob("*"))` would give them (symlinked folders are not entered), without a
     stat and a Path per entry (a folder holds thousands of reports)."""
@@ -104,18 +111,20 @@ def _report_files(folder: Path) -> list[tuple[Path, str]]:
 
     visit(str(folder), ())
     found.sort(key=lambda item: item[0])
-    return [(Path(full), "/".join(parts)) for parts, full in found]
+    base = str(folder)  # as pathlib spells a child: no "./" in front, no doubled "/"
+    base = "" if base == "." else base if base.endswith("/") else base + "/"
+    return [(base + "/".join(parts), "/".join(parts)) for parts, _ in found]
 
 
 def _hidden(relative: Path) -> bool:
     return any(part.startswith(".") for part in relative.parts)
 
 
-def _add(found: list[_Candidate], seen: set[str], source: Path, relative: str) -> None:
+def _add(found: list[_Candidate], seen: set[str], source: str, relative: str) -> None:
     dest = f"reports/{relative}"
     if dest not in seen:
         seen.add(dest)
-        found.append(_Candidate(source=source, dest=dest))
+        found.append(_Candidate(origin=source, dest=dest))
 
 
 def content_hash(text: str) -> str:
@@ -123,6 +132,8 @@ def content_hash(text: str) -> str:
 
 
 def _parse_one(job: tuple[str, str]) -> ParsedReport | str:
+    from kb.parse.report import parse_report
+
     text, name = job
     try:
         return parse_report(text, name)
@@ -132,6 +143,8 @@ def _parse_one(job: tuple[str, str]) -> ParsedReport | str:
 
 def _prepare_one(job: tuple[str, str]) -> tuple[Redaction, ParsedReport | str] | str:
     """Redact, then parse the redacted text: nothing downstream ever sees a secret."""
+    from kb.parse.redact import scan
+
     text, name = job
     try:
         redaction = scan(text)
@@ -141,6 +154,8 @@ def _prepare_one(job: tuple[str, str]) -> tuple[Redaction, ParsedReport | str] |
 
 
 def _scan_one(job: tuple[str, str]) -> Redaction | str:
+    from kb.parse.redact import scan
+
     text, name = job
     try:
         return scan(text)
@@ -158,6 +173,8 @@ def _pooled(func: Callable, jobs: list, progress: Callable[[int], None] | None) 
             if progress:
                 progress(1)
         return out
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for item in pool.map(func, jobs, chunksize=32):
             out.append(item)
@@ -233,14 +250,14 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
     candidates = find_sources(paths, result)
     if on_total:
         on_total(len(candidates))
-    known = kb.store.known_hashes()
     state = SourceState.load(kb)
+    known = _KnownHashes(kb, state)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     root = str(kb.root)
     pending: list[tuple[_Candidate, str, str]] = []  # candidate, text, sha
-    seen: dict[str, tuple[str, os.stat_result, int]] = {}  # dest -> origin, stat, when read (for the state)
+    seen: dict[str, tuple[str, os.stat_result, int, str]] = {}  # dest -> origin, stat, when read, sha (for the state)
     for candidate in candidates:
-        origin = os.path.abspath(candidate.source)
+        origin = os.path.abspath(candidate.origin)
         read_ns = now_ns()
         try:
             stat = os.stat(origin)
@@ -248,9 +265,9 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
             stat = None  # read_text says why, in one line
         if stat is not None:
             sha = state.unchanged_sha(candidate.dest, origin, stat)
-            if sha is not None and known.get(candidate.dest) == sha and os.path.exists(f"{root}/{candidate.dest}"):
+            if sha is not None and known.holds(candidate.dest, sha) and os.path.exists(f"{root}/{candidate.dest}"):
                 result.unchanged.append(candidate.dest)  # same stat, same stored hash: not even opened
-                seen[candidate.dest] = (origin, stat, state.files[candidate.dest][5])
+                seen[candidate.dest] = (origin, stat, state.files[candidate.dest][5], sha)
                 if progress:
                     progress(1)
                 continue
@@ -263,8 +280,8 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
             continue
         digest = content_hash(text)
         if stat is not None:
-            seen[candidate.dest] = (origin, stat, read_ns)
-        if known.get(candidate.dest) == digest and os.path.exists(f"{root}/{candidate.dest}"):
+            seen[candidate.dest] = (origin, stat, read_ns, digest)
+        if known.all().get(candidate.dest) == digest and os.path.exists(f"{root}/{candidate.dest}"):
             result.unchanged.append(candidate.dest)
             if progress:
                 progress(1)
@@ -290,12 +307,12 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
         ready.append((info, report, redaction.text))
     # Copies an interrupted ingest left uncommitted: only looked for when the last ingest did not finish
     # its commit (a `git status` over thousands of reports is most of an unchanged re-ingest).
-    leftovers = _uncommitted(kb, known) if commit and not state.clean else []
+    leftovers = _uncommitted(kb, known.all()) if commit and not state.clean else []
     stored = {info.path: info.sha256 for info, _, _ in ready}
     if not ready:
         if leftovers:
             _commit(kb, result, leftovers, f"ingest: {len(leftovers)} reports an interrupted ingest left uncommitted")
-        _save_state(state, seen, known, set(result.unchanged), stored, clean=commit and not result.failed_commit)
+        _save_state(kb, state, seen, known, set(result.unchanged), stored, clean=commit and not result.failed_commit)
         return result
     state.mark_dirty()
     # Copies first (atomic renames), so stored records never point at a copy that is not there.
@@ -321,7 +338,7 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
         except KBError as exc:
             result.failed.append(f"{exc} (the reports are saved in {kb.reports_dir}; the next ingest commits them)")
             result.failed_commit = True
-            _save_state(state, seen, known, set(result.unchanged), stored, clean=False)
+            _save_state(kb, state, seen, known, set(result.unchanged), stored, clean=False)
             return result
         clock.lap("git add")
     if commit:
@@ -330,19 +347,42 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
         message = f"ingest: {first}" if len(written) == 1 else f"ingest: {len(written)} {noun} ({first}, ...)"
         _commit(kb, result, sorted(set(written) | set(leftovers)) + _ref_files(kb), message)
         clock.lap("git commit")
-    _save_state(state, seen, known, set(result.unchanged), stored, clean=commit and not result.failed_commit)
+    _save_state(kb, state, seen, known, set(result.unchanged), stored, clean=commit and not result.failed_commit)
     return result
 
 
-def _save_state(state: SourceState, seen: dict[str, tuple[str, os.stat_result, int]], known: dict[str, str],
-                unchanged: set[str], stored: dict[str, str], clean: bool) -> None:
+class _KnownHashes:
+    """The stored reports' hashes (path -> sha256), read from SQLite only when needed: when the store
+    has not been written since the last ingest saved its state (the same generation), the state's own
+    hashes are the stored ones, and an unchanged folder never reads the reports table."""
+
+    def __init__(self, kb: KnowledgeBase, state: SourceState) -> None:
+        self.kb = kb
+        self.generation = kb.store.generation()
+        self.trusted = state.generation == self.generation
+        self.loaded: dict[str, str] | None = None
+
+    def all(self) -> dict[str, str]:
+        if self.loaded is None:
+            self.loaded = self.kb.store.known_hashes()
+        return self.loaded
+
+    def holds(self, dest: str, sha: str) -> bool:
+        return self.trusted or self.all().get(dest) == sha
+
+
+def _save_state(kb: KnowledgeBase, state: SourceState, seen: dict[str, tuple[str, os.stat_result, int, str]],
+                known: _KnownHashes, unchanged: set[str], stored: dict[str, str], clean: bool) -> None:
     """Remember each source found unchanged or stored this time, with the hash its stored report has now
     (not one that failed: it is read again, and fails again, until it is fixed)."""
-    vouched = {dest: sha for dest, sha in known.items() if dest in unchanged} | stored
-    for dest, (origin, stat, read_ns) in seen.items():
-        if dest in vouched:
-            state.record(dest, origin, stat, read_ns, vouched[dest])
-    state.keep_only(set(known) | set(stored))
+    for dest, (origin, stat, read_ns, sha) in seen.items():
+        if dest in unchanged or dest in stored:
+            state.record(dest, origin, stat, read_ns, stored.get(dest, sha))
+    if known.loaded is not None:  # otherwise nothing left the store since the state was saved
+        state.keep_only(set(known.loaded) | set(stored))
+    generation = kb.store.generation() if stored else known.generation
+    if state.generation != generation:
+        state.generation, state.changed = generation, True
     if state.clean != clean:
         state.clean, state.changed = clean, True
     if not state.changed and state.path.exists():

@@ -1,6 +1,8 @@
 """What the last ingest saw of each source file, so an unchanged folder is not read again.
 
-Kept in `.runbook/sources.json` (derived, git-ignored, safe to delete): per KB path, the
+Kept in `.runbook/sources.json` (derived, git-ignored, safe to delete): the store's write
+generation it was saved at (while it is the same, its hashes are the stored ones and SQLite's
+reports table need not be read); per KB path, the
 source it came from, that file's size, mtime, ctime and inode when it was read, and the
 SHA-256 of its content. A file whose stat is the same and whose hash is still the stored
 report's hash is unchanged without opening it. As git does for its index, a file modified
@@ -36,10 +38,11 @@ def signature(stat: os.stat_result) -> Signature:
 
 
 class SourceState:
-    def __init__(self, path: Path, files: dict[str, list], clean: bool) -> None:
+    def __init__(self, path: Path, files: dict[str, list], clean: bool, generation: int | None = None) -> None:
         self.path = path
         self.files = files  # KB path -> [origin, size, mtime_ns, ctime_ns, inode, read_ns, sha256]
         self.clean = clean
+        self.generation = generation  # the store's write counter when saved (kb/store/database.py)
         self.changed = False  # anything to save
 
     @classmethod
@@ -48,7 +51,9 @@ class SourceState:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") == VERSION and isinstance(data.get("files"), dict):
-                return cls(path, data["files"], bool(data.get("clean")))
+                generation = data.get("generation")
+                return cls(path, data["files"], bool(data.get("clean")),
+                           generation if isinstance(generation, int) else None)
         except (OSError, ValueError, AttributeError):
             pass  # missing or damaged: derived data, so start afresh (and check git once)
         return cls(path, {}, clean=False)
@@ -78,7 +83,8 @@ class SourceState:
         """Atomic replace: a crash leaves the old state or the new one, never half."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.tmp")
-        tmp.write_text(json.dumps({"version": VERSION, "clean": self.clean, "files": self.files},
+        tmp.write_text(json.dumps({"version": VERSION, "clean": self.clean, "generation": self.generation,
+                                   "files": self.files},
                                   separators=(",", ":")), encoding="utf-8")
         os.replace(tmp, self.path)
         self.changed = False
