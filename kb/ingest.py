@@ -353,12 +353,13 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
 
 class _KnownHashes:
     """The stored reports' hashes (path -> sha256), read from SQLite only when needed: when the store
-    has not been written since the last ingest saved its state (the same generation), the state's own
-    hashes are the stored ones, and an unchanged folder never reads the reports table."""
+    has not been written since the last ingest saved its state (the same database, at the same write
+    generation), the state's own hashes are the stored ones, and an unchanged folder never reads the
+    reports table."""
 
     def __init__(self, kb: KnowledgeBase, state: SourceState) -> None:
         self.kb = kb
-        self.generation = kb.store.generation()
+        self.generation = [kb.store.identity(), kb.store.generation()]
         self.trusted = state.generation == self.generation
         self.loaded: dict[str, str] | None = None
 
@@ -380,7 +381,7 @@ def _save_state(kb: KnowledgeBase, state: SourceState, seen: dict[str, tuple[str
             state.record(dest, origin, stat, read_ns, stored.get(dest, sha))
     if known.loaded is not None:  # otherwise nothing left the store since the state was saved
         state.keep_only(set(known.loaded) | set(stored))
-    generation = kb.store.generation() if stored else known.generation
+    generation = [known.generation[0], kb.store.generation()] if stored else known.generation
     if state.generation != generation:
         state.generation, state.changed = generation, True
     if state.clean != clean:

@@ -1,7 +1,7 @@
 """What the last ingest saw of each source file, so an unchanged folder is not read again.
 
-Kept in `.runbook/sources.json` (derived, git-ignored, safe to delete): the store's write
-generation it was saved at (while it is the same, its hashes are the stored ones and SQLite's
+Kept in `.runbook/sources.json` (derived, git-ignored, safe to delete): the store's identity
+and write generation it was saved at (while it is the same, its hashes are the stored ones and SQLite's
 reports table need not be read); per KB path, the
 source it came from, that file's size, mtime, ctime and inode when it was read, and the
 SHA-256 of its content. A file whose stat is the same and whose hash is still the stored
@@ -38,11 +38,11 @@ def signature(stat: os.stat_result) -> Signature:
 
 
 class SourceState:
-    def __init__(self, path: Path, files: dict[str, list], clean: bool, generation: int | None = None) -> None:
+    def __init__(self, path: Path, files: dict[str, list], clean: bool, generation: list | None = None) -> None:
         self.path = path
         self.files = files  # KB path -> [origin, size, mtime_ns, ctime_ns, inode, read_ns, sha256]
         self.clean = clean
-        self.generation = generation  # the store's write counter when saved (kb/store/database.py)
+        self.generation = generation  # [the store's identity, its write generation] when saved (kb/store/database.py)
         self.changed = False  # anything to save
 
     @classmethod
@@ -53,7 +53,7 @@ class SourceState:
             if data.get("version") == VERSION and isinstance(data.get("files"), dict):
                 generation = data.get("generation")
                 return cls(path, data["files"], bool(data.get("clean")),
-                           generation if isinstance(generation, int) else None)
+                           generation if isinstance(generation, list) else None)
         except (OSError, ValueError, AttributeError):
             pass  # missing or damaged: derived data, so start afresh (and check git once)
         return cls(path, {}, clean=False)

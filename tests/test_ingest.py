@@ -226,3 +226,12 @@ def test_a_file_that_fails_keeps_failing_until_fixed(kb, tmp_path):
     (folder / "a.md").write_bytes(b"\x00\x01binary now" * 10)
     assert any("a.md" in line for line in ingest(kb, [folder]).failed)
     assert any("a.md" in line for line in ingest(kb, [folder]).failed)  # not remembered as unchanged
+
+
+def test_a_database_made_again_gets_every_report_back_from_an_unchanged_folder(kb, tmp_path):
+    folder = _settled_folder(tmp_path, {"a.md": REPORT, "b.md": REPORT.replace("5432", "6379")})
+    ingest(kb, [folder])
+    kb.discard_database()  # lost or deleted by hand; sources.json stays
+    again = ingest(kb, [folder])
+    assert sorted(again.ingested) == ["reports/a.md", "reports/b.md"]
+    assert kb.store.counts()["reports"] == 2

@@ -222,6 +222,19 @@ class Store:
         row = self.conn.execute("select value from kb_state where key = 'generation'").fetchone()
         return int(row[0]) if row else 0
 
+    def identity(self) -> str:
+        """A random name this database file keeps for life (made on first use, by a writer): a
+        database deleted and made again has another, so a generation number is never mistaken
+        for the same one of an earlier file."""
+        row = self.conn.execute("select value from kb_state where key = 'identity'").fetchone()
+        if row:
+            return row[0]
+        import uuid
+
+        with self.conn:
+            self.conn.execute("insert or ignore into kb_state (key, value) values ('identity', ?)", [uuid.uuid4().hex])
+        return self.conn.execute("select value from kb_state where key = 'identity'").fetchone()[0]
+
     def _bump_generation(self) -> None:
         self.db.execute("insert into kb_state (key, value) values ('generation', '1') "
                         "on conflict(key) do update set value = cast(value as integer) + 1")
