@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.ingest_state import SourceState, now_ns
+from kb.store.sources import SourceState, now_ns
 from kb.parse.decode import DecodeError, read_text
 from kb.store.knowledge_base import KBError, KnowledgeBase
 from kb.store.lock import write_lock

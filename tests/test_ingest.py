@@ -153,10 +153,10 @@ def test_a_locked_git_index_keeps_the_reports_and_says_so(kb, tmp_path):
 
 
 def _settled_folder(tmp_path, texts: dict[str, str]):
-    """Report files written more than the stat slack ago (kb/ingest_state.py): as a user's are."""
+    """Report files written more than the stat slack ago (kb/store/sources.py): as a user's are."""
     import time
 
-    from kb.ingest_state import STAT_SLACK_NS
+    from kb.store.sources import STAT_SLACK_NS
 
     folder = tmp_path / "reports-in"
     folder.mkdir()
