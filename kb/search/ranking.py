@@ -17,16 +17,17 @@ import json
 import math
 import re
 import threading
+from functools import lru_cache
 from pathlib import Path
 from dataclasses import asdict, dataclass, field
 
 import kb.search.whoosh_import  # noqa: F401  (first: Whoosh without its unused urllib/asyncio imports)
 from rapidfuzz import fuzz
 from whoosh import scoring
-from whoosh.query import Or, Term
 
 from kb.search import glossary
 from kb.search.analysis import iter_terms, term_set
+from kb.bm25 import Scorer
 from kb.search.index import FIELD_BOOSTS, PASSAGE_FIELDS, ensure_current, index_is_current, open_index
 from kb.store.knowledge_base import KnowledgeBase
 from kb.parse.linking import Anchor, link
@@ -83,6 +84,14 @@ class Result:
         return {**asdict(self), "weak": self.weak}
 
 
+class Hit(dict):
+    """A candidate document: its stored fields, and its BM25F score as `score`."""
+
+    def __init__(self, fields: dict, score: float) -> None:
+        super().__init__(fields)
+        self.score = score
+
+
 @dataclass
 class SearchOutcome:
     results: list[Result]
@@ -99,6 +108,8 @@ class Searcher:
         self.index = open_index(kb)
         self._searcher = self.index.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
         self._passages: int | None = None
+        self._scorer: Scorer | None = None  # per open searcher: made on the first query, dropped on refresh
+        self._frequencies: dict[str, tuple[int, ...]] = {}  # term -> its document frequency per field, ditto
         self._lock = threading.Lock()  # the TUI searches from worker threads
 
     def close(self) -> None:
@@ -111,6 +122,8 @@ class Searcher:
                 self.index = open_index(self.kb)
             self._searcher = self._searcher.refresh()
             self._passages = None
+            self._scorer = None
+            self._frequencies = {}
 
     def search(self, paste: str, k: int = 5) -> SearchOutcome:
         with self._lock:
@@ -121,14 +134,13 @@ class Searcher:
         weighted = query_terms(text)
         if not weighted:
             return SearchOutcome(results=[], truncated=truncated)
-        by_field = {(name, term): self._searcher.doc_frequency(name, term) for term in weighted for name in FIELD_BOOSTS}
+        by_field = self._doc_frequencies(weighted)
         frequencies = {term: max(by_field[name, term] for name in FIELD_BOOSTS)
                        for term in weighted}  # looked up once, used for selection, clauses and confidence
         ranked = self._select_terms(weighted, frequencies)
         if not ranked:
             return SearchOutcome(results=[], truncated=truncated)
-        query = Or(self._clauses(ranked, by_field))
-        hits = self._searcher.search(query, limit=CANDIDATES)
+        hits = self._hits(self._clauses(ranked, by_field), by_field)
         if not hits:
             return SearchOutcome(results=[], truncated=truncated, terms=[t for t, _ in ranked])
         rarity = self._rarity(weighted, frequencies)
@@ -146,6 +158,7 @@ class Searcher:
         linked.update(passage_rows)
         results: list[Result] = []
         carded: dict[int, Result] = {}  # passage id -> the card that links it
+        seen_in: dict[str, int] = {}  # fingerprint -> how many reports hold it
         for hit in hits:
             if hit.get("passage"):
                 row = passage_rows.get(int(hit["passage"]))
@@ -187,6 +200,8 @@ class Searcher:
             if is_passage:
                 score *= PASSAGE_DISCOUNT  # a card (a write-up of this very error) answers better
             result = _passage_result(row, score, matched) if is_passage else _result(row, score, matched)
+            if not is_passage and result.fingerprint and hit.get("reports"):
+                seen_in[result.fingerprint] = len(hit["reports"].split(","))
             result.confidence, result.exact = round(confidence, 3), exact
             if not is_passage:
                 result.passages = [_public(linked[pid]) for pid in row.get("passage_ids", []) if pid in linked]
@@ -203,7 +218,7 @@ class Searcher:
             floor = RELATIVE_FLOOR * results[0].score
             results = [r for r in results if r.score >= floor]
         unique = _one_per_fingerprint(results)[:k]
-        self._seen_in([r for r in unique if r.kind == "error"])
+        self._seen_in([r for r in unique if r.kind == "error"], seen_in)
         self._link_passage_results([r for r in unique if r.kind == "passage"], query_signature)
         return SearchOutcome(results=unique, truncated=truncated, terms=[t for t, _ in ranked])
 
@@ -249,7 +264,30 @@ class Searcher:
             out[term] = weight * math.log(1 + total / (frequency or 1))
         return out
 
-    def _clauses(self, ranked: list[tuple[str, float]], by_field: dict[tuple[str, str], int]) -> list[Term]:
+    def _doc_frequencies(self, terms) -> dict[tuple[str, str], int]:
+        """Each term's document frequency in every field, remembered for this open index: the same for
+        every query, and pastes share most of their words (a lookup is ~10 hash probes into Whoosh)."""
+        known = self._frequencies
+        if len(known) > 50_000:
+            known.clear()  # a bound on memory; refilled by the next queries
+        out = {}
+        for term in terms:
+            per_field = known.get(term)
+            if per_field is None:
+                per_field = known[term] = tuple(self._searcher.doc_frequency(name, term) for name in FIELD_BOOSTS)
+            for name, frequency in zip(FIELD_BOOSTS, per_field):
+                out[name, term] = frequency
+        return out
+
+    def _hits(self, clauses: list[tuple[str, str, float]], by_field: dict[tuple[str, str], int]) -> list[Hit]:
+        """The CANDIDATES best documents by BM25F (kb/bm25.py: Whoosh's ranking, computed faster)."""
+        if self._scorer is None:
+            self._scorer = Scorer(self._searcher)
+        stored = self._searcher.stored_fields
+        return [Hit(stored(docnum), score) for docnum, score in self._scorer.top(clauses, by_field, CANDIDATES)]
+
+    def _clauses(self, ranked: list[tuple[str, float]],
+                 by_field: dict[tuple[str, str], int]) -> list[tuple[str, str, float]]:
         """One clause per (field, term), leaving out fields where the term is everywhere: such a
         clause walks a long posting list for almost no score (the field's BM25 idf is near zero)."""
         passages = self._passage_count()
@@ -262,9 +300,9 @@ class Searcher:
                 frequency = by_field[name, term]
                 limit = BODY_COMMON * passages if name in PASSAGE_FIELDS else FIELD_COMMON * cards
                 if frequency and frequency <= max(limit, CLAUSE_FLOOR):
-                    clauses.append(Term(name, term, boost=weight))
+                    clauses.append((name, term, weight))
         if not clauses:
-            clauses = [Term(name, term, boost=weight) for term, weight in ranked for name in FIELD_BOOSTS]
+            clauses = [(name, term, weight) for term, weight in ranked for name in FIELD_BOOSTS]
         return clauses
 
     def _passage_count(self) -> int:
@@ -325,16 +363,11 @@ class Searcher:
             }
         return out
 
-    def _seen_in(self, results: list[Result]) -> None:
-        prints = [r.fingerprint for r in results if r.fingerprint]
-        if not prints:
-            return
-        marks = ",".join("?" * len(prints))
-        counts = {row["fingerprint"]: row["n"] for row in self.kb.store.rows(
-            f"""select e.fingerprint, count(distinct e.report_id) as n from errors e
-                where e.fingerprint in ({marks}) group by e.fingerprint""", prints)}
+    @staticmethod
+    def _seen_in(results: list[Result], reports: dict[str, int]) -> None:
+        """How many reports have seen each error: its index document (one per fingerprint) lists them."""
         for result in results:
-            result.seen_in = max(1, counts.get(result.fingerprint, 1))
+            result.seen_in = max(1, reports.get(result.fingerprint, 1))
 
 
 WORD_PLACES = 4  # of MAX_TERMS, kept for words (Latin script) when Chinese bigrams compete for them
@@ -381,8 +414,13 @@ def mask_for_query(line: str) -> str:
     return re.sub(r"zz(\d{3,5}|\d+(?:zdotz\d+){2})zz", lambda m: m.group(1).replace("zdotz", "."), mask(protected))
 
 
+# a candidate's masked message (~20 regex passes) is the same every time it comes up: remembered
+_signature = lru_cache(maxsize=8192)(signature)
+_passage_signature = lru_cache(maxsize=1024)(signature)  # passages run to 4,000 characters: fewer kept
+
+
 def _similarity(query_signature: str, row: dict) -> float:
-    candidate = signature(row["message"] or "")
+    candidate = _signature(row["message"] or "")
     if not candidate or not query_signature:
         return 0.0
     return max(fuzz.token_set_ratio(query_signature, candidate), fuzz.partial_ratio(candidate, query_signature)
@@ -417,7 +455,7 @@ def _passage_similarity(query_signature: str, text: str) -> float:
     """How closely the paste's salient lines stand in the passage (a quoted log, usually)."""
     if not query_signature or not text:
         return 0.0
-    return fuzz.partial_ratio(query_signature[:300], signature(text[:4000])) / 100.0
+    return fuzz.partial_ratio(query_signature[:300], _passage_signature(text[:4000])) / 100.0
 
 
 def _passage_result(row: dict, score: float, matched: list[str]) -> Result:

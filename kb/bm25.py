@@ -1,0 +1,117 @@
+"""BM25F top-N over the Whoosh index: Whoosh's own scores and order, without its matcher tree.
+
+Why: an `Or` of ~20 boosted `Term` clauses makes Whoosh build a binary tree of union matchers and
+call `is_active`, `id`, `score`, `max_quality` and `replace` through that tree for every document;
+at 10,000 reports that is ~60% of a search (cProfile, bench/search_speed.py) for only a few thousand
+postings. Here each clause's posting blocks are read whole (arrays of document numbers and weights)
+and its BM25 is summed into one dict: the same arithmetic, a fraction of the calls.
+
+Same results: the same index, document numbers and formula as `whoosh.scoring.BM25F` (idf over
+`doc_count_all`, the field's average length, the field length decoded from the same stored byte,
+the clause boost applied last), and ties broken by the lower document number as Whoosh's
+`TopCollector` does. Only the order of summing differs (clause order, not Whoosh's tree order):
+differences near 1e-16, below the 4 decimals results are rounded to.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from math import log
+
+import kb.search.whoosh_import  # noqa: F401  (first: Whoosh without its unused urllib/asyncio imports)
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
+
+B, K1 = 0.75, 1.2  # BM25F's free parameters (the index's weighting: bench/search_quality.py)
+_LENGTH = [byte_to_length(b) for b in range(256)]  # a stored length byte -> the length Whoosh scores with
+
+
+class Scorer:
+    """BM25F over one open Whoosh searcher; keeps what is the same for every query (segments, their
+    deletions, average field lengths, the field-length columns). Make a new one when the searcher
+    is refreshed (an ingest changes all of these)."""
+
+    def __init__(self, searcher) -> None:
+        self.searcher = searcher
+        self.doc_count = searcher.doc_count_all()
+        reader = searcher.reader()
+        leaves = reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
+        self._segments = [(leaf, offset, frozenset(leaf.deleted_docs_set) if leaf.has_deletions() else None)
+                          for leaf, offset in leaves]
+        self._avgfl: dict[str, float] = {}
+        self._lengths: dict[tuple[int, str], bytes] = {}
+
+    def top(self, clauses: list[tuple[str, str, float]], frequencies: dict[tuple[str, str], int],
+            limit: int) -> list[tuple[int, float]]:
+        """The `limit` best (document number, score) for an Or of the (field, term, boost) clauses, best
+        first, as `searcher.search(Or([Term(field, term, boost=boost), ...]), limit)` ranks them; frequencies
+        holds each (field, term)'s document frequency over the whole index (looked up already)."""
+        scores: dict[int, float] = {}
+        get = scores.get
+        k1_plus_1, norm_fixed = K1 + 1, 1 - B
+        for field, term, boost in clauses:
+            idf = log(self.doc_count / (frequencies[field, term] + 1)) + 1
+            avgfl = self._avg_field_length(field)
+            for number, (leaf, offset, deleted) in enumerate(self._segments):
+                lengths = self._field_lengths(number, leaf, field)
+                count = len(lengths)
+                for ids, weights in _blocks(leaf, field, term):
+                    for docnum, tf in zip(ids, weights):
+                        if deleted is not None and docnum in deleted:
+                            continue
+                        fl = _LENGTH[lengths[docnum]] if docnum < count else 1
+                        # whoosh.scoring.bm25 term for term (so the floats are the same), then the boost
+                        score = idf * ((tf * k1_plus_1) / (tf + K1 * (norm_fixed + B * fl / avgfl))) * boost
+                        key = offset + docnum
+                        scores[key] = get(key, 0.0) + score
+        best = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
+        return [(docnum, score) for docnum, score in best]
+
+    def _avg_field_length(self, field: str) -> float:
+        if field not in self._avgfl:
+            self._avgfl[field] = self.searcher.avg_field_length(field) or 1
+        return self._avgfl[field]
+
+    def _field_lengths(self, number: int, leaf, field: str) -> bytes:
+        """One segment's length column of a field as bytes (one read, kept): a byte per document."""
+        key = (number, field)
+        if key not in self._lengths:
+            self._lengths[key] = _length_column(leaf, field)
+        return self._lengths[key]
+
+
+def _length_column(leaf, field: str) -> bytes:
+    perdoc = getattr(leaf, "_perdoc", None)
+    column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN) if perdoc is not None else None
+    if column is None:
+        return b""
+    raw = getattr(column, "_dbfile", None)
+    if raw is not None and getattr(column, "_fixedlen", None) == 1:
+        return bytes(raw.get(column._basepos, column._count))
+    return bytes(column[docnum] for docnum in range(leaf.doc_count_all()))  # any other column kind: slower
+
+
+def _blocks(leaf, field: str, term: str) -> Iterator[tuple[tuple, object]]:
+    """The postings of (field, term) in one segment as (document numbers, weights) blocks; deleted
+    documents are left to the caller (Whoosh would filter them one call at a time)."""
+    try:
+        matcher = leaf.postings(field, term)
+    except TermNotFound:
+        return
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    if not hasattr(matcher, "_read_ids"):  # not Whoosh 3's block matcher: the public, slower way
+        while matcher.is_active():
+            yield (matcher.id(),), (matcher.weight(),)
+            matcher.next()
+        return
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._weights is None:
+            matcher._read_weights()
+        yield matcher._ids, matcher._weights
+        matcher._next_block()
