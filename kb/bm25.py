@@ -21,7 +21,6 @@ from math import log
 
 import kb.search.whoosh_import  # noqa: F401  (first: Whoosh without its unused urllib/asyncio imports)
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
@@ -43,22 +42,40 @@ class Scorer:
                           for leaf, offset in leaves]
         self._avgfl: dict[str, float] = {}
         self._lengths: dict[tuple[int, str], bytes] = {}
+        self._infos: dict[tuple[str, str], list] = {}  # (field, term) -> its term info in each segment (or None)
 
-    def top(self, clauses: list[tuple[str, str, float]], frequencies: dict[tuple[str, str], int],
-            limit: int) -> list[tuple[int, float]]:
+    def doc_frequencies(self, pairs) -> dict[tuple[str, str], int]:
+        """Each (field, term)'s document frequency over the whole index, counting deleted documents
+        as Whoosh does. The term infos looked up for it are kept: its postings are read from them
+        without a second lookup, and the next paste with the same words skips the lookup."""
+        return {pair: sum(info.doc_frequency() for info in self._term_infos(pair) if info is not None)
+                for pair in pairs}
+
+    def _term_infos(self, pair: tuple[str, str]) -> list:
+        infos = self._infos.get(pair)
+        if infos is None:
+            if len(self._infos) >= 50_000:
+                self._infos.clear()  # a bound on memory; the next queries refill it
+            field, term = pair
+            infos = self._infos[pair] = [_term_info(leaf, field, term) for leaf, _, _ in self._segments]
+        return infos
+
+    def top(self, clauses: list[tuple[str, str, float]], limit: int) -> list[tuple[int, float]]:
         """The `limit` best (document number, score) for an Or of the (field, term, boost) clauses, best
-        first, as `searcher.search(Or([Term(field, term, boost=boost), ...]), limit)` ranks them; frequencies
-        holds each (field, term)'s document frequency over the whole index (looked up already)."""
+        first, as `searcher.search(Or([Term(field, term, boost=boost), ...]), limit)` ranks them."""
         scores: dict[int, float] = {}
         get = scores.get
         k1_plus_1, norm_fixed = K1 + 1, 1 - B
         for field, term, boost in clauses:
-            idf = log(self.doc_count / (frequencies[field, term] + 1)) + 1
+            infos = self._term_infos((field, term))
+            idf = log(self.doc_count / (sum(info.doc_frequency() for info in infos if info is not None) + 1)) + 1
             avgfl = self._avg_field_length(field)
-            for number, (leaf, offset, deleted) in enumerate(self._segments):
+            for number, ((leaf, offset, deleted), info) in enumerate(zip(self._segments, infos)):
+                if info is None:
+                    continue
                 lengths = self._field_lengths(number, leaf, field)
                 count = len(lengths)
-                for ids, weights in _blocks(leaf, field, term):
+                for ids, weights in _blocks(leaf, field, info):
                     for docnum, tf in zip(ids, weights):
                         if deleted is not None and docnum in deleted:
                             continue
@@ -94,16 +111,20 @@ def _length_column(leaf, field: str) -> bytes:
     return bytes(column[docnum] for docnum in range(leaf.doc_count_all()))  # any other column kind: slower
 
 
-def _blocks(leaf, field: str, term: str) -> Iterator[tuple[tuple, object]]:
-    """The postings of (field, term) in one segment as (document numbers, weights) blocks; deleted
-    documents are left to the caller (Whoosh would filter them one call at a time)."""
+def _term_info(leaf, field: str, term: str):
+    """A segment's Whoosh 3 term info for (field, term), or None where the segment lacks it."""
     try:
-        matcher = leaf.postings(field, term)
+        return leaf._terms.term_info(field, term.encode("utf-8"))
     except TermNotFound:
-        return
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
-    if not hasattr(matcher, "_read_ids"):  # not Whoosh 3's block matcher: the public, slower way
+        return None
+
+
+def _blocks(leaf, field: str, info) -> Iterator[tuple[tuple, object]]:
+    """The postings behind a term info as (document numbers, weights) blocks; deleted documents are
+    left to the caller (Whoosh would filter them one call at a time)."""
+    terms = leaf._terms
+    matcher = terms._codec.postings_reader(terms._postfile, info, leaf.schema[field].format)
+    if not hasattr(matcher, "_read_ids"):  # postings inlined in the term info (a rare word): a short list
         while matcher.is_active():
             yield (matcher.id(),), (matcher.weight(),)
             matcher.next()

@@ -109,7 +109,6 @@ class Searcher:
         self._searcher = self.index.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
         self._passages: int | None = None
         self._scorer: Scorer | None = None  # per open searcher: made on the first query, dropped on refresh
-        self._frequencies: dict[str, tuple[int, ...]] = {}  # term -> its document frequency per field, ditto
         self._lock = threading.Lock()  # the TUI searches from worker threads
 
     def close(self) -> None:
@@ -123,7 +122,6 @@ class Searcher:
             self._searcher = self._searcher.refresh()
             self._passages = None
             self._scorer = None
-            self._frequencies = {}
 
     def search(self, paste: str, k: int = 5) -> SearchOutcome:
         with self._lock:
@@ -140,7 +138,7 @@ class Searcher:
         ranked = self._select_terms(weighted, frequencies)
         if not ranked:
             return SearchOutcome(results=[], truncated=truncated)
-        hits = self._hits(self._clauses(ranked, by_field), by_field)
+        hits = self._hits(self._clauses(ranked, by_field))
         if not hits:
             return SearchOutcome(results=[], truncated=truncated, terms=[t for t, _ in ranked])
         rarity = self._rarity(weighted, frequencies)
@@ -265,26 +263,18 @@ class Searcher:
         return out
 
     def _doc_frequencies(self, terms) -> dict[tuple[str, str], int]:
-        """Each term's document frequency in every field, remembered for this open index: the same for
-        every query, and pastes share most of their words (a lookup is ~10 hash probes into Whoosh)."""
-        known = self._frequencies
-        if len(known) > 50_000:
-            known.clear()  # a bound on memory; refilled by the next queries
-        out = {}
-        for term in terms:
-            per_field = known.get(term)
-            if per_field is None:
-                per_field = known[term] = tuple(self._searcher.doc_frequency(name, term) for name in FIELD_BOOSTS)
-            for name, frequency in zip(FIELD_BOOSTS, per_field):
-                out[name, term] = frequency
-        return out
+        """Each term's document frequency in every field (kept by the scorer for this open index)."""
+        return self._bm25().doc_frequencies([(name, term) for term in terms for name in FIELD_BOOSTS])
 
-    def _hits(self, clauses: list[tuple[str, str, float]], by_field: dict[tuple[str, str], int]) -> list[Hit]:
-        """The CANDIDATES best documents by BM25F (kb/bm25.py: Whoosh's ranking, computed faster)."""
+    def _bm25(self) -> Scorer:
         if self._scorer is None:
             self._scorer = Scorer(self._searcher)
+        return self._scorer
+
+    def _hits(self, clauses: list[tuple[str, str, float]]) -> list[Hit]:
+        """The CANDIDATES best documents by BM25F (kb/bm25.py: Whoosh's ranking, computed faster)."""
         stored = self._searcher.stored_fields
-        return [Hit(stored(docnum), score) for docnum, score in self._scorer.top(clauses, by_field, CANDIDATES)]
+        return [Hit(stored(docnum), score) for docnum, score in self._bm25().top(clauses, CANDIDATES)]
 
     def _clauses(self, ranked: list[tuple[str, float]],
                  by_field: dict[tuple[str, str], int]) -> list[tuple[str, str, float]]:
