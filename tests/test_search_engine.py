@@ -1,0 +1,136 @@
+"""The search engine under the ranking: Whoosh's own BM25F order, computed over its posting blocks,
+and the per-index caches behind it, which an ingest must never leave stale."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import SAMPLES
+from kb.bm25 import Scorer
+from kb.index import FIELD_BOOSTS
+from kb.ingest import ingest
+from kb.knowledge_base import KnowledgeBase
+from kb.normalize import cut
+from kb.search import Searcher, query_terms
+
+import kb.whoosh_import  # noqa: F401,I001
+from whoosh.query import Or, Term
+
+NEW_REPORT = """# Incident: ledger export stalls overnight
+
+## Error 1: quasar queue overflow
+
+**Log**:
+```
+QuasarQueueOverflowError: shard 'zeta-7' exceeded 4096 pending frames
+```
+
+**Root cause**: the exporter never acknowledged frames after the broker failover.
+
+**Fix**: restart the exporter with `--ack-timeout 30s` and drain shard zeta-7.
+"""
+
+CHANGED_REPORT = """# Incident: ledger export stalls overnight (follow-up)
+
+## Error 1: quasar queue overflow again
+
+**Log**:
+```
+QuasarQueueOverflowError: shard 'zeta-9' exceeded 8192 pending frames
+```
+
+**Root cause**: the same exporter, a second shard.
+
+**Fix**: raise the frame budget and drain shard zeta-9.
+"""
+
+
+@pytest.fixture(scope="module")
+def grown_kb(tmp_path_factory):
+    """The sample reports, then two more ingested one by one (and one of them rewritten): an index
+    with several segments and deleted documents, as a KB has after a few days of use."""
+    root = tmp_path_factory.mktemp("engine")
+    knowledge = KnowledgeBase.init(root / "kb")
+    ingest(knowledge, [SAMPLES])
+    extra = root / "ledger.md"
+    extra.write_text(NEW_REPORT, encoding="utf-8")
+    ingest(knowledge, [extra])
+    extra.write_text(CHANGED_REPORT, encoding="utf-8")
+    ingest(knowledge, [extra])
+    yield knowledge
+    knowledge.close()
+
+
+def _pastes(knowledge: KnowledgeBase) -> list[str]:
+    messages = [row["message"] for row in knowledge.store.rows("select message from errors order by id")]
+    return messages + ["容器健康检查持续超时", "connection refused port 5432", "disk full no space left on device",
+                       "QuasarQueueOverflowError zeta-9", "error failed timeout"]
+
+
+def test_the_ranking_is_whooshs_own_on_a_real_index_with_segments_and_deletions(grown_kb):
+    handle = Searcher(grown_kb)
+    try:
+        whoosh_searcher = handle._searcher
+        reader = whoosh_searcher.reader()
+        assert not reader.is_atomic() or reader.has_deletions(), "the fixture should exercise segments or deletions"
+        scorer = Scorer(whoosh_searcher)
+        compared = 0
+        for paste in _pastes(grown_kb):
+            weighted = query_terms(cut(paste)[0])
+            if not weighted:
+                continue
+            frequencies = scorer.doc_frequencies([(name, term) for term in weighted for name in FIELD_BOOSTS])
+            assert frequencies == {(name, term): whoosh_searcher.doc_frequency(name, term)
+                                   for term in weighted for name in FIELD_BOOSTS}
+            clauses = [(name, term, weight) for term, weight in weighted.items() for name in FIELD_BOOSTS
+                       if frequencies[name, term]]
+            if not clauses:
+                continue
+            expected = [(hit.docnum, hit.score) for hit in
+                        whoosh_searcher.search(Or([Term(f, t, boost=b) for f, t, b in clauses]), limit=25)]
+            got = scorer.top(clauses, 25)
+            assert [score for _, score in got] == pytest.approx([score for _, score in expected], rel=1e-12), paste
+            # the same documents at each score (equal scores may differ in the last bit of a float sum)
+            assert _by_score(got) == _by_score(expected), paste
+            compared += 1
+        assert compared > 50
+    finally:
+        handle.close()
+
+
+def _by_score(ranked: list[tuple[int, float]]) -> dict[float, set[int]]:
+    groups: dict[float, set[int]] = {}
+    for docnum, score in ranked[:-1]:  # the last place can go to either of two tied documents
+        groups.setdefault(round(score, 9), set()).add(docnum)
+    return groups
+
+
+def test_an_open_searcher_finds_a_report_ingested_after_it_refreshes(tmp_path):
+    knowledge = KnowledgeBase.init(tmp_path / "kb")
+    ingest(knowledge, [SAMPLES])
+    handle = Searcher(knowledge)
+    paste = "QuasarQueueOverflowError: shard 'zeta-7' exceeded 4096 pending frames"
+    try:
+        before = handle.search(paste).results  # the open index learns these words are unknown
+        assert not any("Quasar" in result.message for result in before)
+        (tmp_path / "ledger.md").write_text(NEW_REPORT, encoding="utf-8")
+        ingest(knowledge, [tmp_path / "ledger.md"])
+        handle.refresh()
+        after = handle.search(paste).results
+        assert after and after[0].message == paste
+        assert after[0].report["path"].endswith("ledger.md") and "ack-timeout" in after[0].fix
+    finally:
+        handle.close()
+        knowledge.close()
+
+
+def test_seen_in_counts_every_report_that_holds_the_error(grown_kb, tmp_path):
+    copy = tmp_path / "ledger-copy.md"
+    copy.write_text(CHANGED_REPORT.replace("(follow-up)", "(second site)"), encoding="utf-8")
+    ingest(grown_kb, [copy])
+    handle = Searcher(grown_kb)
+    try:
+        top = handle.search("QuasarQueueOverflowError: shard 'zeta-9' exceeded 8192 pending frames").results[0]
+        assert top.seen_in == 2
+    finally:
+        handle.close()
