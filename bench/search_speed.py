@@ -5,7 +5,9 @@ and `rg -i` (or grep) over the same reports for the same queries.
     python bench/search_speed.py -n 2000 --queries 200
     python bench/search_speed.py --process-only   # only the whole-process figures, on the KB already built
 
-Targets: in-process p50 <= 20 ms and p99 <= 100 ms; whole process <= 0.5 s.
+Targets: in-process p50 <= 5 ms and p99 <= 25 ms at 10,000 reports (issue 11: errors and passages
+indexed; one Searcher kept open, as the TUI keeps it, its per-index caches filling as the queries run);
+whole process <= 0.5 s.
 
 The whole-process comparison (issue 11) runs `runbook search` with bytecode cached, as a user's
 machine has it (PYTHONDONTWRITEBYTECODE removed from its environment, one warm-up run first),
@@ -157,8 +159,9 @@ def main() -> None:
         timings.append((time.perf_counter() - start) * 1000)
         found += bool(results)
     p50, p99 = percentile(timings, 0.5), percentile(timings, 0.99)
-    print(f"in-process search over {kb.store.counts()['errors']} errors: p50 {p50:.1f} ms, p99 {p99:.1f} ms "
-          f"({found}/{len(queries)} queries answered)")
+    counts = kb.store.counts()
+    print(f"in-process search over {counts['errors']} errors and {counts['passages']} passages: p50 {p50:.1f} ms, "
+          f"p99 {p99:.1f} ms ({found}/{len(queries)} queries answered)")
     searcher.close()
 
     runbook = shutil.which("runbook") or str(Path(sys.executable).parent / "runbook")
@@ -182,8 +185,9 @@ def main() -> None:
     print(f"`{tool}` over the same {args.n} reports: p50 {statistics.median(scans):.2f} s "
           f"(runbook process / {tool.split()[0]}: {statistics.median(process) / statistics.median(scans):.2f}x; "
           f"in-process / {tool.split()[0]}: {p50 / 1000 / statistics.median(scans):.3f}x)")
-    ok = p50 <= 20 and p99 <= 100 and statistics.median(process) <= 0.5
-    print("targets (p50 <= 20 ms, p99 <= 100 ms, process <= 0.5 s):", "met" if ok else "MISSED")
+    print("in-process target (p50 <= 5 ms, p99 <= 25 ms):", "met" if p50 <= 5 and p99 <= 25 else "MISSED")
+    ok = statistics.median(process) <= 0.5
+    print("target (process <= 0.5 s):", "met" if ok else "MISSED")
     print_whole_process(kb, args.n, queries, args.process_runs)
     kb.close()
 

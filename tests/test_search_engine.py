@@ -134,3 +134,63 @@ def test_seen_in_counts_every_report_that_holds_the_error(grown_kb, tmp_path):
         assert top.seen_in == 2
     finally:
         handle.close()
+
+
+def _index_content(knowledge: KnowledgeBase) -> dict:
+    """Everything search reads from an index: each term's postings with their block length bounds,
+    every document's field lengths and stored fields."""
+    from kb.index import open_index
+
+    ix = open_index(knowledge, create=False)
+    content: dict = {}
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        for field, term in reader.all_terms():
+            matcher = reader.postings(field, term)
+            postings, bounds = [], []
+            while matcher.is_active():
+                bounds.append((matcher.block_min_length(), matcher.block_max_length(), matcher.block_max_weight()))
+                postings.append((matcher.id(), matcher.weight()))
+                matcher.next()
+            content[field, term] = (postings, bounds)
+        for docnum in range(reader.doc_count_all()):
+            content[docnum] = (reader.stored_fields(docnum),
+                               [reader.doc_field_length(docnum, name) for name in FIELD_BOOSTS])
+    return content
+
+
+def test_an_index_spilled_to_disk_while_written_is_the_one_whoosh_writes(tmp_path, monkeypatch):
+    """Big builds spill sorted postings to disk (kb/index.py writes those runs in batches) and read
+    field lengths back while writing (kb/index.py reads each length column once): the index must
+    come out as Whoosh's own code writes it."""
+    import kb.index as index
+
+    knowledge = KnowledgeBase.init(tmp_path / "kb")
+    ingest(knowledge, [SAMPLES])
+    spills = []
+    real_save = index.PostingPool.save
+
+    def counting_save(pool):
+        spills.append(len(pool.current))
+        real_save(pool)
+
+    monkeypatch.setattr(index.PostingPool, "save", counting_save)
+    monkeypatch.setattr(index, "_writer", lambda ix, documents: ix.writer(limitmb=0.05))  # ~50 KB of postings
+    index.rebuild_index(knowledge)
+    assert len([n for n in spills if n]) > 3  # the postings went through several runs on disk
+    ours = _whoosh_reads(monkeypatch, index, _index_content, knowledge)
+    with monkeypatch.context() as whoosh_own:
+        write_run, read_run, doc_field_length = index.WHOOSH_WRITE_PATHS
+        whoosh_own.setattr(index.PostingPool, "_write_run", write_run)
+        whoosh_own.setattr(index.PostingPool, "_read_run", read_run)
+        whoosh_own.setattr(index.W3PerDocReader, "doc_field_length", doc_field_length)
+        index.rebuild_index(knowledge)
+        assert _index_content(knowledge) == ours
+    knowledge.close()
+
+
+def _whoosh_reads(monkeypatch, index, read, knowledge):
+    """read(knowledge) with Whoosh's own field-length reader."""
+    with monkeypatch.context() as whoosh_own:
+        whoosh_own.setattr(index.W3PerDocReader, "doc_field_length", index.WHOOSH_WRITE_PATHS[2])
+        return read(knowledge)

@@ -5,7 +5,8 @@
 2. Turn them into weighted terms with the index's own analyzer (never a query
    parser, so `: ( ) * " AND NOT` are just text), plus glossary words of the
    other language at a lower weight.
-3. BM25F over the weighted fields, then re-rank the top candidates by how
+3. BM25F over the weighted fields (kb/bm25.py: Whoosh's own ranking, read straight
+   from its posting blocks), then re-rank the top candidates by how
    similar their masked message is to the masked paste (rapidfuzz), with a
    bonus for an identical fingerprint.
 4. One result per error fingerprint, with how many reports have seen it.
@@ -100,7 +101,10 @@ class SearchOutcome:
 
 
 class Searcher:
-    """Holds the index open across queries (the TUI searches as you type)."""
+    """Holds the index open across queries (the TUI searches as you type), and with it what is the
+    same for every query: term infos and document frequencies, field lengths (kb/bm25.py).
+    `refresh()` after an ingest drops them with the old index. (Candidates' masked messages are
+    remembered by their text, so they never go stale.)"""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
