@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from conftest import SAMPLES
-from kb.bm25 import Scorer
-from kb.index import FIELD_BOOSTS
+from kb.search.bm25 import Scorer
+from kb.search.index import FIELD_BOOSTS
 from kb.ingest import ingest
-from kb.knowledge_base import KnowledgeBase
-from kb.normalize import cut
-from kb.search import Searcher, query_terms
+from kb.store.knowledge_base import KnowledgeBase
+from kb.parse.normalize import cut
+from kb.search.ranking import Searcher, query_terms
 
-import kb.whoosh_import  # noqa: F401,I001
+import kb.search.whoosh_import  # noqa: F401,I001
 from whoosh.query import Or, Term
 
 NEW_REPORT = """# Incident: ledger export stalls overnight
@@ -139,7 +139,7 @@ def test_seen_in_counts_every_report_that_holds_the_error(grown_kb, tmp_path):
 def _index_content(knowledge: KnowledgeBase) -> dict:
     """Everything search reads from an index: each term's postings with their block length bounds,
     every document's field lengths and stored fields."""
-    from kb.index import open_index
+    from kb.search.index import open_index
 
     ix = open_index(knowledge, create=False)
     content: dict = {}
@@ -160,10 +160,10 @@ def _index_content(knowledge: KnowledgeBase) -> dict:
 
 
 def test_an_index_spilled_to_disk_while_written_is_the_one_whoosh_writes(tmp_path, monkeypatch):
-    """Big builds spill sorted postings to disk (kb/index.py writes those runs in batches) and read
-    field lengths back while writing (kb/index.py reads each length column once): the index must
+    """Big builds spill sorted postings to disk (kb/search/index.py writes those runs in batches) and read
+    field lengths back while writing (kb/search/index.py reads each length column once): the index must
     come out as Whoosh's own code writes it."""
-    import kb.index as index
+    import kb.search.index as index
 
     knowledge = KnowledgeBase.init(tmp_path / "kb")
     ingest(knowledge, [SAMPLES])

@@ -5,7 +5,7 @@
 2. Turn them into weighted terms with the index's own analyzer (never a query
    parser, so `: ( ) * " AND NOT` are just text), plus glossary words of the
    other language at a lower weight.
-3. BM25F over the weighted fields (kb/bm25.py: Whoosh's own ranking, read straight
+3. BM25F over the weighted fields (kb/search/bm25.py: Whoosh's own ranking, read straight
    from its posting blocks), then re-rank the top candidates by how
    similar their masked message is to the masked paste (rapidfuzz), with a
    bonus for an identical fingerprint.
@@ -28,7 +28,7 @@ from whoosh import scoring
 
 from kb.search import glossary
 from kb.search.analysis import iter_terms, term_set
-from kb.bm25 import Scorer
+from kb.search.bm25 import Scorer
 from kb.search.index import FIELD_BOOSTS, PASSAGE_FIELDS, ensure_current, index_is_current, open_index
 from kb.store.knowledge_base import KnowledgeBase
 from kb.parse.linking import Anchor, link
@@ -102,7 +102,7 @@ class SearchOutcome:
 
 class Searcher:
     """Holds the index open across queries (the TUI searches as you type), and with it what is the
-    same for every query: term infos and document frequencies, field lengths (kb/bm25.py).
+    same for every query: term infos and document frequencies, field lengths (kb/search/bm25.py).
     `refresh()` after an ingest drops them with the old index. (Candidates' masked messages are
     remembered by their text, so they never go stale.)"""
 
@@ -276,7 +276,7 @@ class Searcher:
         return self._scorer
 
     def _hits(self, clauses: list[tuple[str, str, float]]) -> list[Hit]:
-        """The CANDIDATES best documents by BM25F (kb/bm25.py: Whoosh's ranking, computed faster)."""
+        """The CANDIDATES best documents by BM25F (kb/search/bm25.py: Whoosh's ranking, computed faster)."""
         stored = self._searcher.stored_fields
         return [Hit(stored(docnum), score) for docnum, score in self._bm25().top(clauses, CANDIDATES)]
 
