@@ -3,6 +3,8 @@ and the per-index caches behind it, which an ingest must never leave stale."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from conftest import SAMPLES
@@ -194,3 +196,28 @@ def _whoosh_reads(monkeypatch, index, read, knowledge):
     with monkeypatch.context() as whoosh_own:
         whoosh_own.setattr(index.W3PerDocReader, "doc_field_length", index.WHOOSH_WRITE_PATHS[2])
         return read(knowledge)
+
+
+def test_an_index_whose_schema_names_a_module_that_moved_is_rebuilt_not_a_traceback(tmp_path):
+    """An index written before a refactor pickles its analyzer by module path; search must rebuild
+    it from SQLite, never fail to unpickle it."""
+    from kb.search.index import INDEX_VERSION
+
+    knowledge = KnowledgeBase.init(tmp_path / "kb")
+    ingest(knowledge, [SAMPLES])
+    message = knowledge.store.rows("select message from errors where log != '' order by id limit 1")[0]["message"]
+    for toc in knowledge.index_dir.glob("*.toc"):
+        data = toc.read_bytes()
+        assert b"kb.search.analysis" in data
+        toc.write_bytes(data.replace(b"kb.search.analysis", b"kb.search.analysiz"))  # a module that is gone
+    state = knowledge.index_dir / "generation.json"
+    for version in (INDEX_VERSION, INDEX_VERSION - 1):  # this version's state, and the version before
+        state.write_text(json.dumps({**json.loads(state.read_text()), "version": version}))
+        handle = Searcher(knowledge)
+        try:
+            assert handle.search(message).results[0].message == message
+        finally:
+            handle.close()
+        for toc in knowledge.index_dir.glob("*.toc"):
+            toc.write_bytes(toc.read_bytes().replace(b"kb.search.analysis", b"kb.search.analysiz"))
+    knowledge.close()

@@ -285,6 +285,9 @@ def index_is_current(kb: KnowledgeBase) -> bool:
 
 
 def _indexed_generation(kb: KnowledgeBase) -> int:
+    """The store generation the index reflects; -1 (rebuild it) for an index of another version, checked
+    before Whoosh opens it (an older one may name an analyzer module that no longer exists), or one
+    Whoosh cannot open."""
     state = kb.index_dir / _STATE_FILE
     try:
         data = json.loads(state.read_text())
@@ -293,7 +296,10 @@ def _indexed_generation(kb: KnowledgeBase) -> int:
         generation = int(data["generation"])
     except (ValueError, KeyError, OSError, TypeError, AttributeError):
         return -1
-    return generation if whoosh_index.exists_in(str(kb.index_dir)) else -1
+    try:
+        return generation if whoosh_index.exists_in(str(kb.index_dir)) else -1
+    except Exception:  # an unreadable table of contents (a schema pickle that no longer loads): rebuilt
+        return -1
 
 
 def _write_state(kb: KnowledgeBase) -> None:
