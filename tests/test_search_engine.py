@@ -221,3 +221,18 @@ def test_an_index_whose_schema_names_a_module_that_moved_is_rebuilt_not_a_traceb
         for toc in knowledge.index_dir.glob("*.toc"):
             toc.write_bytes(toc.read_bytes().replace(b"kb.search.analysis", b"kb.search.analysiz"))
     knowledge.close()
+
+
+def test_an_empty_kb_answers_nothing_and_then_its_first_report(tmp_path):
+    knowledge = KnowledgeBase.init(tmp_path / "kb")
+    handle = Searcher(knowledge)
+    paste = "QuasarQueueOverflowError: shard 'zeta-7' exceeded 4096 pending frames"
+    try:
+        assert handle.search(paste).results == []
+        (tmp_path / "ledger.md").write_text(NEW_REPORT, encoding="utf-8")
+        ingest(knowledge, [tmp_path / "ledger.md"])
+        handle.refresh()
+        assert handle.search(paste).results[0].message == paste
+    finally:
+        handle.close()
+        knowledge.close()

@@ -39,7 +39,7 @@ class Scorer:
         reader = searcher.reader()
         leaves = reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
         self._segments = [(leaf, offset, frozenset(leaf.deleted_docs_set) if leaf.has_deletions() else None)
-                          for leaf, offset in leaves]
+                          for leaf, offset in leaves if hasattr(leaf, "_terms")]  # an empty index has no segment
         self._avgfl: dict[str, float] = {}
         self._lengths: dict[tuple[int, str], bytes] = {}
         self._infos: dict[tuple[str, str], list] = {}  # (field, term) -> its term info in each segment (or None)

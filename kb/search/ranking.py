@@ -29,7 +29,7 @@ from whoosh import scoring
 from kb.search import glossary
 from kb.search.analysis import iter_terms, term_set
 from kb.search.bm25 import Scorer
-from kb.search.index import FIELD_BOOSTS, PASSAGE_FIELDS, ensure_current, index_is_current, open_index
+from kb.search.index import FIELD_BOOSTS, PASSAGE_FIELDS, ensure_current, open_index
 from kb.store.knowledge_base import KnowledgeBase
 from kb.parse.linking import Anchor, link
 from kb.parse.model import Passage
@@ -119,11 +119,15 @@ class Searcher:
         self._searcher.close()
 
     def refresh(self) -> None:
+        """Catch up with ingests since the index was opened: a new searcher on the index as it is now
+        (an ingest may have rebuilt it from scratch, which Whoosh's own refresh cannot follow), and
+        new per-index caches with it."""
         with self._lock:
-            if not index_is_current(self.kb):
-                ensure_current(self.kb)
-                self.index = open_index(self.kb)
-            self._searcher = self._searcher.refresh()
+            ensure_current(self.kb)
+            stale = self._searcher
+            self.index = open_index(self.kb)
+            self._searcher = self.index.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+            stale.close()
             self._passages = None
             self._scorer = None
 
