@@ -16,6 +16,7 @@ differences near 1e-16, below the 4 decimals results are rounded to.
 from __future__ import annotations
 
 import heapq
+from array import array
 from collections.abc import Iterator
 from math import log
 
@@ -25,7 +26,8 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 B, K1 = 0.75, 1.2  # BM25F's free parameters (the index's weighting: bench/search_quality.py)
-_LENGTH = [byte_to_length(b) for b in range(256)]  # a stored length byte -> the length Whoosh scores with
+_LENGTH = [byte_to_length(b) for b in range(256)]
+SCORED_BUDGET = 300_000  # scored postings kept across queries (12 bytes each: ~4 MB)  # a stored length byte -> the length Whoosh scores with
 
 
 class Scorer:
@@ -43,6 +45,8 @@ class Scorer:
         self._avgfl: dict[str, float] = {}
         self._lengths: dict[tuple[int, str], bytes] = {}
         self._infos: dict[tuple[str, str], list] = {}  # (field, term) -> its term info in each segment (or None)
+        self._scored: dict[tuple[str, str], tuple[array, array]] = {}  # (field, term) -> its scored postings
+        self._scored_size = 0
 
     def doc_frequencies(self, pairs) -> dict[tuple[str, str], int]:
         """Each (field, term)'s document frequency over the whole index, counting deleted documents
@@ -65,27 +69,45 @@ class Scorer:
         first, as `searcher.search(Or([Term(field, term, boost=boost), ...]), limit)` ranks them."""
         scores: dict[int, float] = {}
         get = scores.get
-        k1_plus_1, norm_fixed = K1 + 1, 1 - B
         for field, term, boost in clauses:
-            infos = self._term_infos((field, term))
-            idf = log(self.doc_count / (sum(info.doc_frequency() for info in infos if info is not None) + 1)) + 1
-            avgfl = self._avg_field_length(field)
-            for number, ((leaf, offset, deleted), info) in enumerate(zip(self._segments, infos)):
-                if info is None:
-                    continue
-                lengths = self._field_lengths(number, leaf, field)
-                count = len(lengths)
-                for ids, weights in _blocks(leaf, field, info):
-                    for docnum, tf in zip(ids, weights):
-                        if deleted is not None and docnum in deleted:
-                            continue
-                        fl = _LENGTH[lengths[docnum]] if docnum < count else 1
-                        # whoosh.scoring.bm25 term for term (so the floats are the same), then the boost
-                        score = idf * ((tf * k1_plus_1) / (tf + K1 * (norm_fixed + B * fl / avgfl))) * boost
-                        key = offset + docnum
-                        scores[key] = get(key, 0.0) + score
+            docnums, partial = self._scored_postings(field, term)
+            for docnum, score in zip(docnums, partial):
+                score = score * boost
+                scores[docnum] = get(docnum, 0.0) + score
         best = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
         return [(docnum, score) for docnum, score in best]
+
+    def _scored_postings(self, field: str, term: str) -> tuple[array, array]:
+        """(document numbers, BM25 before the query's boost) of one (field, term) over all segments,
+        deleted documents left out; kept for the next paste with the same word, up to a budget."""
+        key = (field, term)
+        kept = self._scored.get(key)
+        if kept is not None:
+            return kept
+        infos = self._term_infos(key)
+        idf = log(self.doc_count / (sum(info.doc_frequency() for info in infos if info is not None) + 1)) + 1
+        avgfl = self._avg_field_length(field)
+        k1_plus_1, norm_fixed = K1 + 1, 1 - B
+        docnums, partial = array("l"), array("d")
+        for number, ((leaf, offset, deleted), info) in enumerate(zip(self._segments, infos)):
+            if info is None:
+                continue
+            lengths = self._field_lengths(number, leaf, field)
+            count = len(lengths)
+            for ids, weights in _blocks(leaf, field, info):
+                for docnum, tf in zip(ids, weights):
+                    if deleted is not None and docnum in deleted:
+                        continue
+                    fl = _LENGTH[lengths[docnum]] if docnum < count else 1
+                    # whoosh.scoring.bm25 term for term, so the floats are the same (the boost comes last)
+                    docnums.append(offset + docnum)
+                    partial.append(idf * ((tf * k1_plus_1) / (tf + K1 * (norm_fixed + B * fl / avgfl))))
+        if self._scored_size + len(docnums) > SCORED_BUDGET:
+            self._scored.clear()
+            self._scored_size = 0
+        self._scored[key] = (docnums, partial)
+        self._scored_size += len(docnums)
+        return docnums, partial
 
     def _avg_field_length(self, field: str) -> float:
         if field not in self._avgfl:
