@@ -69,7 +69,9 @@ def _pastes(knowledge: KnowledgeBase) -> list[str]:
                        "QuasarQueueOverflowError zeta-9", "error failed timeout"]
 
 
-def test_the_ranking_is_whooshs_own_on_a_real_index_with_segments_and_deletions(grown_kb):
+@pytest.mark.parametrize("budget", [300_000, 1])  # scored postings kept across pastes, or dropped every time
+def test_the_ranking_is_whooshs_own_on_a_real_index_with_segments_and_deletions(grown_kb, budget, monkeypatch):
+    monkeypatch.setattr("kb.search.bm25.SCORED_BUDGET", budget)
     handle = Searcher(grown_kb)
     try:
         whoosh_searcher = handle._searcher
