@@ -10,7 +10,7 @@ import re
 
 from kb.parse.escapes import neutralise
 from kb.parse.words import plural
-from kb.parse.linking import passages_to_show
+from runbook.shown_passages import passages_to_show
 
 _FENCE_RE = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
 _INLINE_RE = re.compile(r"`([^`\n]{3,200})`")

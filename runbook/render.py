@@ -6,7 +6,7 @@ import click
 
 from kb.parse.escapes import neutralise
 from kb.parse.words import plural
-from kb.parse.linking import passages_to_show
+from runbook.shown_passages import passages_to_show
 
 
 def render_record(kind: str, record: dict) -> str:

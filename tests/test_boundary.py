@@ -31,7 +31,7 @@ _SEARCH_WRAPPER = """
 import atexit, json, sys
 
 def _report():
-    loaded = sorted({name.split('.')[0] for name in sys.modules})
+    loaded = sorted(sys.modules)
     sys.stderr.write('LOADED ' + json.dumps(loaded) + '\\n')
 
 atexit.register(_report)
@@ -42,6 +42,12 @@ main()
 
 
 def _search_process(kb_root, query: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+    done, modules = _search_process_modules(kb_root, query)
+    return done, {name.split(".")[0] for name in modules}
+
+
+def _search_process_modules(kb_root, query: str) -> tuple[subprocess.CompletedProcess, set[str]]:
+    """Run `runbook search` in a fresh interpreter; what it printed and every module it imported."""
     done = subprocess.run([sys.executable, "-c", _SEARCH_WRAPPER, "--kb", str(kb_root), "search", query],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     lines = [line for line in done.stderr.splitlines() if line.startswith("LOADED ")]
@@ -60,6 +66,21 @@ def test_search_process_loads_only_what_search_needs(kb):
     assert done.returncode == 0 and "psycopg2" in done.stdout, done.stdout + done.stderr  # it really searched
     assert {"whoosh", "rapidfuzz"} <= loaded  # the wrapper sees what the process imported
     assert not loaded & set(SEARCH_NEVER_IMPORTS), sorted(loaded & set(SEARCH_NEVER_IMPORTS))
+
+
+def test_a_search_answered_by_an_error_card_loads_none_of_the_parser(kb):
+    """Printing a known fix needs the index and SQLite, not the report parser or its passage linker
+    (they load only when a passage of a report is the answer)."""
+    from kb.ingest import ingest
+    from conftest import SAMPLES
+
+    ingest(kb, [SAMPLES])
+    done, loaded = _search_process_modules(kb.root, "Error response from daemon: Bind for 0.0.0.0:8080 failed: "
+                                                    "port is already allocated")
+    assert done.returncode == 0 and "external connectivity" in done.stdout, done.stdout + done.stderr
+    parser = {"kb.parse.linking", "kb.parse.passages", "kb.parse.model", "kb.parse.report", "kb.parse.blocks",
+              "kb.parse.checklists", "kb.ingest"}
+    assert not loaded & parser, sorted(loaded & parser)
 
 
 def test_whoosh_loads_without_its_unused_urllib_and_asyncio_imports_and_leaves_the_real_ones_importable():

@@ -259,13 +259,3 @@ def _fallback_fix(error: ErrorEntry, passages: list[Passage], fixes_only: bool =
         if passage.text and not (passage.heading == error.section and passage.line <= error.line):
             return passage.text
     return ""
-
-
-def passages_to_show(passages: list[dict], message: str, fix: str, limit: int = 3) -> list[dict]:
-    """The linked passages worth showing a person under a result: fixes first, none that only
-    repeats the fix already shown or quotes the error itself."""
-    quote = (message or "").strip()[:80]
-    shown = [p for p in passages if p.get("role") in ("fix", "cause") and p.get("text", "").strip()
-             and p["text"].strip() not in (fix or "") and not (quote and quote in p["text"] and p.get("role") != "fix")]
-    shown.sort(key=lambda p: p.get("role") != "fix")
-    return shown[:limit]

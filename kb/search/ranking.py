@@ -31,8 +31,6 @@ from kb.search.analysis import iter_terms, term_set
 from kb.search.bm25 import Scorer
 from kb.search.index import FIELD_BOOSTS, PASSAGE_FIELDS, ensure_current, open_index
 from kb.store.knowledge_base import KnowledgeBase
-from kb.parse.linking import Anchor, link
-from kb.parse.model import Passage
 from kb.parse.labels import looks_like_error
 from kb.parse.normalize import cut, fingerprint, mask, salient_lines, signature, strip_prefix
 
@@ -240,6 +238,11 @@ class Searcher:
     def _link_passage_results(self, results: list[Result], query_signature: str) -> None:
         """A passage that answers a paste brings the passages that fix what it quotes, linked along
         its report's structure the same way ingest links an extracted error."""
+        if not results:
+            return
+        from kb.parse.linking import Anchor, link  # only a passage answer needs the linker (start-up: `runbook search`)
+        from kb.parse.model import Passage
+
         for result in results:
             anchor_row = result.passage_row
             siblings = self.kb.store.rows(

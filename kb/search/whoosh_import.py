@@ -26,6 +26,12 @@ def _lazy_urlretrieve(*args, **kwargs):
     return urlretrieve(*args, **kwargs)
 
 
+def _lazy_variations(*args, **kwargs):
+    from whoosh.lang.morph_en import variations
+
+    return variations(*args, **kwargs)
+
+
 def _import_whoosh_lean() -> None:
     if "whoosh.compat" in sys.modules:
         return
@@ -38,9 +44,14 @@ def _import_whoosh_lean() -> None:
         cached = types.ModuleType("cached_property")
         cached.cached_property = functools.cached_property  # type: ignore[attr-defined]
         stand_ins["cached_property"] = cached
+    if "whoosh.lang.morph_en" not in sys.modules:  # English word variations: only Variations queries use it
+        morph = types.ModuleType("whoosh.lang.morph_en")
+        morph.variations = _lazy_variations  # type: ignore[attr-defined]
+        stand_ins["whoosh.lang.morph_en"] = morph
     sys.modules.update(stand_ins)
     try:
         import whoosh.compat  # noqa: F401
+        import whoosh.query  # noqa: F401
         import whoosh.reading  # noqa: F401
     finally:
         for name, module in stand_ins.items():

@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.parse.model import ParsedReport
 from kb.parse.normalize import fingerprint
 from kb.store.refs import KINDS as REF_KINDS, RefMap
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the parser's model is only a type here: `runbook search` opens the store without it
     import sqlite_utils
+
+    from kb.parse.model import ParsedReport
 
 SCHEMA_VERSION = 2  # 2: passages; an older database is rebuilt from the reports (KnowledgeBase.store)
 
