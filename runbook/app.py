@@ -15,6 +15,7 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
 from runbook.commands import KBCommands
 from runbook.messages import KBProblem, KBReady, SetupProgress
@@ -74,6 +75,7 @@ class RunbookApp(App[None]):
         self.kb = kb
         self.kb_option = kb_option
         self.searcher = None
+        self.kb_counts: dict[str, int] | None = None  # counted when the KB opened (off the UI thread)
         self.run_walk = run_walk  # `runbook run NAME`: open straight on this run
         self.run_options = run_options or {}
         self.last_run_outcome: str | None = None
@@ -81,7 +83,9 @@ class RunbookApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(StartupScreen())
-        self.open_kb()
+        # after the first frame: the worker's imports (Whoosh, SQLite, the search screen) hold the GIL
+        # for a while, and the operator should see runbook at once, not a blank terminal
+        self.call_after_refresh(self.open_kb)
 
     @work(thread=True, exclusive=True, group="kb")
     def open_kb(self) -> None:
@@ -94,11 +98,15 @@ class RunbookApp(App[None]):
                 SetupProgress(done, total)))
             kb.require()
             self.searcher = Searcher(kb)
+            counts = kb.store.counts()  # the search screen's status line (tens of ms on a large KB)
         except (KBError, OSError) as exc:
             self.post_message(KBProblem(f"{exc}\n\nCreate a KB with `runbook init PATH`, or run runbook "
                                         "without --kb to use the default one. Press q to quit."))
             return
-        self.post_message(KBReady(kb))
+        import runbook.screens.search  # noqa: F401  (imported here, not on the UI thread when it is shown)
+
+        if not get_current_worker().is_cancelled:  # the app is closing: nobody to tell
+            self.post_message(KBReady(kb, counts))
 
     @on(SetupProgress)
     def _setup_progress(self, message: SetupProgress) -> None:
@@ -113,6 +121,7 @@ class RunbookApp(App[None]):
     @on(KBReady)
     def _kb_ready(self, message: KBReady) -> None:
         self.kb = message.kb
+        self.kb_counts = message.counts
         self.sub_title = str(self.kb.root).replace(str(Path.home()), "~", 1)
         self.switch_mode("search")
         if self.run_walk is not None:

@@ -17,6 +17,7 @@ class KBReady(Message):
     """The KB is open (and set up with the samples, the first time)."""
 
     kb: "KnowledgeBase"
+    counts: dict[str, int] | None = None  # kb.store.counts(), taken in the worker
 
 
 @dataclass
@@ -35,5 +36,6 @@ class SetupProgress(Message):
 @dataclass
 class SearchFinished(Message):
     query: str
-    outcome: "SearchOutcome"
+    outcome: "SearchOutcome | None"  # None: the search failed, `problem` says why
     seconds: float
+    problem: str = ""

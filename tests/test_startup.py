@@ -38,3 +38,33 @@ def test_opening_the_index_reads_it_in_place_instead_of_copying_it_into_memory(k
     assert "port is already allocated" in message  # the index really answered
     # Whoosh's own reader copies every sub-file of the segment into a BytesIO: at least the index's size
     assert int(peak) < int(index_bytes) / 2, (peak, index_bytes)
+
+
+async def test_typing_while_a_search_runs_keeps_the_screen_live_and_shows_the_last_querys_results(kb):
+    """An operator types on while an earlier search is still running (here another search holds the
+    searcher): every key shows up at once, and when the searcher is free the results are those of
+    the text as it stands, never of a query typed over."""
+    from kb.ingest import ingest
+    from pilot_wait import until
+    from runbook.app import RunbookApp
+    from textual.widgets import Static, TextArea
+
+    ingest(kb, [SAMPLES])
+    app = RunbookApp(kb)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.current_mode == "search" and bool(app.screen.query("#paste")))
+        screen = app.screen
+        area = screen.query_one("#paste", TextArea)
+        lock = app.searcher._lock
+        lock.acquire()  # a search is running
+        try:
+            for word in ("Bind", " for", " 0.0.0.0:8080", " failed", " port is already allocated"):
+                await pilot.press(*[{" ": "space", ".": "full_stop", ":": "colon"}.get(c, c) for c in word])
+                await pilot.pause(0.1)  # typing speed: the first search started and is now waiting
+            assert area.text == "Bind for 0.0.0.0:8080 failed port is already allocated"  # no key was lost
+            assert screen._shown_query == ""  # nothing answered yet: the searcher is busy
+        finally:
+            lock.release()
+        await until(pilot, lambda: screen._shown_query == area.text)
+        assert screen.results and "port is already allocated" in screen.results[0].message
+        assert "known fix" in str(screen.query_one("#search-status", Static).render())

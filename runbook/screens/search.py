@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Header, Markdown, Static, TextArea
 from textual.worker import get_current_worker
 
@@ -19,7 +18,6 @@ from runbook.markdown_views import error_markdown, fix_command
 from runbook.messages import SearchFinished
 from runbook.widgets.result_list import ResultList
 
-DEBOUNCE_SECONDS = 0.08
 PLACEHOLDER = "Paste an error message or a whole log here…"
 
 
@@ -37,7 +35,8 @@ class SearchScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.results: list[Result] = []
-        self._timer: Timer | None = None
+        self._searching = False  # a search worker is running (not `_running`: Textual's own)
+        self._typed_since: str | None = None  # the newest text, typed while it ran
         self._shown_query = ""  # the query whose results are on screen
         self.repo_commits: dict[str, list[dict]] = {}  # result ref -> fix commits from ingested repos
 
@@ -53,7 +52,7 @@ class SearchScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        counts = self.app.kb.store.counts()
+        counts = self.app.kb_counts or self.app.kb.store.counts()  # counted off the UI thread on start-up
         status = self.query_one("#search-status", Static)
         if counts["reports"] == 0:
             status.update("This KB has no reports yet.")
@@ -70,32 +69,49 @@ class SearchScreen(Screen):
         self.query_one("#paste", TextArea).focus()
 
     # -- search as you type ------------------------------------------------------------------------
+    # Every change searches at once when no search is running; while one runs, only the newest text
+    # waits, and it is searched as soon as the running one finishes. So a keystroke never waits for
+    # a timer, a fast typist never queues a search per key, and the last query's results always land.
     @on(TextArea.Changed, "#paste")
     def _paste_changed(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(DEBOUNCE_SECONDS, self._search_now)
-
-    def _search_now(self) -> None:
         query = self.query_one("#paste", TextArea).text
         if not query.strip():
+            self._typed_since = None
             self.results = []
+            self._shown_query = query
             self.query_one(ResultList).show([])
             return
+        if self._searching:
+            self._typed_since = query
+            return
+        self._start_search(query)
+
+    def _start_search(self, query: str) -> None:
+        self._searching, self._typed_since = True, None
         self.run_search(query)
 
-    @work(thread=True, exclusive=True, group="search")
+    @work(thread=True, group="search")
     def run_search(self, query: str) -> None:
         worker = get_current_worker()
         start = time.perf_counter()
-        outcome = self.app.searcher.search(query, k=10)
-        if not worker.is_cancelled:
-            self.post_message(SearchFinished(query, outcome, time.perf_counter() - start))
+        try:
+            outcome, problem = self.app.searcher.search(query, k=10), ""
+        except Exception as exc:  # noqa: BLE001  (a damaged index must not take the app down)
+            outcome, problem = None, f"{type(exc).__name__}: {exc}"
+        if not worker.is_cancelled:  # the screen is going away: nobody to tell
+            self.post_message(SearchFinished(query, outcome, time.perf_counter() - start, problem))
 
     @on(SearchFinished)
     def _search_finished(self, message: SearchFinished) -> None:
+        self._searching = False
+        if self._typed_since is not None:  # typed on while this one ran: search the newest text now
+            self._start_search(self._typed_since)
         if message.query != self.query_one("#paste", TextArea).text:
             return  # a newer keystroke is already on its way
+        if message.outcome is None:
+            self.query_one("#search-status", Static).update(f"Search failed: {message.problem}")
+            self._shown_query = message.query
+            return
         self.results = message.outcome.results
         status = self.query_one("#search-status", Static)
         note = " (paste cut at 1 MB)" if message.outcome.truncated else ""
