@@ -12,8 +12,8 @@ from conftest import ROOT, SAMPLES
 _OPEN_AND_SEARCH = """
 import sys, tracemalloc
 from pathlib import Path
-from kb.knowledge_base import KnowledgeBase
-from kb.search import Searcher
+from kb.store.knowledge_base import KnowledgeBase
+from kb.search.ranking import Searcher
 kb = KnowledgeBase(sys.argv[1])
 kb.store
 index_bytes = sum(p.stat().st_size for p in kb.index_dir.glob('*.seg'))
