@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import click
-
 from kb.parse.escapes import neutralise
 from kb.parse.words import plural
 from runbook.shown_passages import passages_to_show
@@ -148,7 +146,7 @@ def highlight(text: str, matched: list[str], color: bool) -> str:
     for start, end in merged:
         out.append(text[last:start])
         word = text[start:end]
-        out.append(click.style(word, fg="yellow", bold=True) if color else f"«{word}»")
+        out.append(_style(word, "\x1b[33m\x1b[1m") if color else f"«{word}»")
         last = end
     out.append(text[last:])
     return "".join(out)
@@ -162,7 +160,7 @@ def render_results(results, color: bool = False) -> str:
         seen += "  (possible match: few of your words)" if result.weak else ""
         seen += "  (a passage of this report)" if result.kind == "passage" else ""
         head = f"{rank}. {neutralise(result.title)}"
-        lines.append((click.style(head, bold=True) if color else head) + f"  [{result.ref}, score {result.score:.2f}{seen}]")
+        lines.append((_style(head, "\x1b[1m") if color else head) + f"  [{result.ref}, score {result.score:.2f}{seen}]")
         lines.append("   " + highlight(neutralise(result.message), result.matched, color))
         if result.kind == "passage" and result.passages:
             lines.append(f"   in: {neutralise(result.passages[0]['heading'])} (line {result.passages[0]['line']})")
@@ -244,3 +242,9 @@ def _walk_order(runbook) -> list:
 
 def _one_line(text: str) -> str:
     return neutralise(" ".join(text.split()))
+
+
+def _style(text: str, codes: str) -> str:
+    """ANSI styling as click.style writes it (yellow 33, bold 1, reset 0), without importing click:
+    `runbook search` prints through this module."""
+    return f"{codes}{text}\x1b[0m"

@@ -23,9 +23,10 @@ def test_cli_module_does_not_import_textual_until_the_tui_opens():
     assert done.returncode == 0, done.stderr
 
 
-# What `runbook search` may not load: the TUI, git, the write-side SQLite layer, the secret scanners
-# and the shell parser all cost start-up time and none of them is needed to answer a paste.
-SEARCH_NEVER_IMPORTS = ("textual", "git", "sqlite_utils", "detect_secrets", "bashlex")
+# What `runbook search` may not load: the TUI, git, the write-side SQLite layer, the secret scanners,
+# the shell parser and click (runbook/cli/plain_search.py answers the plain command line) all cost
+# start-up time and none of them is needed to answer a paste.
+SEARCH_NEVER_IMPORTS = ("textual", "git", "sqlite_utils", "detect_secrets", "bashlex", "click")
 
 _SEARCH_WRAPPER = """
 import atexit, json, sys

@@ -68,3 +68,33 @@ async def test_typing_while_a_search_runs_keeps_the_screen_live_and_shows_the_la
         await until(pilot, lambda: screen._shown_query == area.text)
         assert screen.results and "port is already allocated" in screen.results[0].message
         assert "known fix" in str(screen.query_one("#search-status", Static).render())
+
+
+# The `runbook` entry point, and the click group itself (every command line through click).
+_ENTRY = "import sys; from runbook.cli import main; sys.argv[0] = 'runbook'; main()"
+_CLICK = "import sys; from runbook.cli import cli; cli(prog_name='runbook')"
+
+
+def test_plain_runbook_search_answers_exactly_as_the_click_command_does(kb, tmp_path):
+    """`runbook search QUERY` is answered without click; what the operator sees (output, errors, exit
+    code) is the same as through the click command, found or not, text or JSON, good KB or bad."""
+    from kb.ingest import ingest
+
+    ingest(kb, [SAMPLES])
+    kb.close()
+    cases = [
+        ["--kb", str(kb.root), "search", "Error response from daemon: port is already allocated"],
+        ["--kb", str(kb.root), "search", "--json", "-k", "2", "MISCONF Redis is configured to save RDB snapshots"],
+        [f"--kb={kb.root}", "search", "zzqx nothing like this was ever written up"],
+        ["--kb", str(tmp_path / "not-a-kb"), "search", "ECONNREFUSED"],
+        ["--kb", str(kb.root), "search", "-k", "0", "ECONNREFUSED"],  # a usage error: click's, on both
+    ]
+    for args in cases:
+        plain = subprocess.run([sys.executable, "-c", _ENTRY, *args], cwd=ROOT, capture_output=True, text=True,
+                               timeout=120)
+        clicked = subprocess.run([sys.executable, "-c", _CLICK, *args], cwd=ROOT, capture_output=True, text=True,
+                                 timeout=120)
+        assert (plain.returncode, plain.stdout, plain.stderr) == (clicked.returncode, clicked.stdout,
+                                                                   clicked.stderr), args
+    assert "port is already allocated" in subprocess.run([sys.executable, "-c", _ENTRY, *cases[0]], cwd=ROOT,
+                                                         capture_output=True, text=True).stdout.replace("«", "").replace("»", "")

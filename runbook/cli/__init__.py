@@ -2,10 +2,39 @@
 
 The click group and its shared helpers are in base; the commands live where they group naturally:
 kb_commands (init, ingest, reindex), read_commands (search, list, show), run_commands (run, resume,
-history, new), onboard_command (onboard). Importing this package registers them all.
+history, new), onboard_command (onboard). `cli` (the group, with every command registered) is
+imported on first use: `runbook search "<error>"`, the command operators run in loops and scripts,
+is answered by plain_search without importing click at all (about 40 ms of its start-up);
+anything else about that command line (help, stdin, an unknown option, a usage error) goes to click.
 """
 
-from runbook.cli import kb_commands, onboard_command, read_commands, run_commands  # noqa: F401 (registers)
-from runbook.cli.base import cli, main
+from __future__ import annotations
+
+import sys
 
 __all__ = ["cli", "main"]
+
+
+def main() -> None:
+    from runbook.cli.plain_search import answer, parse
+
+    request = parse(sys.argv[1:])
+    if request is not None:
+        sys.exit(answer(request))
+    _register_commands()
+    from runbook.cli.base import main as click_main
+
+    click_main()
+
+
+def _register_commands() -> None:
+    from runbook.cli import kb_commands, onboard_command, read_commands, run_commands  # noqa: F401 (registers)
+
+
+def __getattr__(name: str):
+    if name == "cli":
+        _register_commands()
+        from runbook.cli.base import cli
+
+        return cli
+    raise AttributeError(f"module 'runbook.cli' has no attribute {name!r}")

@@ -6,7 +6,6 @@ sqlite-utils, detect-secrets or bashlex (tests/test_boundary.py runs it and chec
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 
@@ -99,10 +98,10 @@ def _open_tui(context: Context) -> None:
 
 
 def dump_json(data, **_: object) -> str:
-    """JSON for the terminal: C0 controls are escaped by json; C1 ones (8-bit CSI, OSC) are escaped here too."""
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    return "".join(f"\\u{ord(c):04x}" if "\x7f" <= c <= "\x9f" else c for c in text) if any(
-        "\x7f" <= c <= "\x9f" for c in text) else text
+    """JSON for the terminal (plain_search.dump_json: C0 and C1 controls escaped)."""
+    from runbook.cli.plain_search import dump_json as plain_dump_json
+
+    return plain_dump_json(data)
 
 
 def neutralise_text(text: str) -> str:

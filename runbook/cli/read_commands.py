@@ -26,8 +26,7 @@ def search(context: Context, query: str | None, limit: int, as_json: bool) -> No
     runbook search "ECONNREFUSED 127.0.0.1:5432"
     docker logs app 2>&1 | runbook search
     """
-    from kb.search.ranking import search as run_search
-    from runbook.render import render_results
+    from runbook.cli.plain_search import SearchRequest, answer  # its body, shared with the click-free path
 
     if query is None or query == "-":
         if query is None and sys.stdin.isatty():
@@ -35,16 +34,9 @@ def search(context: Context, query: str | None, limit: int, as_json: bool) -> No
         query = sys.stdin.read()
     if not query.strip():
         fail("the query is empty: paste an error message or a log", 2)
-    outcome = run_search(context.kb_without_retry(), query, k=limit)
-    if outcome.truncated:
-        click.echo("note: the paste was over 1 MB; searched its first 1 MB", err=True)
-    if as_json:
-        click.echo(dump_json([r.to_dict() for r in outcome.results], ensure_ascii=False, indent=2))
-    elif outcome.results:
-        click.echo(render_results(outcome.results, color=sys.stdout.isatty()))
-    if not outcome.results:
-        click.echo("no known fix for this error in the KB", err=as_json)
-        sys.exit(1)
+    code = answer(SearchRequest(context.kb_option, query, limit, as_json), kb=context.kb_without_retry())
+    if code:
+        sys.exit(code)
 
 
 @cli.command(name="list")

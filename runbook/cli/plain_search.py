@@ -1,0 +1,107 @@
+"""`runbook [--kb PATH] search [-k N] [--json] QUERY` without click: the same answer, the same output,
+the same exit codes and one-line errors as the click command (read_commands.search), which it shares
+its body with (`answer`). Only that plain shape is taken here; any other command line returns None
+from `parse` and click handles it, so help, usage errors and stdin reading stay click's."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+MAX_RESULTS = 100  # the click option's range is 1..100
+
+
+@dataclass
+class SearchRequest:
+    kb_option: str | None
+    query: str
+    limit: int = 3
+    as_json: bool = False
+
+
+def parse(args: list[str]) -> SearchRequest | None:
+    """The request, when args are the plain shape; None for anything else (click takes it)."""
+    kb_option, rest = None, list(args)
+    if rest[:1] == ["--kb"] and len(rest) >= 2:
+        kb_option, rest = rest[1], rest[2:]
+    elif rest and rest[0].startswith("--kb="):
+        kb_option, rest = rest[0].removeprefix("--kb="), rest[1:]
+    if rest[:1] != ["search"]:
+        return None
+    request, rest = SearchRequest(kb_option, ""), rest[1:]
+    query = None
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--json":
+            request.as_json = True
+        elif arg == "-k" and rest and rest[0].isdigit() and 1 <= int(rest[0]) <= MAX_RESULTS:
+            request.limit = int(rest.pop(0))
+        elif arg.startswith("-") or query is not None:
+            return None  # an option click knows better (-h, --help, -), or a second argument: its error
+        else:
+            query = arg
+    if query is None or not query.strip():
+        return None  # stdin, or the empty-query error: click's
+    request.query = query
+    return request
+
+
+def answer(request: SearchRequest, kb=None) -> int:
+    """Search and print; returns the exit code (0 found, 1 nothing found or an operator-facing error)."""
+    from kb.search.ranking import search as run_search
+    from kb.store.knowledge_base import KBError
+    from kb.store.queries import NotFound
+    from runbook.render import render_results
+
+    try:
+        if kb is None:
+            kb = open_for_search(request.kb_option)
+        outcome = run_search(kb, request.query, k=request.limit)
+        if outcome.truncated:
+            echo("note: the paste was over 1 MB; searched its first 1 MB", err=True)
+        if request.as_json:
+            echo(dump_json([r.to_dict() for r in outcome.results]))
+        elif outcome.results:
+            echo(render_results(outcome.results, color=sys.stdout.isatty()))
+        if not outcome.results:
+            echo("no known fix for this error in the KB", err=request.as_json)
+            return 1
+        return 0
+    except (KBError, NotFound) as exc:
+        echo(f"error: {str(exc).strip(chr(39) + chr(34))}", err=True)
+        return 1
+    except BrokenPipeError:  # `runbook search ... | head`: the reader left, nothing to say
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as exc:
+        detail = f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": ")
+        echo(f"error: {detail}", err=True)
+        return 1
+
+
+def open_for_search(kb_option: str | None):
+    """The KB as the click group opens it for search (set up on first use, told when another process
+    holds the write lock), without committing pending run records: search only reads."""
+    from runbook.session import open_kb
+
+    kb = open_kb(kb_option, on_setup=lambda message: echo(message, err=True))
+    kb.on_busy = lambda message: echo(message, err=True)
+    return kb
+
+
+def echo(text: str, err: bool = False) -> None:
+    """What click.echo does with text: one line out, flushed."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(f"{text}\n")
+    stream.flush()
+
+
+def dump_json(data) -> str:
+    """JSON for the terminal: C0 controls are escaped by json; C1 ones (8-bit CSI, OSC) are escaped here too."""
+    import json
+
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return "".join(f"\\u{ord(c):04x}" if "\x7f" <= c <= "\x9f" else c for c in text) if any(
+        "\x7f" <= c <= "\x9f" for c in text) else text
