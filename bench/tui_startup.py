@@ -74,12 +74,18 @@ def first_paint(kb_path: Path, runs: int) -> tuple[list[float], list[float]]:
     return painted, ready
 
 
-async def typing_latency(kb: KnowledgeBase, queries: list[str]) -> list[float]:
-    """Seconds from the last keystroke of each query to its results on screen."""
+async def typing_latency(kb: KnowledgeBase, queries: list[str]) -> tuple[list[float], list[float]]:
+    """Seconds from the last keystroke of each query to (a) its results in the result list, (b) the
+    best one's fix in the detail pane. The key goes in as the terminal delivers it (a Key event), not
+    through Pilot.press, which also waits for the whole app to fall idle (every later repaint)."""
+    from textual import events
+    from textual.widgets import Markdown
+
     from runbook.app import RunbookApp
+    from runbook.markdown_views import error_markdown
 
     app = RunbookApp(kb)
-    latencies = []
+    listed, detailed = [], []
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(600):
             await pilot.pause(0.05)
@@ -87,20 +93,28 @@ async def typing_latency(kb: KnowledgeBase, queries: list[str]) -> list[float]:
                 break
         screen = app.screen
         area = screen.query_one("#paste")
+        detail = screen.query_one("#detail", Markdown)
         for query in queries:
             area.clear()
             await pilot.pause(0.3)
             head, last = query[:-1], query[-1]
             area.insert(head)
-            await pilot.pause(0.3)  # the operator has typed all but the last key and the results caught up
+            await pilot.pause(0.5)  # the operator has typed all but the last key and the results caught up
             start = time.perf_counter()
-            await pilot.press(last if last != " " else "space")  # the last keystroke
+            app.post_message(events.Key("space" if last == " " else last, last))  # the last keystroke
+            shown = None
             while time.perf_counter() - start < 5:
                 await asyncio.sleep(0.001)
-                if area.text == query and screen._shown_query == query:
+                if shown is None and area.text == query and screen._shown_query == query:
+                    shown = time.perf_counter() - start
+                    if not screen.results:
+                        break
+                if shown is not None and detail._markdown == error_markdown(screen.results[0].to_dict()):
                     break
-            latencies.append(time.perf_counter() - start)
-    return latencies
+            now = time.perf_counter() - start
+            listed.append(shown if shown is not None else now)
+            detailed.append(now)
+    return listed, detailed
 
 
 def scan_times(folder: Path, queries: list[str]) -> dict[str, list[float]]:
@@ -148,14 +162,17 @@ def main() -> None:
         else:
             print("tmux not found: first-paint timing skipped (apt-get install tmux)")
         queries = [q.splitlines()[0][:120] for q in make_queries(big, args.queries)]
-        latencies = asyncio.run(typing_latency(big, queries))
+        listed, detailed = asyncio.run(typing_latency(big, queries))
         scans = scan_times(big.reports_dir, queries)
         big.close()
-        ms = [x * 1000 for x in latencies]
+        ms = [x * 1000 for x in listed]
         p50, p90 = statistics.median(ms), percentile(ms, 0.9)
-        print(f"search as you type, {args.n} reports, {len(queries)} queries: last keystroke to results "
+        detail_ms = [x * 1000 for x in detailed]
+        print(f"search as you type, {args.n} reports, {len(queries)} queries: last keystroke to the results listed "
               f"p50 {p50:.0f} ms, p90 {p90:.0f} ms, max {max(ms):.0f} ms "
-              f"(target p90 <= {TYPING_P90_TARGET * 1000:.0f} ms: {verdict(p90 / 1000, TYPING_P90_TARGET)})")
+              f"(target p90 <= {TYPING_P90_TARGET * 1000:.0f} ms: {verdict(p90 / 1000, TYPING_P90_TARGET)}); "
+              f"to the best fix in the detail pane p50 {statistics.median(detail_ms):.0f} ms, "
+              f"p90 {percentile(detail_ms, 0.9):.0f} ms")
         for name, values in scans.items():
             scan = [x * 1000 for x in values]
             print(f"  `{name}` over the same {args.n} reports, same queries: p50 {statistics.median(scan):.0f} ms, "
