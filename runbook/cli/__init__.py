@@ -4,8 +4,8 @@ The click group and its shared helpers are in base; the commands live where they
 kb_commands (init, ingest, reindex), read_commands (search, list, show), run_commands (run, resume,
 history, new), onboard_command (onboard). `cli` (the group, with every command registered) is
 imported on first use: `runbook search "<error>"`, the command operators run in loops and scripts,
-is answered by plain_search without importing click at all (about 40 ms of its start-up);
-anything else about that command line (help, stdin, an unknown option, a usage error) goes to click.
+is answered by plain_search without importing click at all (about 40 ms of its start-up), and
+bare `runbook [--kb PATH]` opens the TUI without it too; anything else about that command line (help, stdin, an unknown option, a usage error) goes to click.
 """
 
 from __future__ import annotations
@@ -16,11 +16,14 @@ __all__ = ["cli", "main"]
 
 
 def main() -> None:
-    from runbook.cli.plain_search import answer, parse
+    from runbook.cli.plain_search import answer, open_tui, parse, tui_kb_option
 
     request = parse(sys.argv[1:])
     if request is not None:
         sys.exit(answer(request))
+    tui = tui_kb_option(sys.argv[1:])
+    if tui is not None:  # bare `runbook [--kb PATH]`: the TUI, its first paint not waiting for click
+        sys.exit(open_tui(tui[0]))
     _register_commands()
     from runbook.cli.base import main as click_main
 

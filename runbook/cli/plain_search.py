@@ -46,14 +46,35 @@ def parse(args: list[str]) -> SearchRequest | None:
     return request
 
 
+def tui_kb_option(args: list[str]) -> tuple[str | None] | None:
+    """(the --kb value or None,) when args only name the KB, i.e. open the TUI; None otherwise."""
+    if not args:
+        return (None,)
+    if len(args) == 2 and args[0] == "--kb":
+        return (args[1],)
+    if len(args) == 1 and args[0].startswith("--kb="):
+        return (args[0].removeprefix("--kb="),)
+    return None
+
+
+def open_tui(kb_option: str | None) -> int:
+    """The TUI, as the click group opens it (base._open_tui), with the same one-line errors."""
+    def run() -> int:
+        from runbook.app import RunbookApp
+
+        RunbookApp(kb_option=kb_option).run()
+        return 0
+
+    return _guarded(run)
+
+
 def answer(request: SearchRequest, kb=None) -> int:
     """Search and print; returns the exit code (0 found, 1 nothing found or an operator-facing error)."""
     from kb.search.ranking import search as run_search
-    from kb.store.knowledge_base import KBError
-    from kb.store.queries import NotFound
     from runbook.render import render_results
 
-    try:
+    def run() -> int:
+        nonlocal kb
         if kb is None:
             kb = open_for_search(request.kb_option)
         outcome = run_search(kb, request.query, k=request.limit)
@@ -67,10 +88,22 @@ def answer(request: SearchRequest, kb=None) -> int:
             echo("no known fix for this error in the KB", err=request.as_json)
             return 1
         return 0
+
+    return _guarded(run)
+
+
+def _guarded(run) -> int:
+    """What base.guarded does for a click command: operator-facing errors become one line on stderr and
+    exit code 1, never a traceback; a reader that left (`| head`) ends it quietly."""
+    from kb.store.knowledge_base import KBError
+    from kb.store.queries import NotFound
+
+    try:
+        return run() or 0
     except (KBError, NotFound) as exc:
         echo(f"error: {str(exc).strip(chr(39) + chr(34))}", err=True)
         return 1
-    except BrokenPipeError:  # `runbook search ... | head`: the reader left, nothing to say
+    except BrokenPipeError:
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
