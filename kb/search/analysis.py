@@ -74,9 +74,11 @@ def terms(text: str) -> list[str]:
     return [term for term, _, _ in iter_terms(text)]
 
 
+@lru_cache(maxsize=4096)
 def term_set(text: str) -> frozenset[str]:
     """The distinct terms of a text, fast: each distinct run of it is analysed once (and remembered),
-    so long passages full of repeated words cost little (search confidence reads many of them)."""
+    so long passages full of repeated words cost little (search confidence reads many of them).
+    Whole texts are remembered too: the same candidates come back query after query."""
     out: set[str] = set()
     for run in set(_RUN_RE.findall(text)):
         out |= _run_terms(run)
