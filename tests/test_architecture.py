@@ -23,20 +23,22 @@ def test_the_rooms_depend_one_way():
     assert "2 kept, 0 broken" in done.stdout
 
 
-def test_parsing_that_reaches_up_into_search_breaks_the_contract(tmp_path):
-    """The contract is not vacuous: parse importing the index (a layer above) is reported by name."""
+def lint_with_shortcut(tmp_path: Path, module: str, source: str) -> subprocess.CompletedProcess:
+    """lint-imports over a copy of kb/ with one more module in it."""
     shutil.copytree(ROOT / "kb", tmp_path / "kb", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path)
-    (tmp_path / "kb" / "parse" / "shortcut.py").write_text("from kb.search import index  # noqa\n")
-    done = lint(tmp_path)
+    (tmp_path / module).write_text(source)
+    return lint(tmp_path)
+
+
+def test_parsing_that_reaches_up_into_search_breaks_the_contract(tmp_path):
+    """The contract is not vacuous: parse importing the index (a layer above) is reported by name."""
+    done = lint_with_shortcut(tmp_path, "kb/parse/shortcut.py", "from kb.search import index  # noqa\n")
     assert done.returncode != 0
     assert "kb.parse.shortcut -> kb.search.index" in done.stdout
 
 
 def test_the_library_importing_the_application_breaks_the_contract(tmp_path):
-    shutil.copytree(ROOT / "kb", tmp_path / "kb", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "pyproject.toml", tmp_path)
-    (tmp_path / "kb" / "store" / "shortcut.py").write_text("import textual  # noqa\n")
-    done = lint(tmp_path)
+    done = lint_with_shortcut(tmp_path, "kb/store/shortcut.py", "import textual  # noqa\n")
     assert done.returncode != 0
     assert "kb.store.shortcut -> textual" in done.stdout
