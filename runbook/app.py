@@ -74,7 +74,8 @@ class RunbookApp(App[None]):
         super().__init__()
         self.kb = kb
         self.kb_option = kb_option
-        self.searcher = None
+        self.searcher = None  # opened by the search screen after its first paint (SearcherReady)
+        self.kb_open = False  # KBReady handled: the screens can be shown
         self.kb_counts: dict[str, int] | None = None  # counted when the KB opened (off the UI thread)
         self.run_walk = run_walk  # `runbook run NAME`: open straight on this run
         self.run_options = run_options or {}
@@ -90,20 +91,20 @@ class RunbookApp(App[None]):
     @work(thread=True, exclusive=True, group="kb")
     def open_kb(self) -> None:
         from kb.store.knowledge_base import KBError
-        from kb.search.ranking import Searcher
         from runbook.session import open_kb
 
         try:
             kb = self.kb or open_kb(self.kb_option, progress=lambda done, total: self.post_message(
                 SetupProgress(done, total)))
             kb.require()
-            self.searcher = Searcher(kb)
             counts = kb.store.counts()  # the search screen's status line (tens of ms on a large KB)
         except (KBError, OSError) as exc:
             self.post_message(KBProblem(f"{exc}\n\nCreate a KB with `runbook init PATH`, or run runbook "
                                         "without --kb to use the default one. Press q to quit."))
             return
-        import runbook.screens.search  # noqa: F401  (imported here, not on the UI thread when it is shown)
+        # imported here, not on the UI thread when it is shown; the search index (Whoosh, rapidfuzz and
+        # the Searcher, about 0.1 s) is opened by the search screen once it is on screen
+        import runbook.screens.search  # noqa: F401
 
         if not get_current_worker().is_cancelled:  # the app is closing: nobody to tell
             self.post_message(KBReady(kb, counts))
@@ -122,6 +123,7 @@ class RunbookApp(App[None]):
     def _kb_ready(self, message: KBReady) -> None:
         self.kb = message.kb
         self.kb_counts = message.counts
+        self.kb_open = True
         self.sub_title = str(self.kb.root).replace(str(Path.home()), "~", 1)
         self.switch_mode("search")
         if self.run_walk is not None:
@@ -147,7 +149,7 @@ class RunbookApp(App[None]):
                                   title="Resume", timeout=8)
 
     def action_go(self, mode: str) -> None:
-        if self.kb is not None and self.searcher is not None:
+        if self.kb_open:
             self.switch_mode(mode)
 
     def action_help(self) -> None:

@@ -9,7 +9,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:  # imported for types only: the first paint must not wait for sqlite-utils or Whoosh
     from kb.store.knowledge_base import KnowledgeBase
-    from kb.search.ranking import SearchOutcome
+    from kb.search.ranking import SearchOutcome, Searcher
 
 
 @dataclass
@@ -18,6 +18,14 @@ class KBReady(Message):
 
     kb: "KnowledgeBase"
     counts: dict[str, int] | None = None  # kb.store.counts(), taken in the worker
+
+
+@dataclass
+class SearcherReady(Message):
+    """The search index is open (after the search screen is on screen, so typing never waits for it)."""
+
+    searcher: "Searcher | None"
+    problem: str = ""  # why there is no searcher
 
 
 @dataclass

@@ -52,7 +52,8 @@ async def test_typing_while_a_search_runs_keeps_the_screen_live_and_shows_the_la
     ingest(kb, [SAMPLES])
     app = RunbookApp(kb)
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.current_mode == "search" and bool(app.screen.query("#paste")))
+        await until(pilot, lambda: app.current_mode == "search" and bool(app.screen.query("#paste"))
+                    and app.searcher is not None)
         screen = app.screen
         area = screen.query_one("#paste", TextArea)
         lock = app.searcher._lock
@@ -98,3 +99,58 @@ def test_plain_runbook_search_answers_exactly_as_the_click_command_does(kb, tmp_
                                                                    clicked.stderr), args
     assert "port is already allocated" in subprocess.run([sys.executable, "-c", _ENTRY, *cases[0]], cwd=ROOT,
                                                          capture_output=True, text=True).stdout.replace("«", "").replace("»", "")
+
+
+async def test_text_typed_before_the_search_index_opens_is_searched_once_it_opens(kb):
+    """The search screen takes keys before its index is open (it opens after the screen's first paint):
+    what the operator typed meanwhile is kept on screen and searched as soon as the index is there.
+    The window is a few tens of ms on a real start-up, so the test reopens it: it puts the app back in
+    its just-started state (no searcher) and lets the screen's own worker open the index again."""
+    from kb.ingest import ingest
+    from pilot_wait import until
+    from runbook.app import RunbookApp
+    from textual.widgets import Markdown, Static, TextArea
+
+    ingest(kb, [SAMPLES])
+    app = RunbookApp(kb)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.current_mode == "search" and app.searcher is not None)
+        screen = app.screen
+        app.searcher.close()
+        app.searcher = None  # as on start-up, before load_searcher has finished
+        area = screen.query_one("#paste", TextArea)
+        for word in ("Bind", " for", " 0.0.0.0:8080", " failed", " port is already allocated"):
+            await pilot.press(*[{" ": "space", ".": "full_stop", ":": "colon"}.get(c, c) for c in word])
+        await pilot.pause(0.2)
+        assert area.text == "Bind for 0.0.0.0:8080 failed port is already allocated"  # every key shows up
+        assert screen._shown_query == "" and not screen.results  # nothing to search with yet, nothing failed
+        assert "known error" in str(screen.query_one("#search-status", Static).render())
+        screen.load_searcher()
+        await until(pilot, lambda: screen._shown_query == area.text)
+        assert screen.results and "port is already allocated" in screen.results[0].message
+        assert "known fix" in str(screen.query_one("#search-status", Static).render())
+        await until(pilot, lambda: "port is already allocated" in screen.query_one("#detail", Markdown)._markdown)
+
+
+def test_the_search_screen_is_shown_without_importing_the_search_index():
+    """The search screen's first paint waits for neither Whoosh nor rapidfuzz (about 0.1 s of imports):
+    they are imported by the worker that opens the index once the screen is up."""
+    code = ("import sys, runbook.app, runbook.screens.search; "
+            "print(sorted(m for m in ('whoosh', 'rapidfuzz', 'kb.search.ranking') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+async def test_the_help_text_is_in_the_detail_pane_once_the_search_screen_is_up(kb):
+    """The detail pane's help text is filled in after the screen's first frame, and it is there."""
+    from kb.ingest import ingest
+    from pilot_wait import until
+    from runbook.app import RunbookApp
+    from textual.widgets import Markdown
+
+    ingest(kb, [SAMPLES])
+    app = RunbookApp(kb)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.current_mode == "search" and app.searcher is not None)
+        await until(pilot, lambda: "## Paste an error" in app.screen.query_one("#detail", Markdown)._markdown)

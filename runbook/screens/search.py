@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -12,11 +13,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, Static, TextArea
 from textual.worker import get_current_worker
 
-from kb.search.ranking import Result
 from kb.parse.words import plural
 from runbook.markdown_views import error_markdown, fix_command
-from runbook.messages import SearchFinished
+from runbook.messages import SearcherReady, SearchFinished
 from runbook.widgets.result_list import ResultList
+
+if TYPE_CHECKING:  # the search index (Whoosh, rapidfuzz) is imported by load_searcher, after the first paint
+    from kb.search.ranking import Result
 
 PLACEHOLDER = "Paste an error message or a whole log here…"
 
@@ -56,17 +59,53 @@ class SearchScreen(Screen):
         status = self.query_one("#search-status", Static)
         if counts["reports"] == 0:
             status.update("This KB has no reports yet.")
+        else:
+            status.update(f"{plural(counts['errors'], 'known error')} in {plural(counts['reports'], 'report')}")
+        self.query_one("#paste", TextArea).focus()
+        # the paste area takes keys from the first frame; the help text (Markdown parsed into widgets)
+        # and the search index follow it, and text typed meanwhile is searched once the index is open
+        self.call_after_refresh(self._show_help, counts["reports"])
+        if self.app.searcher is None:
+            self.call_after_refresh(self.load_searcher)
+
+    def _show_help(self, reports: int) -> None:
+        if self.results or self._shown_query:  # a search already answered: its detail stays
+            return
+        if reports == 0:
             self.query_one("#detail", Markdown).update(
                 "## An empty knowledge base\n\nAdd incident reports from a shell, then come back:\n\n"
                 f"```bash\nrunbook --kb {self.app.kb.root} ingest ~/postmortems/\n```")
         else:
-            status.update(f"{plural(counts['errors'], 'known error')} in {plural(counts['reports'], 'report')}")
             self.query_one("#detail", Markdown).update(
                 "## Paste an error\n\nPaste what your terminal printed (one line or a whole traceback). "
                 "The known fix appears here as you type.\n\n"
                 "- **↑/↓** in the results picks another match\n- **ctrl+g** copies the fix's command\n"
                 "- **ctrl+o** opens the source report\n- **F1** lists every key")
-        self.query_one("#paste", TextArea).focus()
+
+    @work(thread=True, exclusive=True, group="searcher")
+    def load_searcher(self) -> None:
+        """Open the search index off the UI thread (Whoosh's reader, field statistics)."""
+        from kb.search.ranking import Searcher
+
+        try:
+            searcher, problem = Searcher(self.app.kb), ""
+        except Exception as exc:  # noqa: BLE001  (a damaged index must not take the app down)
+            searcher, problem = None, f"{type(exc).__name__}: {exc}"
+        if get_current_worker().is_cancelled:  # the app is closing: nobody to hand it to
+            if searcher is not None:
+                searcher.close()
+            return
+        self.post_message(SearcherReady(searcher, problem))
+
+    @on(SearcherReady)
+    def _searcher_ready(self, message: SearcherReady) -> None:
+        if message.searcher is None:
+            self.query_one("#search-status", Static).update(
+                f"Search unavailable: {message.problem} (runbook reindex rebuilds the index)")
+            return
+        self.app.searcher = message.searcher
+        if self._typed_since is not None and not self._searching:  # typed before the index was open
+            self._start_search(self._typed_since)
 
     # -- search as you type ------------------------------------------------------------------------
     # Every change searches at once when no search is running; while one runs, only the newest text
@@ -81,7 +120,7 @@ class SearchScreen(Screen):
             self._shown_query = query
             self.query_one(ResultList).show([])
             return
-        if self._searching:
+        if self._searching or self.app.searcher is None:  # searched when the running one (or the index) is done
             self._typed_since = query
             return
         self._start_search(query)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from kb.parse.escapes import neutralise
-from kb.search.ranking import Result
+
+if TYPE_CHECKING:  # the search index is imported after the search screen's first paint
+    from kb.search.ranking import Result
 
 
 class ResultList(OptionList):
