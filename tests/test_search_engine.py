@@ -238,3 +238,20 @@ def test_an_empty_kb_answers_nothing_and_then_its_first_report(tmp_path):
     finally:
         handle.close()
         knowledge.close()
+
+
+def test_an_index_missing_a_segment_file_is_rebuilt_and_search_still_answers(tmp_path):
+    """The index is derived: a segment deleted by hand (or lost in a half copy) costs a rebuild, not the search."""
+    knowledge = KnowledgeBase.init(tmp_path / "kb")
+    ingest(knowledge, [SAMPLES])
+    message = knowledge.store.rows("select message from errors where log != '' order by id limit 1")[0]["message"]
+    segments = list(knowledge.index_dir.glob("*.seg"))
+    assert segments
+    for segment in segments:
+        segment.unlink()
+    handle = Searcher(knowledge)
+    try:
+        assert handle.search(message).results[0].message == message
+    finally:
+        handle.close()
+        knowledge.close()

@@ -268,6 +268,11 @@ def _writer(ix, documents: int):
     return ix.writer(limitmb=256)
 
 
+def forget_index(kb: KnowledgeBase) -> None:
+    """Mark the index stale, so the next ensure_current rebuilds it (a segment file went missing)."""
+    Path(kb.index_dir, _STATE_FILE).unlink(missing_ok=True)
+
+
 def ensure_current(kb: KnowledgeBase) -> None:
     """Rebuild a stale index under the KB's write lock: if another process is mid-ingest, wait for it
     (its own index update usually makes the rebuild unnecessary)."""

@@ -29,7 +29,7 @@ from whoosh import scoring
 from kb.search import glossary
 from kb.search.analysis import iter_terms, term_set
 from kb.search.bm25 import Scorer
-from kb.search.index import FIELD_BOOSTS, PASSAGE_FIELDS, ensure_current, open_index
+from kb.search.index import FIELD_BOOSTS, PASSAGE_FIELDS, ensure_current, forget_index, open_index
 from kb.store.knowledge_base import KnowledgeBase
 from kb.parse.labels import looks_like_error
 from kb.parse.normalize import cut, fingerprint, mask, salient_lines, signature, strip_prefix
@@ -106,9 +106,7 @@ class Searcher:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        ensure_current(kb)
-        self.index = open_index(kb)
-        self._searcher = self.index.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+        self.index, self._searcher = self._open()
         self._passages: int | None = None
         self._scorer: Scorer | None = None  # per open searcher: made on the first query, dropped on refresh
         self._lock = threading.Lock()  # the TUI searches from worker threads
@@ -121,13 +119,24 @@ class Searcher:
         (an ingest may have rebuilt it from scratch, which Whoosh's own refresh cannot follow), and
         new per-index caches with it."""
         with self._lock:
-            ensure_current(self.kb)
             stale = self._searcher
-            self.index = open_index(self.kb)
-            self._searcher = self.index.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+            self.index, self._searcher = self._open()
             stale.close()
             self._passages = None
             self._scorer = None
+
+    def _open(self):
+        """The current index and a searcher on it. The index is derived data: one whose segment file
+        is gone (deleted by hand, a half-copied KB) is rebuilt from SQLite, not reported as a failure."""
+        ensure_current(self.kb)
+        try:
+            index = open_index(self.kb)
+            return index, index.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+        except FileNotFoundError:
+            forget_index(self.kb)
+            ensure_current(self.kb)
+            index = open_index(self.kb)
+            return index, index.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
 
     def search(self, paste: str, k: int = 5) -> SearchOutcome:
         with self._lock:
