@@ -155,11 +155,33 @@ async def test_a_broken_kb_path_shows_the_problem_not_a_traceback(tmp_path):
 
 async def test_first_start_sets_up_the_default_kb_with_samples(tmp_path):
     from runbook.app import RunbookApp
+    from textual.widgets import ProgressBar
 
     app = RunbookApp()
+    progress_seen = []
     async with app.run_test(size=SIZE) as pilot:
+        for _ in range(600):  # the setup shows its progress while it ingests the samples
+            await pilot.pause(0.02)
+            if app.current_mode == "search":
+                break
+            bars = app.screen.query(ProgressBar)
+            if bars and bars.first().total:
+                progress_seen.append(bars.first().progress)
         await _ready(app, pilot)
         assert app.kb.store.counts()["reports"] == len(list(SAMPLES.glob("*.md")))
+    assert progress_seen, "no progress bar while the samples were ingested"
+
+
+async def test_the_key_bar_lists_the_keys_once_the_screen_is_up(sample_kb):
+    """The footer is built after the first frame; it must still list the screen's keys."""
+    from runbook.app import RunbookApp
+    from textual.widgets._footer import FooterKey
+
+    app = RunbookApp(sample_kb)
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(app, pilot)
+        await _settle(pilot, app, lambda: any(key.description == "Copy command" for key in app.screen.query(FooterKey)))
+        assert any(key.description == "Quit" for key in app.screen.query(FooterKey))
 
 
 async def test_narrow_terminal_stacks_the_search_layout(sample_kb):

@@ -52,7 +52,6 @@ class SearchScreen(Screen):
                 yield ResultList(id="results")
             with VerticalScroll(id="detail-scroll"):
                 yield Markdown(id="detail")
-        yield Footer()
 
     def on_mount(self) -> None:
         counts = self.app.kb_counts or self.app.kb.store.counts()  # counted off the UI thread on start-up
@@ -62,11 +61,17 @@ class SearchScreen(Screen):
         else:
             status.update(f"{plural(counts['errors'], 'known error')} in {plural(counts['reports'], 'report')}")
         self.query_one("#paste", TextArea).focus()
+        # the key bar (a widget per binding, about 40 ms to build) follows the first frame
+        self.call_after_refresh(self._mount_key_bar)
         # the paste area takes keys from the first frame; the help text (Markdown parsed into widgets)
         # and the search index follow it, and text typed meanwhile is searched once the index is open
         self.call_after_refresh(self._show_help, counts["reports"])
         if self.app.searcher is None:
             self.call_after_refresh(self.load_searcher)
+
+    async def _mount_key_bar(self) -> None:
+        await self.mount(Footer())
+        self.refresh_bindings()  # the footer lists the keys when the bindings signal next fires
 
     def _show_help(self, reports: int) -> None:
         if self.results or self._shown_query:  # a search already answered: its detail stays
@@ -247,6 +252,8 @@ class SearchScreen(Screen):
     def action_clear(self) -> None:
         self.query_one("#paste", TextArea).clear()
         self.query_one("#paste", TextArea).focus()
+        # the key bar (a widget per binding, about 40 ms to build) follows the first frame
+        self.call_after_refresh(self._mount_key_bar)
 
     def action_focus_results(self) -> None:
         self.query_one(ResultList).focus()

@@ -16,22 +16,31 @@ class StartupScreen(Screen):
         with Middle():
             with Center():
                 yield Static("Opening the knowledge base…", id="startup-status")
-            with Center():
-                yield ProgressBar(id="startup-progress", show_eta=False)
-        yield Footer()
+            yield Center(id="startup-progress-row")
 
     def on_mount(self) -> None:
-        self.query_one(ProgressBar).display = False
+        # The first frame is one line of text: the progress bar (only a first run's setup needs it) and
+        # the key bar are built after it, so runbook shows at once and the KB opens sooner.
+        self.call_after_refresh(self._mount_key_bar)
+
+    async def _mount_key_bar(self) -> None:
+        await self.mount(Footer())
+        self.refresh_bindings()
 
     def show_progress(self, done: int, total: int) -> None:
-        bar = self.query_one(ProgressBar)
-        bar.display = True
+        bars = self.query(ProgressBar)
+        if bars:
+            bar = bars.first()
+        else:
+            bar = ProgressBar(id="startup-progress", show_eta=False)
+            self.query_one("#startup-progress-row").mount(bar)
         bar.update(total=total, progress=done)
         self.query_one("#startup-status", Static).update(
             f"Setting up the default KB with the bundled sample reports… ({done}/{total})")
 
     def show_problem(self, message: str) -> None:
-        self.query_one(ProgressBar).display = False
+        for bar in self.query(ProgressBar):
+            bar.display = False
         status = self.query_one("#startup-status", Static)
         status.add_class("problem")
         status.update(message)
