@@ -27,6 +27,7 @@ from rapidfuzz import fuzz
 from whoosh import scoring
 
 from kb.search import glossary
+from kb.search.ports import conflict, ports_in, service_words
 from kb.search.analysis import iter_terms, term_set
 from kb.search.bm25 import Scorer
 from kb.search.index import FIELD_BOOSTS, PASSAGE_FIELDS, ensure_current, forget_index, open_index
@@ -48,6 +49,7 @@ PASSAGE_DISCOUNT = 0.9  # a passage answers only where no card (a write-up of th
 LONE_CONFIDENCE = 0.08  # the top hit is kept as a possible match down to this share, when nothing else is left
 MAX_PASSAGES = 5
 ANSWER_WEIGHT = 0.3  # a paste word found only in the cause, fix or linked passages: they talk about the error
+PORT_CONFLICT = 0.7  # same template, another service's port (kb/search/ports.py): a weaker match
 _PLACEHOLDER_RE = re.compile(r"<(?:ts|date|time|uuid|cred|host|ip|hex|n)>")
 
 
@@ -162,6 +164,7 @@ class Searcher:
         top = hits[0].score or 1.0
         query_signature = " ".join(signature(line) for line, _ in salient_lines(text)[:3])
         query_print = {fingerprint(line) for line, _ in salient_lines(text)}
+        query_ports = ports_in("\n".join(line for line, _ in salient_lines(text)))
         wanted = set(rarity)
         rows = self._rows([int(hit["error"]) for hit in hits if hit.get("error")])
         commit_rows = self._commit_rows([hit["commit"] for hit in hits if hit.get("commit")])
@@ -207,9 +210,13 @@ class Searcher:
             else:
                 similarity = _similarity(query_signature, row)
                 exact = row["fingerprint"] in query_print
+                other_service = conflict(query_ports, ports_in(row["message"] or ""))
+                exact = exact and not other_service
             # the rare words of a paste (its module, port, path) weigh more than the template it shares with
             # look-alike errors: confidence (rarity-weighted share) counts most (bench/search_quality.py)
             score = 0.35 * (hit.score / top) + 0.25 * similarity + 0.4 * confidence + (0.5 if exact else 0.0)
+            if not is_passage and other_service:
+                score *= PORT_CONFLICT
             if is_passage:
                 score *= PASSAGE_DISCOUNT  # a card (a write-up of this very error) answers better
             result = _passage_result(row, score, matched) if is_passage else _result(row, score, matched)
@@ -405,7 +412,7 @@ def query_terms(text: str) -> dict[str, float]:
         body = _PLACEHOLDER_RE.sub(" ", strip_prefix(mask_for_query(line)))
         for term, _, _ in iter_terms(body):
             weights[term] = max(weights.get(term, 0.0), weight)
-        for term, _, _ in iter_terms(glossary.expand(body)):
+        for term, _, _ in iter_terms(glossary.expand(body) + " " + service_words(ports_in(line))):
             weights.setdefault(term, 0.6)
     return weights
 
