@@ -285,6 +285,45 @@ ZH_EN: dict[str, str] = {
     "分配": "allocate allocation assigned", "释放": "release free", "注入": "inject injection", "渲染": "render rendering",
     "执行": "exec execute", "停止": "stop stopped", "暂停": "pause paused", "重装": "reinstall", "清除": "clear purge",
     "刷盘": "flush fsync", "过滤": "filter", "匹配": "match", "替换": "replace", "订阅者": "subscriber",
+
+    # --- how it is said in chat ---
+    "连不到": "cannot connect unreachable", "连不通": "cannot connect unreachable", "访问不到": "cannot access unreachable",
+    "拉不到": "cannot pull pull failed", "下载不了": "download failed cannot download", "装不上": "install failed cannot install",
+    "装不了": "install failed cannot install", "编译不过": "compile failed build failed", "编不过": "compile failed build failed",
+    "推不上去": "push failed push rejected", "推送失败": "push failed", "登不上": "login failed cannot login",
+    "登录不上": "login failed cannot login", "进不去": "cannot access login failed", "启动不起来": "fails to start cannot start",
+    "读超时": "read timeout", "写超时": "write timeout", "没找到": "not found", "找不着": "not found",
+    "识别不到": "not found unrecognized", "不能用": "not working unavailable", "不工作": "not working",
+    "没生效": "not applied ignored", "不起作用": "not applied no effect", "失灵": "not working broken",
+    "白屏": "blank page", "空白页": "blank page", "跳转": "redirect", "无限重定向": "redirect loop too many redirects",
+    "被干掉": "killed", "被杀掉": "killed", "闪退": "crash exits immediately", "秒退": "exits immediately",
+    "启动即退出": "exits immediately on start", "立即退出": "exits immediately", "自动退出": "exited exits",
+    "满了": "full", "爆满": "full", "吃满": "saturated full", "吃光": "exhausted", "耗光": "exhausted", "变慢": "slow slowdown",
+    "断了": "disconnected broken", "断掉": "disconnected", "丢了": "lost missing", "消失": "disappeared missing gone",
+    "不见了": "missing gone", "拿不到": "cannot get fetch failed", "获取失败": "failed to get fetch failed",
+    "写不进": "cannot write write failed", "写不了": "cannot write read-only", "读不了": "cannot read read failed",
+    "删不掉": "cannot delete", "删不了": "cannot delete", "停不下来": "cannot stop hang", "杀不掉": "cannot kill",
+    "调度不上": "unschedulable failedscheduling", "调度失败": "scheduling failed failedscheduling",
+    "不够": "insufficient not enough", "资源不够": "insufficient resources", "内存不够": "insufficient memory oom",
+    "空间不够": "no space left", "太长": "too long", "过长": "too long", "超长": "too long",
+    "太大": "too large", "过大": "too large", "太多": "too many", "过多": "too many", "偶发": "intermittent flaky sporadic",
+    "偶尔": "occasionally intermittent", "时好时坏": "intermittent flaky", "不稳定": "unstable flaky",
+    "性能下降": "degraded performance slow", "性能": "performance", "瓶颈": "bottleneck", "级联": "cascading cascade",
+    "雪崩": "cascading failure stampede avalanche", "退避": "backoff back-off", "空闲": "idle", "孤儿": "orphan orphaned",
+    "残留": "leftover stale remaining", "回退": "revert rollback rolled back", "绕过": "bypass workaround",
+    "临时方案": "workaround", "热修复": "hotfix", "回归": "regression", "延时": "latency delay",
+
+    # --- more nouns of the trade ---
+    "宿主机": "host", "反代": "reverse proxy proxy", "回源": "origin upstream", "源站": "origin",
+    "缓存穿透": "cache penetration cache miss", "缓存击穿": "cache breakdown hot key", "热点": "hot key hotspot",
+    "慢日志": "slow log slowlog", "锁表": "table lock locked", "列名": "column name", "消息体": "message body payload",
+    "测试": "test tests", "单元测试": "unit test tests", "测试失败": "test failed tests failed",
+    "栈": "stack", "找不到类": "class not found", "类找不到": "class not found", "方法找不到": "method not found nosuchmethod",
+    "语法错误": "syntax error syntaxerror", "缩进": "indentation indent", "拼写错误": "typo misspelled",
+    "大小写": "case-sensitive case", "换行符": "line endings crlf newline", "软链": "symlink", "版本号": "version",
+    "网页": "web page", "网站": "website site", "第三方": "third-party", "存活探针": "liveness probe",
+    "就绪探针": "readiness probe", "探活": "liveness probe", "重启次数": "restarts restart count",
+    "镜像标签": "image tag", "拉镜像": "pull image", "推镜像": "push image",
 }
 
 # Words that are no ops term but contain one (表 in 表示 is not a table, 包 in 包括 not a package):
@@ -443,6 +482,17 @@ EN_ZH: dict[str, str] = {
     # --- verbs ---
     "unzip": "解压", "tarball": "压缩包", "allocate": "分配", "allocation": "分配", "inject": "注入", "injection": "注入",
     "reinstall": "重装", "flush": "刷盘 清空", "fsync": "刷盘",
+
+    # --- how it is said ---
+    "refuse": "拒绝", "timing out": "超时", "not found": "找不到 不存在", "no such file": "找不到 文件 不存在",
+    "does not exist": "不存在", "too large": "过大 太大", "too long": "过长 太长", "too many": "过多 太多",
+    "flaky": "偶发 不稳定", "intermittent": "偶发 时好时坏", "intermittently": "偶发", "regression": "回归",
+    "latency": "延迟 延时", "backoff": "退避 重试", "idle": "空闲", "orphan": "孤儿", "orphaned": "孤儿",
+    "leftover": "残留", "revert": "回退 回滚", "hotfix": "热修复", "workaround": "临时方案 绕过", "bypass": "绕过",
+    "degraded": "性能下降 降级", "performance": "性能", "bottleneck": "瓶颈", "cascading": "级联 雪崩",
+    "stampede": "雪崩", "blank page": "白屏 空白页", "syntax error": "语法错误", "indentation": "缩进", "typo": "拼写错误",
+    "line endings": "换行符", "crlf": "换行符", "slowlog": "慢日志", "hot key": "热点", "class not found": "找不到类",
+    "third party": "第三方", "liveness": "存活探针 探活", "readiness": "就绪探针 就绪", "unstable": "不稳定",
 }
 
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
