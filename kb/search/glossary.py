@@ -324,6 +324,16 @@ ZH_EN: dict[str, str] = {
     "网页": "web page", "网站": "website site", "第三方": "third-party", "存活探针": "liveness probe",
     "就绪探针": "readiness probe", "探活": "liveness probe", "重启次数": "restarts restart count",
     "镜像标签": "image tag", "拉镜像": "pull image", "推镜像": "push image",
+    # --- platform, OS and language runtimes ---
+    "资源请求": "resource requests", "服务发现": "service discovery", "注册中心": "service registry discovery",
+    "配置中心": "config server configuration", "服务网格": "service mesh", "端口转发": "port forward port-forward",
+    "内网穿透": "tunnel", "定时器": "timer", "内核": "kernel", "内核参数": "sysctl kernel parameter",
+    "句柄数": "file descriptors ulimit nofile", "最大文件数": "ulimit nofile open files", "进程数": "processes nproc",
+    "系统调用": "syscall system call", "开机启动": "enable boot startup", "软件包": "package packages",
+    "垃圾收集": "gc garbage collection", "堆内存": "heap memory", "元空间": "metaspace", "类加载": "classloader class loading",
+    "线程栈": "thread stack", "表空间": "tablespace", "连接串": "connection string dsn", "连接字符串": "connection string dsn",
+    "回放": "replay", "重放": "replay", "双写": "dual write", "密钥管理": "kms key management",
+    "证书不匹配": "certificate mismatch hostname", "不完整": "incomplete", "证书链不完整": "incomplete certificate chain",
 }
 
 # Words that are no ops term but contain one (表 in 表示 is not a table, 包 in 包括 not a package):
@@ -493,6 +503,11 @@ EN_ZH: dict[str, str] = {
     "stampede": "雪崩", "blank page": "白屏 空白页", "syntax error": "语法错误", "indentation": "缩进", "typo": "拼写错误",
     "line endings": "换行符", "crlf": "换行符", "slowlog": "慢日志", "hot key": "热点", "class not found": "找不到类",
     "third party": "第三方", "liveness": "存活探针 探活", "readiness": "就绪探针 就绪", "unstable": "不稳定",
+    # --- platform, OS and language runtimes ---
+    "kernel": "内核", "ulimit": "句柄数 最大文件数", "nofile": "句柄数 最大文件数", "metaspace": "元空间",
+    "classloader": "类加载", "tablespace": "表空间", "dsn": "连接串 连接字符串", "connection string": "连接串 连接字符串",
+    "replay": "重放 回放", "incomplete": "不完整", "port forward": "端口转发", "service discovery": "服务发现",
+    "service mesh": "服务网格", "timer": "定时器", "syscall": "系统调用", "sysctl": "内核参数", "kms": "密钥管理",
 }
 
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
