@@ -334,6 +334,16 @@ ZH_EN: dict[str, str] = {
     "线程栈": "thread stack", "表空间": "tablespace", "连接串": "connection string dsn", "连接字符串": "connection string dsn",
     "回放": "replay", "重放": "replay", "双写": "dual write", "密钥管理": "kms key management",
     "证书不匹配": "certificate mismatch hostname", "不完整": "incomplete", "证书链不完整": "incomplete certificate chain",
+    # --- more of the same, as post-mortems put it ---
+    "等待": "wait waiting", "负载高": "high load", "飙高": "spike high", "非快进": "non-fast-forward rejected",
+    "安装源": "package source repository mirror", "下载源": "mirror", "子账号": "sub-account", "访问控制": "access control acl",
+    "越权": "unauthorized privilege", "网络模式": "network mode", "桥接": "bridge", "主机网络": "host network",
+    "容器名": "container name", "构建上下文": "build context", "上下文": "context", "工作负载": "workload",
+    "节点池": "node pool", "节点组": "node group", "拓扑": "topology", "拉取策略": "pull policy imagepullpolicy",
+    "统计信息": "statistics analyze", "重复键": "duplicate key", "哨兵": "sentinel", "未分配": "unassigned",
+    "误报": "false positive", "漏报": "missed alert", "采集器": "collector agent", "没执行": "not executed did not run",
+    "没跑": "did not run", "异常退出": "exited unexpectedly abnormal exit crash", "意外退出": "exited unexpectedly",
+    "僵死": "hung zombie", "假死": "hung unresponsive frozen",
 }
 
 # Words that are no ops term but contain one (表 in 表示 is not a table, 包 in 包括 not a package):
@@ -508,6 +518,11 @@ EN_ZH: dict[str, str] = {
     "classloader": "类加载", "tablespace": "表空间", "dsn": "连接串 连接字符串", "connection string": "连接串 连接字符串",
     "replay": "重放 回放", "incomplete": "不完整", "port forward": "端口转发", "service discovery": "服务发现",
     "service mesh": "服务网格", "timer": "定时器", "syscall": "系统调用", "sysctl": "内核参数", "kms": "密钥管理",
+    # --- more of the same, as post-mortems put it ---
+    "sentinel": "哨兵", "unassigned": "未分配", "false positive": "误报", "workload": "工作负载", "node pool": "节点池",
+    "topology": "拓扑", "build context": "构建上下文", "bridge": "桥接", "non fast forward": "非快进",
+    "duplicate key": "重复键 主键冲突", "imagepullpolicy": "拉取策略", "exited unexpectedly": "异常退出 意外退出",
+    "abnormal": "异常", "unexpectedly": "意外 异常", "acl": "访问控制", "access control": "访问控制",
 }
 
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
