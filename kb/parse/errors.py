@@ -346,12 +346,18 @@ _GENERIC_RE = re.compile(
     r"^error:?$|an unexpected error occurred:?$|^error: script .* exited|^make: \*\*\*|^\s*\^",
     re.IGNORECASE,
 )
+_BOX_PREFIX_RE = re.compile(r"^[ \t]*[│┃╷╵║]+", re.MULTILINE)  # Terraform draws a box down its log's left edge
 _TRACEBACK_LINE_RE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Fault)\b.*")
+
+
+def unboxed(log: str) -> str:
+    """The log without the box drawn down its left edge (`│ Error: ...` reads `Error: ...`)."""
+    return _BOX_PREFIX_RE.sub("", log)
 
 
 def salient_line(log: str) -> str:
     """The line of a log that names the error: the last line of a traceback, else the first error line."""
-    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    lines = [line.strip() for line in unboxed(log).splitlines() if line.strip()]
     if not lines:
         return ""
     if any("Traceback (most recent call last)" in line for line in lines):
@@ -447,6 +453,15 @@ MAX_TABLE_ROWS = 500  # a quick-reference table longer than this is data, not a 
 _BARE_SHA_RE = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{7,40}(?![0-9A-Za-z])")
 
 
+_COMMIT_HEADER_WORDS = ("commit", "commits", "sha", "hash", "提交", "提交记录", "revision")
+
+
+def _commit_list(header: list[str], err: int) -> bool:
+    """`| Commit | Message |`: a list of commits and their messages, not of errors."""
+    return (labels.normalise_label(header[err]) in ("message", "description", "说明", "描述")
+            and any(labels.normalise_label(cell) in _COMMIT_HEADER_WORDS for i, cell in enumerate(header) if i != err))
+
+
 def _status_column(rows: list[list[str]], column: int) -> bool:
     """A column of statuses (✅ 已修复 (abc1234), Fixed, Pending): most of its cells say only that."""
     cells = [row[column].strip() for row in rows if column < len(row) and row[column].strip()]
@@ -459,7 +474,7 @@ def table_errors(block: Block, section: Section) -> list[ErrorEntry]:
     """Rows of a table whose header names an error column and a cause or fix column."""
     header = block.header
     err = _column(header, vocab.TABLE_ERROR_WORDS)
-    if err is None:
+    if err is None or _commit_list(header, err):
         return []
     cause = _column([h if i != err else "" for i, h in enumerate(header)], vocab.TABLE_CAUSE_WORDS)
     skip = {err, cause}

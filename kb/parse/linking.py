@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from kb.parse import textsim
+from kb.parse.error_ids import leading_id, mentions
 from kb.parse.model import ErrorEntry, Passage
 from kb.parse.passages import heading_role, subject
 
@@ -35,6 +36,7 @@ class Anchor:
     title: str = ""
     shas: tuple[str, ...] = ()
     from_table: bool = False  # a table row: its subject is its own cell, not its section's heading
+    error_id: str = ""  # the short id the report names it by (`E2`: kb/parse/error_ids.py)
 
 
 def parent_of(heading: str) -> str:
@@ -139,6 +141,8 @@ def _structural(passage: Passage, is_fix: bool, anchor: Anchor, unit: str, paren
             score = max(score, 0.8)  # 问题1 … 问题2 under one heading, 修复1 … 修复2 under another, as many
     elif passage.role == "cause":
         score = 0.3 if not parent or _within(heading, parent) else 0.2
+    if anchor.error_id and is_fix and mentions(passage.text, anchor.error_id):
+        score = max(score, 0.9)  # the fix written under the error's id: "Releasing the lock (E2)."
     if anchor.shas and any(sha[:7] in passage.text for sha in anchor.shas):
         score = max(score, 0.9)  # the same commit: a row's "✅ 已修复 (abc1234)" and the section naming abc1234
     return score
@@ -231,7 +235,8 @@ def error_anchor(error: ErrorEntry) -> Anchor:
     text = "\n".join([error.title, error.message, error.symptom, error.log[:3000]])
     shas = tuple(ref.sha for ref in error.commits if ref.sha)
     from_table = bool(error.sources) and all(source.get("kind") == "table" for source in error.sources)
-    return Anchor(heading=error.section, line=error.line, text=text, title=error.title, shas=shas, from_table=from_table)
+    return Anchor(heading=error.section, line=error.line, text=text, title=error.title, shas=shas, from_table=from_table,
+                  error_id=leading_id(error.title))
 
 
 def link_errors(errors: list[ErrorEntry], passages: list[Passage]) -> None:

@@ -9,6 +9,7 @@ from kb.parse import labels, vocab
 from kb.parse.blocks import Section, parse_sections
 from kb.parse.checklists import ChecklistExtractor
 from kb.parse.errors import extract_section_errors, merge_errors, table_errors
+from kb.parse.error_ids import join_by_id
 from kb.parse.flowchart import is_flowchart, parse_flowchart
 from kb.parse.linking import link_errors
 from kb.parse.model import CommitRef, FlowchartEntry, Lesson, ParsedReport
@@ -100,7 +101,7 @@ def _errors_and_commits(root: Section) -> tuple[list, list[CommitRef]]:
         for block in section.blocks:
             if block.kind == "table":
                 found.extend(table_errors(block, section))
-    errors = merge_errors(found)
+    errors = merge_errors(join_by_id(root, found))
     return errors, _report_commits(root, errors)
 
 

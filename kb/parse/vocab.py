@@ -96,7 +96,8 @@ TABLE_ERROR_WORDS = ("错误", "报错", "报错信息", "错误信息", "主要
                      "errors", "error message", "symptom", "problem", "issue", "message")
 TABLE_CAUSE_WORDS = ("原因", "根本原因", "可能原因", "排查方向", "cause", "root cause", "likely cause", "reason", "why")
 TABLE_FIX_WORDS = ("修复", "修复方案", "解决", "解决方案", "解决办法", "处理办法", "处理", "措施", "fix", "solution",
-                   "resolution", "what to do", "action", "workaround", "remedy")
+                   "resolution", "what to do", "action", "workaround", "remedy", "change", "what we changed",
+                   "改动", "变更")
 
 # A timeline table has one of these in its header.
 TIMELINE_WORDS = ("时间", "日期", "时刻", "部署次数", "迭代", "time", "date", "when", "timestamp", "deploy #",
