@@ -101,3 +101,12 @@ def test_pasting_the_appendix_log_finds_the_fix_from_the_table(tmp_path):
         assert top.kind == "error" and "声明死信 topic" in top.fix
     finally:
         knowledge.close()
+
+
+def test_a_cli_headline_names_the_error_over_the_details_under_it():
+    from kb.parse.errors import salient_line
+
+    log = ("╷\n│ Error: Error acquiring the state lock\n│\n│ Error message: operation error S3: PutObject,\n"
+           "│ ConditionalCheckFailedException: the lock object already exists\n╵")
+    assert salient_line(log) == "Error: Error acquiring the state lock"
+    assert salient_line("Traceback (most recent call last):\n  File \"a.py\"\nKeyError: 'x'") == "KeyError: 'x'"

@@ -350,6 +350,9 @@ _BOX_PREFIX_RE = re.compile(r"^[ \t]*[│┃╷╵║]+", re.MULTILINE)  # Terra
 _TRACEBACK_LINE_RE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Fault)\b.*")
 
 
+_HEADLINE_RE = re.compile(r"^(?:Error|ERROR|FATAL|Fatal):\s+\S")  # a CLI's own headline, first in its log
+
+
 def unboxed(log: str) -> str:
     """The log without the box drawn down its left edge (`│ Error: ...` reads `Error: ...`)."""
     return _BOX_PREFIX_RE.sub("", log)
@@ -365,6 +368,8 @@ def salient_line(log: str) -> str:
             if _TRACEBACK_LINE_RE.match(line):
                 return line
     specific = [line for line in lines if not _GENERIC_RE.search(line) and not _FRAME_RE.match(line)]
+    if specific and _HEADLINE_RE.match(specific[0]):
+        return specific[0]  # `Error: Error acquiring the state lock` over the details printed under it
     for pool in (specific, lines):
         for test in (labels.has_error_token, labels.looks_like_error):
             for line in pool:
