@@ -42,6 +42,15 @@ def _inline(state) -> None:
 
 _MD.core.ruler.at("inline", _inline)
 
+# markdown-it's text rule takes plain text up to the next of 23 "terminator" characters, where any
+# inline rule might fire; at each one, every rule is tried in turn before the character joins the text
+# as well. Of those rules, ours enables only these, each starting at one of these characters (and a
+# link label ends at "]", which the text rule must stop at too): `-`, `:`, `#`, `=` and the rest,
+# common in reports, then cost nothing, and the same text comes out (the golden ingest test checks).
+_INLINE_RULES = ["text", "newline", "escape", "backticks", "emphasis", "link", "image", "autolink", "entity"]
+assert _MD.inline.ruler.get_active_rules() == _INLINE_RULES and not _MD.options["linkify"], "review the terminators"
+_MD.inline.terminator_re = re.compile(r"[\n\\`*_\[\]!<&]")
+
 _TASK_RE = re.compile(r"^\[([ xX✓✔])\]\s+")
 
 
