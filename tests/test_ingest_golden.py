@@ -69,3 +69,32 @@ def test_the_narrower_inline_terminators_give_markdown_it_s_own_tokens():
 
     for text in texts:
         assert dump(blocks._MD.parse(text)) == dump(own.parse(text))
+
+
+_TRIGGER_BEFORE = (  # kb/parse/redact.py's _TRIGGER_RE as it was written before it was made faster
+    r"""pass|pwd|secret|token|key|auth|cred|bearer|cookie|sig=|signature|://[^\s/@'"]+@|-----begin|akia|asia|abia|"""
+    r"""acca|gh[pousr]_|github_pat|gl(?:pat|rt|dt|ptt)-|xox|xapp-|hooks\.slack|sk_|rk_|sk-|whsec_|aiza|ya29\.|"""
+    r"""gocspx|npm_|pypi-|sg\.|_v1_|hv[sbr]\.|shp|hf_|dp\.|:aa|eyj|age-secret|密码|口令|令牌|私钥|凭证|密钥|秘钥|"""
+    r"""sq0[a-z]{3}-|sk[0-9a-f]{32}|[ \t]-[upa]|--user|%[0-9a-f]{2}|["'][a-z0-9+/=_\-]{20,}["']""")
+
+
+def test_the_secret_trigger_regex_matches_where_it_matched_before():
+    import re
+    from pathlib import Path
+
+    import secret_corpus
+    from kb.parse import redact
+    from kb.parse.decode import read_text
+    from synth import synth_report
+
+    root = Path(__file__).resolve().parent.parent
+    texts = [read_text(path) for path in sorted((root / "assets" / "reports").glob("*.md"))]
+    texts += list(secret_corpus.reports().values()) + [synth_report(index) for index in range(200)]
+    texts += [" -u x\t-p y \t-a z -x", "'abcdefghijklmnopqrstu' \"abcdefghijklmnopqrstu' 'short'", "a -u\n\t-p"]
+    before = re.compile(_TRIGGER_BEFORE)
+    for text in texts:
+        lower = text.lower()
+        assert [m.span() for m in redact._TRIGGER_RE.finditer(lower)] == [m.span() for m in before.finditer(lower)]
+        caseless = re.compile(redact._TRIGGER_RE.pattern, re.IGNORECASE)
+        assert [m.span() for m in caseless.finditer(text)] == [m.span() for m in
+                                                              re.compile(_TRIGGER_BEFORE, re.IGNORECASE).finditer(text)]
