@@ -35,9 +35,10 @@ def test_ingest_results_are_the_golden_ones():
     assert not differences, "\n".join(differences)
 
 
-def test_the_narrower_inline_terminators_give_markdown_it_s_own_tokens():
-    """kb/parse/blocks.py stops markdown-it's text rule only where an enabled inline rule can fire: every
-    token must come out as with markdown-it's own terminator characters, on our inputs and on inline
+def test_the_inline_shortcuts_give_markdown_it_s_own_tokens():
+    """kb/parse/blocks.py takes plain text (brackets too, where no link can come of them) as one text
+    token, and stops markdown-it's text rule only where an enabled inline rule can fire: every token
+    must come out as markdown-it's own inline rule makes it, on our inputs and on inline
     markup built to reach each rule (links, images, labels with brackets, references, autolinks,
     entities, escapes, emphasis next to punctuation, hard breaks)."""
     from pathlib import Path
@@ -48,7 +49,6 @@ def test_the_narrower_inline_terminators_give_markdown_it_s_own_tokens():
     from synth import synth_report
 
     own = MarkdownIt("commonmark", {"html": False}).enable("table").disable("html_block").disable("html_inline")
-    own.core.ruler.at("inline", blocks._inline)
     assert own.inline.terminator_re.pattern != blocks._MD.inline.terminator_re.pattern
     root = Path(__file__).resolve().parent.parent
     texts = [read_text(path) for path in sorted((root / "assets" / "reports").glob("*.md"))]
@@ -61,11 +61,13 @@ def test_the_narrower_inline_terminators_give_markdown_it_s_own_tokens():
         "**修复后** (Commit `02c3e18`):", "foo**bar**baz *a*-*b* _a_:_b_ **a:**b **a**:b __x__", "hard  \nbreak\\\nx",
         "a ~~b~~ c $d$ {e} @f ^g^ ==h== ++i++", "[x] done [ ] todo [✓] ok", "`code ]` [a`]`b] ![x`]`](y)",
         "***strong em*** *em **strong** em* **a *b* c**", "| a | b |\n|---|---|\n| [x](y) | `c|d` |",
+        "- [ ] a [b] c\n- [x] d ] e [ f\n- [INFO] g [h] (i) [j] (k)", "# [x] heading [y]\n\n| [a] | b] |\n|---|---|\n| [c | d |",
     ]))
+    texts.append(texts[-1] + "\n\n[b]: http://example.com/b\n[INFO]: /info")  # with references: links
 
     def dump(tokens):
-        return [(t.type, t.tag, t.content, t.markup, t.info, t.map, t.attrs, t.nesting,
-                 dump(t.children) if t.children else None) for t in tokens]
+        return [(t.type, t.tag, t.content, t.markup, t.info, t.map, t.attrs, t.nesting, t.level, t.block, t.hidden,
+                 t.meta, dump(t.children) if t.children else t.children) for t in tokens]
 
     for text in texts:
         assert dump(blocks._MD.parse(text)) == dump(own.parse(text))

@@ -21,18 +21,23 @@ _MD = MarkdownIt("commonmark", {"html": False}).enable("table").disable("html_bl
 # paragraphs, table cells and headings of a report. Skipping markdown-it's character-by-character
 # inline tokenizer for those halves its cost (ingest parses thousands of reports).
 _INLINE_MARKUP_RE = re.compile(r"[\n\\`*_\[<&]")
+# Brackets alone are plain text too when no link can come of them: a link needs `](` or, for `[label]`,
+# a reference definition somewhere in the document (`- [ ] task` items, `[INFO]` log words).
+_LINKLESS_RE = re.compile(r"[\n\\`*_<&]|\]\(|!\[")
 
 
 def _inline(state) -> None:
     """markdown-it's core "inline" rule, with plain text turned into its one text token directly."""
     md = state.md
+    linkless = "references" not in state.env
     for token in state.tokens:
         if token.type != "inline":
             continue
         if token.children is None:
             token.children = []
         content = token.content
-        if content and _INLINE_MARKUP_RE.search(content) is None:
+        if content and (_INLINE_MARKUP_RE.search(content) is None
+                        or (linkless and _LINKLESS_RE.search(content) is None)):
             text = Token("text", "", 0)
             text.content = content
             token.children.append(text)
