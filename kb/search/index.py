@@ -24,7 +24,8 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Frequency
 from whoosh.system import emptybytes, pack_uint
 from whoosh.util.numeric import byte_to_length
-from whoosh.writing import PostingPool
+from whoosh.fields import FieldType
+from whoosh.writing import PostingPool, SegmentWriter
 
 from kb.search.analysis import KBTokenizer, analyzer, term_counts
 from kb.store.knowledge_base import KnowledgeBase
@@ -165,6 +166,8 @@ def _add_postings(self, schema, lengths, items):
 
 
 _whoosh_word_values = Frequency.word_values
+_whoosh_pool_add = PostingPool.add
+_whoosh_field_index = FieldType.index
 
 
 def _word_values(self, value, analyzer, **kwargs):
@@ -178,16 +181,88 @@ def _word_values(self, value, analyzer, **kwargs):
     return [(word, freq, float(freq) * fb, pack_uint(freq)) for word, freq in term_counts(value).items()]
 
 
+def _add_document(self, **fields):
+    """Whoosh's SegmentWriter.add_document, with the postings of our text fields made and pooled in one
+    loop: no generator and no PostingPool.add call per posting (its size estimate and its spill check
+    are made here, posting by posting, as it makes them). Other fields go Whoosh's own way."""
+    self._check_state()
+    perdocwriter = self.perdocwriter
+    schema = self.schema
+    docnum = self.docnum
+    pool = self.pool
+    add_post = pool.add
+    fast_pool = type(pool) is PostingPool and add_post.__func__ is _whoosh_pool_add
+    docboost = self._doc_boost(fields)
+    fieldnames = sorted([name for name in fields.keys() if not name.startswith("_")])
+    self._check_fields(schema, fieldnames)
+    perdocwriter.start_doc(docnum)
+    try:
+        for fieldname in fieldnames:
+            value = fields.get(fieldname)
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                fieldboost = self._field_boost(fields, fieldname, docboost)
+                scorable = field.scorable
+                fmt = field.format
+                if (fast_pool and type(fmt) is Frequency and field.analyzer.__class__ is KBTokenizer
+                        and isinstance(value, str) and type(field).index is _whoosh_field_index):
+                    fb = fmt.field_boost
+                    limit = pool.limit
+                    pool.fieldnames.add(fieldname)
+                    base = 150 + len(fieldname)
+                    for word, freq in term_counts(value).items():
+                        tbytes = word.encode("utf-8")
+                        vbytes = pack_uint(freq)
+                        if scorable:
+                            length += freq
+                        pool.currentsize += base + 2 * len(tbytes) + len(vbytes)
+                        if pool.currentsize > limit:
+                            pool.save()
+                        pool.current.append((fieldname, tbytes, docnum, (float(freq) * fb) * fieldboost, vbytes))
+                else:
+                    for tbytes, freq, weight, vbytes in field.index(value):
+                        weight *= fieldboost
+                        if scorable:
+                            length += freq
+                        add_post((fieldname, tbytes, docnum, weight, vbytes))
+            if field.separate_spelling():
+                spellfield = field.spelling_fieldname(fieldname)
+                for word in field.spellable_words(value):
+                    word = word.encode("utf-8")
+                    add_post((spellfield, word, 0, 1, vbytes))  # noqa: F821 (as Whoosh's own: vbytes of the last posting)
+            vformat = field.vector
+            if vformat:
+                vitems = vformat.word_values(value, field.analyzer, mode="index")
+                vitems = sorted((text, weight, vbytes) for text, _, weight, vbytes in vitems)
+                perdocwriter.add_vector_items(fieldname, field, vitems)
+            customval = fields.get("_stored_%s" % fieldname, value)
+            perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
+            column = field.column_type
+            if column and customval is not None:
+                perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+    except Exception as ex:
+        perdocwriter.cancel_doc()
+        raise ex
+    perdocwriter.finish_doc()
+    self._added = True
+    self.docnum += 1
+
+
 # Whoosh's own code for each path replaced here (tests check the index comes out the same with them).
 WHOOSH_WRITE_PATHS = {(PostingPool, "_write_run"): PostingPool._write_run,
                       (PostingPool, "_read_run"): PostingPool._read_run,
                       (Frequency, "word_values"): Frequency.word_values,
                       (W3PerDocReader, "doc_field_length"): W3PerDocReader.doc_field_length,
-                      (W3FieldWriter, "add_postings"): W3FieldWriter.add_postings}
+                      (W3FieldWriter, "add_postings"): W3FieldWriter.add_postings,
+                      (SegmentWriter, "add_document"): SegmentWriter.add_document}
 PostingPool._write_run, PostingPool._read_run = _write_run, _read_run  # the index comes out the same
 Frequency.word_values = _word_values
 W3PerDocReader.doc_field_length = _doc_field_length
 W3FieldWriter.add_postings = _add_postings
+SegmentWriter.add_document = _add_document
 
 
 def schema() -> Schema:
