@@ -61,6 +61,10 @@ def test_the_inline_shortcuts_give_markdown_it_s_own_tokens():
         "**修复后** (Commit `02c3e18`):", "foo**bar**baz *a*-*b* _a_:_b_ **a:**b **a**:b __x__", "hard  \nbreak\\\nx",
         "a ~~b~~ c $d$ {e} @f ^g^ ==h== ++i++", "[x] done [ ] todo [✓] ok", "`code ]` [a`]`b] ![x`]`](y)",
         "***strong em*** *em **strong** em* **a *b* c**", "| a | b |\n|---|---|\n| [x](y) | `c|d` |",
+        "**a**", "**a**b", "**a:**b", "**a:** b", "**a:**", "** a**", "**a **", "**a**:", "**:a**", "**:a**x",
+        "**中文**：值", "**中文：**值", "**a** ", "**a\u3000**x", "**a**.", "**.**", "**a.**.", "**a)**b", "**a**(b)",
+        "**a\u00a0**b", "**\u2003a**", "**a b**c d", "**修复后** (Commit 02c3e18):", "**1.** step", "**a**b**c**",
+        "- **Label**: value\n- **Only**\n\n| **h** | **x**: y |\n|---|---|\n| **c** | d |\n\n# **Title** here",
         "- [ ] a [b] c\n- [x] d ] e [ f\n- [INFO] g [h] (i) [j] (k)", "# [x] heading [y]\n\n| [a] | b] |\n|---|---|\n| [c | d |",
     ]))
     texts.append(texts[-1] + "\n\n[b]: http://example.com/b\n[INFO]: /info")  # with references: links

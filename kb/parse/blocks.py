@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
 from markdown_it.token import Token
 
 _MD = MarkdownIt("commonmark", {"html": False}).enable("table").disable("html_block").disable("html_inline")
@@ -24,6 +25,35 @@ _INLINE_MARKUP_RE = re.compile(r"[\n\\`*_\[<&]")
 # Brackets alone are plain text too when no link can come of them: a link needs `](` or, for `[label]`,
 # a reference definition somewhere in the document (`- [ ] task` items, `[INFO]` log words).
 _LINKLESS_RE = re.compile(r"[\n\\`*_<&]|\]\(|!\[")
+
+
+# `**Label**: value` — a bold run opening the text, then plain text — is most of the rest (report
+# labels). For it, the tokens markdown-it's emphasis rule makes are built directly, when its
+# delimiter rules (markdown_it's own character tests) make the two `**` runs a pair; anything else
+# goes through markdown-it.
+_LABEL_RE = re.compile(r"\*\*([^\n\\`*_\[\]<&!]+)\*\*([^\n\\`*_\[\]<&!]*)")
+
+
+def _punct(char: str) -> bool:
+    return isMdAsciiPunct(ord(char)) or isPunctChar(char)
+
+
+def _label_tokens(content: str) -> list[Token] | None:
+    match = _LABEL_RE.fullmatch(content)
+    if match is None:
+        return None
+    label, rest = match.group(1), match.group(2)
+    if isWhiteSpace(ord(label[0])):
+        return None  # the first `**` cannot open
+    last, after = label[-1], rest[0] if rest else " "
+    if isWhiteSpace(ord(last)) or (_punct(last) and not (isWhiteSpace(ord(after)) or _punct(after))):
+        return None  # the second `**` cannot close
+    lead = Token("text", "", 0)
+    opening = Token("strong_open", "strong", 1, markup="**")
+    inner = Token("text", "", 0, content=label, level=1)
+    closing = Token("strong_close", "strong", -1, markup="**")
+    tail = Token("text", "", 0, content=rest)
+    return [lead, opening, inner, closing, tail]
 
 
 def _inline(state) -> None:
@@ -42,7 +72,11 @@ def _inline(state) -> None:
             text.content = content
             token.children.append(text)
         else:
-            md.inline.parse(content, md, state.env, token.children)
+            label = _label_tokens(content) if content.startswith("**") else None
+            if label is not None:
+                token.children.extend(label)
+            else:
+                md.inline.parse(content, md, state.env, token.children)
 
 
 _MD.core.ruler.at("inline", _inline)
