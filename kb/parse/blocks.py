@@ -56,6 +56,30 @@ def _label_tokens(content: str) -> list[Token] | None:
     return [lead, opening, inner, closing, tail]
 
 
+_MARKUP_CHAR_RE = re.compile(r"[\\`*_\[\]<&!]")
+
+
+def _label_lines(content: str) -> list[Token] | None:
+    """Lines that are each a `**Label**: value` line or plain text (`**Project**: x` / `**Date**: y`,
+    `**Root cause**:` then its sentence), joined by soft breaks: each bold pair lies within its line."""
+    tokens: list[Token] = []
+    for number, line in enumerate(content.split("\n")):
+        if not line or line[0] in " \t" or line[-1] in " \t":
+            return None  # markdown-it drops those spaces, or makes a hard break of them
+        if number:
+            tokens.append(Token("softbreak", "br", 0))
+        if line.startswith("**"):
+            label = _label_tokens(line)
+            if label is None:
+                return None
+            tokens.extend(label)
+        elif _MARKUP_CHAR_RE.search(line) is None:
+            tokens.append(Token("text", "", 0, content=line))
+        else:
+            return None
+    return tokens
+
+
 def _inline(state) -> None:
     """markdown-it's core "inline" rule, with plain text turned into its one text token directly."""
     md = state.md
@@ -72,7 +96,7 @@ def _inline(state) -> None:
             text.content = content
             token.children.append(text)
         else:
-            label = _label_tokens(content) if content.startswith("**") else None
+            label = _label_lines(content) if "**" in content else None
             if label is not None:
                 token.children.extend(label)
             else:
