@@ -68,6 +68,9 @@ def test_the_inline_shortcuts_give_markdown_it_s_own_tokens():
         "**a**: b\n**c**: d\n**e**", "**a**:\nplain line\n**b**", "plain\n**a**", "**a**  \nb", "**a** \nb",
         "**a**\n  b", "**a**\n\tb", "**a\nb**", "**a**\nb**c**d", "**a**\n**b:**c\n**d**", "x\n**a**b\n**c**",
         "**a**\nb*c", "**a**\nb_c", "**a**\n[b]", "**项目**: x\n**部署平台**：y\n**日期**: 2026", "**a**\u3000\nb",
+        "`a`", "`a` b `c`", "x `a*b_c[d]<e>&f!\\g` y", "` a `", "`  `", "` a`", "`a", "a`b`c`", "``a``", "`a``b`",
+        "**a**`b`", "**a** `b` c", "**a**: `b`\n`c` d\n**e**`f`g", "**修复后** (Commit `02c3e18`):", "`a\nb`",
+        "**a**`", "x `a` *y*", "`a` [b](c)", "`a`\n**b**: c", "a ` b ` c", "**a**:`b``c`",
         "- [ ] a [b] c\n- [x] d ] e [ f\n- [INFO] g [h] (i) [j] (k)", "# [x] heading [y]\n\n| [a] | b] |\n|---|---|\n| [c | d |",
     ]))
     texts.append(texts[-1] + "\n\n[b]: http://example.com/b\n[INFO]: /info")  # with references: links

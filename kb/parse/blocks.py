@@ -31,7 +31,7 @@ _LINKLESS_RE = re.compile(r"[\n\\`*_<&]|\]\(|!\[")
 # labels). For it, the tokens markdown-it's emphasis rule makes are built directly, when its
 # delimiter rules (markdown_it's own character tests) make the two `**` runs a pair; anything else
 # goes through markdown-it.
-_LABEL_RE = re.compile(r"\*\*([^\n\\`*_\[\]<&!]+)\*\*([^\n\\`*_\[\]<&!]*)")
+_LABEL_RE = re.compile(r"\*\*([^\n\\`*_\[\]<&!]+)\*\*([^\n\\*_\[\]<&!]*)")
 
 
 def _punct(char: str) -> bool:
@@ -48,20 +48,43 @@ def _label_tokens(content: str) -> list[Token] | None:
     last, after = label[-1], rest[0] if rest else " "
     if isWhiteSpace(ord(last)) or (_punct(last) and not (isWhiteSpace(ord(after)) or _punct(after))):
         return None  # the second `**` cannot close
+    after_label = _code_spans(rest, first_text=True)
+    if after_label is None:
+        return None
     lead = Token("text", "", 0)
     opening = Token("strong_open", "strong", 1, markup="**")
     inner = Token("text", "", 0, content=label, level=1)
     closing = Token("strong_close", "strong", -1, markup="**")
-    tail = Token("text", "", 0, content=rest)
-    return [lead, opening, inner, closing, tail]
+    return [lead, opening, inner, closing, *after_label]
+
+
+def _code_spans(text: str, first_text: bool = False) -> list[Token] | None:
+    """Plain text with `code` spans (single backticks, in pairs) as markdown-it's tokens: a text token
+    for each non-empty run of text, a code_inline for each span. With first_text the first text token
+    is made even when empty (after a bold label, markdown-it's emptied delimiter token stands there)."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0 or "``" in text:
+        return None  # an odd backtick, or a run of two
+    tokens: list[Token] = []
+    for number, part in enumerate(parts):
+        if number % 2:
+            if part.startswith(" ") and part.endswith(" ") and part.strip(" "):
+                part = part[1:-1]
+            tokens.append(Token("code_inline", "code", 0, markup="`", content=part))
+        elif _MARKUP_CHAR_RE.search(part):
+            return None
+        elif part or (first_text and not number):
+            tokens.append(Token("text", "", 0, content=part))
+    return tokens
 
 
 _MARKUP_CHAR_RE = re.compile(r"[\\`*_\[\]<&!]")
 
 
 def _label_lines(content: str) -> list[Token] | None:
-    """Lines that are each a `**Label**: value` line or plain text (`**Project**: x` / `**Date**: y`,
-    `**Root cause**:` then its sentence), joined by soft breaks: each bold pair lies within its line."""
+    """Lines that are each a `**Label**: value` line or plain text, either with `code` spans
+    (`**Project**: x` / `**Date**: y`, `**Root cause**:` then its sentence, `**Commit**: \`fix: x\``),
+    joined by soft breaks: each bold pair and each code span lies within its line."""
     tokens: list[Token] = []
     for number, line in enumerate(content.split("\n")):
         if not line or line[0] in " \t" or line[-1] in " \t":
@@ -73,10 +96,11 @@ def _label_lines(content: str) -> list[Token] | None:
             if label is None:
                 return None
             tokens.extend(label)
-        elif _MARKUP_CHAR_RE.search(line) is None:
-            tokens.append(Token("text", "", 0, content=line))
         else:
-            return None
+            plain = _code_spans(line)
+            if plain is None:
+                return None
+            tokens.extend(plain)
     return tokens
 
 
@@ -96,7 +120,7 @@ def _inline(state) -> None:
             text.content = content
             token.children.append(text)
         else:
-            label = _label_lines(content) if "**" in content else None
+            label = _label_lines(content) if "**" in content or "`" in content else None
             if label is not None:
                 token.children.extend(label)
             else:
