@@ -83,7 +83,7 @@ _MARKUP_CHAR_RE = re.compile(r"[\\`*_\[\]<&!]")
 
 def _label_lines(content: str) -> list[Token] | None:
     """Lines that are each a `**Label**: value` line or plain text, either with `code` spans
-    (`**Project**: x` / `**Date**: y`, `**Root cause**:` then its sentence, `**Commit**: \`fix: x\``),
+    (`**Project**: x` / `**Date**: y`, `**Root cause**:` then its sentence, `**Commit**: ``fix: x```),
     joined by soft breaks: each bold pair and each code span lies within its line."""
     tokens: list[Token] = []
     for number, line in enumerate(content.split("\n")):
