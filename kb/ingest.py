@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -165,22 +165,26 @@ def _scan_one(job: tuple[str, str]) -> Redaction | str:
 
 def _pooled(func: Callable, jobs: list, progress: Callable[[int], None] | None) -> list:
     """func over jobs, in a process pool when there are many (scanning and parsing are CPU-bound)."""
+    return list(_pooled_iter(func, jobs, progress))
+
+
+def _pooled_iter(func: Callable, jobs: list, progress: Callable[[int], None] | None) -> Iterator:
+    """func over jobs, each result as soon as it is there (in job order): the caller's own work on
+    the first results goes on while the pool works on the rest."""
     workers = os.cpu_count() or 1
-    out = []
     if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
         for job in jobs:
-            out.append(func(job))
+            yield func(job)
             if progress:
                 progress(1)
-        return out
+        return
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for item in pool.map(func, jobs, chunksize=32):
-            out.append(item)
+            yield item
             if progress:
                 progress(1)
-    return out
 
 
 def parse_many(jobs: list[tuple[str, str]], progress: Callable[[int], None] | None = None) -> list[ParsedReport | str]:
@@ -288,8 +292,8 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
             continue
         pending.append((candidate, text, digest))
     clock.lap("read")
-    prepared = prepare_many([(text, c.dest) for c, text, _ in pending], progress)
-    clock.lap("redact and parse")
+    prepared = _pooled_iter(_prepare_one, [(text, c.dest) for c, text, _ in pending], progress)
+    was_clean = state.clean
     ready: list[tuple[SourceInfo, ParsedReport, str]] = []
     for (candidate, text, digest), outcome in zip(pending, prepared):
         if isinstance(outcome, str):
@@ -305,22 +309,22 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
         info = SourceInfo(path=candidate.dest, sha256=digest, origin=str(candidate.source.resolve()),
                           size=len(redaction.text.encode("utf-8")), ingested_at=now)
         ready.append((info, report, redaction.text))
+        # Copies first (atomic renames), so stored records never point at a copy that is not there; each
+        # as its report comes back from the pool, while the pool parses the rest.
+        state.mark_dirty()  # once, before the first copy
+        target = kb.root / info.path
+        if target.resolve() != Path(info.origin) or redaction.text != _read_or_none(target):
+            _write_atomic(target, redaction.text)
+    clock.lap("redact, parse and write files")
     # Copies an interrupted ingest left uncommitted: only looked for when the last ingest did not finish
     # its commit (a `git status` over thousands of reports is most of an unchanged re-ingest).
-    leftovers = _uncommitted(kb, known.all()) if commit and not state.clean else []
+    leftovers = _uncommitted(kb, known.all()) if commit and not was_clean else []
     stored = {info.path: info.sha256 for info, _, _ in ready}
     if not ready:
         if leftovers:
             _commit(kb, result, leftovers, f"ingest: {len(leftovers)} reports an interrupted ingest left uncommitted")
         _save_state(kb, state, seen, known, set(result.unchanged), stored, clean=commit and not result.failed_commit)
         return result
-    state.mark_dirty()
-    # Copies first (atomic renames), so stored records never point at a copy that is not there.
-    for info, _, text in ready:
-        target = kb.root / info.path
-        if target.resolve() != Path(info.origin) or text != _read_or_none(target):
-            _write_atomic(target, text)
-    clock.lap("write files")
     written = [info.path for info, _, _ in ready]
     # `git add` is a git process: it overlaps the store and index work.
     staging = ThreadPoolExecutor(max_workers=1).submit(kb.stage, written) if commit else None

@@ -184,10 +184,9 @@ def test_an_index_spilled_to_disk_while_written_is_the_one_whoosh_writes(tmp_pat
     assert len([n for n in spills if n]) > 3  # the postings went through several runs on disk
     ours = _whoosh_reads(monkeypatch, index, _index_content, knowledge)
     with monkeypatch.context() as whoosh_own:
-        write_run, read_run, doc_field_length = index.WHOOSH_WRITE_PATHS
-        whoosh_own.setattr(index.PostingPool, "_write_run", write_run)
-        whoosh_own.setattr(index.PostingPool, "_read_run", read_run)
-        whoosh_own.setattr(index.W3PerDocReader, "doc_field_length", doc_field_length)
+        for (owner, name), whoosh_code in index.WHOOSH_WRITE_PATHS.items():
+            assert getattr(owner, name) is not whoosh_code  # ours is in place (and was the one measured above)
+            whoosh_own.setattr(owner, name, whoosh_code)
         index.rebuild_index(knowledge)
         assert _index_content(knowledge) == ours
     knowledge.close()
@@ -196,7 +195,8 @@ def test_an_index_spilled_to_disk_while_written_is_the_one_whoosh_writes(tmp_pat
 def _whoosh_reads(monkeypatch, index, read, knowledge):
     """read(knowledge) with Whoosh's own field-length reader."""
     with monkeypatch.context() as whoosh_own:
-        whoosh_own.setattr(index.W3PerDocReader, "doc_field_length", index.WHOOSH_WRITE_PATHS[2])
+        whoosh_own.setattr(index.W3PerDocReader, "doc_field_length",
+                           index.WHOOSH_WRITE_PATHS[index.W3PerDocReader, "doc_field_length"])
         return read(knowledge)
 
 
@@ -255,3 +255,18 @@ def test_an_index_missing_a_segment_file_is_rebuilt_and_search_still_answers(tmp
     finally:
         handle.close()
         knowledge.close()
+
+
+def test_the_index_term_counts_are_the_tokenizer_s_tokens_counted():
+    """kb/search/index.py counts a field's terms with term_counts instead of Whoosh's token stream: the
+    same terms, counts and first-seen order for every sample report (CJK, identifiers, versions)."""
+    from kb.search.analysis import KBTokenizer, term_counts
+
+    tokenizer = KBTokenizer()
+    texts = [path.read_text(encoding="utf-8") for path in sorted(SAMPLES.glob("*.md"))]
+    texts += ["", "a", "的", "SystemPackageMissingError v2.4.0 18.12.1 x.y-z:w/q 容器健康检查 the of 404 123456"]
+    for text in texts:
+        want: dict[str, int] = {}
+        for token in tokenizer(text, mode="index", boosts=True):
+            want[token.text] = want.get(token.text, 0) + 1
+        assert list(term_counts(text).items()) == list(want.items())

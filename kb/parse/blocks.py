@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
 from markdown_it.token import Token
 
 _MD = MarkdownIt("commonmark", {"html": False}).enable("table").disable("html_block").disable("html_inline")
@@ -21,26 +22,121 @@ _MD = MarkdownIt("commonmark", {"html": False}).enable("table").disable("html_bl
 # paragraphs, table cells and headings of a report. Skipping markdown-it's character-by-character
 # inline tokenizer for those halves its cost (ingest parses thousands of reports).
 _INLINE_MARKUP_RE = re.compile(r"[\n\\`*_\[<&]")
+# Brackets alone are plain text too when no link can come of them: a link needs `](` or, for `[label]`,
+# a reference definition somewhere in the document (`- [ ] task` items, `[INFO]` log words).
+_LINKLESS_RE = re.compile(r"[\n\\`*_<&]|\]\(|!\[")
+
+
+# `**Label**: value` — a bold run opening the text, then plain text — is most of the rest (report
+# labels). For it, the tokens markdown-it's emphasis rule makes are built directly, when its
+# delimiter rules (markdown_it's own character tests) make the two `**` runs a pair; anything else
+# goes through markdown-it.
+_LABEL_RE = re.compile(r"\*\*([^\n\\`*_\[\]<&!]+)\*\*([^\n\\*_\[\]<&!]*)")
+
+
+def _punct(char: str) -> bool:
+    return isMdAsciiPunct(ord(char)) or isPunctChar(char)
+
+
+def _label_tokens(content: str) -> list[Token] | None:
+    match = _LABEL_RE.fullmatch(content)
+    if match is None:
+        return None
+    label, rest = match.group(1), match.group(2)
+    if isWhiteSpace(ord(label[0])):
+        return None  # the first `**` cannot open
+    last, after = label[-1], rest[0] if rest else " "
+    if isWhiteSpace(ord(last)) or (_punct(last) and not (isWhiteSpace(ord(after)) or _punct(after))):
+        return None  # the second `**` cannot close
+    after_label = _code_spans(rest, first_text=True)
+    if after_label is None:
+        return None
+    lead = Token("text", "", 0)
+    opening = Token("strong_open", "strong", 1, markup="**")
+    inner = Token("text", "", 0, content=label, level=1)
+    closing = Token("strong_close", "strong", -1, markup="**")
+    return [lead, opening, inner, closing, *after_label]
+
+
+def _code_spans(text: str, first_text: bool = False) -> list[Token] | None:
+    """Plain text with `code` spans (single backticks, in pairs) as markdown-it's tokens: a text token
+    for each non-empty run of text, a code_inline for each span. With first_text the first text token
+    is made even when empty (after a bold label, markdown-it's emptied delimiter token stands there)."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0 or "``" in text:
+        return None  # an odd backtick, or a run of two
+    tokens: list[Token] = []
+    for number, part in enumerate(parts):
+        if number % 2:
+            if part.startswith(" ") and part.endswith(" ") and part.strip(" "):
+                part = part[1:-1]
+            tokens.append(Token("code_inline", "code", 0, markup="`", content=part))
+        elif _MARKUP_CHAR_RE.search(part):
+            return None
+        elif part or (first_text and not number):
+            tokens.append(Token("text", "", 0, content=part))
+    return tokens
+
+
+_MARKUP_CHAR_RE = re.compile(r"[\\`*_\[\]<&!]")
+
+
+def _label_lines(content: str) -> list[Token] | None:
+    """Lines that are each a `**Label**: value` line or plain text, either with `code` spans
+    (`**Project**: x` / `**Date**: y`, `**Root cause**:` then its sentence, `**Commit**: ``fix: x```),
+    joined by soft breaks: each bold pair and each code span lies within its line."""
+    tokens: list[Token] = []
+    for number, line in enumerate(content.split("\n")):
+        if not line or line[0] in " \t" or line[-1] in " \t":
+            return None  # markdown-it drops those spaces, or makes a hard break of them
+        if number:
+            tokens.append(Token("softbreak", "br", 0))
+        if line.startswith("**"):
+            label = _label_tokens(line)
+            if label is None:
+                return None
+            tokens.extend(label)
+        else:
+            plain = _code_spans(line)
+            if plain is None:
+                return None
+            tokens.extend(plain)
+    return tokens
 
 
 def _inline(state) -> None:
     """markdown-it's core "inline" rule, with plain text turned into its one text token directly."""
     md = state.md
+    linkless = "references" not in state.env
     for token in state.tokens:
         if token.type != "inline":
             continue
         if token.children is None:
             token.children = []
         content = token.content
-        if content and _INLINE_MARKUP_RE.search(content) is None:
+        if content and (_INLINE_MARKUP_RE.search(content) is None
+                        or (linkless and _LINKLESS_RE.search(content) is None)):
             text = Token("text", "", 0)
             text.content = content
             token.children.append(text)
         else:
-            md.inline.parse(content, md, state.env, token.children)
+            label = _label_lines(content) if "**" in content or "`" in content else None
+            if label is not None:
+                token.children.extend(label)
+            else:
+                md.inline.parse(content, md, state.env, token.children)
 
 
 _MD.core.ruler.at("inline", _inline)
+
+# markdown-it's text rule takes plain text up to the next of 23 "terminator" characters, where any
+# inline rule might fire; at each one, every rule is tried in turn before the character joins the text
+# as well. Of those rules, ours enables only these, each starting at one of these characters (and a
+# link label ends at "]", which the text rule must stop at too): `-`, `:`, `#`, `=` and the rest,
+# common in reports, then cost nothing, and the same text comes out (the golden ingest test checks).
+_INLINE_RULES = ["text", "newline", "escape", "backticks", "emphasis", "link", "image", "autolink", "entity"]
+assert _MD.inline.ruler.get_active_rules() == _INLINE_RULES and not _MD.options["linkify"], "review the terminators"
+_MD.inline.terminator_re = re.compile(r"[\n\\`*_\[\]!<&]")
 
 _TASK_RE = re.compile(r"^\[([ xX✓✔])\]\s+")
 

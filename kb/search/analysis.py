@@ -95,6 +95,17 @@ def _run_term_list(run: str) -> tuple[str, ...]:
     return tuple(term for term, _, _ in iter_terms(run))
 
 
+def term_counts(text: str) -> dict[str, int]:
+    """Each distinct term of text with how often it occurs, in the order they first occur: what the
+    index's tokenizer (KBTokenizer, without positions) yields for text, counted."""
+    counts: dict[str, int] = {}
+    get = counts.get
+    for run in _RUN_RE.findall(text):
+        for term in _run_term_list(run):
+            counts[term] = get(term, 0) + 1
+    return counts
+
+
 class KBTokenizer(Tokenizer):
     """Whoosh tokenizer over iter_terms (importable, so a stored schema can unpickle it)."""
 

@@ -11,19 +11,23 @@ a `git pull` + reindex elsewhere) makes search rebuild it.
 from __future__ import annotations
 
 import json
-import marshal
+import pickle
 import os
 import shutil
 from pathlib import Path
 
 import kb.search.whoosh_import  # noqa: F401  (first: Whoosh without its unused urllib/asyncio imports)
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3PerDocReader, _lenfield
+from whoosh.codec.base import OutOfOrderError
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, W3PerDocReader, _lenfield
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.formats import Frequency
+from whoosh.system import emptybytes, pack_uint
 from whoosh.util.numeric import byte_to_length
-from whoosh.writing import PostingPool
+from whoosh.fields import FieldType
+from whoosh.writing import PostingPool, SegmentWriter
 
-from kb.search.analysis import analyzer
+from kb.search.analysis import KBTokenizer, analyzer, term_counts
 from kb.store.knowledge_base import KnowledgeBase
 
 FIELD_BOOSTS = {"message": 4.0, "title": 2.5, "log": 1.5, "symptom": 1.2, "cause": 1.5, "fix": 1.0, "context": 0.8,
@@ -33,21 +37,26 @@ _STATE_FILE = "generation.json"
 INDEX_VERSION = 7  # bump when the schema or the analyzer changes: older indexes are rebuilt
 
 
-_RUN_BATCH = 20_000  # postings per marshal record in a spilled sort run
+_RUN_BATCH = 20_000  # postings per pickle record in a spilled sort run
 
 
 def _write_run(self, f, items) -> None:
     """Whoosh spills sorted postings to disk one pickle call per posting (at 10,000 reports, 3.4
-    million calls each way: a fifth of the build); written as marshal records of 20,000 postings,
-    the same items in the same order come back in a few hundred calls."""
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= _RUN_BATCH:
-            marshal.dump(batch, f)
-            batch = []
-    if batch:
-        marshal.dump(batch, f)
+    million calls each way: a fifth of the build); written as pickle records of 20,000 postings,
+    the same items in the same order come back in a few hundred calls. (Pickle, not marshal:
+    marshal.load reads a file in small pieces, 20 times slower than pickle.load here.)"""
+    if isinstance(items, list):  # a pool's sorted postings: cut in slices
+        for start in range(0, len(items), _RUN_BATCH):
+            pickle.dump(items[start:start + _RUN_BATCH], f, pickle.HIGHEST_PROTOCOL)
+    else:  # runs being merged
+        batch = []
+        for item in items:
+            batch.append(item)
+            if len(batch) >= _RUN_BATCH:
+                pickle.dump(batch, f, pickle.HIGHEST_PROTOCOL)
+                batch = []
+        if batch:
+            pickle.dump(batch, f, pickle.HIGHEST_PROTOCOL)
     f.close()
 
 
@@ -56,7 +65,7 @@ def _read_run(self, path):
     try:
         while True:
             try:
-                batch = marshal.load(f)
+                batch = pickle.load(f)
             except EOFError:
                 return
             yield from batch
@@ -68,20 +77,27 @@ def _read_run(self, path):
 _NO_COLUMN = object()
 
 
+def _length_column(reader, fieldname):
+    """A field's length column, read once per reader: its bytes (one length byte per document), or
+    the column reader for any other kind, or _NO_COLUMN."""
+    columns = reader.__dict__.setdefault("_runbook_lengths", {})
+    column = columns.get(fieldname)
+    if column is None:
+        column_reader = reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column_reader is None:
+            column = _NO_COLUMN
+        elif getattr(column_reader, "_fixedlen", None) == 1:
+            column = bytes(column_reader._dbfile.get(column_reader._basepos, column_reader._count))
+        else:
+            column = column_reader  # any other column kind: asked one document at a time, as Whoosh does
+        columns[fieldname] = column
+    return column
+
+
 def _doc_field_length(self, docnum, fieldname, default=0):
     """Whoosh's W3PerDocReader.doc_field_length, with the field's length column read once: writing a
     segment asks it once per posting (3.4 million times at 10,000 reports) through a seek and a read."""
-    columns = self.__dict__.setdefault("_runbook_lengths", {})
-    column = columns.get(fieldname)
-    if column is None:
-        reader = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        if reader is None:
-            column = _NO_COLUMN
-        elif getattr(reader, "_fixedlen", None) == 1:
-            column = bytes(reader._dbfile.get(reader._basepos, reader._count))
-        else:
-            column = reader  # any other column kind: asked one document at a time, as Whoosh does
-        columns[fieldname] = column
+    column = _length_column(self, fieldname)
     if column is _NO_COLUMN:
         return default
     if docnum > self._doccount:
@@ -92,9 +108,166 @@ def _doc_field_length(self, docnum, fieldname, default=0):
     return None  # as Whoosh's own (a document without this field)
 
 
-WHOOSH_WRITE_PATHS = (PostingPool._write_run, PostingPool._read_run, W3PerDocReader.doc_field_length)  # for tests
+def _add_postings(self, schema, lengths, items):
+    """Whoosh's FieldWriter.add_postings for its W3 codec: the sorted postings (fieldname, btext, docnum,
+    weight, vbytes) of a segment into per-term posting blocks. One loop with W3FieldWriter.add,
+    W3PostingsWriter.add_posting (less its type asserts) and the field length lookup written into it
+    (five calls per posting, 3.4 million postings at 10,000 reports); the same calls for each field
+    and term, the same blocks, bounds and bytes."""
+    dfl = lengths.doc_field_length if lengths else (lambda docnum, fieldname: 0)
+    own_lengths = type(lengths) is W3PerDocReader and lengths.doc_field_length == _doc_field_length.__get__(lengths)
+    lastfn = lasttext = None
+    column = postings = None
+    for fieldname, btext, docnum, weight, value in items:
+        if lastfn is not None and fieldname < lastfn:
+            raise OutOfOrderError("Field %r .. %r" % (lastfn, fieldname))
+        if fieldname == lastfn and lasttext and btext < lasttext:
+            raise OutOfOrderError("Term %s:%r .. %s:%r" % (lastfn, lasttext, fieldname, btext))
+        if fieldname != lastfn:
+            if lasttext is not None:
+                self.finish_term()
+            if lastfn is not None:
+                self.finish_field()
+            self.start_field(fieldname, schema[fieldname])
+            lastfn, lasttext = fieldname, None
+            column = _length_column(lengths, fieldname) if own_lengths else None
+        if docnum == -1:  # a spelling word (Whoosh's own loop skips them too)
+            continue
+        if btext != lasttext:
+            if lasttext is not None:
+                self.finish_term()
+            self.start_term(btext)
+            lasttext = btext
+            postings = self._postwriter
+        if column.__class__ is bytes:
+            if docnum > lengths._doccount:
+                raise IndexError("Asked for docnum %r of %d" % (docnum, lengths._doccount))
+            lbyte = column[docnum] if docnum < len(column) else 0
+            length = byte_to_length(lbyte) if lbyte else None
+        elif column is _NO_COLUMN:
+            length = 0
+        else:
+            length = dfl(docnum, fieldname)
+        if value is None:
+            value = emptybytes
+        if len(postings._ids) >= postings._blocklimit:
+            postings._write_block()
+        postings._ids.append(docnum)
+        postings._weights.append(weight)
+        if weight > postings._maxweight:
+            postings._maxweight = weight
+        if value:
+            postings._values.append(value)
+        if length:
+            minlength = postings._minlength
+            if minlength is None or length < minlength:
+                postings._minlength = length
+            if length > postings._maxlength:
+                postings._maxlength = length
+    if lasttext is not None:
+        self.finish_term()
+    if lastfn is not None:
+        self.finish_field()
+
+
+_whoosh_word_values = Frequency.word_values
+_whoosh_pool_add = PostingPool.add
+_whoosh_field_index = FieldType.index
+
+
+def _word_values(self, value, analyzer, **kwargs):
+    """Whoosh's Frequency.word_values (each distinct term of a field's text, its count, its weight and
+    its encoded count), for our tokenizer without a Token object and three generator steps per term
+    (a fifth of writing the index): the same terms counted in the same order, each weighing its count
+    (the sum of its tokens' boosts, 1.0 each) times the field's boost."""
+    if analyzer.__class__ is not KBTokenizer or not isinstance(value, str) or kwargs.get("mode") != "index":
+        return _whoosh_word_values(self, value, analyzer, **kwargs)
+    fb = self.field_boost
+    return [(word, freq, float(freq) * fb, pack_uint(freq)) for word, freq in term_counts(value).items()]
+
+
+def _add_document(self, **fields):
+    """Whoosh's SegmentWriter.add_document, with the postings of our text fields made and pooled in one
+    loop: no generator and no PostingPool.add call per posting (its size estimate and its spill check
+    are made here, posting by posting, as it makes them). Other fields go Whoosh's own way."""
+    self._check_state()
+    perdocwriter = self.perdocwriter
+    schema = self.schema
+    docnum = self.docnum
+    pool = self.pool
+    add_post = pool.add
+    fast_pool = type(pool) is PostingPool and add_post.__func__ is _whoosh_pool_add
+    docboost = self._doc_boost(fields)
+    fieldnames = sorted([name for name in fields.keys() if not name.startswith("_")])
+    self._check_fields(schema, fieldnames)
+    perdocwriter.start_doc(docnum)
+    try:
+        for fieldname in fieldnames:
+            value = fields.get(fieldname)
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                fieldboost = self._field_boost(fields, fieldname, docboost)
+                scorable = field.scorable
+                fmt = field.format
+                if (fast_pool and type(fmt) is Frequency and field.analyzer.__class__ is KBTokenizer
+                        and isinstance(value, str) and type(field).index is _whoosh_field_index):
+                    fb = fmt.field_boost
+                    limit = pool.limit
+                    pool.fieldnames.add(fieldname)
+                    base = 150 + len(fieldname)
+                    for word, freq in term_counts(value).items():
+                        tbytes = word.encode("utf-8")
+                        vbytes = pack_uint(freq)
+                        if scorable:
+                            length += freq
+                        pool.currentsize += base + 2 * len(tbytes) + len(vbytes)
+                        if pool.currentsize > limit:
+                            pool.save()
+                        pool.current.append((fieldname, tbytes, docnum, (float(freq) * fb) * fieldboost, vbytes))
+                else:
+                    for tbytes, freq, weight, vbytes in field.index(value):
+                        weight *= fieldboost
+                        if scorable:
+                            length += freq
+                        add_post((fieldname, tbytes, docnum, weight, vbytes))
+            if field.separate_spelling():
+                spellfield = field.spelling_fieldname(fieldname)
+                for word in field.spellable_words(value):
+                    word = word.encode("utf-8")
+                    add_post((spellfield, word, 0, 1, vbytes))  # noqa: F821 (as Whoosh's own: vbytes of the last posting)
+            vformat = field.vector
+            if vformat:
+                vitems = vformat.word_values(value, field.analyzer, mode="index")
+                vitems = sorted((text, weight, vbytes) for text, _, weight, vbytes in vitems)
+                perdocwriter.add_vector_items(fieldname, field, vitems)
+            customval = fields.get("_stored_%s" % fieldname, value)
+            perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
+            column = field.column_type
+            if column and customval is not None:
+                perdocwriter.add_column_value(fieldname, column, field.to_column_value(customval))
+    except Exception as ex:
+        perdocwriter.cancel_doc()
+        raise ex
+    perdocwriter.finish_doc()
+    self._added = True
+    self.docnum += 1
+
+
+# Whoosh's own code for each path replaced here (tests check the index comes out the same with them).
+WHOOSH_WRITE_PATHS = {(PostingPool, "_write_run"): PostingPool._write_run,
+                      (PostingPool, "_read_run"): PostingPool._read_run,
+                      (Frequency, "word_values"): Frequency.word_values,
+                      (W3PerDocReader, "doc_field_length"): W3PerDocReader.doc_field_length,
+                      (W3FieldWriter, "add_postings"): W3FieldWriter.add_postings,
+                      (SegmentWriter, "add_document"): SegmentWriter.add_document}
 PostingPool._write_run, PostingPool._read_run = _write_run, _read_run  # the index comes out the same
+Frequency.word_values = _word_values
 W3PerDocReader.doc_field_length = _doc_field_length
+W3FieldWriter.add_postings = _add_postings
+SegmentWriter.add_document = _add_document
 
 
 def schema() -> Schema:

@@ -13,6 +13,7 @@ pays for it (tests/test_cli.py checks what search imports).
 from __future__ import annotations
 
 import json
+import operator
 import sqlite3
 import threading
 import time
@@ -192,10 +193,23 @@ class Store:
                 report_ids.append(self._rows_for(info, report, next_id, batches))
             for name, rows in batches.items():
                 if rows:
-                    self.db[name].insert_all(rows, batch_size=500)
+                    self._insert(name, rows)
         if self.refs is not None:
             self.refs.save()
         return report_ids
+
+    def _insert(self, table: str, rows: list[dict]) -> None:
+        """Insert rows that all have the same keys (each a column; values already str, int or None), in
+        one executemany: what sqlite-utils' insert_all did, without its per-value type checks and
+        per-batch SQL building (two thirds of the store's time at 10,000 reports)."""
+        columns = list(rows[0])
+        names = ", ".join(f"[{column}]" for column in columns)
+        values = operator.itemgetter(*columns)
+        width = len(columns)
+        if any(len(row) != width for row in rows):  # a row with a key of its own would lose it silently
+            raise ValueError(f"{table}: rows with different columns")
+        self.conn.executemany(f"insert into [{table}] ({names}) values ({', '.join('?' * width)})",
+                              [values(row) for row in rows] if width > 1 else [(values(row),) for row in rows])
 
     def _load_refs(self) -> None:
         """Read the stable ids before the first write; a KB without refs.tsv keeps the ids it shows today."""
