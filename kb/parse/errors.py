@@ -18,6 +18,7 @@ from kb.parse import commits as commit_finder
 from kb.parse import labels, textsim, vocab
 from kb.parse.blocks import Block, Section
 from kb.parse.model import CommitRef, ErrorEntry
+from kb.parse.structured_logs import is_error_level, readable, structured
 
 _QUESTION_HEADING_RE = re.compile(r"^\s*(?:Q\d*|问)\s*[:：.]\s*", re.IGNORECASE)
 _BEFORE_AFTER_RE = re.compile(
@@ -360,7 +361,7 @@ def unboxed(log: str) -> str:
 
 def salient_line(log: str) -> str:
     """The line of a log that names the error: the last line of a traceback, else the first error line."""
-    lines = [line.strip() for line in unboxed(log).splitlines() if line.strip()]
+    lines = [readable(line.strip()) for line in unboxed(log).splitlines() if line.strip()]
     if not lines:
         return ""
     if any("Traceback (most recent call last)" in line for line in lines):
@@ -397,12 +398,17 @@ def _message(log: str, heading_title: str | None, symptom: str, section_title: s
 
 
 def _code_looks_like_error(code: Block) -> bool:
-    if code.lang and code.lang not in ("", "text", "log", "txt", "console", "plaintext", "python-traceback", "pytb", "output"):
+    structured_only = code.lang in ("json", "jsonl", "ndjson")  # a JSON block is a log only if its lines are log lines
+    if code.lang and not structured_only and code.lang not in (
+            "", "text", "log", "txt", "console", "plaintext", "python-traceback", "pytb", "output"):
         return False
-    lines = [line for line in code.code.splitlines() if line.strip()]
-    if not lines:
+    raw = [line for line in code.code.splitlines() if line.strip()][:40]
+    reads = [structured(line) for line in raw]
+    if not raw or (structured_only and not any(reads)):
         return False
-    lines = lines[:40]
+    lines = [read[1] if read else line for read, line in zip(reads, raw)]
+    if any(read and is_error_level(read[0]) for read in reads):
+        return True  # a service logged it at error level
     strong = sum(1 for line in lines if labels.has_error_token(line) or "Traceback (most recent" in line)
     weak = sum(1 for line in lines if labels.looks_like_error(line))
     window = max(1, len(lines) - sum(1 for line in lines if _FRAME_RE.match(line)))

@@ -13,6 +13,7 @@ import hashlib
 import re
 
 from kb.parse import labels
+from kb.parse.structured_logs import readable
 
 MAX_QUERY_BYTES = 1024 * 1024
 
@@ -101,7 +102,7 @@ def salient_lines(paste: str, limit: int = 8) -> list[tuple[str, float]]:
     the last traceback line and `error`/`failed`/`fatal` lines outrank the rest;
     stack frames and blank noise are dropped.
     """
-    lines = [line.strip() for line in paste.splitlines() if line.strip()]
+    lines = [readable(line.strip()) for line in paste.splitlines() if line.strip()]
     if len(lines) <= 1:
         return [(lines[0], 3.0)] if lines else []
     scored: list[tuple[float, int, str]] = []
