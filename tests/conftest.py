@@ -39,6 +39,17 @@ def runner():
     return CliRunner()
 
 
+def ingest_report(knowledge, tmp_path: Path, name: str, text: str):
+    """Ingest one report of ours into the KB as an operator would (a file in a folder); the KB back."""
+    from kb.ingest import ingest
+
+    folder = tmp_path / "reports-in"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    ingest(knowledge, [folder / name])
+    return knowledge
+
+
 def run_cli(runner: CliRunner, kb_path: Path | str, *args: str, input: str | None = None):
     from runbook.cli import cli
 

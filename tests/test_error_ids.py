@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from kb.ingest import ingest
+from conftest import ingest_report
 from kb.parse.report import parse_report
 from kb.search.ranking import search
-from kb.store.knowledge_base import KnowledgeBase
 
 # our own write-up in the shape: ids in the fixes table, logs in an appendix, causes led by the id
 QUEUE_OUTAGE = """# 复盘：消息队列迁移后两个消费者停摆
@@ -90,17 +89,11 @@ def test_the_fix_written_under_the_id_is_linked():
     assert any("处理积压（K2）" in text for text in linked)
 
 
-def test_pasting_the_appendix_log_finds_the_fix_from_the_table(tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    (folder / "queue.md").write_text(QUEUE_OUTAGE, encoding="utf-8")
-    knowledge = KnowledgeBase.init(tmp_path / "kb")
-    try:
-        ingest(knowledge, [folder])
-        top = search(knowledge, 'KafkaError{code=UNKNOWN_TOPIC_OR_PART,val=3,str="Broker: Unknown topic or partition"}').results[0]
-        assert top.kind == "error" and "声明死信 topic" in top.fix
-    finally:
-        knowledge.close()
+def test_pasting_the_appendix_log_finds_the_fix_from_the_table(kb, tmp_path):
+    ingest_report(kb, tmp_path, "queue.md", QUEUE_OUTAGE)
+    top = search(kb, 'KafkaError{code=UNKNOWN_TOPIC_OR_PART,val=3,str="Broker: Unknown topic or partition"}').results[0]
+    assert top.title == "K1：死信 topic 不存在" and "声明死信 topic" in top.fix  # the table row's fix
+    assert top.root_cause.startswith("K1 — 新集群没有开启自动建 topic")  # the cause led by its id
 
 
 def test_a_cli_headline_names_the_error_over_the_details_under_it():

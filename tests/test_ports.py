@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from kb.ingest import ingest
+from conftest import ingest_report
 from kb.search.ports import conflict, ports_in
 from kb.search.ranking import search
-from kb.store.knowledge_base import KnowledgeBase
 
 # our own two-incident write-up: the worker's database client and its cache client fail alike
 TWO_CLIENTS = """# notify worker: two connection failures after the move to the new cluster
@@ -32,15 +31,6 @@ Error 111 connecting to cache-primary:6379. Connection refused.
 """
 
 
-def _kb(tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    (folder / "notify-worker.md").write_text(TWO_CLIENTS, encoding="utf-8")
-    knowledge = KnowledgeBase.init(tmp_path / "kb")
-    ingest(knowledge, [folder])
-    return knowledge
-
-
 def test_ports_are_read_as_clients_print_them_and_nothing_else():
     assert ports_in("Error: connect ECONNREFUSED 127.0.0.1:6379") == {"6379"}
     assert ports_in("listen EADDRINUSE: address already in use :::3000") == {"3000"}
@@ -52,17 +42,14 @@ def test_ports_are_read_as_clients_print_them_and_nothing_else():
     assert not conflict(frozenset({"6379"}), frozenset())
 
 
-def test_the_same_template_on_another_port_is_not_claimed_as_the_known_fix(tmp_path):
-    knowledge = _kb(tmp_path)
-    try:
-        results = search(knowledge, "Error: connect ECONNREFUSED 127.0.0.1:6379", k=5).results
-        by_message = {result.message: result for result in results}
-        postgres = by_message["Error: connect ECONNREFUSED 127.0.0.1:5432"]
-        assert not postgres.exact  # same fingerprint, another service: not an exact match
-        redis = next(result for result in results if "6379" in result.message)
-        assert "redis" in redis.matched  # the port names its service: the Redis card holds the word
+def test_the_same_template_on_another_port_is_not_claimed_as_the_known_fix(kb, tmp_path):
+    knowledge = ingest_report(kb, tmp_path, "notify-worker.md", TWO_CLIENTS)
+    results = search(knowledge, "Error: connect ECONNREFUSED 127.0.0.1:6379", k=5).results
+    by_message = {result.message: result for result in results}
+    postgres = by_message["Error: connect ECONNREFUSED 127.0.0.1:5432"]
+    assert not postgres.exact  # same fingerprint, another service: not an exact match
+    redis = next(result for result in results if "6379" in result.message)
+    assert "redis" in redis.matched  # the port names its service: the Redis card holds the word
 
-        same_port = search(knowledge, "Error: connect ECONNREFUSED 127.0.0.1:5432", k=5).results
-        assert same_port[0].message == "Error: connect ECONNREFUSED 127.0.0.1:5432" and same_port[0].exact
-    finally:
-        knowledge.close()
+    same_port = search(knowledge, "Error: connect ECONNREFUSED 127.0.0.1:5432", k=5).results
+    assert same_port[0].message == "Error: connect ECONNREFUSED 127.0.0.1:5432" and same_port[0].exact

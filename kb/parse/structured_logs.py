@@ -61,7 +61,7 @@ def is_error_level(level: str) -> bool:
 def _json_fields(text: str) -> dict | None:
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than any log line (a hostile paste)
         return None
     return value if isinstance(value, dict) else None
 
