@@ -8,7 +8,7 @@ import click
 
 from kb.store.knowledge_base import KBError, KnowledgeBase
 from kb.parse.words import plural
-from runbook.cli.base import Context, cli, dump_json, fail, guarded
+from runbook.cli.base import Context, cli, dump_json, fail, guarded, neutralise_text
 
 @cli.command()
 @click.argument("path", required=False, type=click.Path(file_okay=True, dir_okay=True))
@@ -92,11 +92,13 @@ def ingest(context: Context, paths: tuple[str, ...], no_commit: bool, check_only
     bar = _Progress()
     result = run_ingest(kb, paths, progress=bar.advance, on_total=bar.start, commit=not no_commit)
     bar.finish()
+    for message in result.skipped:  # what a folder walk left out (a symlink out of it, a .git directory)
+        click.echo(neutralise_text(f"skipped: {message}"), err=True)
     for message in result.failed:
         click.echo(f"error: {message}", err=True)
     if as_json:
         payload = {"ingested": result.ingested, "unchanged": result.unchanged, "failed": result.failed,
-                   "commit": result.commit, "redacted": result.redactions_json()}
+                   "skipped": result.skipped, "commit": result.commit, "redacted": result.redactions_json()}
         if outcomes:
             payload["repos"] = outcomes
         click.echo(dump_json(payload, ensure_ascii=False, indent=2))
@@ -115,10 +117,12 @@ def _check_secrets(paths: tuple[str, ...], as_json: bool) -> None:
     if not paths:
         raise click.UsageError("--check takes report files or directories")
     result = check(paths)
+    for message in result.skipped:
+        click.echo(neutralise_text(f"skipped: {message}"), err=True)
     for message in result.failed:
         click.echo(f"error: {message}", err=True)
     if as_json:
-        click.echo(dump_json({"checked": result.scanned, "failed": result.failed,
+        click.echo(dump_json({"checked": result.scanned, "failed": result.failed, "skipped": result.skipped,
                                "redacted": result.redactions_json()}, ensure_ascii=False, indent=2))
     else:
         for line in result.redaction_lines():
