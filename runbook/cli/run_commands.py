@@ -168,7 +168,7 @@ def resume(context: Context, run_id: str | None, no_tui: bool, from_step: int | 
     secrets, _ = _ask_variables(runbook, {}, only_secret=True)
     _, author = _operator(kb, operator or (state.operator if "<" in state.operator else None))
     walk = RunWalk.resume(kb, runbook, state, secrets, from_step=from_step)
-    click.echo(f"Resuming {state.title} at step {walk.run.current + 1}/{len(runbook.steps)}")
+    click.echo(neutralise_text(f"Resuming {state.title} at step {walk.run.current + 1}/{len(runbook.steps)}"))
     sys.exit(_walk(walk, no_tui, False, author, push))
 
 

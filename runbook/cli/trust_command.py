@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from runbook.cli.base import Context, cli, dump_json, fail, guarded, neutralise_text
+from runbook.cli.base import Context, cli, dump_json, fail, guarded, say
 
 
 @cli.command()
@@ -34,8 +34,8 @@ def trust(context: Context, name: str | None, as_list: bool, revoke: str | None,
         entry = trust_store.revoke(kb, revoke)
         if entry is None:
             fail(f"{revoke} is not trusted on this machine (see: runbook trust --list)")
-        click.echo(neutralise_text(f"revoked: {trust_store.name_of(entry.runbook)} ({entry.runbook}): "
-                                   "--yes refuses it until you trust it again"))
+        say(f"revoked: {trust_store.name_of(entry.runbook)} ({entry.runbook}): "
+            "--yes refuses it until you trust it again")
         return
     _trust(kb, name, yes)
 
@@ -57,13 +57,13 @@ def _trust(kb, name: str, yes: bool) -> None:
         lines.append("  its front matter says `trusted: true`: the author's suggestion; the decision is yours")
     lines += ["", f"What `runbook run {short} --yes` would run, unasked, in this order (placeholders take "
                   "--var values or their defaults):", render_dry_run(runbook, {}, header=False)]
-    click.echo(neutralise_text("\n".join(lines)))
+    say("\n".join(lines))
     current = trust_store.verdict(kb, runbook)
     if current.allowed:
-        click.echo(f"\nAlready trusted, unchanged ({current.reason}).")
+        say(f"\nAlready trusted, unchanged ({current.reason}).")
         return
     if current.changed:
-        click.echo(neutralise_text(f"\nChanged since you trusted it: {', '.join(current.changed)}"))
+        say(f"\nChanged since you trusted it: {', '.join(current.changed)}")
     commands = len(runbook.commands())
     if not yes:
         try:
@@ -74,9 +74,8 @@ def _trust(kb, name: str, yes: bool) -> None:
         if not agreed:
             fail("not trusted: nothing was recorded")
     entry = trust_store.trust(kb, runbook)
-    click.echo(neutralise_text(f"Trusted {short} on this machine ({len(entry.files)} file"
-                               f"{'s' * (len(entry.files) != 1)}, {entry.commands} commands): "
-                               f"`runbook run {short} --no-tui --yes` runs it unasked until it changes."))
+    say(f"Trusted {short} on this machine ({len(entry.files)} file{'s' * (len(entry.files) != 1)}, "
+        f"{entry.commands} commands): `runbook run {short} --no-tui --yes` runs it unasked until it changes.")
 
 
 def _list(kb, as_json: bool) -> None:
@@ -89,11 +88,10 @@ def _list(kb, as_json: bool) -> None:
         click.echo(dump_json(rows))
         return
     if not rows:
-        click.echo("nothing is trusted in this KB on this machine (runbook trust NAME reviews and trusts one)")
+        say("nothing is trusted in this KB on this machine (runbook trust NAME reviews and trusts one)")
         return
     for row in rows:
-        click.echo(neutralise_text(f"{row['runbook']}  {row['state']}  trusted {row['trusted_at'][:10]}  "
-                                   f"{len(row['files'])} file{'s' * (len(row['files']) != 1)}, "
-                                   f"{row['commands']} commands  {row['title']}"))
-    click.echo(f"(kept in {trust_store.state_file(kb)}, never in the KB)", err=True)
+        say(f"{row['runbook']}  {row['state']}  trusted {row['trusted_at'][:10]}  "
+            f"{len(row['files'])} file{'s' * (len(row['files']) != 1)}, {row['commands']} commands  {row['title']}")
+    say(f"(kept in {trust_store.state_file(kb)}, never in the KB)", err=True)
     sys.stdout.flush()
