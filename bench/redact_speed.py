@@ -2,16 +2,20 @@
 
     python bench/redact_speed.py                       # 2,000 synthetic reports (bench/synth.py)
     python bench/redact_speed.py -n 5000 --corpus ../shared/corpus --seeds ../shared/seeds
+    python bench/redact_speed.py --against fe45a43~1      # before/after: that revision's redact.py vs this one
 
 Prints the median and total time per report for each set (best of --repeat passes, so a busy
 machine's noise is trimmed), the findings it made, and beside it what a user would otherwise run:
 `rg` (or `grep -E` when rg is missing) with a handful of secret words over the same files, once.
 Real report folders are optional: a folder that is absent is skipped with a note.
+`--against REV` loads kb/parse/redact.py as it was at a git revision and times it and the current one
+interleaved in one process (alternating passes, fastest kept), so a loaded machine skews both alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import shutil
 import statistics
 import subprocess
@@ -52,6 +56,40 @@ def measure(name: str, texts: list[str], repeat: int) -> dict:
     return row
 
 
+def module_at(revision: str):
+    """kb/parse/redact.py as it was at a git revision, as a module of its own."""
+    root = Path(__file__).resolve().parent.parent
+    source = subprocess.run(["git", "show", f"{revision}:kb/parse/redact.py"], cwd=root, capture_output=True,
+                            text=True, check=True).stdout
+    scratch = Path(tempfile.mkdtemp()) / "redact_before.py"
+    scratch.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("redact_before", scratch)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["redact_before"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def compare(revision: str, sets: dict[str, list[str]], repeat: int) -> None:
+    import kb.parse.redact as now
+
+    before = module_at(revision)
+    for module in (before, now):
+        module.scan("warm-up: password=Xq7Lm2Vz9Rt4 token ghp_" + "a1" * 20)
+    for name, texts in sets.items():
+        best = {"before": float("inf"), "now": float("inf")}
+        for round_ in range(max(repeat, 3) * 2):
+            order = (("before", before), ("now", now)) if round_ % 2 == 0 else (("now", now), ("before", before))
+            for label, module in order:
+                start = time.process_time()  # CPU time: other processes on the machine count less
+                for text in texts:
+                    module.scan(text)
+                best[label] = min(best[label], time.process_time() - start)
+        per = {label: seconds / len(texts) * 1000 for label, seconds in best.items()}
+        print(f"{name:<12} {revision}: {per['before']:.3f} ms/report, now: {per['now']:.3f} ms/report "
+              f"({(per['now'] / per['before'] - 1) * 100:+.1f}%), CPU time, fastest of interleaved passes")
+
+
 def grep_reference(folder: Path) -> None:
     tool = shutil.which("rg")
     command = ([tool, "-i", "-c", "-e", WORDS, str(folder)] if tool
@@ -68,9 +106,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="passes over each set; the fastest is kept")
     parser.add_argument("--corpus", type=Path, help="a folder with reports/ (as ../shared/corpus)")
     parser.add_argument("--seeds", type=Path, help="a folder of reports (as ../shared/seeds)")
+    parser.add_argument("--against", metavar="REV", help="also time kb/parse/redact.py at this git revision")
     args = parser.parse_args()
+    sets: dict[str, list[str]] = {}
 
     texts = [synth_report(i) for i in range(args.n)]
+    sets["synthetic"] = texts
     measure("synthetic", texts, args.repeat)
     with tempfile.TemporaryDirectory() as scratch:
         for i, text in enumerate(texts):
@@ -83,7 +124,10 @@ def main() -> None:
             print(f"{name}: {folder} is absent, skipped")
             continue
         files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".md", ".markdown", ".txt"))
-        measure(name, [p.read_text(encoding="utf-8", errors="replace") for p in files], args.repeat)
+        sets[name] = [p.read_text(encoding="utf-8", errors="replace") for p in files]
+        measure(name, sets[name], args.repeat)
+    if args.against:
+        compare(args.against, sets, args.repeat)
 
 
 if __name__ == "__main__":

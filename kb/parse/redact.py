@@ -110,8 +110,8 @@ _FLAG_RE = re.compile(
 # `-p VALUE` of any CLI is a password when the same command names a user (`docker login -u ci -p X`,
 # `cli --username u -p X`): not a port (`-p 8080:80`, `ssh -p 2222`), a path (`mkdir -p /x`), a flag, nor
 # mysql's `-p` with a space (that asks, and the word after it is the database).
-_SHORT_P_RE = re.compile(
-    r"""(?<![\w\-])-p[ \t]+(?P<q>['"]?)(?P<value>[^\s'"`;|&)]+)(?P=q)""")
+_SHORT_P_RE = re.compile(  # `-p` first (the engine skips to it), then what must not come before it
+    r"""-p(?<![\w\-]-p)[ \t]+(?P<q>['"]?)(?P<value>[^\s'"`;|&)]+)(?P=q)""")
 _USER_FLAG_RE = re.compile(r"""(?<![\w\-])(?:-u|-U|-l|--user(?:name)?|--login)(?:[ \t=]|$)|\blogin\b""")
 _PORTISH_RE = re.compile(r"^[\d.:\-\[\]]+(?:/(?:tcp|udp|sctp))?$", re.I)
 _MYSQL_FAMILY_RE = re.compile(r"\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump|mysqlsh)\b")
