@@ -126,6 +126,7 @@ READABLE = [
     "Invalid token 550e8400-e29b-41d4-a716-446655440000 for request req_8f14e45fceea167a5a36dedd4bea2543",
     "kubectl -n observability delete secret sh.helm.release.v1.api.v42",
     "journalctl -u api --since today -p err",
+    "Error: secret \"app-env-5k8f2m9t6h\" not found; kubectl get secret db-credentials-7f8c9d6b5",
 ]
 
 
@@ -311,6 +312,7 @@ WEBHOOK_AUTH={s["env-auth"]}
 
 **Fix**: rotated all of them; `docker run -u 1000 -p 8080:80 api` and `mkdir -p /var/lib/api` were fine.
 Still readable: {READABLE[20]}; {READABLE[21]}; {READABLE[22]}; {READABLE[23]}; {READABLE[24]}.
+{READABLE[25]}
 """
     return {"leak.md": leak, "staging-env.md": env, "key-rotation.md": keys, "admin-login.md": output,
             "ci-registry.md": prose}

@@ -208,6 +208,8 @@ def _random_looking(value: str, strong: bool) -> bool:
     parts = [part for part in re.split(r"[/._\-~]+", value) if part]
     if len(parts) > 1 and all(_wordy(part) for part in parts):
         return False  # a path, a host name, a release, a batch id: words and numbers between separators
+    if len(parts) > 1 and parts[0].isalpha() and parts[0].islower() and len(parts[0]) >= 2 and value == value.lower():
+        return False  # a generated name: `db-credentials-7f8c9d6b5`, `api-7d9f8c6b5-x2k4p` (secrets mix cases)
     return _entropy(value) >= 3.5 and (not value.isalnum() or not value.isalpha())
 
 
