@@ -3,7 +3,7 @@
     python bench/crash_trials.py                      # 100 run trials + 100 ingest trials of 300 reports
     python bench/crash_trials.py --runs 20 --ingests 20
 
-Run trials: a trusted 6-step runbook runs headless (`runbook run --yes --no-tui`); its whole process
+Run trials: a 6-step runbook, trusted (`runbook trust drill --yes`), runs headless (`runbook run --yes --no-tui`); its whole process
 group (python, the step's shell, any git child) gets SIGKILL at a random moment; then
 `runbook resume ID --no-tui` finishes it. Counted: step outcomes lost or recorded twice, run records
 committed other than exactly once, `git fsck` errors, commands (list, search, history) failing after.
@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth import write_corpus  # noqa: E402
 
 STEPS = 6
-RUNBOOK = "---\ntitle: Crash drill\ntrusted: true\n---\n# Crash drill\n\n" + "".join(
+RUNBOOK = "---\ntitle: Crash drill\n---\n# Crash drill\n\n" + "".join(
     f"- [ ] Step {n}\n  ```bash\n  sleep 0.2; echo step-{n}-ok\n  # expected: step-{n}-ok\n  ```\n" for n in range(1, STEPS + 1))
 CODE = "import sys; from runbook.cli import main; sys.argv[0] = 'runbook'; main()"
 ENV = {**os.environ, "GIT_AUTHOR_NAME": "Crash Drill", "GIT_AUTHOR_EMAIL": "drill@example.com",
@@ -95,8 +95,10 @@ def run_trials(work: Path, trials: int, rng: random.Random) -> dict[str, int]:
     counts = {"trials": trials, "killed mid-run": 0, "lost step outcomes": 0, "duplicated step outcomes": 0,
               "records not committed exactly once": 0, "git fsck errors": 0, "commands failing after": 0}
     template = work / "run-template"
+    ENV["XDG_STATE_HOME"] = str(work / "state")  # each copy is trusted here, not in the operator's own state
     runbook(template, "init")
     (template / "runbooks" / "drill.md").write_text(RUNBOOK, encoding="utf-8")
+    runbook(template, "trust", "drill", "--yes")
     start_time = time.monotonic()
     runbook(template, "search", "warm up")
     full = runbook(template, "run", "drill", "--yes", "--no-tui", input="\n" * (STEPS + 2))
@@ -107,6 +109,7 @@ def run_trials(work: Path, trials: int, rng: random.Random) -> dict[str, int]:
     for trial in range(trials):
         kb = work / f"run-{trial}"
         shutil.copytree(template, kb)
+        runbook(kb, "trust", "drill", "--yes")  # trust is per KB path: a copy is another KB
         process = start(kb, "run", "drill", "--yes", "--no-tui", input="\n" * (STEPS + 2))
         if kill_at(process, rng.uniform(0.05, duration)):
             counts["killed mid-run"] += 1
@@ -157,6 +160,7 @@ def ingest_trials(work: Path, trials: int, reports: int, rng: random.Random) -> 
     for trial in range(trials):
         kb = work / f"ingest-{trial}"
         shutil.copytree(template, kb)
+        runbook(kb, "trust", "drill", "--yes")  # trust is per KB path: a copy is another KB
         process = start(kb, "ingest", str(corpus))
         if kill_at(process, rng.uniform(0.05, duration)):
             counts["killed mid-ingest"] += 1

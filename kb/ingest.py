@@ -45,6 +45,7 @@ class IngestResult:
     failed: list[str] = field(default_factory=list)  # one-line messages naming the file
     redacted: list[tuple[str, Redaction]] = field(default_factory=list)  # (file as given, what was redacted)
     notes: list[str] = field(default_factory=list)  # worth saying, not failures
+    skipped: list[str] = field(default_factory=list)  # files a folder walk left out, one line each, and why
     commit: str | None = None
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for benchmarks
     failed_commit: bool = False  # copies are saved but not committed (the next ingest commits them)
@@ -71,13 +72,15 @@ class _Candidate:
 
 
 def find_sources(paths: Iterable[Path | str], result: IngestResult) -> list[_Candidate]:
-    """Files as given, directories recursively (report suffixes only); missing paths are failures."""
+    """Files as given (a symlink named here is read as the file it points to), directories recursively
+    (report suffixes only, never leaving the directory or entering a .git directory: what is left out
+    is said in result.skipped); missing paths are failures."""
     found: list[_Candidate] = []
     seen: set[str] = set()
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_dir():
-            for file, relative in _report_files(path):
+            for file, relative in _report_files(path, result.skipped):
                 _add(found, seen, file, relative)
         elif path.is_file():
             _add(found, seen, str(path), path.name)
@@ -86,11 +89,30 @@ def find_sources(paths: Iterable[Path | str], result: IngestResult) -> list[_Can
     return found
 
 
-def _report_files(folder: Path) -> list[tuple[str, str]]:
+def _report_files(folder: Path, skipped: list[str] | None = None) -> list[tuple[str, str]]:
     """Report files under folder, recursively, in path order, none under a hidden name; as
     `sorted(folder.rglob("*"))` would give them (symlinked folders are not entered), without a
-    stat and a Path per entry (a folder holds thousands of reports)."""
+    stat and a Path per entry (a folder holds thousands of reports).
+
+    A folder of reports is someone else's: a symlink in it may point anywhere (`passwd.md ->
+    /etc/passwd`, `config.md -> ../.git/config`), and whatever ingest reads is committed for everyone
+    who pulls. So a symlink is followed only to a file inside the folder and outside any .git
+    directory, nothing in a .git directory is read, and each file left out is one line in `skipped`."""
     found: list[tuple[tuple[str, ...], str]] = []
+    said: list[str] = []
+    root = os.path.realpath(folder)
+    if ".git" in Path(root).parts:
+        if skipped is not None:
+            skipped.append(f"{folder}: inside a .git directory, nothing read")
+        return []
+
+    def leaves(target: str) -> str | None:
+        """Why a symlink's real target may not be read, or None."""
+        if os.path.commonpath([root, target]) != root:
+            return f"a symlink to {target}, outside {folder}"
+        if ".git" in Path(os.path.relpath(target, root)).parts:
+            return f"a symlink into a .git directory ({target})"
+        return None
 
     def visit(directory: str, parts: tuple[str, ...]) -> None:
         try:
@@ -98,18 +120,29 @@ def _report_files(folder: Path) -> list[tuple[str, str]]:
         except OSError:
             return  # unreadable folder: skipped, as rglob skips it
         for entry in entries:
+            if entry.name == ".git":
+                said.append(f"{entry.path}: a .git directory, nothing in it read")
+                continue
             if entry.name.startswith("."):
                 continue
             try:
                 if entry.is_dir():
                     if not entry.is_symlink():
                         visit(entry.path, (*parts, entry.name))
+                    elif leaves(os.path.realpath(entry.path)):
+                        said.append(f"{entry.path}: {leaves(os.path.realpath(entry.path))}")
                 elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in REPORT_SUFFIXES:
-                    found.append(((*parts, entry.name), entry.path))
+                    why = leaves(os.path.realpath(entry.path)) if entry.is_symlink() else None
+                    if why:
+                        said.append(f"{entry.path}: {why}")
+                    else:
+                        found.append(((*parts, entry.name), entry.path))
             except OSError:
                 continue
 
     visit(str(folder), ())
+    if skipped is not None:
+        skipped.extend(sorted(said))
     found.sort(key=lambda item: item[0])
     base = str(folder)  # as pathlib spells a child: no "./" in front, no doubled "/"
     base = "" if base == "." else base if base.endswith("/") else base + "/"
@@ -204,6 +237,7 @@ class CheckResult:
     scanned: int = 0
     failed: list[str] = field(default_factory=list)
     redacted: list[tuple[str, Redaction]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # as IngestResult.skipped
 
     def redaction_lines(self) -> list[str]:
         return [redaction.describe(name) for name, redaction in self.redacted]
@@ -222,7 +256,9 @@ def check(paths: Iterable[Path | str], progress: Callable[[int], None] | None = 
     result = CheckResult()
     scratch = IngestResult()
     jobs, names = [], []
-    for candidate in find_sources(paths, scratch):
+    candidates = find_sources(paths, scratch)
+    result.skipped = scratch.skipped
+    for candidate in candidates:
         try:
             jobs.append((read_text(candidate.source), str(candidate.source)))
             names.append(str(candidate.source))

@@ -199,15 +199,20 @@ def terminal_markdown(text: str, width: int | None = None) -> str:
     return out.getvalue().rstrip("\n")
 
 
-def render_dry_run(runbook, values: dict[str, str]) -> str:
-    """`runbook run --dry-run`: every step and the exact commands; a tree's ways on name the node they lead to."""
+def render_dry_run(runbook, values: dict[str, str], header: bool = True, trust: str = "") -> str:
+    """`runbook run --dry-run`: every step and the exact commands, each included step with the file it
+    comes from; a tree's ways on name the node they lead to. `trust` is a line on where trust stands."""
     from kb.parse.variables import substitute
 
     kind = "decision tree" if runbook.decision_tree else "steps"
-    lines = [f"{runbook.title}  ({runbook.source}, {len(runbook.steps)} {'nodes' if runbook.decision_tree else kind}"
-             f"{'; a decision tree' if runbook.decision_tree else ''}; dry run: nothing runs)"]
+    lines = [f"{_one_line(runbook.title)}  ({_one_line(runbook.source)}, {len(runbook.steps)} "
+             f"{'nodes' if runbook.decision_tree else kind}{'; a decision tree' if runbook.decision_tree else ''}; "
+             "dry run: nothing runs)"] if header else []
+    if trust:
+        lines.append(f"  trust: {_one_line(trust)}")
     for number, step in enumerate(_walk_order(runbook), start=1):
-        lines.append(f"{number:>3}. {_one_line(step.title)}")
+        lines.append(f"{number:>3}. {_one_line(step.title)}"
+                     + (f"   (from {_one_line(step.source)})" if getattr(step, "source", "") else ""))
         for command in step.commands:
             lines.append(f"       $ {neutralise(substitute(command.command, values))}")
             if command.expected:

@@ -77,10 +77,28 @@ SECRETS: dict[str, str] = {
     "learned-cause": "Cau5eSecretPw4",
     "learned-fix-token": "ghp_L3arn3dF1xT0kenQx7Lm2Vz9Rt4Wk8Nb3Hd6",
     "commit-message": "AKIA7Q2XW9LMN3PRSZT4",
+    # issue 20: shapes that used to get through
+    "aws-configure-secret": "Jx8vQ2mR7tL4wZ9nB3yH6cK1dF5gS0aP2eU7iO4q",
+    "aws-configure-key-id": "AKIA2RZQ7XW4LMN9TPSV",
+    "prose-secret-after-key-id": "Hq3Wn8Zt5Kv1Lp6Rx9Mb2Yc7Gd4Fs0Ja8Eu5Ti2o",
+    "prose-key-id": "AKIA9PRS3LMN7QZ2XW4T",
+    "docker-login-p": "dckr_pat_Q7xK2mZ8vR4tL9wN3bH6yJ1cF5d",
+    "cli-p-password": "Rg7xLm2Qv9Kt",
+    "twilio-auth-token-prose": "7f3a9c2e8b1d4f6a0c5e9b2d7f1a3c8e",
+    "sendgrid-prose": "SG.Xq7Lm2Vz9R.Jf1Gs5Py0Ac",
+    "pw-prose": "Pw9xLq2Vm7Rt4Wk8",
+    "zh-prose-key": "Zk4Mi9Ya7QxLm2Vz9Rt4",
+    "url-encoded-password": "p%40ss%2FVq8Lm3Zx7%23",
+    "env-pwd": "Sm7pPwdQx2Lk9",
+    "env-creds": "Cr3dsXq8Lm2Vz7",
+    "env-passphrase": "Ph4seXq8Lm2Vz7Kt",
+    "env-auth": "Au7hXq8Lm2Vz7Rt",
+    "run-variable-pw": "L0ginPwXq7Lm2",
+    "run-variable-cred": "Cr3dVarXq7Lm9",
 }
 
-# Also never stored in any form: the decoded URL-encoded password.
-DECODED = {"url-encoded-decoded": SECRETS["url-encoded"] + "!"}
+# Also never stored in any form: the decoded URL-encoded passwords.
+DECODED = {"url-encoded-decoded": SECRETS["url-encoded"] + "!", "url-encoded-password-decoded": "p@ss/Vq8Lm3Zx7#"}
 
 READABLE = [
     "FATAL:  password authentication failed for user \"app\"",
@@ -103,6 +121,12 @@ READABLE = [
     "--password-stdin",
     "registry.example.io/shop/api@sha256:4c1e7a9b2d5f8e3a6c0b9d2e5f8a1c4b7e0d3f6a9c2e5b8d1f4a7c0e3b6d9f2a",
     "trace_id=4bf92f3577b34da6a3ce929d0e0e4736",
+    "the cache key 5d41402abc4b2a76b9719d911017c592 was stale",
+    "SSH key fingerprint SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8",
+    "Invalid token 550e8400-e29b-41d4-a716-446655440000 for request req_8f14e45fceea167a5a36dedd4bea2543",
+    "kubectl -n observability delete secret sh.helm.release.v1.api.v42",
+    "journalctl -u api --since today -p err",
+    "Error: secret \"app-env-5k8f2m9t6h\" not found; kubectl get secret db-credentials-7f8c9d6b5",
 ]
 
 
@@ -259,7 +283,39 @@ and the job used `DATABASE_URL=postgresql%3A%2F%2Fapp%3A{s["url-encoded"]}%21%40
 
 Other errors seen: {READABLE[6]}; {READABLE[12]}; {READABLE[13]}; {READABLE[15]}; {READABLE[16]}.
 """
-    return {"leak.md": leak, "staging-env.md": env, "key-rotation.md": keys, "admin-login.md": output}
+    prose = f"""# Registry credentials leaked into the CI log
+
+## Error: unauthorized: incorrect username or password
+
+```console
+$ aws configure
+AWS Access Key ID [None]: {s["aws-configure-key-id"]}
+AWS Secret Access Key [None]: {s["aws-configure-secret"]}
+Default region name [None]: eu-west-1
+Default output format [None]: json
+$ docker login -u ci-bot -p {s["docker-login-p"]} registry.shop.internal
+$ artifact-cli login --user deploy -p {s["cli-p-password"]} --url https://artifacts.shop.internal
+```
+
+The job printed the key {s["prose-key-id"]} with secret {s["prose-secret-after-key-id"]} in the build log,
+and the ticket quoted the Twilio auth token {s["twilio-auth-token-prose"]} and the SendGrid key {s["sendgrid-prose"]}.
+The admin pw is {s["pw-prose"]} (rotated since). 数据库访问密钥是 {s["zh-prose-key"]}，已轮换。
+
+The worker connected with `postgresql://app:{s["url-encoded-password"]}@db.internal:5432/app?sslmode=require` from pod worker-7.
+
+```bash
+SMTP_PWD={s["env-pwd"]}
+REGISTRY_CREDS={s["env-creds"]}
+SSH_KEY_PASSPHRASE={s["env-passphrase"]}
+WEBHOOK_AUTH={s["env-auth"]}
+```
+
+**Fix**: rotated all of them; `docker run -u 1000 -p 8080:80 api` and `mkdir -p /var/lib/api` were fine.
+Still readable: {READABLE[20]}; {READABLE[21]}; {READABLE[22]}; {READABLE[23]}; {READABLE[24]}.
+{READABLE[25]}
+"""
+    return {"leak.md": leak, "staging-env.md": env, "key-rotation.md": keys, "admin-login.md": output,
+            "ci-registry.md": prose}
 
 
 RUNBOOK = """# Rotate the admin credentials
@@ -267,6 +323,10 @@ RUNBOOK = """# Rotate the admin credentials
 - [ ] Connect with the new password
   ```bash
   echo "connecting as admin with DB_PASS=$DB_PASS"
+  ```
+- [ ] Log in to the console
+  ```bash
+  echo "console login $LOGIN_PW and $DEPLOY_CRED"
   ```
 - [ ] Print the new settings
   ```bash
@@ -282,9 +342,10 @@ RUNBOOK = """# Rotate the admin credentials
   ```
 """.format(output=SECRETS["command-output"], failing=SECRETS["failing-output"])
 
-# Answers to `runbook run rotate --no-tui`: a note, run, run, fail -> learn -> mark failed -> go on, run.
+# Answers to `runbook run rotate --no-tui`: a note, run, run, run, fail -> learn -> mark failed -> go on, run.
 RUN_INPUT = "\n".join([
     "n", f"token={SECRETS['run-note']}", "r", "y",
+    "r", "y",
     "r", "y",
     "r", "y", "l", f"the old password={SECRETS['learned-cause']} was cached", f"revoked {SECRETS['learned-fix-token']}",
     "f", "y",

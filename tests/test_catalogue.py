@@ -12,7 +12,9 @@ import pytest
 from pilot_wait import until as _until
 from conftest import run_cli
 from kb.ingest import ingest
+from kb.runs import runbooks
 from kb.runs.records import RunStore
+from kb.runs.trust import trust
 
 REPORT = """# Cache rollout incident
 
@@ -111,6 +113,8 @@ def cat_kb(kb, tmp_path):
     ingest(kb, [source])
     for name, text in (("nightly", TRUSTED_PASS), ("nightly-broken", TRUSTED_FAIL), ("restart-api", HAND)):
         (kb.runbooks_dir / f"{name}.md").write_text(text, encoding="utf-8")
+    for name in ("nightly", "nightly-broken"):  # the operator read them and trusted them on this machine
+        trust(kb, runbooks.load(kb, name))
     kb.close()
     return kb
 
@@ -239,6 +243,7 @@ def test_closed_input_leaves_no_stale_interrupted_run(runner, cat_kb):
 def test_a_variable_without_a_default_stops_an_unattended_run_before_it_starts(runner, cat_kb):
     (cat_kb.runbooks_dir / "needs-host.md").write_text(
         "---\ntrusted: true\n---\n# Needs host\n\n- [ ] ping\n  ```bash\n  echo $TARGET_HOST\n  ```\n", encoding="utf-8")
+    assert run_cli(runner, cat_kb.root, "trust", "needs-host", "--yes").exit_code == 0
     result = run_cli(runner, cat_kb.root, "run", "needs-host", "--no-tui", "--yes", input=None)
     assert result.exit_code == 2 and "--var TARGET_HOST=VALUE" in result.output
     assert not list((cat_kb.root / "runs").glob("*.md"))

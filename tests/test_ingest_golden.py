@@ -83,10 +83,11 @@ def test_the_inline_shortcuts_give_markdown_it_s_own_tokens():
         assert dump(blocks._MD.parse(text)) == dump(own.parse(text))
 
 
-_TRIGGER_BEFORE = (  # kb/parse/redact.py's _TRIGGER_RE as it was written before it was made faster
-    r"""pass|pwd|secret|token|key|auth|cred|bearer|cookie|sig=|signature|://[^\s/@'"]+@|-----begin|akia|asia|abia|"""
+_TRIGGER_BEFORE = (  # kb/parse/redact.py's _TRIGGER_RE as it was written before it was made faster (with
+    # issue 20's words: `pw` for `pwd`, so `LOGIN_PW` and `pw:` are looked at; `dckr_` tokens; 凭据)
+    r"""pass|pw|secret|token|key|auth|cred|bearer|cookie|sig=|signature|://[^\s/@'"]+@|-----begin|akia|asia|abia|"""
     r"""acca|gh[pousr]_|github_pat|gl(?:pat|rt|dt|ptt)-|xox|xapp-|hooks\.slack|sk_|rk_|sk-|whsec_|aiza|ya29\.|"""
-    r"""gocspx|npm_|pypi-|sg\.|_v1_|hv[sbr]\.|shp|hf_|dp\.|:aa|eyj|age-secret|密码|口令|令牌|私钥|凭证|密钥|秘钥|"""
+    r"""gocspx|npm_|pypi-|sg\.|_v1_|hv[sbr]\.|shp|hf_|dp\.|:aa|eyj|age-secret|dckr_|密码|口令|令牌|私钥|凭证|凭据|密钥|秘钥|"""
     r"""sq0[a-z]{3}-|sk[0-9a-f]{32}|[ \t]-[upa]|--user|%[0-9a-f]{2}|["'][a-z0-9+/=_\-]{20,}["']""")
 
 

@@ -118,7 +118,8 @@ def test_commands_are_shown_exactly_and_never_run_without_a_yes(runner, kbdir, t
     assert f'touch "{marker}"' in result.output and "Run it?" in result.output
     assert not marker.exists()
     refused = run_cli(runner, kbdir, "run", "smoke", "--no-tui", "--yes", input="")
-    assert refused.exit_code == 2 and "trusted: true" in refused.stderr
+    assert refused.exit_code == 2 and "runbook trust smoke" in refused.stderr
+    assert run_cli(runner, kbdir, "trust", "trusted", "--yes").exit_code == 0
     trusted = run_cli(runner, kbdir, "run", "trusted", "--no-tui", "--yes", "--var", f"MARKER_FILE={marker}",
                       input="r\n")
     assert trusted.exit_code == 0 and marker.exists() and "Run it?" not in trusted.output

@@ -51,7 +51,8 @@ def test_the_corpus_holds_at_least_25_kinds_of_secret():
     assert len(SECRETS) >= 25
     placed = "\n".join(reports().values()) + RUNBOOK + RUN_INPUT
     missing = [name for name, value in SECRETS.items() if value not in placed]
-    assert missing == ["run-variable", "commit-message"]  # given with --var, and in a repository's commit
+    # given with --var, and in a repository's commit
+    assert missing == ["run-variable", "commit-message", "run-variable-pw", "run-variable-cred"]
 
 
 def test_no_secret_reaches_git_sqlite_or_the_index(runner, tmp_path, corpus):
@@ -62,11 +63,12 @@ def test_no_secret_reaches_git_sqlite_or_the_index(runner, tmp_path, corpus):
     ingested = run_cli(runner, kbdir, "ingest", str(corpus))
     assert ingested.exit_code == 0, ingested.output
     lines = [line for line in ingested.output.splitlines() if "secrets redacted" in line]
-    assert len(lines) == 4 and all(re.search(r"\.md: \d+ secrets redacted \(lines [\d, .]+\)$", line) for line in lines)
+    assert len(lines) == 5 and all(re.search(r"\.md: \d+ secrets redacted \(lines [\d, .]+\)$", line) for line in lines)
 
     (kbdir / "runbooks" / "rotate.md").write_text(RUNBOOK, encoding="utf-8")
     ran = run_cli(runner, kbdir, "run", "rotate", "--no-tui", "--operator", "Ann Op <ann@example.com>",
-                  "--var", f"DB_PASS={SECRETS['run-variable']}", input=RUN_INPUT)
+                  "--var", f"DB_PASS={SECRETS['run-variable']}", "--var", f"LOGIN_PW={SECRETS['run-variable-pw']}",
+                  "--var", f"DEPLOY_CRED={SECRETS['run-variable-cred']}", input=RUN_INPUT)
     assert "Saved as reports/learned-" in ran.output, ran.output
     assert "Run failed: record runs/" in ran.output
 
@@ -121,7 +123,7 @@ def test_ingest_check_reports_without_ingesting(runner, tmp_path, corpus):
     assert re.search(r"leak\.md: \d+ secrets redacted \(lines \d+(, \d+)*\)", checked.output)
     assert not (kbdir / "reports" / "leak.md").exists()
     as_json = json.loads(run_cli(runner, kbdir, "ingest", "--check", "--json", str(corpus)).output)
-    assert as_json["checked"] == 4 and sum(entry["secrets"] for entry in as_json["redacted"]) >= 25
+    assert as_json["checked"] == 5 and sum(entry["secrets"] for entry in as_json["redacted"]) >= 25
     assert all({"line", "kind"} <= set(f) for entry in as_json["redacted"] for f in entry["findings"])
     clean = tmp_path / "clean.md"
     clean.write_text("# Fine\n\n## Error: " + READABLE[5] + "\n", encoding="utf-8")
@@ -148,3 +150,61 @@ def test_a_report_dropped_into_reports_is_redacted_in_place_before_commit(kb):
     ingest(kb, [inside])
     assert SECRETS["dotenv-password"] not in inside.read_text(encoding="utf-8")
     assert SECRETS["dotenv-password"] not in kb.repo.git.log("-p", "--all")
+
+
+_MARKER = re.compile(r"\[REDACTED:[a-z0-9\-]+\]")
+_PEM_ARMOUR = re.compile(r"^\s*-----(?:BEGIN|END) [A-Z ]*PRIVATE KEY-----\s*$")
+
+
+def _hidden_stretches(original: str, redacted: str) -> list[str] | None:
+    """What each `[REDACTED:kind]` stands for, line by line; None if any other character of the line differs.
+
+    A marker ending a line may stand for a secret that goes on over the next lines (a PEM block, a wrapped
+    token, a `--password \\` continued): those lines are left empty, and their text counts as hidden."""
+    hidden: list[str] = []
+    spilling = False
+    for before, after in zip(original.split("\n"), redacted.split("\n"), strict=True):
+        if not _MARKER.search(after):
+            if after == before:
+                spilling = False
+                continue
+            if spilling and after.strip() == "":
+                hidden.append(before.strip())
+                continue
+            return None
+        parts = _MARKER.split(after)
+        match = re.fullmatch("(.+?)".join(re.escape(part) for part in parts), before)
+        if match is None:
+            return None
+        hidden += match.groups()
+        spilling = after.rstrip().endswith("]")
+    return hidden
+
+
+def test_no_line_of_a_redacted_report_is_mangled():
+    """Only secrets are replaced: every stretch a marker stands for is (part of) a secret of the corpus, and
+    the rest of every line is kept exactly, URL-encoded passwords included."""
+    from secret_corpus import PEM_BODY, SA_KEY_BODY
+
+    values = [*SECRETS.values(), *DECODED.values(), *PEM_BODY, SA_KEY_BODY]
+    for name, text in reports().items():
+        hidden = _hidden_stretches(text, scan(text).text)
+        assert hidden, name
+        for stretch in hidden:
+            assert _PEM_ARMOUR.match(stretch) or any(
+                value in stretch or len(stretch) >= 6 and stretch.strip("\\ ") in value for value in values), (name, stretch)
+    url = "DATABASE_URL=postgresql://app:p%40ss%2Fabc123xyz%23@db.internal/app?sslmode=require"
+    assert scan(url).text == "DATABASE_URL=postgresql://app:[REDACTED:url-password]@db.internal/app?sslmode=require"
+
+
+def test_secret_variable_names_are_masked_and_never_recorded():
+    from kb.parse.redact import is_secret_name
+    from kb.parse.variables import find_variables
+
+    secret = ["LOGIN_PW", "PW", "DB_PWD", "PWD_HASH", "SMTP_PASS", "PASSPHRASE_FILE", "KEY_PASSPHRASE", "API_AUTH",
+              "AUTH_HEADER", "DEPLOY_CRED", "CREDENTIALS", "GH_TOKEN", "CLIENT_SECRET", "API_KEY", "KEY"]
+    plain = ["AUTHOR", "PORT", "SERVICE", "HOST", "KEYBOARD_LAYOUT", "PWRITE_SIZE", "REGION"]
+    assert [name for name in secret if not is_secret_name(name)] == []
+    assert [name for name in plain if is_secret_name(name)] == []
+    found = find_variables([f"echo ${name}" for name in secret + plain])
+    assert sorted(v.name for v in found if v.secret) == sorted(secret)

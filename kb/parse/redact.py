@@ -23,6 +23,7 @@ A value found once is redacted wherever else it appears in the same text
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -71,10 +72,23 @@ _SECRET_NAMES = (
     r"password|passwd|passphrase|pwd|secret|token|authtoken|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|"
     r"private[_-]?key|private[_-]?key[_-]?id|auth[_-]?key|account[_-]?key|accountkey|master[_-]?key|"
     r"signing[_-]?key|encryption[_-]?key|license[_-]?key|client[_-]?secret|credentials?|requirepass|masterauth|"
-    r"sharedaccesskey|app[_-]?key|webhook[_-]?secret|db[_-]?pass|[_.-]pass|[_.-]auth|_auth|"
+    r"sharedaccesskey|app[_-]?key|webhook[_-]?secret|db[_-]?pass|[_.-]pass|[_.-]auth|_auth|[_.-]pw|creds|"
     r"x-amz-signature|x-amz-security-token|x-amz-credential"
 )
 _NAME = rf"[A-Za-z0-9_.\-]*?(?:{_SECRET_NAMES})"
+
+# A variable (a runbook's placeholder, an environment name) holds a secret when its name has one of these
+# anywhere: `*TOKEN*`, `*SECRET*`, `*PASS*` (password, passphrase, passwd), `*PWD*`, `*_PW`, `*AUTH*`
+# (not AUTHOR), `*CRED*`, `*KEY*` as a word, `*PRIVATE*`. Looser than assignment names above: a masked
+# value that was not secret costs nothing, a secret shown costs everything.
+SECRET_VARIABLE_RE = re.compile(
+    r"(?i)token|secret|pass|pwd|(?:^|[_.-])pw(?:$|[_.-])|auth(?!or)|cred|private|api_?key|(?:^|[_.-])key(?:$|[_.-])|"
+    r"signature|cookie")
+
+
+def is_secret_name(name: str) -> bool:
+    """Does a variable of this name hold a secret (mask it, never store its value)?"""
+    return SECRET_VARIABLE_RE.search(name) is not None
 _VALUE = r"""(?:"(?P<dq>[^"\n]*)"|'(?P<sq>[^'\n]*)'|(?P<bare>[^\s'"`;,|&<>()\[\]{}]+))"""
 
 _ASSIGN_RE = re.compile(
@@ -93,6 +107,14 @@ _FLAG_RE = re.compile(
     r"""from-literal=[\w.\-]*(?:password|token|secret|key)))(?:=|(?:[ \t]|\\\r?\n)+)"""
     r"""(?:"(?P<dq>[^"\n]*)"|'(?P<sq>[^'\n]*)'|(?P<bare>[^\s'"`;|&)]+))""",
     re.IGNORECASE)
+# `-p VALUE` of any CLI is a password when the same command names a user (`docker login -u ci -p X`,
+# `cli --username u -p X`): not a port (`-p 8080:80`, `ssh -p 2222`), a path (`mkdir -p /x`), a flag, nor
+# mysql's `-p` with a space (that asks, and the word after it is the database).
+_SHORT_P_RE = re.compile(  # `-p` first (the engine skips to it), then what must not come before it
+    r"""-p(?<![\w\-]-p)[ \t]+(?P<q>['"]?)(?P<value>[^\s'"`;|&)]+)(?P=q)""")
+_USER_FLAG_RE = re.compile(r"""(?<![\w\-])(?:-u|-U|-l|--user(?:name)?|--login)(?:[ \t=]|$)|\blogin\b""")
+_PORTISH_RE = re.compile(r"^[\d.:\-\[\]]+(?:/(?:tcp|udp|sctp))?$", re.I)
+_MYSQL_FAMILY_RE = re.compile(r"\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump|mysqlsh)\b")
 _MYSQL_RE = re.compile(r"\b(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)\b[^\n]*?[ \t]-p(?P<q>['\"]?)(?P<value>[^\s'\"-][^\s'\"]*)(?P=q)")
 _SSHPASS_RE = re.compile(r"\b(?:sshpass[ \t]+-p|redis-cli\b[^\n]*?[ \t]-a|AUTH)[ \t]+(?P<q>['\"]?)(?P<value>[^\s'\"]+)(?P=q)")
 _CURL_USER_RE = re.compile(r"""(?:[ \t]-u|--user)(?:=|[ \t]+)(?P<q>['"]?)[^\s:'"]+:(?P<value>[^\s'"@]+)(?P=q)""")
@@ -125,6 +147,7 @@ _TOKEN_SHAPES: list[tuple[str, str]] = [
     ("npm-token", r"\bnpm_[A-Za-z0-9]{30,}\b"),
     ("pypi-token", r"\bpypi-[A-Za-z0-9_\-]{50,}"),
     ("sendgrid-key", r"\bSG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}"),
+    ("docker-token", r"\bdckr_(?:pat|oat)_[A-Za-z0-9_\-]{20,}"),
     ("twilio-key", r"\bSK[0-9a-fA-F]{32}\b"),
     ("mailgun-key", r"\bkey-[0-9a-f]{32}\b"),
     ("digitalocean-token", r"\bdo[por]_v1_[a-f0-9]{64}\b"),
@@ -138,6 +161,92 @@ _TOKEN_SHAPES: list[tuple[str, str]] = [
     ("azure-storage-key", r"(?i)\bAccountKey=[A-Za-z0-9+/=]{40,}"),
 ]
 _TOKEN_RES = [(kind, re.compile(pattern)) for kind, pattern in _TOKEN_SHAPES]
+
+# A secret written in prose, after the word that says what it is: `with secret <40 chars> was printed`,
+# `Twilio auth token <32 hex>`, `the SendGrid key SG.x.y`, `AWS Secret Access Key [None]: ...` (aws
+# configure), `密钥是 ...`. The value is the first random-looking run within three words after the word,
+# before the sentence ends; a word such as `id`, `name` or `fingerprint` in between means what follows is
+# not the secret. Hex runs (SHAs, digests) need a word that leaves no doubt (secret, token, password: not a
+# bare `key`) and 24 characters or more; UUIDs, request ids, paths and words stay readable.
+_PROSE_WORD_RE = re.compile(
+    r"(?i)(?<![a-z])(?P<word>secret|token|key|password|passwd|passphrase|pwd|pw|credentials?|creds)s?(?![a-z])"
+    r"|(?P<zh>密钥|秘钥|私钥|口令|密码|令牌|凭证|凭据)")
+_STRONG_WORDS = {"secret", "token", "password", "passwd", "passphrase", "pwd", "pw", "credential", "credentials",
+                 "creds"}
+_KEY_QUALIFIERS_RE = re.compile(r"(?i)(?:api|access|secret|private|auth|signing|license|master|account|encryption|"
+                                r"client|webhook|app)[\s_\-]*$")
+_RUN_RE = re.compile(r"(?<![A-Za-z0-9+/=_\-.~])[A-Za-z0-9][A-Za-z0-9+/=_\-.~]*")
+_SENTENCE_END_RE = re.compile(r"[.!?,](?:\s|$)|[。；;！？，\n]")
+# A word between the secret word and a value that says the value is something else: `key id …`, `token
+# for project …`, `secret in namespace …`, `请求ID …` (a word that ends with one counts).
+_NOT_THE_SECRET_RE = re.compile(
+    r"(?i)(?:^|[^a-z])(?:ids?|names?|type|fingerprint|hash|digest|checksum|sha\d*|length|size|expired|expires|"
+    r"file|path|env|variable|field|header|format|policy|rotation|version|arn|alias|uuid|for|of|in|on|at|from|by|"
+    r"to|project|account|user|region|bucket|namespace|cluster|service|host|instance|org|tenant|vault)$")
+_ID_PREFIX_RE = re.compile(r"(?i)^(?:req|request|trace|span|txn|corr|correlation|msg|evt|event|job|run|build|"
+                           r"pipeline|deploy|sess|session|order|user|acct|ch|cus|pi|in|sub)[_\-]")
+_UUID_RE = re.compile(r"(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
+
+
+def _entropy(value: str) -> float:
+    counts: dict[str, int] = {}
+    for char in value:
+        counts[char] = counts.get(char, 0) + 1
+    size = len(value)
+    return -sum(n / size * math.log2(n / size) for n in counts.values())
+
+
+def _random_looking(value: str, strong: bool) -> bool:
+    """Could this run of characters be a generated secret, rather than a word, id, path or digest?"""
+    if len(value) < 16 or _placeholder(value) or _UUID_RE.match(value) or _ID_PREFIX_RE.match(value):
+        return False
+    if not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value):
+        return False
+    if _HEX_RE.match(value):
+        return strong and len(value) >= 24 and _entropy(value) >= 3.0
+    parts = [part for part in re.split(r"[/._\-~]+", value) if part]
+    if len(parts) > 1 and all(_wordy(part) for part in parts):
+        return False  # a path, a host name, a release, a batch id: words and numbers between separators
+    if len(parts) > 1 and parts[0].isalpha() and parts[0].islower() and len(parts[0]) >= 2 and value == value.lower():
+        return False  # a generated name: `db-credentials-7f8c9d6b5`, `api-7d9f8c6b5-x2k4p` (secrets mix cases)
+    return _entropy(value) >= 3.5 and (not value.isalnum() or not value.isalpha())
+
+
+def _wordy(part: str) -> bool:
+    """A part of a path or a name: a word in one case, a number, or a short tag (`v42`, `ec2`, `s3`)."""
+    return (part.isdigit() or part.isalpha() and (part.islower() or part.isupper() or part.istitle())
+            or re.fullmatch(r"(?:[a-z]+|[A-Z][a-z]*|[A-Z]+)\d{1,4}|\d{1,4}[a-z]{1,2}", part) is not None)
+
+
+_SECRET_LENGTH_RUN_RE = re.compile(r"[A-Za-z0-9+/=_\-.~]{16,}")
+
+
+def _prose_secrets(text: str, spans: "_Offset") -> None:
+    if not _SECRET_LENGTH_RUN_RE.search(text):  # most text has no run long enough to be a secret: one pass
+        return
+    for word in _PROSE_WORD_RE.finditer(text):
+        name = (word.group("word") or "").lower().rstrip("s") if word.group("word") else ""
+        strong = bool(word.group("zh")) or name in _STRONG_WORDS or name + "s" in _STRONG_WORDS or (
+            name == "key" and _KEY_QUALIFIERS_RE.search(text[max(0, word.start() - 24):word.start()]) is not None)
+        end = text.find("\n", word.end())
+        rest = text[word.end(): end if end >= 0 else len(text)][:200]
+        stop = _SENTENCE_END_RE.search(rest)
+        rest = rest[:stop.start()] if stop else rest
+        if not _SECRET_LENGTH_RUN_RE.search(rest):
+            continue
+        words_between = 0
+        for run in _RUN_RE.finditer(rest):
+            between = rest[:run.start()].split()
+            words_between = len(between)
+            if words_between > 3 or any(_NOT_THE_SECRET_RE.search(w.strip("[]():：`'\"")) for w in between):
+                break
+            value = run.group(0).rstrip(".")
+            if _random_looking(value, strong):
+                spans.add(word.end() + run.start(), word.end() + run.start() + len(value),
+                          _kind_for(word.group("zh") or name))
+                break
+
 
 _PLACEHOLDERS = {"", "true", "false", "null", "none", "nil", "yes", "no", "on", "off", "undefined", "required",
                  "optional", "string", "str", "bool", "int", "empty", "unset", "redacted", "hidden", "masked"}
@@ -160,7 +269,7 @@ def _placeholder(value: str) -> bool:
 
 def _kind_for(name: str) -> str:
     lowered = name.lower()
-    for needle, kind in (("pass", "password"), ("pwd", "password"), ("密码", "password"), ("口令", "password"),
+    for needle, kind in (("pass", "password"), ("pw", "password"), ("密码", "password"), ("口令", "password"),
                          ("private", "private-key"), ("私钥", "private-key"), ("token", "token"), ("令牌", "token"),
                          ("secret", "secret"), ("signature", "signature"), ("credential", "credential"),
                          ("auth", "credential"), ("凭证", "credential")):
@@ -221,6 +330,16 @@ def _own_patterns(text: str, spans: _Spans, offset: int = 0) -> None:
             span = _value_span(match)
             if span and not _placeholder(text[span[0]:span[1]]):
                 spans.add(*span, kind)
+    for match in _SHORT_P_RE.finditer(text):
+        value = match.group("value")
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        before = text[line_start:match.start()]
+        if (_USER_FLAG_RE.search(before) or _USER_FLAG_RE.search(text[match.end():text.find("\n", match.end())
+                                                                       if "\n" in text[match.end():] else len(text)]))\
+                and not _MYSQL_FAMILY_RE.search(before) and not _placeholder(value) and not _PORTISH_RE.match(value)\
+                and value[0] not in "-/.~" and not value.endswith("/") and not re.fullmatch(r"[a-z][a-z_.\-]*", value):
+            spans.add(*match.span("value"), "password")
+    _prose_secrets(text, spans)
     for match in _FLAG_RE.finditer(text):
         span = _value_span(match)
         value = text[span[0]:span[1]] if span else ""
@@ -274,9 +393,9 @@ _DIGEST_RE = re.compile(r"^(?:sha\d+[-:]|h1:|md5[-:]|sha\d+=)|^[0-9a-fA-F\-]+$",
 # regex engine knows the characters a match can start with and skips every other position at once
 # (`[ \t]-` and `["']` are written out per character for that: the same matches, 40% faster).
 _TRIGGER_RE = re.compile(
-    r"""pass|pwd|secret|token|key|auth|cred|bearer|cookie|sig=|signature|://[^\s/@'"]+@|-----begin|akia|asia|abia|"""
+    r"""pass|pw|secret|token|key|auth|cred|bearer|cookie|sig=|signature|://[^\s/@'"]+@|-----begin|akia|asia|abia|"""
     r"""acca|gh[pousr]_|github_pat|gl(?:pat|rt|dt|ptt)-|xox|xapp-|hooks\.slack|sk_|rk_|sk-|whsec_|aiza|ya29\.|"""
-    r"""gocspx|npm_|pypi-|sg\.|_v1_|hv[sbr]\.|shp|hf_|dp\.|:aa|eyj|age-secret|密码|口令|令牌|私钥|凭证|密钥|秘钥|"""
+    r"""gocspx|npm_|pypi-|sg\.|_v1_|hv[sbr]\.|shp|hf_|dp\.|:aa|eyj|age-secret|dckr_|密码|口令|令牌|私钥|凭证|凭据|密钥|秘钥|"""
     r"""sq0[a-z]{3}-|sk[0-9a-f]{32}| -[upa]|\t-[upa]|--user|%[0-9a-f]{2}|"[a-z0-9+/=_\-]{20,}["']|"""
     r"""'[a-z0-9+/=_\-]{20,}["']""")
 
@@ -440,25 +559,47 @@ def _scan_lines(text: str, start: int, end: int, spans: _Spans) -> None:
 
 
 def _scan_urlencoded(text: str, spans: _Spans, offset: int = 0) -> None:
+    """Secrets inside URL-encoded text (`postgresql%3A%2F%2Fapp%3Ap%40ss%40db`): found in the decoded
+    text, redacted at exactly the characters they were encoded from, so the rest of the line is kept."""
     spans = _Offset(spans, offset)
     for match in _URLENCODED_RE.finditer(text):
         token = match.group(0)
-        decoded = unquote(token)
+        decoded, origin = _percent_decode(token)
         if decoded == token:
             continue
         inner = _Spans()
         _own_patterns(decoded, inner)
         for start, end, kind in inner.merged():
-            value = decoded[start:end]
-            hits = [v for v in _variants(value) if v in token]
-            if not hits:  # cannot map it back: the whole token goes
-                spans.add(match.start(), match.end(), kind)
-                continue
-            for variant in hits:
-                at = token.find(variant)
-                while at >= 0:
-                    spans.add(match.start() + at, match.start() + at + len(variant), kind)
-                    at = token.find(variant, at + len(variant))
+            if end - start < 4:
+                continue  # too short to be told from ordinary characters
+            spans.add(match.start() + origin[start], match.start() + origin[end], kind)
+
+
+def _percent_decode(token: str) -> tuple[str, list[int]]:
+    """The decoded text and, for each of its characters (and its end), the offset it came from in token."""
+    out: list[str] = []
+    origin: list[int] = []
+    i = 0
+    while i < len(token):
+        if token[i] == "%" and re.match(r"%[0-9A-Fa-f]{2}", token[i:i + 3]):
+            start = i
+            raw = bytearray()
+            while re.match(r"%[0-9A-Fa-f]{2}", token[i:i + 3]):
+                raw.append(int(token[i + 1:i + 3], 16))
+                i += 3
+            chars = raw.decode("utf-8", "replace")
+            if len(chars) == len(raw):  # one byte, one character: each maps to its own %XX
+                out.extend(chars)
+                origin.extend(range(start, i, 3))
+            else:  # multi-byte characters: each maps to the start of the run
+                out.extend(chars)
+                origin.extend([start] * len(chars))
+        else:
+            out.append(token[i])
+            origin.append(i)
+            i += 1
+    origin.append(len(token))
+    return "".join(out), origin
 
 
 def _propagate(text: str, spans: _Spans) -> None:

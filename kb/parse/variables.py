@@ -14,7 +14,6 @@ _SHELL_DEFAULT_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}")
 _SHELL_RE = re.compile(r"\$([A-Z_][A-Z0-9_]*)\b")
 _ANGLE_RE = re.compile(r"<([a-zA-Z][a-zA-Z0-9_-]*(?:[-_][a-zA-Z0-9]+)*)>")
 _YOUR_RE = re.compile(r"\b(YOUR_[A-Z0-9_]+|your[-_][a-z0-9-]+(?:\.[a-z]{2,})?)\b")
-_SECRET_RE = re.compile(r"(?i)token|secret|password|passwd|api_?key|private|credential|_key\b|^key$")
 # environment every shell has: not placeholders for the operator
 _ENVIRONMENT = frozenset({"HOME", "PATH", "USER", "PWD", "SHELL", "TERM", "LANG", "HOSTNAME", "UID", "RANDOM",
                           "OLDPWD", "TMPDIR", "EDITOR", "IFS", "PS1", "LOGNAME"})
@@ -30,12 +29,14 @@ class Variable:
 
 def find_variables(commands: list[str], declared: dict[str, str] | None = None) -> list[Variable]:
     """Every placeholder across the commands, first occurrence first, with defaults."""
+    from kb.parse.redact import is_secret_name  # one place decides what is secret, names included
+
     found: dict[str, Variable] = {}
 
     def add(name: str, default: str, token: str) -> None:
         if name not in found:
             found[name] = Variable(name=name, default=(declared or {}).get(name, default),
-                                   secret=bool(_SECRET_RE.search(name)), token=token)
+                                   secret=is_secret_name(name), token=token)
 
     for command in commands:
         for match in _SHELL_DEFAULT_RE.finditer(command):

@@ -43,17 +43,24 @@ def flowchart_kind(row: dict) -> str:
 
 
 def _hand_written(kb: KnowledgeBase) -> list[dict]:
+    """`trusted`: this operator trusted this exact content on this machine (kb.runs.trust);
+    `author_trusted`: the file's front matter says so, which decides nothing."""
+    from kb.runs.trust import verdict
+
     out = []
     for path in sorted(kb.runbooks_dir.glob("*.md")):
         row = {"ref": path.stem, "kind": "runbook", "title": path.stem, "report": str(path.relative_to(kb.root)),
-               "steps": 0, "commands": 0, "trusted": False, "problem": "", "hand_written": True}
+               "steps": 0, "commands": 0, "trusted": False, "author_trusted": False, "problem": "",
+               "hand_written": True}
         try:
             loaded = runbooks.load(kb, path.stem)
+            row["trusted"] = verdict(kb, loaded).allowed
         except KBError as exc:  # a broken file is listed with its problem, never hides the rest
             row["problem"] = str(exc)
         else:
             row.update(title=loaded.title, steps=len(loaded.steps), commands=len(loaded.commands()),
-                       trusted=loaded.trusted, kind="decision tree" if loaded.decision_tree else "runbook")
+                       author_trusted=loaded.author_trusted,
+                       kind="decision tree" if loaded.decision_tree else "runbook")
         out.append(row)
     return out
 
@@ -68,7 +75,7 @@ def _checklists(kb: KnowledgeBase) -> list[dict]:
            order by r.path, c.position""")  # grouped once: a per-row count has no index to use
     return [{"ref": f"c{row['id']}", "kind": CHECKLIST_KINDS.get(row["kind"], "checklist"), "title": row["title"],
              "report": row["report"], "steps": row["steps"], "commands": row["commands"], "trusted": False,
-             "problem": "", "hand_written": False} for row in rows]
+             "author_trusted": False, "problem": "", "hand_written": False} for row in rows]
 
 
 def _decision_trees(kb: KnowledgeBase) -> list[dict]:
@@ -79,8 +86,8 @@ def _decision_trees(kb: KnowledgeBase) -> list[dict]:
         if kind == DIAGRAM:
             continue
         entry = {"ref": f"f{row['id']}", "kind": kind, "title": row["section"] or "Troubleshooting",
-                 "report": row["report"], "steps": 0, "commands": 0, "trusted": False, "problem": "",
-                 "hand_written": False}
+                 "report": row["report"], "steps": 0, "commands": 0, "trusted": False, "author_trusted": False,
+                 "problem": "", "hand_written": False}
         try:
             tree = runbooks.load(kb, entry["ref"])
         except KBError as exc:

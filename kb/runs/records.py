@@ -47,6 +47,7 @@ class StepState:
     check: str = ""
     notes: list[str] = field(default_factory=list)
     depth: int = 1  # 2 for a sub-item of the step before: kept nested in the screen and the record
+    source: str = ""  # the included runbook file the step comes from ("" for the runbook's own)
 
 
 @dataclass
@@ -87,9 +88,12 @@ class RunStore:
         if not self.db["steps"].exists():
             self.db["steps"].create({"run_id": str, "position": int, "title": str, "status": str, "command": str,
                                      "exit_code": int, "duration": float, "output": str, "check_text": str,
-                                     "notes": str, "depth": int}, pk=("run_id", "position"))
-        elif "depth" not in self.db["steps"].columns_dict:  # a runs.sqlite from before nested steps
+                                     "notes": str, "depth": int, "source": str}, pk=("run_id", "position"))
+        columns = self.db["steps"].columns_dict
+        if "depth" not in columns:  # a runs.sqlite from before nested steps
             self.db["steps"].add_column("depth", int)
+        if "source" not in columns:  # ... or before included steps named their file
+            self.db["steps"].add_column("source", str)
 
     def close(self) -> None:
         self.db.close()
@@ -108,7 +112,7 @@ class RunStore:
                     "run_id": run.id, "position": state.position, "title": state.title, "status": state.status,
                     "command": state.command, "exit_code": state.exit_code, "duration": state.duration,
                     "output": state.output, "check_text": state.check, "notes": json.dumps(state.notes),
-                    "depth": state.depth},
+                    "depth": state.depth, "source": state.source},
                     pk=("run_id", "position"))
 
     def get(self, run_id: str) -> RunState:
@@ -119,7 +123,7 @@ class RunStore:
         steps = [StepState(position=s["position"], title=s["title"], status=s["status"], command=s["command"] or "",
                            exit_code=s["exit_code"], duration=s["duration"], output=s["output"] or "",
                            check=s["check_text"] or "", notes=json.loads(s["notes"] or "[]"),
-                           depth=s.get("depth") or 1)
+                           depth=s.get("depth") or 1, source=s.get("source") or "")
                  for s in self.db.query("select * from steps where run_id = ? order by position", [row["id"]])]
         return RunState(id=row["id"], runbook=row["runbook"], title=row["title"], source=row["source"],
                         operator=row["operator"], host=row["host"], started=row["started"], ended=row["ended"],
@@ -164,7 +168,8 @@ def new_run(runbook: Runbook, operator: str) -> RunState:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     return RunState(id=f"{stamp}-{uuid.uuid4().hex[:6]}", runbook=runbook.name, title=runbook.title,
                     source=runbook.source, operator=operator, host=socket.gethostname(), started=now(),
-                    steps=[StepState(position=i, title=step.title, depth=getattr(step, "depth", 1))
+                    steps=[StepState(position=i, title=step.title, depth=getattr(step, "depth", 1),
+                                     source=getattr(step, "source", ""))
                            for i, step in enumerate(runbook.steps)],
                     pid=os.getpid(), kind="tree" if runbook.decision_tree else "steps")
 
@@ -226,6 +231,8 @@ def record_markdown(run: RunState, secrets: list[str]) -> str:
         level = "#" * (1 + min(max(step.depth, 1), 4))  # a sub-item is a sub-heading: nested, as written
         lines.append(f"{level} {shown}. [{mark}] {_one_line(step.title) if run.kind == 'tree' else step.title}")
         lines.append("")
+        if step.source:
+            lines.append(f"- from: {step.source} (included)")
         lines.append(f"- status: **{step.status}**")
         if step.command:
             lines += [f"- command: `{step.command.splitlines()[0]}`" if "\n" not in step.command else "- command:",

@@ -7,7 +7,6 @@ Hand-written format (documented in README):
     title: Deploy the API
     tags: deploy, api
     variables: SERVICE=api, PORT=8000
-    trusted: false
     ---
     # Deploy the API
     - [ ] include: health-checks
@@ -16,12 +15,20 @@ Hand-written format (documented in README):
       sudo systemctl restart ${SERVICE:-api}
       # expected: exit 0
       ```
+
+A file is found only inside `runbooks/` (after symlinks are followed), and so is every include: a
+runbook can never pull a report's commands, or anything else on the disk, into a run. Each file read
+is kept with the sha256 of its bytes (`Runbook.files`): what the operator trusts (kb.runs.trust) is
+exactly the content that was parsed, so nothing can change between the check and the run.
+`trusted: true` in front matter is only the author's suggestion (`Runbook.author_trusted`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
 from kb.store import queries
 from kb.parse.command_line import node_command
@@ -50,6 +57,7 @@ class Step:
     depth: int = 1  # 2 for a sub-item of the step before (nested in the checklist)
     node: str = ""  # flowchart node id, for decision-tree runbooks
     choices: dict[str, str] = field(default_factory=dict)  # edge label -> next node id
+    source: str = ""  # the included file (KB path) the step comes from; "" for the runbook's own steps
 
 
 @dataclass
@@ -58,10 +66,16 @@ class Runbook:
     title: str
     source: str
     steps: list[Step]
-    trusted: bool = False
+    author_trusted: bool = False  # front matter `trusted: true`: the author's suggestion, never a decision
     variables: dict[str, str] = field(default_factory=dict)
     decision_tree: bool = False
     start: str = ""  # first node of a decision tree
+    files: list[tuple[str, str]] = field(default_factory=list)  # (KB path, sha256): the file, then its includes
+
+    @property
+    def hand_written(self) -> bool:
+        """A file in runbooks/ (only these can be trusted); a checklist or tree of a report has no files."""
+        return bool(self.files)
 
     def commands(self) -> list[str]:
         return [c.command for step in self.steps for c in step.commands]
@@ -93,7 +107,7 @@ def load(kb: KnowledgeBase, name: str) -> Runbook:
         return _from_flowchart(kb, int(name[1:]))
     path = _runbook_file(kb, name)
     if path is not None:
-        return _from_file(kb, path, seen=set())
+        return _from_file(kb, path, chain=())
     matches = kb.store.rows("select id, title from checklists where lower(title) like ? order by id",
                             [f"%{name.lower()}%"])
     if len(matches) == 1:
@@ -105,11 +119,67 @@ def load(kb: KnowledgeBase, name: str) -> Runbook:
                   "(see: runbook list checklists)")
 
 
-def _runbook_file(kb: KnowledgeBase, name: str):
+def _runbook_file(kb: KnowledgeBase, name: str) -> Path | None:
+    """The file in runbooks/ that NAME means (`deploy`, `deploy.md`, `runbooks/deploy.md`), or None.
+
+    A name that reaches a file outside runbooks/ (`reports/x.md`, `../reports/x`, an absolute path, a
+    symlink out) is refused in one line: reports are run by their refs (`c5`, `f2`) and always ask."""
     for candidate in (kb.runbooks_dir / name, kb.runbooks_dir / f"{name}.md", kb.root / name):
         if candidate.is_file() and candidate.suffix in (".md", ".markdown"):
+            if not _inside_runbooks(kb, candidate):
+                raise KBError(f"{name}: not a runbook: only files in {_RUNBOOKS}/ run by name (a report's "
+                              "checklists and trees run by their refs, see: runbook list runbooks)")
             return candidate
     return None
+
+
+_RUNBOOKS = "runbooks"
+MAX_INCLUDE_DEPTH = 10
+
+
+def _inside_runbooks(kb: KnowledgeBase, path: Path) -> bool:
+    """Is path, with every symlink followed, a file inside the KB's runbooks/?"""
+    try:
+        path.resolve(strict=True).relative_to(kb.runbooks_dir.resolve())
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def kb_path(kb: KnowledgeBase, path: Path) -> str:
+    """A runbook file's KB path as trust records it: `runbooks/<its real name>` (symlinks followed)."""
+    relative = path.resolve().relative_to(kb.runbooks_dir.resolve())
+    return f"{_RUNBOOKS}/{relative.as_posix()}"
+
+
+def _include_file(kb: KnowledgeBase, including: Path, name: str) -> Path:
+    """The runbook an `include:` step names: a file in runbooks/, never anything else."""
+    parts = PurePosixPath(name).parts
+    if name.startswith(("/", "~")) or ".." in parts or "\\" in name:
+        raise KBError(f"{including.name}: include {name!r} must name a runbook in {_RUNBOOKS}/ "
+                      "(no '..', no absolute path)")
+    for candidate in (kb.runbooks_dir / name, kb.runbooks_dir / f"{name}.md"):
+        if candidate.is_file() and candidate.suffix in (".md", ".markdown"):
+            if not _inside_runbooks(kb, candidate):
+                raise KBError(f"{including.name}: include {name!r} is a link to a file outside {_RUNBOOKS}/ "
+                              f"({candidate.resolve()}): refused")
+            return candidate
+    raise KBError(f"{including.name}: includes {name!r}, which is not in {_RUNBOOKS}/")
+
+
+def _read(path: Path) -> tuple[str, str]:
+    """The file's text and the sha256 of the very bytes it was decoded from."""
+    from kb.parse.decode import MAX_BYTES, DecodeError, decode_report
+
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise KBError(f"{path}: too large for a runbook")
+        data = path.read_bytes()
+        return decode_report(data, str(path)), hashlib.sha256(data).hexdigest()
+    except DecodeError as exc:
+        raise KBError(str(exc)) from None
+    except OSError as exc:
+        raise KBError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
 def _from_checklist(kb: KnowledgeBase, checklist_id: int) -> Runbook:
@@ -175,39 +245,37 @@ def decision_tree(name: str, title: str, source: str, nodes: list[dict], edges: 
     return Runbook(name=name, title=title, source=source, steps=steps, decision_tree=True, start=start)
 
 
-def _from_file(kb: KnowledgeBase, path, seen: set[str]) -> Runbook:
-    key = str(path.resolve())
-    if key in seen:
-        raise KBError(f"{path.name}: includes itself (include cycle)")
-    seen = seen | {key}
-    from kb.parse.decode import DecodeError
-    from kb.parse.decode import read_text
-
-    try:
-        text = read_text(path)
-    except DecodeError as exc:
-        raise KBError(str(exc)) from None
+def _from_file(kb: KnowledgeBase, path: Path, chain: tuple[str, ...]) -> Runbook:
+    """A hand-written runbook with its includes inlined; `chain` is the files including this one."""
+    here = kb_path(kb, path)
+    if here in chain:
+        raise KBError(f"{path.name}: include cycle ({' -> '.join((*chain, here))})")
+    if len(chain) >= MAX_INCLUDE_DEPTH:
+        raise KBError(f"{path.name}: includes nest deeper than {MAX_INCLUDE_DEPTH} files ({' -> '.join(chain)})")
+    chain = (*chain, here)
+    text, digest = _read(path)
     front, _ = split_front_matter(text)
     report = parse_report(text, path.name)
     name = path.stem
-    trusted = front.get("trusted", "").lower() in ("true", "yes", "1")
+    author_trusted = front.get("trusted", "").lower() in ("true", "yes", "1")
     variables = _declared(front.get("variables", ""))
+    files = [(here, digest)]
     trees = [chart for chart in report.flowcharts if chart.kind == DECISION_TREE]
     if trees and not report.checklists:
         chart = trees[0]
-        tree = decision_tree(name, report.title, str(path.relative_to(kb.root)), chart.nodes, chart.edges)
-        tree.trusted, tree.variables = trusted, variables
+        tree = decision_tree(name, report.title, here, chart.nodes, chart.edges)
+        tree.author_trusted, tree.variables, tree.files = author_trusted, variables, files
         return tree
     steps: list[Step] = []
     for index, checklist in enumerate(report.checklists):
         for item_index, item in enumerate(checklist.items):
             include = _INCLUDE_RE.match(item.text.replace("`", ""))
             if include:
-                other = _runbook_file(kb, include.group(1))
-                if other is None:
-                    raise KBError(f"{path.name}: includes {include.group(1)!r}, which is not in {kb.runbooks_dir}")
-                included = _from_file(kb, other, seen)
+                included = _from_file(kb, _include_file(kb, path, include.group(1)), chain)
+                for step in included.steps:
+                    step.source = step.source or included.source
                 steps.extend(included.steps)
+                files += [file for file in included.files if file not in files]
                 variables = {**included.variables, **variables}
                 continue
             commands = [StepCommand(c.command, c.expected, c.comment) for c in report.commands
@@ -218,8 +286,8 @@ def _from_file(kb: KnowledgeBase, path, seen: set[str]) -> Runbook:
                  for c in report.commands]
     if not steps:
         raise KBError(f"{path.name}: no steps (write a task list `- [ ] step` or a bash block)")
-    return Runbook(name=name, title=front.get("title") or report.title, source=str(path.relative_to(kb.root)),
-                   steps=steps, trusted=trusted, variables=variables)
+    return Runbook(name=name, title=front.get("title") or report.title, source=here, steps=steps,
+                   author_trusted=author_trusted, variables=variables, files=files)
 
 
 def _declared(text: str) -> dict[str, str]:
@@ -235,11 +303,14 @@ TEMPLATE = """---
 title: {title}
 tags: deploy
 variables: SERVICE=my-service, PORT=8000
-trusted: false
 ---
 # {title}
 
 Steps run one at a time; a command runs only when you say so, after you have seen it.
+To run it unattended (`runbook run {name} --no-tui --yes`, in cron or CI), first read what it
+runs and trust it on your machine: `runbook trust {name}`. Trust is yours, for this exact
+content: after any edit (here or in a file it includes), `--yes` refuses it until you trust it
+again. `include: other-runbook` as a step inlines `runbooks/other-runbook.md`.
 
 ## Pre-deploy
 
@@ -274,5 +345,5 @@ def scaffold(kb: KnowledgeBase, name: str) -> str:
     if file.exists():
         raise KBError(f"{file} already exists")
     file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_text(TEMPLATE.format(title=name), encoding="utf-8")
+    file.write_text(TEMPLATE.format(title=name, name=file.stem), encoding="utf-8")
     return str(file.relative_to(kb.root))

@@ -2,7 +2,7 @@
 
 The click group and its shared helpers are in base; the commands live where they group naturally:
 kb_commands (init, ingest, reindex), read_commands (search, list, show), run_commands (run, resume,
-history, new), onboard_command (onboard). `cli` (the group, with every command registered) is
+history, new), trust_command (trust), onboard_command (onboard). `cli` (the group, with every command registered) is
 imported on first use: `runbook search "<error>"`, the command operators run in loops and scripts,
 is answered by plain_search without importing click at all (about 40 ms of its start-up), and
 bare `runbook [--kb PATH]` opens the TUI without it too; anything else about that command line (help, stdin, an unknown option, a usage error) goes to click.
@@ -31,7 +31,7 @@ def main() -> None:
 
 
 def _register_commands() -> None:
-    from runbook.cli import kb_commands, onboard_command, read_commands, run_commands  # noqa: F401 (registers)
+    from runbook.cli import kb_commands, onboard_command, read_commands, run_commands, trust_command  # noqa: F401
 
 
 def __getattr__(name: str):

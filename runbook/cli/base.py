@@ -31,8 +31,8 @@ class Context:
         if self._kb is None:
             from runbook.session import open_kb
 
-            self._kb = open_kb(self.kb_option, on_setup=lambda msg: click.echo(msg, err=True))
-            self._kb.on_busy = lambda msg: click.echo(msg, err=True)  # another process holds the write lock
+            self._kb = open_kb(self.kb_option, on_setup=lambda msg: say(msg, err=True))
+            self._kb.on_busy = lambda msg: say(msg, err=True)  # another process holds the write lock
         return self._kb
 
 
@@ -46,11 +46,18 @@ def _retry_run_records(kb: KnowledgeBase) -> None:
         return parse_operator(operator) if "<" in operator else git_identity(kb)
 
     for message in retry_pending(kb, author_for):
-        click.echo(message, err=True)
+        say(message, err=True)
+
+
+def say(text: str = "", err: bool = False, nl: bool = True) -> None:
+    """Print a line that may hold anything from a KB (report and runbook text, file names, commit
+    messages): its terminal escapes are neutralised first (kb.parse.escapes.neutralise, the one
+    function every output path uses), so nothing a teammate wrote can drive the operator's terminal."""
+    click.echo(neutralise_text(text), err=err, nl=nl)
 
 
 def fail(message: str, code: int = 1) -> None:
-    click.echo(f"error: {message}", err=True)
+    say(f"error: {message}", err=True)
     sys.exit(code)
 
 

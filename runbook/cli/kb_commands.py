@@ -8,7 +8,7 @@ import click
 
 from kb.store.knowledge_base import KBError, KnowledgeBase
 from kb.parse.words import plural
-from runbook.cli.base import Context, cli, dump_json, fail, guarded
+from runbook.cli.base import Context, cli, dump_json, fail, guarded, say
 
 @cli.command()
 @click.argument("path", required=False, type=click.Path(file_okay=True, dir_okay=True))
@@ -22,7 +22,7 @@ def init(context: Context, path: str | None) -> None:
     kb = KnowledgeBase(target)
     existed = kb.exists()
     kb = KnowledgeBase.init(target)
-    click.echo(f"{'KB already at' if existed else 'Created KB at'} {kb.root}")
+    say(f"{'KB already at' if existed else 'Created KB at'} {kb.root}")
 
 
 @cli.command()
@@ -74,17 +74,17 @@ def ingest(context: Context, paths: tuple[str, ...], no_commit: bool, check_only
             try:
                 outcome = ingest_repo(kb, repo, since=since, progress=tick)
                 if seen["n"] and sys.stderr.isatty():
-                    click.echo("", err=True)
+                    say("", err=True)
             except KBError as exc:
-                click.echo(f"error: {exc}", err=True)
+                say(f"error: {exc}", err=True)
                 failed = True
                 continue
             for note in outcome.notes:
-                click.echo(f"note: {note}", err=True)
+                say(f"note: {note}", err=True)
             if as_json:
                 outcomes.append({"repo": str(repo), "summary": outcome.summary()})
             else:
-                click.echo(outcome.summary())
+                say(outcome.summary())
         if not paths:
             if as_json:
                 click.echo(dump_json({"repos": outcomes}, ensure_ascii=False, indent=2))
@@ -92,18 +92,20 @@ def ingest(context: Context, paths: tuple[str, ...], no_commit: bool, check_only
     bar = _Progress()
     result = run_ingest(kb, paths, progress=bar.advance, on_total=bar.start, commit=not no_commit)
     bar.finish()
+    for message in result.skipped:  # what a folder walk left out (a symlink out of it, a .git directory)
+        say(f"skipped: {message}", err=True)
     for message in result.failed:
-        click.echo(f"error: {message}", err=True)
+        say(f"error: {message}", err=True)
     if as_json:
         payload = {"ingested": result.ingested, "unchanged": result.unchanged, "failed": result.failed,
-                   "commit": result.commit, "redacted": result.redactions_json()}
+                   "skipped": result.skipped, "commit": result.commit, "redacted": result.redactions_json()}
         if outcomes:
             payload["repos"] = outcomes
         click.echo(dump_json(payload, ensure_ascii=False, indent=2))
     else:
         for line in result.redaction_lines():
-            click.echo(line)
-        click.echo(result.summary())
+            say(line)
+        say(result.summary())
     if result.failed or failed:
         sys.exit(1)
 
@@ -115,15 +117,17 @@ def _check_secrets(paths: tuple[str, ...], as_json: bool) -> None:
     if not paths:
         raise click.UsageError("--check takes report files or directories")
     result = check(paths)
+    for message in result.skipped:
+        say(f"skipped: {message}", err=True)
     for message in result.failed:
-        click.echo(f"error: {message}", err=True)
+        say(f"error: {message}", err=True)
     if as_json:
-        click.echo(dump_json({"checked": result.scanned, "failed": result.failed,
+        click.echo(dump_json({"checked": result.scanned, "failed": result.failed, "skipped": result.skipped,
                                "redacted": result.redactions_json()}, ensure_ascii=False, indent=2))
     else:
         for line in result.redaction_lines():
-            click.echo(line)
-        click.echo(result.summary())
+            say(line)
+        say(result.summary())
     sys.exit(1 if result.redacted or result.failed else 0)
 
 
@@ -160,13 +164,13 @@ def reindex(context: Context) -> None:
         kb.store
     except DamagedDatabase:
         kb.discard_database()
-        click.echo("the damaged database was removed and is rebuilt from the reports; "
+        say("the damaged database was removed and is rebuilt from the reports; "
                    "ingest git histories (--repo) again to restore their commits", err=True)
     result = rebuild(kb)
     for message in result.failed:
-        click.echo(f"error: {message}", err=True)
+        say(f"error: {message}", err=True)
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
-    click.echo(f"reindexed {plural(len(result.ingested), 'report')}, failed {len(result.failed)}")
+        say(f"note: {note}", err=True)
+    say(f"reindexed {plural(len(result.ingested), 'report')}, failed {len(result.failed)}")
     if result.failed:
         sys.exit(1)

@@ -7,7 +7,7 @@ import sys
 import click
 
 from kb.parse.words import plural
-from runbook.cli.base import Context, cli, dump_json, guarded, neutralise_text
+from runbook.cli.base import Context, cli, dump_json, guarded, neutralise_text, say
 
 @cli.command()
 @click.argument("topic", required=False)
@@ -28,42 +28,42 @@ def onboard(context: Context, topic: str | None, restart: bool, operator: str | 
             click.echo(dump_json(rows, ensure_ascii=False, indent=2))
             return
         if not rows:
-            click.echo("no topics yet: ingest some reports first")
+            say("no topics yet: ingest some reports first")
         for row in rows:
             extra = " (hand-written walkthrough)" if row["hand_written"] else ""
-            click.echo(neutralise_text(f"{row['topic']:<16} {plural(row['reports'], 'report')}, "
-                       f"{plural(row['errors'], 'error')}, {plural(row['checklists'], 'checklist')}{extra}"))
+            say(f"{row['topic']:<16} {plural(row['reports'], 'report')}, "
+                f"{plural(row['errors'], 'error')}, {plural(row['checklists'], 'checklist')}{extra}")
         return
     pages = onboarding.walkthrough(kb, topic)
     who, author = operator_for(kb, operator)
     progress = onboarding.get_progress(kb, who, topic)
     page = 0 if restart or progress["completed"] else min(progress["page"], len(pages) - 1)
     if page:
-        click.echo(f"Resuming at page {page + 1} of {len(pages)}.")
+        say(f"Resuming at page {page + 1} of {len(pages)}.")
     while True:
         onboarding.save_progress(kb, who, topic, page, len(pages))
-        click.echo()
+        say()
         click.echo(click.style(neutralise_text(f"[{page + 1}/{len(pages)}] {pages[page].title}"), bold=True))
-        click.echo()
+        say()
         if sys.stdout.isatty():  # a person reading: Markdown rendered; a pipe or a file gets the Markdown itself
             from runbook.render import terminal_markdown
 
             click.echo(terminal_markdown(pages[page].body))
         else:
-            click.echo(neutralise_text(pages[page].body))
+            say(pages[page].body)
         last = page == len(pages) - 1
         choice = click.prompt(f"\n{'[f]inish' if last else '[n]ext'} [p]revious [q]uit",
                               default="f" if last else "n", type=click.Choice(["n", "p", "q", "f"]), show_choices=False)
         if choice == "q":
-            click.echo(f"Progress kept: `runbook onboard {topic}` resumes at page {page + 1}.")
+            say(f"Progress kept: `runbook onboard {topic}` resumes at page {page + 1}.")
             return
         if choice == "p":
             page = max(page - 1, 0)
         elif last:
             record, problem = onboarding.complete(kb, who, topic, pages, author)
-            click.echo(f"Completed the {topic} walkthrough: {record}")
+            say(f"Completed the {topic} walkthrough: {record}")
             if problem:
-                click.echo(f"{'note' if problem.startswith('committed as') else 'warning'}: {problem}", err=True)
+                say(f"{'note' if problem.startswith('committed as') else 'warning'}: {problem}", err=True)
             return
         else:
             page += 1

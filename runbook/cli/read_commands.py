@@ -8,7 +8,7 @@ import click
 
 from kb.store.knowledge_base import KnowledgeBase
 from kb.parse.words import plural
-from runbook.cli.base import Context, cli, dump_json, fail, guarded, neutralise_text
+from runbook.cli.base import Context, cli, dump_json, fail, guarded, neutralise_text, say
 from runbook.cli.table import print_table
 
 LIST_KINDS = ("reports", "errors", "checklists", "runbooks")
@@ -58,7 +58,7 @@ def list_(context: Context, kind: str, as_json: bool) -> None:
         click.echo(dump_json(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
-        click.echo(f"no {kind} in {context.kb().root} (add some with: runbook ingest PATH)")
+        say(f"no {kind} in {context.kb().root} (add some with: runbook ingest PATH)")
         return
     columns = {"reports": ("ref", "title", "errors", "checklists", "commands", "path"),
                "errors": ("ref", "message", "report"),
@@ -75,7 +75,7 @@ def _list_runbooks(kb: KnowledgeBase, as_json: bool) -> None:
         click.echo(dump_json(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
-        click.echo(f"no runbooks in {kb.root} (write one with `runbook new NAME`, or ingest reports)")
+        say(f"no runbooks in {kb.root} (write one with `runbook new NAME`, or ingest reports)")
         return
     lines = []
     for row in rows:
@@ -88,7 +88,7 @@ def _list_runbooks(kb: KnowledgeBase, as_json: bool) -> None:
     header = ("REF", "KIND", "STEPS", "LAST RUN", "TITLE", "SOURCE")
     widths = [max(len(line[i]) for line in [header, *lines]) for i in range(4)]
     for line in [header, *lines]:
-        click.echo("  ".join([*(cell.ljust(width) for cell, width in zip(line, widths)), line[4], f"({line[5]})"]))
+        say("  ".join([*(cell.ljust(width) for cell, width in zip(line, widths)), line[4], f"({line[5]})"]))
 
 
 @cli.command()
@@ -113,12 +113,12 @@ def show(context: Context, ref: str, as_json: bool, with_diff: bool) -> None:
         from kb.repo_commits import diff
 
         for commit in record["repo_commits"]:
-            click.echo(neutralise_text(diff(commit["sha"], commit["repo"])))
+            say(diff(commit["sha"], commit["repo"]))
         return
     if as_json:
         click.echo(dump_json(record, ensure_ascii=False, indent=2))
     else:
-        click.echo(neutralise_text(render_record(kind, record)))
+        say(render_record(kind, record))
 
 
 def _tree_steps(kb: KnowledgeBase, ref: str) -> list[dict]:

@@ -71,7 +71,7 @@ def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.argument("name")
 @click.option("--no-tui", is_flag=True, help="A plain line-by-line prompt instead of the TUI (for SSH and scripts).")
 @click.option("--dry-run", is_flag=True, help="Show every step and the exact commands; run nothing.")
-@click.option("--yes", is_flag=True, help="Run commands without asking: only for runbooks marked `trusted: true`.")
+@click.option("--yes", is_flag=True, help="Run commands without asking: only a runbook you trusted on this machine (runbook trust NAME), unchanged since.")
 @click.option("--from", "from_step", type=int, default=1, show_default=True, help="Start at this step number.")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="A variable's value (repeatable).")
 @click.option("--operator", help="Who runs it, as 'Name <email>' (default: your git identity).")
@@ -87,20 +87,32 @@ def run(context: Context, name: str, no_tui: bool, dry_run: bool, yes: bool, fro
     kb = context.kb()
     runbook = runbooks.load(kb, name)
     given = _parse_vars(variables)
-    if yes and not runbook.trusted:
-        fail(f"--yes refused: {runbook.name} is not trusted (--yes runs commands unasked, so only runbooks whose "
-             f"front matter says `trusted: true` take it)", 2)
+    if yes:  # only what this operator trusted, on this machine, in exactly this content (kb/runs/trust.py)
+        from kb.runs.trust import verdict
+
+        trusted = verdict(kb, runbook)
+        if not trusted.allowed:
+            fail(f"--yes refused: {trusted.reason}", 2)
     if dry_run:
+        from kb.runs.trust import verdict
         from runbook.render import render_dry_run
 
-        click.echo(render_dry_run(runbook, given))
+        click.echo(render_dry_run(runbook, given, trust=_trust_line(runbook, verdict(kb, runbook))))
         return
     who, author = _operator(kb, operator)
     values, secrets = _ask_variables(runbook, given, unattended=yes)
     from kb.runs.walk import RunWalk
 
     walk = RunWalk.start(kb, runbook, who, values, secrets, from_step=from_step, timeout=timeout)
-    sys.exit(_walk(walk, no_tui, yes and runbook.trusted, author, push))
+    sys.exit(_walk(walk, no_tui, yes, author, push))
+
+
+def _trust_line(runbook, found) -> str:
+    """Where trust stands, for the dry run: the author's front matter is shown, never taken as a decision."""
+    if not found.allowed:
+        return "--yes refuses it: " + found.reason
+    said = "; its front matter says `trusted: true` (the author's suggestion)" if runbook.author_trusted else ""
+    return "--yes runs it unasked: " + found.reason + said
 
 
 def _walk(walk, no_tui: bool, yes: bool, author, push: bool) -> int:
@@ -156,7 +168,7 @@ def resume(context: Context, run_id: str | None, no_tui: bool, from_step: int | 
     secrets, _ = _ask_variables(runbook, {}, only_secret=True)
     _, author = _operator(kb, operator or (state.operator if "<" in state.operator else None))
     walk = RunWalk.resume(kb, runbook, state, secrets, from_step=from_step)
-    click.echo(f"Resuming {state.title} at step {walk.run.current + 1}/{len(runbook.steps)}")
+    click.echo(neutralise_text(f"Resuming {state.title} at step {walk.run.current + 1}/{len(runbook.steps)}"))
     sys.exit(_walk(walk, no_tui, False, author, push))
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import click
-
-from runbook.cli.base import neutralise_text
+from runbook.cli.base import neutralise_text, say
 
 def print_table(rows: list[dict], columns: tuple[str, ...]) -> None:
     """Rows under a header line, columns aligned by display width (a CJK character takes two cells)."""
@@ -22,7 +20,7 @@ def print_table(rows: list[dict], columns: tuple[str, ...]) -> None:
     widths = [max(_display_width(line[i]) for line in lines) for i in range(len(columns))]
     for line in lines:
         padded = [cell + " " * (width - _display_width(cell)) for cell, width in zip(line[:-1], widths)]
-        click.echo("  ".join([*padded, line[-1]]))
+        say("  ".join([*padded, line[-1]]))
 
 
 def _char_width(ch: str) -> int:

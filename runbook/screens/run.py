@@ -60,7 +60,9 @@ class RunScreen(Screen):
                  exit_when_done: bool = False) -> None:
         super().__init__()
         self.walk = walk
-        self.yes = yes
+        from kb.runs.trust import may_run_unasked  # the trust rule, as the CLI's --yes: kb/runs/trust.py
+
+        self.yes = yes and may_run_unasked(walk.kb, walk.runbook)
         self.author = author
         self.push = push
         self.exit_when_done = exit_when_done
