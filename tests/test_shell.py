@@ -111,6 +111,31 @@ def test_status_distinguishes_open_from_broken():
     assert status("fi") == "invalid"
 
 
+# Shapes where tree-sitter's error-tolerant grammar and bash disagree unless read with care: each one
+# is answered as `bash -n` answers it (invalid: `| !`, a call written as in Python or JS, a stray closer;
+# complete: a JSON line, which is a word to bash; incomplete: what a later line can still close).
+@pytest.mark.parametrize("text, verdict", [
+    ("journalctl -u web | ! grep -q panic", "invalid"),
+    ("print('ledger ready')", "invalid"),
+    ("client.close(timeout=5)", "invalid"),
+    ("echo done )", "invalid"),
+    ("done", "invalid"),
+    ('{"status":"ok"}', "complete"),
+    ('{"status":"ok"}\n', "complete"),
+    ("! grep -q panic /var/log/web.log", "complete"),
+    ("{ date; uptime; } > /tmp/health.txt", "complete"),
+    ("x=$(", "incomplete"),
+    ("{ date;", "incomplete"),
+    ("rotate() {", "incomplete"),
+    ("while read -r host; do", "incomplete"),
+    ("echo ${HOME:-", "incomplete"),
+    ('[[ -n "$URL" &&', "incomplete"),
+])
+def test_status_agrees_with_bash_where_the_grammar_is_lenient(text, verdict):
+    assert status(text) == verdict
+    assert status(text, strict=True) == verdict  # bash -n itself says the same
+
+
 # -- property: the commands of an accepted block, joined, are an accepted script -------------------
 
 PIECES = [
