@@ -24,7 +24,6 @@ _EXPECTED_RE = re.compile(
 )
 _MAX_CHECKS = 200  # grammar checks for one command (a heredoc body is skipped in one)
 _PROMPT_RE = re.compile(r"^(?:\S*[$#%>]\s|\$$)")
-_TRAILING_COMMENT_RE = re.compile(r"\s+#\s.*$")
 
 
 @dataclass
@@ -42,8 +41,8 @@ def split_commands(code: str, lang: str) -> list[Command]:
 
 
 def _is_console(code: str) -> bool:
-    lines = [line for line in code.splitlines() if line.strip()]
-    return bool(lines) and lines[0].lstrip().startswith("$ ")
+    """A transcript: a line begins with a `$ ` prompt (no script line can: it would run a command named `$`)."""
+    return any(line.lstrip().startswith("$ ") for line in code.splitlines())
 
 
 def _split_script(code: str) -> list[Command]:
@@ -161,13 +160,34 @@ def runnable(command: str) -> bool:
 
 
 def _strip_trailing_comment(text: str) -> tuple[str, str]:
+    """A ` # note` after the command on its first line is its comment (a `#` inside quotes is not)."""
     first, sep, rest = text.partition("\n")
-    if "'" in first or '"' in first:
+    start = _comment_start(first)
+    if start is None:
         return text, ""
-    match = _TRAILING_COMMENT_RE.search(first)
-    if not match:
-        return text, ""
-    return first[: match.start()] + sep + rest, match.group(0).strip().lstrip("#").strip()
+    return first[:start].rstrip() + sep + rest, first[start:].strip().lstrip("#").strip()
+
+
+def _comment_start(line: str) -> int | None:
+    """Where a ` # ` comment begins on a line, outside quotes (None: no comment)."""
+    quote = ""
+    escaped = -1  # index just past the last `\x` escape: a `\ ` is part of a word, not a blank
+    i = 0
+    while i < len(line):
+        char = line[i]
+        if char == "\\" and quote != "'":
+            i += 2
+            escaped = i
+            continue
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and i and i != escaped and line[i - 1].isspace() \
+                and (i + 1 == len(line) or line[i + 1].isspace()):
+            return i
+        i += 1
+    return None
 
 
 def _split_console(code: str) -> list[Command]:
