@@ -21,8 +21,8 @@ inside that compound command, as a shell reads it: counted apart, not a miss.
 Case, backslash-newline continuations and runs of blanks are ignored, as
 GOLD.md says.
 
-`--trees`: every decision tree in the reports is read as `runbook run` reads
-it; each node offered with a command (`r` in the run screen) is listed with
+`--trees`: every decision tree in the reports (and, by default, in our own
+samples under assets/reports) is read as `runbook run` reads it; each node offered with a command (`r` in the run screen) is listed with
 its command and note, and must hold a command whose first word is a program
 and that `bash -n` accepts, and no prose word (a CJK word or an outcome such
 as "failed") outside quotes.
@@ -82,7 +82,8 @@ def main() -> int:
     if everything or args.gold:
         failed |= gold_check(ROOT / (args.gold or GOLD), files, args.verbose)
     if everything or args.trees:
-        failed |= trees_check(files, args.verbose)
+        own = [] if args.dirs else sorted((ROOT / "assets" / "reports").glob("*.md"))  # our samples hold trees too
+        failed |= trees_check(files + own, args.verbose)
     if everything or args.cost:
         cost_check(files)
     return 1 if failed else 0
@@ -209,14 +210,19 @@ def gold_check(gold_path: Path, files: list[Path], verbose: bool) -> bool:
 # --- trees: nodes offered as commands ---------------------------------------------------------------
 
 
-_OUTCOME_WORDS_RE = re.compile(r"\b(?:fail(?:s|ed)?|error|errors|down|not|cannot|can't|is|are|was|were)\b", re.I)
+_PROSE_WORDS = frozenset("fail fails failed error errors not cannot can't is are was were or and the".split())
 
 
 def _prose_left(command: str) -> str:
-    """A prose word outside quotes: CJK text or an outcome word ('' when the command has none)."""
+    """A prose word outside quotes: CJK text, an outcome or sentence word, a question ('' when none)."""
     unquoted = re.sub(r"'[^']*'|\"[^\"]*\"", "", command)
-    match = _CJK_RE.search(unquoted) or _OUTCOME_WORDS_RE.search(unquoted)
-    return match.group(0) if match else ""
+    cjk = _CJK_RE.search(unquoted)
+    if cjk:
+        return cjk.group(0)
+    prose = [word for word in unquoted.split()[1:] if word.lower().strip("?？") in _PROSE_WORDS]
+    if prose:
+        return prose[0]
+    return "?" if unquoted.rstrip().endswith(("?", "？")) else ""
 
 
 def _program_first(command: str) -> bool:
@@ -232,6 +238,7 @@ def _program_first(command: str) -> bool:
 
 def trees_check(files: list[Path], verbose: bool) -> bool:
     from kb.parse.flowchart import DECISION_TREE
+    from kb.parse.tree_commands import report_programs
     from kb.runs.runbooks import decision_tree
 
     trees = nodes = offered = real = 0
@@ -243,7 +250,8 @@ def trees_check(files: list[Path], verbose: bool) -> bool:
             if chart.kind != DECISION_TREE:
                 continue
             trees += 1
-            tree = decision_tree(path.stem, chart.section or "tree", path.name, chart.nodes, chart.edges)
+            programs = report_programs(c.command for c in report.commands if c.lang != "inline")
+            tree = decision_tree(path.stem, chart.section or "tree", path.name, chart.nodes, chart.edges, programs)
             for step in tree.steps:
                 nodes += 1
                 for command in step.commands:
