@@ -279,16 +279,14 @@ def trees_check(files: list[Path], verbose: bool) -> bool:
 
 def cost_check(files: list[Path]) -> None:
     """The grammar's import cost in a fresh process, and the splitter's time over every shell block."""
-    probe = ("import time; t = time.perf_counter(); from kb.parse import shell_syntax; "
-             "shell_syntax.status('if true; then echo ok; fi'); print(time.perf_counter() - t)")
-    bare = "import time; t = time.perf_counter(); from kb.parse import shell_syntax; print(time.perf_counter() - t)"
+    probe = ("import time; t = time.perf_counter(); from kb.parse import shell_syntax; m = time.perf_counter(); "
+             "shell_syntax.status('if true; then echo ok; fi'); print(m - t, time.perf_counter() - m)")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    first = [float(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
-                                  check=True).stdout) for _ in range(7)]
-    module = [float(subprocess.run([sys.executable, "-c", bare], capture_output=True, text=True, env=env,
-                                   check=True).stdout) for _ in range(7)]
-    print(f"cost: importing the splitter and its first compound parse: median {statistics.median(first) * 1000:.0f} ms "
-          f"(the splitter module alone: {statistics.median(module) * 1000:.0f} ms), fresh process, 7 runs")
+    runs = [[float(x) for x in subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
+                                              check=True).stdout.split()] for _ in range(9)]
+    module, grammar = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+    print(f"cost: the grammar's import and first compound parse: median {grammar * 1000:.0f} ms (importing the "
+          f"splitter module before it: {module * 1000:.0f} ms), in a fresh process, 9 runs")
     from kb.parse import shell_syntax
 
     blocks = [(code, lang) for path in files for code, lang in shell_blocks(read_text(path))]
