@@ -143,7 +143,7 @@ def shell_blocks(text: str) -> list[tuple[str, str]]:
 
 def _starts_a_line(command: str, code: str) -> bool:
     """The labelled command stands at the start of a line of the block (after a `$ ` prompt), up to its end or a comment."""
-    pattern = r"(?:^|\n)(?:[$#%>] )?" + re.escape(command) + r"(?=[ \t]*(?:#[^\n]*)?(?:\n|$))"
+    pattern = r"(?:^|\n)(?:\$ ?|[#%>] )?" + re.escape(command) + r"(?=[ \t]*(?:#[^\n]*)?(?:\n|$))"
     return re.search(pattern, code) is not None
 
 

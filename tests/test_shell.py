@@ -200,9 +200,9 @@ def test_a_comment_after_a_quoted_argument_is_the_commands_comment_not_part_of_i
     ]
 
 
-def test_a_block_with_a_prompt_below_its_first_line_is_a_transcript():
+def test_a_block_with_a_prompt_below_its_first_line_is_a_transcript_and_a_glued_prompt_is_a_prompt():
     code = ("Last login: Mon Mar  2 09:12:44 from 10.0.0.8\n"
-            "$ df -h /var\n"
+            "$df -h /var\n"  # a prompt whose space was dropped
             "Filesystem      Size  Used Avail Use% Mounted on\n"
             "/dev/vda1        40G   39G  1.0G  98% /\n"
             "$ sudo du -sh /var/log/* | sort -h | tail -3\n"

@@ -23,6 +23,7 @@ _EXPECTED_RE = re.compile(
     re.IGNORECASE,
 )
 _MAX_CHECKS = 200  # grammar checks for one command (a heredoc body is skipped in one)
+_GLUED_PROMPT_RE = re.compile(r"^\$([a-z][\w.-]*)(?=\s|$)")
 _PROMPT_RE = re.compile(r"^(?:\S*[$#%>]\s|\$$)")
 
 
@@ -190,6 +191,12 @@ def _comment_start(line: str) -> int | None:
     return None
 
 
+def _glued_prompt(line: str) -> bool:
+    """`$df -h` in a transcript: a prompt whose space was dropped, before a program operators run."""
+    match = _GLUED_PROMPT_RE.match(line)
+    return bool(match) and match.group(1) in vocab.COMMAND_PROGRAMS
+
+
 def _split_console(code: str) -> list[Command]:
     commands: list[Command] = []
     comment: list[str] = []
@@ -197,7 +204,7 @@ def _split_console(code: str) -> list[Command]:
     i = 0
     while i < len(lines):
         stripped = lines[i].strip()
-        if stripped.startswith("$ ") or stripped == "$":
+        if stripped.startswith("$ ") or stripped == "$" or _glued_prompt(stripped):
             body = [stripped[1:].strip()] + lines[i + 1:]
             end = command_end(body, 0, prompt="> ")
             command = command_text(body[:end], prompt="> ")
