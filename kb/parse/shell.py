@@ -90,7 +90,7 @@ def command_end(lines: list[str], first: int, prompt: str = "") -> int:
     rest = shell_syntax.status("\n".join(lines[first:]), strict=True)
     if rest == "incomplete":
         return len(lines)  # still open at the end of the block: a shell reads all of it as this one command
-    if rest == "complete":  # bash closes what bashlex thought open (some heredocs): find where, asking bash
+    if rest == "complete":  # bash closes what the grammar thought open (some heredocs): find where, asking bash
         end = _grammar_end(lines, first, prompt, strict=True)
         if end is not None:
             return end
