@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kb.parse import vocab
 from kb.parse.flowchart import join_label
@@ -47,6 +48,8 @@ _SCRIPT_RE = re.compile(r"^(?:\.{1,2}/[\w.@/-]+|/[\w.@/-]*/s?bin/[\w.@-]+|/[\w.@
 _PROGRAM_SHAPE_RE = re.compile(r"^[a-z][a-z0-9._+-]*$")
 _OPTION_RE = re.compile(r"^--?[A-Za-z]")
 _SHELLS = frozenset({"bash", "sh", "zsh"})
+_WORD_RE = re.compile(r"""(?:[^\s'"\\]+|\\.?|'[^']*(?:'|$)|"(?:[^"\\]|\\.)*(?:"|$))+""", re.DOTALL)
+_TOKEN_EDGES = "`'\"()（）[]:：,，"
 
 
 @dataclass(frozen=True)
@@ -66,13 +69,14 @@ def report_programs(commands) -> frozenset[str]:
     return frozenset(found)
 
 
+@lru_cache(maxsize=4096)
 def node_command(label: str, programs: frozenset[str] = frozenset()) -> NodeCommand | None:
     """The command a node's label holds, with its note; None when the label is not a command.
 
     `programs`: what the node's own report runs in its shell blocks (report_programs), programs too.
     """
     text = " ".join(join_label(label).split()).strip()
-    if not text:
+    if not text or not _may_hold_a_command(text, programs):
         return None
     code = _INLINE_CODE_RE.search(text)
     if code:  # `docker ps` set as code: that is the command, the rest of the label its note
@@ -90,6 +94,15 @@ def node_command(label: str, programs: frozenset[str] = frozenset()) -> NodeComm
     if found or _CJK_RE.match(text) is None and not _LEAD_NOTE_RE.match(text):
         return found
     return _after_lead_note(text, programs)
+
+
+def _may_hold_a_command(text: str, programs: frozenset[str]) -> bool:
+    """A cheap first look (most labels are prose): some word could be a program, a script or an option."""
+    for token in text.split():
+        word = token.strip(_TOKEN_EDGES)
+        if word in vocab.COMMAND_PROGRAMS or word in programs or _OPTION_RE.match(word) or _SCRIPT_RE.match(word):
+            return True
+    return False
 
 
 def _after_lead_note(text: str, programs: frozenset[str]) -> NodeCommand | None:
@@ -163,27 +176,8 @@ def _is_program(word: str, arguments: list[str], programs: frozenset[str]) -> bo
 
 
 def _word_spans(text: str) -> list[tuple[int, str]]:
-    """Words split at unquoted blanks, with where each starts (quotes kept in the words)."""
-    spans: list[tuple[int, str]] = []
-    quote, start, i = "", None, 0
-    while i < len(text):
-        char = text[i]
-        if start is None and not char.isspace():
-            start = i
-        if char == "\\" and quote != "'":
-            i += 2
-            continue
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char.isspace() and start is not None:
-            spans.append((start, text[start:i]))
-            start = None
-        i += 1
-    if start is not None:
-        spans.append((start, text[start:]))
-    return spans
+    """Words split at unquoted blanks, with where each starts (quotes kept in the words; an unclosed one runs on)."""
+    return [(match.start(), match.group(0)) for match in _WORD_RE.finditer(text)]
 
 
 def _unquoted_words(command: str) -> list[str]:
