@@ -73,7 +73,7 @@ class HeadlessRun:
         self._header()
         commands = walk.commands()
         for command in commands:
-            _say(f"  $ {command.shown}", fg="cyan")
+            _say(f"  $ {command.shown}" + (f"   # {command.note}" if command.note else ""), fg="cyan")
             result, verdict = walk.run_command(
                 command, on_output=lambda line: click.echo("    | " + neutralise(line.rstrip("\n"))))
             mark = {True: "✓", False: "✗", None: "?"}[verdict.passed]
@@ -114,7 +114,7 @@ class HeadlessRun:
         self._header()
         commands = walk.commands()
         for command in commands:
-            _say(f"  $ {command.shown}", fg="cyan")
+            _say(f"  $ {command.shown}" + (f"   # {command.note}" if command.note else ""), fg="cyan")
             if command.expected:
                 _say(f"    expected: {command.expected}", dim=True)
         choice = click.prompt("  [r]un [d]one [s]kip [f]ailed [n]ote [b]ack [a]bort", default="r" if commands else "d",

@@ -74,7 +74,8 @@ def render_flowchart(chart: dict) -> str:
         for number, step in enumerate(steps, start=1):
             lines.append(f"{number:>3}. {neutralise(step['title'])}")
             for command in step["commands"]:
-                lines.append(f"       $ {neutralise(command['command'])}")
+                note = f"   # {neutralise(command['note'])}" if command.get("note") else ""
+                lines.append(f"       $ {neutralise(command['command'])}{note}")
             for label, target in step["choices"].items():
                 lines.append(f"       {neutralise(label)} -> {neutralise(texts.get(target, target))}")
     else:
@@ -214,7 +215,8 @@ def render_dry_run(runbook, values: dict[str, str], header: bool = True, trust: 
         lines.append(f"{number:>3}. {_one_line(step.title)}"
                      + (f"   (from {_one_line(step.source)})" if getattr(step, "source", "") else ""))
         for command in step.commands:
-            lines.append(f"       $ {neutralise(substitute(command.command, values))}")
+            lines.append(f"       $ {neutralise(substitute(command.command, values))}"
+                         + (f"   # {neutralise(command.note)}" if command.note else ""))
             if command.expected:
                 lines.append(f"         expected: {neutralise(command.expected)}")
         if runbook.decision_tree:

@@ -1,10 +1,10 @@
-"""Command lines found outside shell blocks: inline code in items and cells, flowchart node text."""
+"""Command lines found outside shell blocks: inline code in items and cells (flowchart nodes: test_tree_commands.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from kb.parse.command_line import inline_commands, is_command_line, node_command
+from kb.parse.command_line import inline_commands, is_command_line
 from kb.parse.report import parse_report
 
 
@@ -24,19 +24,6 @@ from kb.parse.report import parse_report
 ])
 def test_inline_code_is_a_command_only_when_it_reads_as_one(text, found):
     assert inline_commands(text) == found
-
-
-@pytest.mark.parametrize("text, command", [
-    ("运行 docker compose ps", "docker compose ps"),
-    ("执行 `npm run build`", "npm run build"),
-    ("Run kubectl get pods -n shop", "kubectl get pods -n shop"),
-    ("curl -fsS http://localhost:8000/health", "curl -fsS http://localhost:8000/health"),
-    ("检查服务状态", None),
-    ("run the tests", None),
-    ("返回200?", None),
-])
-def test_node_text_that_is_a_command(text, command):
-    assert node_command(text) == command
 
 
 def test_shell_syntax_is_required():

@@ -111,6 +111,31 @@ def test_status_distinguishes_open_from_broken():
     assert status("fi") == "invalid"
 
 
+# Shapes where tree-sitter's error-tolerant grammar and bash disagree unless read with care: each one
+# is answered as `bash -n` answers it (invalid: `| !`, a call written as in Python or JS, a stray closer;
+# complete: a JSON line, which is a word to bash; incomplete: what a later line can still close).
+@pytest.mark.parametrize("text, verdict", [
+    ("journalctl -u web | ! grep -q panic", "invalid"),
+    ("print('ledger ready')", "invalid"),
+    ("client.close(timeout=5)", "invalid"),
+    ("echo done )", "invalid"),
+    ("done", "invalid"),
+    ('{"status":"ok"}', "complete"),
+    ('{"status":"ok"}\n', "complete"),
+    ("! grep -q panic /var/log/web.log", "complete"),
+    ("{ date; uptime; } > /tmp/health.txt", "complete"),
+    ("x=$(", "incomplete"),
+    ("{ date;", "incomplete"),
+    ("rotate() {", "incomplete"),
+    ("while read -r host; do", "incomplete"),
+    ("echo ${HOME:-", "incomplete"),
+    ('[[ -n "$URL" &&', "incomplete"),
+])
+def test_status_agrees_with_bash_where_the_grammar_is_lenient(text, verdict):
+    assert status(text) == verdict
+    assert status(text, strict=True) == verdict  # bash -n itself says the same
+
+
 # -- property: the commands of an accepted block, joined, are an accepted script -------------------
 
 PIECES = [
@@ -159,3 +184,29 @@ def test_a_long_heredoc_is_one_command_and_a_stray_quote_swallows_what_a_shell_w
         "echo start", "cat > notes.txt <<EOF", "echo done"]
     pasted = "don't restart before the backup\n" + "\n".join(f"web-1 | served {i}" for i in range(3000))
     assert split_commands(pasted + "\nsystemctl status web\n", "bash") == []  # bash reads it all as one open quote
+
+
+def test_a_comment_after_a_quoted_argument_is_the_commands_comment_not_part_of_it():
+    code = ("free -m  # Linux\n"
+            "ps aux | grep '[w]orker' | wc -l    # 统计 worker 进程数\n"
+            'echo "build #42 # of 50" # banner\n'
+            "grep -c 'a # b' app.log\n")
+    commands = split_commands(code, "bash")
+    assert [(c.command, c.comment) for c in commands] == [
+        ("free -m", "Linux"),
+        ("ps aux | grep '[w]orker' | wc -l", "统计 worker 进程数"),
+        ('echo "build #42 # of 50"', "banner"),
+        ("grep -c 'a # b' app.log", ""),
+    ]
+
+
+def test_a_block_with_a_prompt_below_its_first_line_is_a_transcript_and_a_glued_prompt_is_a_prompt():
+    code = ("Last login: Mon Mar  2 09:12:44 from 10.0.0.8\n"
+            "$df -h /var\n"  # a prompt whose space was dropped
+            "Filesystem      Size  Used Avail Use% Mounted on\n"
+            "/dev/vda1        40G   39G  1.0G  98% /\n"
+            "$ sudo du -sh /var/log/* | sort -h | tail -3\n"
+            "1.2G    /var/log/journal\n")
+    commands = split_commands(code, "bash")
+    assert [c.command for c in commands] == ["df -h /var", "sudo du -sh /var/log/* | sort -h | tail -3"]
+    assert commands[0].expected.startswith("Filesystem")

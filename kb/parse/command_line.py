@@ -1,10 +1,10 @@
 """Does a piece of prose or inline code hold a command line?
 
 Reports put commands outside shell blocks too: a bullet "build with
-`docker build -t app .`", a table cell, a flowchart node "运行 docker-compose ps"
-or "curl http://localhost:8080/health". A text is a command line when its first
-word is a program operators run (kb.parse.vocab.COMMAND_PROGRAMS) or a script path
-(`./deploy.sh`, `/opt/app/bin/migrate`), arguments follow, nothing is elided
+`docker build -t app .`", a table cell (a flowchart node: kb.parse.tree_commands).
+A text is a command line when its first word is a program operators run
+(kb.parse.vocab.COMMAND_PROGRAMS) or a script path (`./deploy.sh`,
+`/opt/app/bin/migrate`), arguments follow, nothing is elided
 (`...`), and a shell accepts it; a bare program or script counts only after a
 run word ("运行 `./migrate.sh`"). Mentions are not commands: a bare program
 name, `sh -c` without its command string, code set in parentheses as an aside.
@@ -18,8 +18,6 @@ from kb.parse import vocab
 from kb.parse.shell import runnable
 
 _INLINE_RE = re.compile(r"`([^`\n]+)`")
-_RUN_PREFIX_RE = re.compile(
-    r"^\s*(?:" + "|".join(re.escape(w) for w in vocab.RUN_WORDS) + r")\s*[:：]?\s+(?=\S)", re.IGNORECASE)
 # ./deploy.sh, ../bin/migrate, /opt/app/bin/start, /srv/app/run.sh (not /health or /var/log/x.log)
 _RUN_BEFORE_RE = re.compile(r"(?:" + "|".join(re.escape(w) for w in vocab.RUN_WORDS) + r")\s*[:：]?\s*$", re.IGNORECASE)
 _SCRIPT_RE = re.compile(r"^(?:\.{1,2}/[\w.@/-]+|/[\w.@/-]*/s?bin/[\w.@-]+|/[\w.@/-]+\.(?:sh|bash|py))$")
@@ -42,16 +40,6 @@ def is_command_line(text: str, need_arguments: bool = True) -> bool:
     if program in _SHELLS and rest and rest[-1] == "-c":
         return False  # `sh -c` names the technique; the command string is missing
     return runnable(text)
-
-
-def node_command(text: str) -> str | None:
-    """A flowchart node's command: `运行 X` / `执行 X` / `run X`, or text that is itself a command line."""
-    text = text.strip().strip("`")
-    prefixed = _RUN_PREFIX_RE.match(text)
-    if prefixed:
-        rest = text[prefixed.end():].strip().strip("`")
-        return rest if is_command_line(rest, need_arguments=False) else None
-    return text if is_command_line(text) else None
 
 
 def inline_commands(text: str) -> list[str]:

@@ -14,6 +14,7 @@ end; everything else is a **diagram**, kept for reading but never run.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 
@@ -34,6 +35,9 @@ _SHAPES = (("((", "))", "circle"), ("([", "])", "stadium"), ("[[", "]]", "subrou
 
 DECISION_TREE = "decision tree"
 DIAGRAM = "diagram"
+_BREAK_RE = re.compile(r"<br\s*/?>|\r?\n", re.IGNORECASE)
+_MERMAID_ENTITY_RE = re.compile(r"#(\d+|quot|amp|lt|gt|apos|nbsp);")
+_MERMAID_ENTITIES = {"quot": '"', "amp": "&", "lt": "<", "gt": ">", "apos": "'", "nbsp": " "}
 _QUESTION_END_RE = re.compile(r"(?:[?？]|吗|么)\s*[\"'”」)）]*\s*$")
 
 
@@ -50,6 +54,19 @@ class Flowchart:
 
     def nodes_list(self) -> list[dict]:
         return [{"id": k, **v} for k, v in self.nodes.items()]
+
+
+def join_label(label: str) -> str:
+    """A node label as one line of text: `<br/>` and line breaks joined with a space, mermaid's `#quot;` and
+    HTML's `&quot;` entities read (`docker start<br/>api` is the command `docker start api`)."""
+    if "<" in label or "\n" in label:
+        label = " ".join(part.strip() for part in _BREAK_RE.split(label) if part.strip())
+    if "#" in label:
+        label = _MERMAID_ENTITY_RE.sub(lambda m: chr(int(m.group(1))) if m.group(1).isdigit()
+                                       else _MERMAID_ENTITIES[m.group(1)], label)
+    if "&" in label:
+        label = html.unescape(label)
+    return label
 
 
 def is_question(node: dict) -> bool:
@@ -115,9 +132,30 @@ def parse_flowchart(code: str) -> Flowchart | None:
     for line in lines[1:]:
         if line.split() and line.split()[0] == "subgraph":
             chart.subgraphs += 1
-        for statement in line.split(";"):
+        for statement in _statements(line):
             _statement(chart, statement.strip())
     return chart
+
+
+def _statements(line: str) -> list[str]:
+    """A line's statements, split at `;` outside labels (a label's `#quot;` entity holds one)."""
+    if ";" not in line:
+        return [line]
+    parts, depth, quote, start = [], 0, False, 0
+    for i, char in enumerate(line):
+        if char == '"':
+            quote = not quote
+        elif quote:
+            continue
+        elif char in "[({":
+            depth += 1
+        elif char in "])}":
+            depth = max(depth - 1, 0)
+        elif char == ";" and depth == 0:
+            parts.append(line[start:i])
+            start = i + 1
+    parts.append(line[start:])
+    return parts
 
 
 def _statement(chart: Flowchart, text: str) -> None:
@@ -162,7 +200,7 @@ def _add_node(chart: Flowchart, node_id: str, shape_text: str | None) -> None:
     if shape_text:
         for opener, closer, shape in _SHAPES:
             if shape_text.startswith(opener) and shape_text.endswith(closer):
-                label = shape_text[len(opener): len(shape_text) - len(closer)].strip().strip('"')
+                label = join_label(shape_text[len(opener): len(shape_text) - len(closer)].strip().strip('"'))
                 chart.nodes[node_id] = {"text": label, "shape": shape}
                 return
     chart.nodes.setdefault(node_id, {"text": node_id, "shape": "box"})

@@ -23,8 +23,8 @@ _EXPECTED_RE = re.compile(
     re.IGNORECASE,
 )
 _MAX_CHECKS = 200  # grammar checks for one command (a heredoc body is skipped in one)
+_GLUED_PROMPT_RE = re.compile(r"^\$([a-z][\w.-]*)(?=\s|$)")
 _PROMPT_RE = re.compile(r"^(?:\S*[$#%>]\s|\$$)")
-_TRAILING_COMMENT_RE = re.compile(r"\s+#\s.*$")
 
 
 @dataclass
@@ -42,8 +42,8 @@ def split_commands(code: str, lang: str) -> list[Command]:
 
 
 def _is_console(code: str) -> bool:
-    lines = [line for line in code.splitlines() if line.strip()]
-    return bool(lines) and lines[0].lstrip().startswith("$ ")
+    """A transcript: a line begins with a `$ ` prompt (no script line can: it would run a command named `$`)."""
+    return any(line.lstrip().startswith("$ ") for line in code.splitlines())
 
 
 def _split_script(code: str) -> list[Command]:
@@ -90,7 +90,7 @@ def command_end(lines: list[str], first: int, prompt: str = "") -> int:
     rest = shell_syntax.status("\n".join(lines[first:]), strict=True)
     if rest == "incomplete":
         return len(lines)  # still open at the end of the block: a shell reads all of it as this one command
-    if rest == "complete":  # bash closes what bashlex thought open (some heredocs): find where, asking bash
+    if rest == "complete":  # bash closes what the grammar thought open (some heredocs): find where, asking bash
         end = _grammar_end(lines, first, prompt, strict=True)
         if end is not None:
             return end
@@ -161,13 +161,40 @@ def runnable(command: str) -> bool:
 
 
 def _strip_trailing_comment(text: str) -> tuple[str, str]:
+    """A ` # note` after the command on its first line is its comment (a `#` inside quotes is not)."""
     first, sep, rest = text.partition("\n")
-    if "'" in first or '"' in first:
+    start = _comment_start(first)
+    if start is None:
         return text, ""
-    match = _TRAILING_COMMENT_RE.search(first)
-    if not match:
-        return text, ""
-    return first[: match.start()] + sep + rest, match.group(0).strip().lstrip("#").strip()
+    return first[:start].rstrip() + sep + rest, first[start:].strip().lstrip("#").strip()
+
+
+def _comment_start(line: str) -> int | None:
+    """Where a ` # ` comment begins on a line, outside quotes (None: no comment)."""
+    quote = ""
+    escaped = -1  # index just past the last `\x` escape: a `\ ` is part of a word, not a blank
+    i = 0
+    while i < len(line):
+        char = line[i]
+        if char == "\\" and quote != "'":
+            i += 2
+            escaped = i
+            continue
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and i and i != escaped and line[i - 1].isspace() \
+                and (i + 1 == len(line) or line[i + 1].isspace()):
+            return i
+        i += 1
+    return None
+
+
+def _glued_prompt(line: str) -> bool:
+    """`$df -h` in a transcript: a prompt whose space was dropped, before a program operators run."""
+    match = _GLUED_PROMPT_RE.match(line)
+    return bool(match) and match.group(1) in vocab.COMMAND_PROGRAMS
 
 
 def _split_console(code: str) -> list[Command]:
@@ -177,7 +204,7 @@ def _split_console(code: str) -> list[Command]:
     i = 0
     while i < len(lines):
         stripped = lines[i].strip()
-        if stripped.startswith("$ ") or stripped == "$":
+        if stripped.startswith("$ ") or stripped == "$" or _glued_prompt(stripped):
             body = [stripped[1:].strip()] + lines[i + 1:]
             end = command_end(body, 0, prompt="> ")
             command = command_text(body[:end], prompt="> ")

@@ -6,9 +6,13 @@ heredoc, an `if`/`for`/`case`, a `{` or a trailing `|`/`&&`/`\\` is still open:
 read the next line too) or `invalid` (no next line can save it).
 
 Most lines in reports are plain one-liners, so a cheap quote-aware scan answers
-those; anything with compound syntax goes to `bashlex` (in process, fast), and
-what bashlex does not implement (`case`, `$((…))`, `[[ ]]`, arrays, `time`) goes
-to `bash -n`, which parses without running anything.
+those; anything with compound syntax goes to tree-sitter's bash grammar (in
+process, fast, MIT), and what it cannot settle goes to `bash -n`, which parses
+without running anything. tree-sitter recovers from errors instead of stopping,
+so its verdicts are read narrowly: no error anywhere is complete (unless a
+reserved word such as `fi` stands as a command, which it lets through); an
+error only at the very end (a quote, `$(`, `&&`, `if`, `{` or a heredoc still
+open) is incomplete; anything else is for bash to judge.
 """
 
 from __future__ import annotations
@@ -32,8 +36,8 @@ _MAX_PARSE = 100_000  # characters; beyond this a block is not a command anyone 
 def status(text: str, strict: bool = False) -> Status:
     """complete / incomplete / invalid, as a shell reading `text` would see it.
 
-    bashlex is quick but now and then calls a finished command unfinished (a
-    heredoc inside `$(…)`, `<<-'EOF'`); `strict` asks `bash -n` itself.
+    The grammar is quick but reads a few constructs otherwise than bash (some
+    heredocs, `[ x` without its `]`); `strict` asks `bash -n` itself.
     """
     if not text.strip():
         return "complete"
@@ -134,19 +138,91 @@ def _quick(text: str) -> Status | None:
 
 @lru_cache(maxsize=8192)
 def _parsed(text: str) -> Status:
-    try:
-        import bashlex
-    except ImportError:  # pragma: no cover - bashlex is a dependency; bash -n still answers
+    parser = _parser()
+    if parser is None:  # pragma: no cover - tree-sitter is a dependency; bash -n still answers
         return _bash_n(text)[0]
-    try:
-        bashlex.parse(text)
-        return "complete"
-    except Exception as exc:  # bashlex raises ParsingError, MatchedPairError, NotImplementedError and others
-        message = str(exc)
-        if type(exc).__name__ in ("ParsingError", "MatchedPairError") and any(w in message for w in _EOF_WORDS) \
-                and "<<" not in text:  # bashlex misreads some heredocs (`<<-'EOF'`, inside `$(…)`): bash decides those
-            return "incomplete"
+    data = text.encode("utf-8", "replace")
+    root = parser.parse(data).root_node
+    if not root.has_error:
+        return _bash_n(text)[0] if _lenient(root) else "complete"
+    if "<<" not in text and _open_at_end(root, data):
+        return "incomplete"
     return _bash_n(text)[0]
+
+
+_PARSER: list = []  # the one tree-sitter parser, built on first use (keeps the import off search's path)
+# Tokens that open something a later line can close; an error that begins with one at the end of the
+# text means "read on". (An error that begins anywhere else is for bash to judge.)
+_OPENERS = frozenset({"(", "((", "$(", "$((", "${", "{", "`", '"', "[[", "function", "if", "for", "while", "until",
+                      "case", "select"})
+
+
+def _parser():
+    if not _PARSER:
+        try:
+            import tree_sitter_bash
+            from tree_sitter import Language, Parser
+        except ImportError:  # pragma: no cover
+            return None
+        _PARSER.append(Parser(Language(tree_sitter_bash.language())))
+    return _PARSER[0]
+
+
+def _lenient(root) -> bool:
+    """Shapes tree-sitter accepts and bash does not: a reserved word as a command (`fi` on its own),
+    `| !`, and a call written as in other languages (`print(x)`, read as a command holding a subshell)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "command_name" and node.text.decode("utf-8", "replace") in _RESERVED:
+            return True
+        parent = node.parent
+        if node.type == "negated_command" and parent is not None and parent.type == "pipeline" \
+                and node.prev_sibling is not None:
+            return True
+        if node.type == "subshell" and parent is not None and parent.type == "command":
+            return True
+        stack.extend(node.children)
+    return False
+
+
+def _open_at_end(root, data: bytes) -> bool:
+    """Every error is where the text stops and begins with something still open (`if`, `{ `, `$(`, a quote)."""
+    end = len(data.rstrip())
+    errors = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_missing or node.type == "ERROR":
+            errors.append(node)
+            if node.type == "ERROR":
+                continue
+        stack.extend(node.children)
+    for node in errors:
+        if node.is_missing:
+            if node.start_byte < end or node.type == "]":  # `[` is a command to bash: a missing `]` is its error
+                return False
+            opener = node.parent.children[0] if node.parent is not None and node.parent.children else None
+            if opener is not None and _glued_brace(opener, data):
+                return False
+            continue
+        if node.end_byte < end:
+            return False
+        leaf = node
+        while leaf.children:
+            leaf = leaf.children[0]
+        if leaf.type == "ERROR":  # an unterminated quote or a trailing backslash
+            opened = leaf.text[:1] in (b"'", b'"', b"\\") or leaf.text[:2] == b"$'"
+        else:
+            opened = leaf.type in _OPENERS
+        if not opened or _glued_brace(leaf, data):
+            return False
+    return bool(errors)
+
+
+def _glued_brace(node, data: bytes) -> bool:
+    """`{"status": "ok"}` is a word to bash, not a group: a group's `{` is followed by a blank."""
+    return node.type == "{" and data[node.end_byte:node.end_byte + 1] not in (b" ", b"\t", b"\n")
 
 
 @lru_cache(maxsize=8192)

@@ -118,6 +118,23 @@ ERROR_LINE_WORDS = (
     "错误", "失败", "超时", "异常", "报错", "无法", "拒绝", "不存在", "找不到", "缺失", "崩溃",
 )
 
+# Decision-tree node labels (kb/parse/tree_commands.py). A label is a command only when it reads as one:
+# - a CJK note after the command that says how things went makes the label a state, not a command to run
+#   (`nginx 启动失败`, `systemctl start 失败`, `curl /health 返回正常`);
+TREE_OUTCOME_WORDS = ("失败", "出错", "报错", "异常", "超时", "不通", "挂了", "挂掉", "崩溃", "无响应", "没响应",
+                      "不可用", "被拒绝", "拒绝连接", "无法", "不能", "起不来", "没起来", "未启动", "没启动", "卡住",
+                      "被占用", "不存在", "找不到", "成功", "正常", "通过")
+# - unless the note starts by saying what the command is for (`ss -ltnp 查占用进程`, `docker logs api 查看失败原因`);
+TREE_PURPOSE_WORDS = ("查看", "检查", "查", "看", "确认", "定位", "验证", "测试", "列出", "显示", "获取", "找", "观察",
+                      "排查", "诊断", "核对", "统计")
+# - English words no command line holds unquoted: a label with one is a sentence about a program
+#   (`nginx fails to start`, `docker is not running`, `curl returns 502`, `systemctl start failed`).
+TREE_PROSE_WORDS = frozenset("""
+is are was were be been being isn't aren't wasn't weren't not cannot can't couldn't doesn't don't didn't won't
+does did has have had fails failed failing crashes crashed crashing hangs hung returns returned shows showed
+says said times timed refuses refused keeps still the when should must seems because why how or and
+""".split())
+
 # Shell-ish fence languages whose content is split into commands.
 SHELL_LANGS = frozenset({"bash", "sh", "shell", "zsh", "console", "shell-session", "shellsession", "terminal", "cmd"})
 

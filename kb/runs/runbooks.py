@@ -31,11 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from kb.store import queries
-from kb.parse.command_line import node_command
 from kb.runs.expect import question_check
-from kb.parse.flowchart import DECISION_TREE, is_question, start_node
+from kb.parse.flowchart import DECISION_TREE, is_question, join_label, start_node
 from kb.store.knowledge_base import KBError, KnowledgeBase
 from kb.parse.report import parse_report, split_front_matter
+from kb.parse.tree_commands import node_command, report_programs
 
 _INCLUDE_RE = re.compile(r"^\s*(?:include|包含|引用)\s*[:：]\s*`?([\w./-]+)`?\s*$", re.IGNORECASE)
 _STABLE_RE = re.compile(r"^(.+\.(?:md|markdown|txt))#(\d+)$")
@@ -47,6 +47,7 @@ class StepCommand:
     command: str
     expected: str = ""
     comment: str = ""
+    note: str = ""  # what a tree node's label says beside its command (`ss -ltnp 查占用进程`): shown, never run
 
 
 @dataclass
@@ -205,8 +206,10 @@ def _from_flowchart(kb: KnowledgeBase, chart_id: int) -> Runbook:
     if chart["kind"] != DECISION_TREE:
         raise KBError(f"f{chart_id} is a diagram ({row['section'] or row['path']}): it asks nothing and "
                       "leads nowhere to walk, so it is shown in the report but not run")
+    programs = report_programs(r["command"] for r in kb.store.rows(
+        "select command from commands where report_id = ? and lang != 'inline'", [row["report_id"]]))
     return decision_tree(f"f{chart_id}", tree_title(row["section"], row["report_title"]),
-                         f"{row['path']} ({row['section']})", chart["nodes"], chart["edges"])
+                         f"{row['path']} ({row['section']})", chart["nodes"], chart["edges"], programs)
 
 
 def tree_title(section: str, report_title: str) -> str:
@@ -217,12 +220,15 @@ def tree_title(section: str, report_title: str) -> str:
     return " / ".join(parts) or "Troubleshooting"
 
 
-def decision_tree(name: str, title: str, source: str, nodes: list[dict], edges: list[dict]) -> Runbook:
+def decision_tree(name: str, title: str, source: str, nodes: list[dict], edges: list[dict],
+                  programs: frozenset[str] = frozenset()) -> Runbook:
     """A flowchart as a runbook: each node a step; a node with several ways out asks which.
 
-    A node whose text is a command (`运行 docker-compose ps`, `curl http://…/health`)
-    gets it as the step's command; a question right after it (`返回200?`) becomes
-    the command's expected result when it says something checkable.
+    A node whose label holds a command (`运行 docker-compose ps`, `curl http://…/health`,
+    `ss -ltnp 查占用进程`; kb.parse.tree_commands says which do) gets it as the step's
+    command, with the rest of the label as its note; a question right after it
+    (`返回200?`) becomes the command's expected result when it says something checkable.
+    `programs`: what the tree's report runs in its shell blocks, taken as programs in its labels too.
     """
     by_id = {node["id"]: node for node in nodes}
     steps = []
@@ -235,12 +241,13 @@ def decision_tree(name: str, title: str, source: str, nodes: list[dict], edges: 
                 label = f"{label} ({edge['dst']})"
             choices[label] = edge["dst"]
         commands = []
-        command = node_command(node["text"])
-        if command:
+        found = node_command(node["text"], programs)
+        if found:
             after = [by_id[e["dst"]] for e in outgoing if e["dst"] in by_id]
-            expected = question_check(after[0]["text"], command) if len(after) == 1 and is_question(after[0]) else ""
-            commands.append(StepCommand(command, expected))
-        steps.append(Step(title=node["text"], node=node["id"], choices=choices, commands=commands))
+            expected = question_check(after[0]["text"], found.command) \
+                if len(after) == 1 and is_question(after[0]) else ""
+            commands.append(StepCommand(found.command, expected, note=found.note))
+        steps.append(Step(title=join_label(node["text"]), node=node["id"], choices=choices, commands=commands))
     start = start_node(nodes, edges) or (nodes[0]["id"] if nodes else "")
     return Runbook(name=name, title=title, source=source, steps=steps, decision_tree=True, start=start)
 
@@ -263,7 +270,8 @@ def _from_file(kb: KnowledgeBase, path: Path, chain: tuple[str, ...]) -> Runbook
     trees = [chart for chart in report.flowcharts if chart.kind == DECISION_TREE]
     if trees and not report.checklists:
         chart = trees[0]
-        tree = decision_tree(name, report.title, here, chart.nodes, chart.edges)
+        tree = decision_tree(name, report.title, here, chart.nodes, chart.edges,
+                             report_programs(c.command for c in report.commands if c.lang != "inline"))
         tree.author_trusted, tree.variables, tree.files = author_trusted, variables, files
         return tree
     steps: list[Step] = []

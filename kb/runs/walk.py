@@ -27,6 +27,7 @@ class PreparedCommand:
     actual: str  # what runs
     expected: str
     comment: str
+    note: str = ""  # a tree node's note beside its command (`ss -ltnp` + `查占用进程`): shown, never run
 
 
 class RunWalk:
@@ -100,7 +101,7 @@ class RunWalk:
         for command in step.commands:
             actual = substitute(command.command, self.values)
             out.append(PreparedCommand(shown=mask(actual, self.values, self.secret_names), actual=actual,
-                                       expected=command.expected, comment=command.comment))
+                                       expected=command.expected, comment=command.comment, note=command.note))
         return out
 
     # -- running -----------------------------------------------------------------------------------

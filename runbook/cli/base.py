@@ -2,7 +2,7 @@
 
 Every import beyond click lives inside the command that needs it, so a command loads only what it
 runs: `runbook search` reads SQLite with the standard library and never imports Textual, GitPython,
-sqlite-utils, detect-secrets or bashlex (tests/test_boundary.py runs it and checks)."""
+sqlite-utils, detect-secrets or the shell grammar (tests/test_boundary.py runs it and checks)."""
 
 from __future__ import annotations
 

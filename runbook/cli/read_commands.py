@@ -127,5 +127,5 @@ def _tree_steps(kb: KnowledgeBase, ref: str) -> list[dict]:
 
     tree = runbooks.load(kb, ref)
     return [{"title": step.title, "node": step.node, "choices": dict(step.choices),
-             "commands": [{"command": c.command, "expected": c.expected} for c in step.commands]}
+             "commands": [{"command": c.command, "expected": c.expected, "note": c.note} for c in step.commands]}
             for step in tree.steps]

@@ -123,7 +123,7 @@ class RunScreen(Screen):
         self.query_one("#step-title", Static).update(Text(title, style="bold"))
         lines = []
         for command in walk.commands():
-            lines.append(f"$ {neutralise(command.shown)}")
+            lines.append(f"$ {neutralise(command.shown)}" + (f"   # {neutralise(command.note)}" if command.note else ""))
             if command.expected:
                 lines.append(f"  expected: {neutralise(command.expected)}")
         if not lines:
