@@ -25,6 +25,15 @@ def error_text(row: dict) -> str:
     return "\n".join(row.get(name) or "" for name in ERROR_FIELDS)
 
 
+def section_below_title(section: str, report_title: str) -> str:
+    """The headings a record is written under, without the report's title: `MySQL 相关问题 / 问题2：…` says an
+    error is a MySQL one, while the title speaks for everything in the report."""
+    parts = [part for part in (section or "").split(" / ") if part.strip()]
+    if parts and parts[0].strip() == (report_title or "").strip():
+        parts = parts[1:]
+    return " / ".join(parts)
+
+
 def own_heading(heading: str) -> str:
     """A passage's own heading, without the sections above it (those speak for the whole report)."""
     return (heading or "").split(" / ")[-1]
@@ -76,9 +85,11 @@ def build(kb: KnowledgeBase, names: Names) -> TopicIndex:
     index.listings = listing_reports(kb)
     skip = index.listings
     store = kb.store
-    for row in store.rows(f"select id, report_id, {', '.join(ERROR_FIELDS)} from errors"):
+    titles = {row["id"]: row["title"] for row in store.rows("select id, title from reports")}
+    for row in store.rows(f"select id, report_id, section, {', '.join(ERROR_FIELDS)} from errors"):
         if row["report_id"] not in skip:
-            index.add("error", row["id"], row["report_id"], error_text(row))
+            under = section_below_title(row["section"], titles.get(row["report_id"], ""))
+            index.add("error", row["id"], row["report_id"], error_text(row) + "\n" + under)
     for checklist_id, (report_id, text) in _checklist_texts(kb).items():
         if report_id not in skip:
             index.add("checklist", checklist_id, report_id, text)

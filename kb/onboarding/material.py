@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from kb.onboarding.dates import parse_date
 from kb.onboarding.drills import Drill, shown_error
-from kb.onboarding.index import TopicIndex, error_text, own_heading
+from kb.onboarding.index import TopicIndex, error_text, own_heading, section_below_title
 from kb.onboarding.names import Names
 from kb.store.knowledge_base import KBError, KnowledgeBase
 
@@ -74,6 +74,7 @@ class ErrorEntry:
     message: str
     log: str  # an excerpt: the head of the log and the lines that name the topic
     symptom: str
+    section: str  # the headings it is written under, below the report's title
     write_ups: list[WriteUp]  # each distinct cause and fix recorded for it, the fullest first
     seen: int  # how many records of the whole KB carry this error's fingerprint
     names: list[str]  # the topic's names it uses, to show why it belongs
@@ -220,7 +221,7 @@ def _error_entry(kb, names: Names, topic: str, row: dict, group: list[dict], see
         commits = kb.store.rows("""select c.sha, c.message from commits c join error_commits ec on ec.commit_id = c.id
                                    where ec.error_id = ? order by c.id""", [record["id"]])
         write_ups[key] = WriteUp(refs=[f"e{record['id']}"], commits=commits,
-                                 source=_source(reports.get(record["report_id"]), record["line"], record["section"] or ""),
+                                 source=_source(reports.get(record["report_id"]), record["line"]),
                                  cause=record["root_cause"] or "", fix=record["fix"] or "",
                                  before=record["before"] or "", after=record["after"] or "")
     symptom = row["symptom"] or ""
@@ -230,6 +231,7 @@ def _error_entry(kb, names: Names, topic: str, row: dict, group: list[dict], see
         refs=[f"e{record['id']}" for record in ordered],
         title=_one_line(row["title"] or row["message"] or "") or f"e{row['id']}",
         message=row["message"] or "", log=log_excerpt(row["log"] or "", names, topic), symptom=symptom,
+        section=section_below_title(row["section"] or "", reports.get(row["report_id"], {}).get("title", "")),
         write_ups=list(write_ups.values()), seen=seen, names=names.names(error_text(row), topic),
         when=parse_date(row["log"]))
 

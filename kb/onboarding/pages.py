@@ -51,6 +51,10 @@ def quoted(text: str) -> str:
     return "\n".join(out)
 
 
+def _plain_words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
 def _from(source, extra: str = "") -> str:
     if not source.path and not source.title:
         return ""
@@ -69,6 +73,8 @@ def error_block(entry: ErrorEntry) -> str:
     seen = f"seen {entry.seen} times in this KB" if entry.seen > 1 else ""
     first = entry.write_ups[0]
     lines = [f"### {', '.join(entry.refs)} · {entry.title}", "", _from(first.source, seen), ""]
+    if entry.section and (" / " in entry.section or _plain_words(entry.title) not in _plain_words(entry.section)):
+        lines += [f"Section: {' '.join(entry.section.split())}", ""]
     shown = entry.log.strip() or entry.message.strip()
     if shown:
         if entry.message and entry.log and entry.message.splitlines()[0].strip() not in entry.log:
