@@ -158,6 +158,7 @@ class WalkthroughScreen(Screen):
         self.revealed = False  # a drill's recorded fix is shown
         self.answer = ""
         self.judged: dict[str, str] = {}  # drill ref -> result, this session
+        self.finishing = False  # the record is being committed: a second key press must not finish twice
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -257,6 +258,8 @@ class WalkthroughScreen(Screen):
         self.notify(f"Drill {page.drill.ref}: {result}", title="Onboarding")
 
     def action_next(self) -> None:
+        if self.finishing:
+            return
         page = self.pages[self.page]
         if page.kind == onboarding.DRY_RUN and page.procedure is not None:
             onboarding.record_practice(self.app.kb, self.operator, self.topic, "dry-run", page.procedure.ref,
@@ -265,15 +268,17 @@ class WalkthroughScreen(Screen):
             self.page += 1
             self.show()
         else:
+            self.finishing = True
             self.finish()
 
     def action_previous(self) -> None:
-        if self.page > 0:
+        if self.page > 0 and not self.finishing:
             self.page -= 1
             self.show()
 
     def action_leave(self) -> None:
-        self.app.pop_screen()
+        if not self.finishing:
+            self.app.pop_screen()
 
     @work(thread=True, exclusive=True, group="walk-finish")
     def finish(self) -> None:
@@ -282,4 +287,8 @@ class WalkthroughScreen(Screen):
         message = f"Completed {self.topic} as {self.operator}: recorded in {record}" + (f"; {problem}" if problem else "")
         self.app.call_from_thread(self.notify, neutralise(message), title="Onboarding",
                                   severity="information" if recorded else "warning")
-        self.app.call_from_thread(self.app.pop_screen)
+        self.app.call_from_thread(self._close)
+
+    def _close(self) -> None:
+        if self.app.screen is self:  # still the screen on show: never pop another one
+            self.app.pop_screen()
