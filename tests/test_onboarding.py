@@ -209,3 +209,24 @@ def test_a_hand_written_walkthrough_replaces_the_reading_pages_and_keeps_the_pra
                                      "`redis-cli ping`\n", encoding="utf-8")
     titles = [page.title for page in onboarding.walkthrough(cache_kb, "redis")]
     assert titles[:2] == ["Why we run it", "Try it"] and titles[-1] == "Practice: a dry run of c1"
+
+
+def test_every_item_shown_says_why_it_belongs(team_kb):
+    """What made an item part of a topic is on the page: every error, procedure, passage and lesson block a
+    walkthrough prints names the topic in its own text (not only in the line saying which report it is from)."""
+    from kb.onboarding.names import load
+
+    names = load(team_kb.root)
+    checked = 0
+    for topic in onboarding.topics(team_kb):
+        walk, pages = onboarding.walkthrough_of(team_kb, topic["topic"])
+        for page in pages:
+            if page.kind != onboarding.READ or page.title.startswith("What went wrong"):
+                continue
+            for block in page.body.split("\n### ")[1:]:
+                text = "\n".join(line for line in block.splitlines() if not line.startswith("*From "))
+                heading = text.splitlines()[0]
+                text = text.replace(heading, heading.split(" · ", 1)[-1] if heading[:1] in "ecf" else heading, 1)
+                assert topic["topic"] in names.topics_in(text), (topic["topic"], page.title, block[:300])
+                checked += 1
+    assert checked > 50

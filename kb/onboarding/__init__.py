@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from kb.onboarding import names as _names
-from kb.onboarding.index import TopicIndex, build as _build_index
+from kb.onboarding.topic_index import TopicIndex, build as _build_index
 from kb.onboarding.material import Walkthrough, collect
 from kb.onboarding.pages import DRILL, DRY_RUN, READ, Page, as_markdown, pages as _pages, practice_pages
 from kb.onboarding.progress import forget_practice, get_progress, practice, record_practice, save_progress
@@ -26,19 +26,27 @@ __all__ = ["DRILL", "DRY_RUN", "GOT_IT", "MISSED", "READ", "WALKED", "Page", "Wa
            "complete", "forget_practice", "get_progress", "index", "practice", "record_practice", "resolve",
            "save_progress", "team", "topics", "walkthrough", "walkthrough_of"]
 
-_CACHE: dict[str, tuple[tuple, TopicIndex]] = {}
+_CACHE: dict[str, tuple[list, TopicIndex]] = {}
 
 
 def index(kb: KnowledgeBase) -> TopicIndex:
-    """The KB's topic index, built once per state of the KB (its records, runbooks and names table)."""
+    """The KB's topic index, built once per state of the KB (its records, runbooks and names table) and
+    kept in `.runbook/` for the next process (reading every record of a big KB takes seconds)."""
+    from kb.onboarding import topic_index
+
     table = _names.load(kb.root)
-    runbooks = sorted((p.name, p.stat().st_mtime_ns) for p in kb.runbooks_dir.glob("*.md")) \
+    runbooks = sorted([p.name, p.stat().st_mtime_ns] for p in kb.runbooks_dir.glob("*.md")) \
         if kb.runbooks_dir.is_dir() else []
-    key = (kb.store.identity(), kb.store.generation(), table.digest, tuple(runbooks))
+    key = [kb.store.identity(), kb.store.generation(), table.digest, runbooks]
     cached = _CACHE.get(str(kb.root))
     if cached and cached[0] == key:
         return cached[1]
-    built = _build_index(kb, table)
+    path = kb.derived_dir / topic_index.CACHE_FILE
+    built = topic_index.load(path, key, table)
+    if built is None:
+        built = _build_index(kb, table)
+        if kb.derived_dir.is_dir():
+            topic_index.save(built, path, key)
     _CACHE[str(kb.root)] = (key, built)
     return built
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from kb.onboarding.dates import parse_date
 from kb.onboarding.drills import Drill, shown_error
-from kb.onboarding.index import TopicIndex, error_text, own_heading, section_below_title
+from kb.onboarding.topic_index import TopicIndex, error_text, own_heading, section_below_title
 from kb.onboarding.names import Names
 from kb.store.knowledge_base import KBError, KnowledgeBase
 
@@ -24,6 +24,10 @@ MAX_PROCEDURES = 10
 MAX_SETUP = 8
 MAX_SETUP_PER_REPORT = 3
 MAX_LESSONS = 12
+MAX_WRITE_UPS = 3  # distinct causes and fixes shown for one error
+MAX_REFS = 10  # records named for one error
+MAX_HISTORY = 25  # reports on the time-order page (the latest ones)
+MAX_HISTORY_ERRORS = 6  # errors named per report there
 MAX_DRILLS = 3
 LOG_HEAD = 12  # log lines shown before the lines that name the topic
 
@@ -74,6 +78,7 @@ class ErrorEntry:
     message: str
     log: str  # an excerpt: the head of the log and the lines that name the topic
     symptom: str
+    diagnosis: str
     section: str  # the headings it is written under, below the report's title
     write_ups: list[WriteUp]  # each distinct cause and fix recorded for it, the fullest first
     seen: int  # how many records of the whole KB carry this error's fingerprint
@@ -218,6 +223,8 @@ def _error_entry(kb, names: Names, topic: str, row: dict, group: list[dict], see
         if key in write_ups:
             write_ups[key].refs.append(f"e{record['id']}")
             continue
+        if len(write_ups) == MAX_WRITE_UPS:
+            continue  # the same error written up many times: the first few accounts teach it
         commits = kb.store.rows("""select c.sha, c.message from commits c join error_commits ec on ec.commit_id = c.id
                                    where ec.error_id = ? order by c.id""", [record["id"]])
         write_ups[key] = WriteUp(refs=[f"e{record['id']}"], commits=commits,
@@ -231,7 +238,7 @@ def _error_entry(kb, names: Names, topic: str, row: dict, group: list[dict], see
         refs=[f"e{record['id']}" for record in ordered],
         title=_one_line(row["title"] or row["message"] or "") or f"e{row['id']}",
         message=row["message"] or "", log=log_excerpt(row["log"] or "", names, topic), symptom=symptom,
-        section=section_below_title(row["section"] or "", reports.get(row["report_id"], {}).get("title", "")),
+        diagnosis=row["diagnosis"] or "", section=section_below_title(row["section"] or "", reports.get(row["report_id"], {}).get("title", "")),
         write_ups=list(write_ups.values()), seen=seen, names=names.names(error_text(row), topic),
         when=parse_date(row["log"]))
 
@@ -380,30 +387,44 @@ def _below_title(heading: str) -> str:
 
 def _lessons(kb, names: Names, topic: str, lesson_ids: list[int], passage_ids: list[int],
              reports: dict[int, dict], taken: set[str]) -> list[Passage]:
-    out = []
+    """The lessons that name the topic; then passages under a lessons heading that say what no lesson does."""
+    out: list[Passage] = []
+    known = {_plain(text) for text in taken}
     for row in kb.store.rows(f"select id, report_id, title, text, line from lessons where id in ({_marks(lesson_ids)}) "
                              "order by report_id, position", lesson_ids):
         text = row["text"].strip()
-        out.append(Passage(heading=row["title"], text="" if _plain(text) == _plain(row["title"]) else text,
+        plain = _plain(text)
+        if plain in known:
+            continue
+        out.append(Passage(heading=row["title"], text="" if plain == _plain(row["title"]) else text,
                            source=_source(reports.get(row["report_id"]), row["line"])))
-    known = {_plain(p.text) for p in out} | {_plain(p.heading) for p in out} | {_plain(t) for t in taken}
+        known |= {plain, _plain(row["title"])}
+        if len(out) == MAX_LESSONS:
+            return out
+    long_known = [k for k in known if len(k) > 40]
     for row in _passage_rows(kb, passage_ids):
         if row["role"] or not _LESSON_RE.search(own_heading(row["heading"])):
             continue
         text = row["text"].strip()
-        if _plain(text) in known or any(_plain(text) in k or k in _plain(text) for k in known if len(k) > 40):
+        plain = _plain(text)
+        if plain in known or any(plain in k or k in plain for k in long_known):
             continue
         out.append(Passage(heading=own_heading(row["heading"]), text=text,
                            source=_source(reports.get(row["report_id"]), row["line"], row["heading"])))
-        known.add(_plain(text))
-    return out[:MAX_LESSONS]
+        known.add(plain)
+        long_known.append(plain)
+        if len(out) == MAX_LESSONS:
+            break
+    return out
 
 
 # -- what went wrong, in time order ----------------------------------------------------------------------
 
 def _history(kb, topic: str, errors: list[ErrorEntry], more: list[tuple[str, str]], timeline_ids: list[int],
              reports: dict[int, dict]) -> list[HistoryEntry]:
-    by_report: dict[str, HistoryEntry] = {}
+    """Each report that met the topic, dated by the report (or the earliest timestamp its logs printed),
+    with the topic's errors and timeline rows in it; the latest MAX_HISTORY of them, oldest first."""
+    by_report: dict[int, HistoryEntry] = {}
     refs = [ref for entry in errors for ref in entry.refs] + [ref for ref, _ in more]
     numbers = [int(ref[1:]) for ref in refs]
     rows = kb.store.rows(f"select id, report_id, title, log, position from errors where id in ({_marks(numbers)}) "
@@ -412,9 +433,10 @@ def _history(kb, topic: str, errors: list[ErrorEntry], more: list[tuple[str, str
         report = reports.get(row["report_id"])
         if report is None:
             continue
-        entry = by_report.setdefault(report["path"], HistoryEntry(when=None, report=_source(report), errors=[], rows=[]))
-        entry.errors.append((f"e{row['id']}", row["title"]))
-        when = parse_date(row["log"])
+        entry = by_report.setdefault(row["report_id"], HistoryEntry(when=None, report=_source(report), errors=[], rows=[]))
+        if len(entry.errors) < MAX_HISTORY_ERRORS:
+            entry.errors.append((f"e{row['id']}", row["title"]))
+        when = parse_date((row["log"] or "")[:2000])
         if when and (entry.when is None or when < entry.when):
             entry.when = when
     for row in kb.store.rows(f"select report_id, row from timeline where id in ({_marks(timeline_ids)}) "
@@ -422,14 +444,18 @@ def _history(kb, topic: str, errors: list[ErrorEntry], more: list[tuple[str, str
         report = reports.get(row["report_id"])
         if report is None:
             continue
-        entry = by_report.setdefault(report["path"], HistoryEntry(when=None, report=_source(report), errors=[], rows=[]))
+        entry = by_report.setdefault(row["report_id"], HistoryEntry(when=None, report=_source(report), errors=[], rows=[]))
         cells = [str(v) for v in json.loads(row["row"]).values() if str(v).strip()]
         entry.rows.append(" · ".join(cells))
-    for path, entry in by_report.items():
-        report = next(r for r in reports.values() if r["path"] == path)
-        dated = parse_date(report["date"]) or parse_date(" ".join(str(v) for v in json.loads(report["meta"] or "{}").values()))
-        entry.when = dated or entry.when
-    return sorted(by_report.values(), key=lambda e: (e.when is None, e.when or "", e.report.title))
+    for report_id, entry in by_report.items():
+        report = reports[report_id]
+        meta = " ".join(str(v) for v in json.loads(report["meta"] or "{}").values())
+        entry.when = parse_date(report["date"]) or parse_date(meta) or entry.when
+    ordered = sorted(by_report.values(), key=lambda e: (e.when is None, e.when or "", e.report.title))
+    dated = [e for e in ordered if e.when]
+    undated = [e for e in ordered if not e.when]
+    keep = dated[-MAX_HISTORY:]
+    return keep + undated[:max(MAX_HISTORY - len(keep), 0)]
 
 
 def _drill(entry: ErrorEntry, seed: str) -> Drill:
@@ -438,7 +464,7 @@ def _drill(entry: ErrorEntry, seed: str) -> Drill:
     if recorded.before or recorded.after:
         fix += "".join(f"\n\n{label}:\n\n{_fenced(code)}" for label, code in (("Before", recorded.before),
                                                                               ("After", recorded.after)) if code)
-    others = [f"{', '.join(w.refs)} ({w.source.title})" for w in entry.write_ups[1:]]
+    others = [f"{', '.join(w.refs[:MAX_REFS])} ({w.source.title})" for w in entry.write_ups[1:]]
     if others:
         fix += "\n\nOther causes and fixes were recorded for the same error: " + "; ".join(others) + "."
     return Drill(ref=entry.refs[0], title=entry.title,

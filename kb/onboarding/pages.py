@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from kb.onboarding.drills import Drill
-from kb.onboarding.material import ErrorEntry, Passage, Procedure, Walkthrough
+from kb.onboarding.material import MAX_REFS, ErrorEntry, Passage, Procedure, Walkthrough
 from kb.parse.words import plural
 
 _HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -72,8 +72,8 @@ def _fenced(code: str, lang: str = "text") -> str:
 def error_block(entry: ErrorEntry) -> str:
     seen = f"seen {entry.seen} times in this KB" if entry.seen > 1 else ""
     first = entry.write_ups[0]
-    lines = [f"### {', '.join(entry.refs)} · {entry.title}", "", _from(first.source, seen), ""]
-    if entry.section and (" / " in entry.section or _plain_words(entry.title) not in _plain_words(entry.section)):
+    lines = [f"### {', '.join(entry.refs[:MAX_REFS])} · {entry.title}", "", _from(first.source, seen), ""]
+    if entry.section and _plain_words(entry.section) != _plain_words(entry.title):
         lines += [f"Section: {' '.join(entry.section.split())}", ""]
     shown = entry.log.strip() or entry.message.strip()
     if shown:
@@ -82,12 +82,16 @@ def error_block(entry: ErrorEntry) -> str:
         lines += [_fenced(shown), ""]
     if entry.symptom.strip():
         lines += ["**Symptom**:", "", quoted(entry.symptom), ""]
+    if entry.diagnosis.strip():
+        lines += ["**Diagnosis**:", "", quoted(entry.diagnosis), ""]
     if len(entry.write_ups) == 1:
         lines += _write_up(first)
     else:
-        lines += [f"Recorded {len(entry.write_ups)} times with different causes and fixes:", ""]
+        lines += [f"Recorded with {len(entry.write_ups)} different causes and fixes:", ""]
         for write_up in entry.write_ups:
-            lines += [f"#### {', '.join(write_up.refs)}", "", _from(write_up.source), "", *_write_up(write_up)]
+            more = f" and {len(write_up.refs) - MAX_REFS} more" if len(write_up.refs) > MAX_REFS else ""
+            lines += [f"#### {', '.join(write_up.refs[:MAX_REFS])}{more}", "", _from(write_up.source), "",
+                      *_write_up(write_up)]
     return "\n".join(lines).rstrip()
 
 
@@ -115,7 +119,11 @@ def step_lines(step, number: int) -> list[str]:
     if step.detail.strip():
         lines += ["", *(f"{indent}   {line}" if line.strip() else "" for line in quoted(step.detail).splitlines())]
     for command in step.commands:
-        lines += ["", *(f"{indent}   {line}" for line in _fenced(command["command"], "bash").splitlines())]
+        comment = " ".join((command.get("comment") or "").split())
+        if _plain_words(comment) in _plain_words(step.text):
+            comment = ""  # the step already says it
+        code = (f"# {comment.lstrip('# ')}\n" if comment else "") + command["command"]
+        lines += ["", *(f"{indent}   {line}" for line in _fenced(code, "bash").splitlines())]
         if command.get("expected"):
             lines.append(f"{indent}   *expected*: {command['expected']}")
     for label, target in step.choices.items():

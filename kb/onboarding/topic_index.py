@@ -61,6 +61,43 @@ class TopicIndex:
         return len(self.by_topic.get(topic, {}).get(kind, ()))
 
 
+CACHE_FILE = "onboarding-topics.json"  # under .runbook/: derived, rebuilt whenever the KB or the names change
+_CACHE_VERSION = 1
+
+
+def save(index: TopicIndex, path, key: list) -> None:
+    """Keep the index beside the KB's other derived data (written whole, then renamed into place)."""
+    import os
+
+    data = {"version": _CACHE_VERSION, "key": key, "listings": sorted(index.listings),
+            "topics": {topic: {kind: [[item, index.report_of.get((kind, item))] for item in items]
+                               for kind, items in kinds.items()} for topic, kinds in index.by_topic.items()}}
+    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
+    try:
+        temporary.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:  # a read-only KB still gets its walkthroughs, only not faster next time
+        temporary.unlink(missing_ok=True)
+
+
+def load(path, key: list, names: Names) -> TopicIndex | None:
+    """The saved index when it was made from this very state of the KB and names table, else None."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != _CACHE_VERSION or data.get("key") != key:
+        return None
+    index = TopicIndex(names)
+    index.listings = set(data.get("listings", []))
+    for topic, kinds in data.get("topics", {}).items():
+        for kind, items in kinds.items():
+            for item, report_id in items:
+                index.by_topic[topic][kind].append(item)
+                index.report_of[(kind, item)] = report_id
+    return index
+
+
 def listing_reports(kb: KnowledgeBase) -> set[int]:
     """Reports that only list other files or links. Only a report with no errors, checklists or
     commands can be one, so few files are read."""
@@ -130,13 +167,17 @@ def _runbook_texts(kb: KnowledgeBase):
     from kb.parse.flowchart import DECISION_TREE
     from kb.store.queries import flowchart_record
 
+    from kb.runs.runbooks import tree_title
+
+    titles = {row["id"]: row["title"] for row in kb.store.rows("select id, title from reports")}
     for row in kb.store.rows("select * from flowcharts"):
         chart = flowchart_record(row)
         if chart["kind"] != DECISION_TREE:
             continue
         labels = [str(node.get("text") or node.get("label") or "") for node in chart["nodes"]]
         labels += [str(edge.get("label") or "") for edge in chart["edges"]]
-        yield f"f{row['id']}", row["report_id"], "\n".join([row["section"] or "", *labels])
+        title = tree_title(row["section"] or "", titles.get(row["report_id"], ""))  # the title it is shown by
+        yield f"f{row['id']}", row["report_id"], "\n".join([title, *labels])
     if not kb.runbooks_dir.is_dir():
         return
     from kb.runs import runbooks
