@@ -138,13 +138,22 @@ class Walkthrough:
     error_count: int = 0
 
 
-def _marks(ids) -> str:
-    return ",".join("?" * len(ids)) or "NULL"
+_CHUNK = 500  # values per `in (...)`: far below SQLite's limit on bound variables, whatever the KB's size
+
+
+def _rows_in(kb: KnowledgeBase, query: str, values, order=None) -> list[dict]:
+    """`query` with `{marks}` run over `values` in chunks; the rows sorted by `order` when given."""
+    values = list(values)
+    rows: list[dict] = []
+    for start in range(0, len(values), _CHUNK):
+        chunk = values[start:start + _CHUNK]
+        rows += kb.store.rows(query.format(marks=",".join("?" * len(chunk))), chunk)
+    return sorted(rows, key=order) if order else rows
 
 
 def _reports(kb: KnowledgeBase, ids) -> dict[int, dict]:
     ids = sorted({i for i in ids if i is not None})
-    rows = kb.store.rows(f"select id, path, title, date, meta from reports where id in ({_marks(ids)})", ids)
+    rows = _rows_in(kb, "select id, path, title, date, meta from reports where id in ({marks})", ids)
     return {row["id"]: row for row in rows}
 
 
@@ -181,23 +190,27 @@ def _source(report: dict | None, line: int | None = None, section: str = "") -> 
 # -- errors ------------------------------------------------------------------------------------------
 
 def _errors(kb, names: Names, topic: str, ids: list[int], reports: dict[int, dict]):
-    rows = kb.store.rows(f"select * from errors where id in ({_marks(ids)})", ids)
+    rows = _rows_in(kb, "select * from errors where id in ({marks})", ids)
     if not rows:
         return [], [], 0
     prints = sorted({row["fingerprint"] for row in rows})
-    seen = Counter({row["fingerprint"]: row["n"] for row in kb.store.rows(
-        f"select fingerprint, count(*) as n from errors where fingerprint in ({_marks(prints)}) group by fingerprint",
-        prints)})
+    seen = Counter({row["fingerprint"]: row["n"] for row in _rows_in(
+        kb, "select fingerprint, count(*) as n from errors where fingerprint in ({marks}) group by fingerprint", prints)})
     groups: dict[str, list[dict]] = {}
     for row in sorted(rows, key=lambda r: r["id"]):
         groups.setdefault(row["fingerprint"] or f"id{row['id']}", []).append(row)
 
+    known: dict[int, int] = {}
+
     def centrality(row: dict) -> int:
-        if names.topics_in(f"{row['title']}\n{row['message']}") & {topic}:
-            return 2
-        if names.topics_in("\n".join(row[k] or "" for k in ("log", "symptom", "root_cause", "diagnosis"))) & {topic}:
-            return 1
-        return 0
+        """2: its title or message names the topic; 1: its log, symptom, cause or diagnosis; 0: its fix only."""
+        if row["id"] not in known:
+            if topic in names.topics_in(f"{row['title']}\n{row['message']}"):
+                known[row["id"]] = 2
+            else:
+                rest = "\n".join(row[k] or "" for k in ("log", "symptom", "root_cause", "diagnosis"))
+                known[row["id"]] = 1 if topic in names.topics_in(rest) else 0
+        return known[row["id"]]
 
     def rank(group: list[dict]):
         best = max(group, key=lambda r: (bool((r["fix"] or r["after"] or "").strip()), centrality(r),
@@ -274,41 +287,49 @@ def log_excerpt(log: str, names: Names, topic: str) -> str:
 
 def _procedures(kb, names: Names, topic: str, checklist_ids: list[int], runbook_refs: list[str],
                 reports: dict[int, dict]):
+    """Hand-written runbooks first, then those that name the topic in their title, then those with the most
+    commands. Ranked from the stored rows; only the ones shown are loaded whole."""
     from kb.runs import runbooks
 
-    rows = kb.store.rows(f"select id, report_id, title, kind, section, line from checklists "
-                         f"where id in ({_marks(checklist_ids)})", checklist_ids)
-    candidates = []
+    rows = _rows_in(kb, "select id, report_id, title, kind, section, line from checklists where id in ({marks})",
+                    checklist_ids)
+    commands = {row["checklist_id"]: row["n"] for row in _rows_in(
+        kb, "select checklist_id, count(*) as n from commands where checklist_id in ({marks}) group by checklist_id",
+        checklist_ids)}
+    candidates = []  # (rank, ref, title, how to load and describe it)
     for row in rows:
-        try:
-            loaded = runbooks.load(kb, f"c{row['id']}")
-        except KBError:
-            continue
-        kind = {"procedure": "procedure"}.get(row["kind"], "checklist")
-        candidates.append((loaded, kind, _source(reports.get(row["report_id"]), row["line"], row["section"] or "")))
+        kind = "procedure" if row["kind"] == "procedure" else "checklist"
+        source = _source(reports.get(row["report_id"]), row["line"], row["section"] or "")
+        count = commands.get(row["id"], 0)
+        candidates.append(((0, -(topic in names.topics_in(row["title"])), -(count > 0), -count, source.path, row["id"]),
+                           f"c{row['id']}", row["title"], kind, source))
     for ref in runbook_refs:
         try:
             loaded = runbooks.load(kb, ref)
         except KBError:
             continue
         if loaded.decision_tree:
-            report_id = kb.store.rows("select report_id from flowcharts where id = ?", [int(ref[1:])])
-            report = reports.get(report_id[0]["report_id"]) if report_id and ref.startswith("f") else None
+            found = kb.store.rows("select report_id from flowcharts where id = ?", [int(ref[1:])])
+            report = reports.get(found[0]["report_id"]) if found else None
             source = _source(report) if report else Source(path=loaded.source, title=loaded.title)
-            candidates.append((loaded, "decision tree", source))
+            kind, first = "decision tree", 0
         else:
-            candidates.append((loaded, "runbook", Source(path=f"runbooks/{ref}.md", title=loaded.title)))
-
-    def rank(item):
-        loaded, kind, source = item
-        in_title = topic in names.topics_in(loaded.title)
-        commands = len(loaded.commands())
-        return (-(kind == "runbook"), -in_title, -(commands > 0), -commands, source.path, loaded.name)
-
-    candidates.sort(key=rank)
-    shown = [Procedure(ref=loaded.name, title=loaded.title, kind=kind, source=source,
-                       steps=_steps(loaded)) for loaded, kind, source in candidates[:MAX_PROCEDURES]]
-    more = [(loaded.name, loaded.title) for loaded, _, _ in candidates[MAX_PROCEDURES:]]
+            source, kind, first = Source(path=f"runbooks/{ref}.md", title=loaded.title), "runbook", -1
+        count = len(loaded.commands())
+        candidates.append(((first, -(topic in names.topics_in(loaded.title)), -(count > 0), -count, source.path, 0),
+                           ref, loaded.title, kind, source))
+    candidates.sort(key=lambda item: (item[0], item[1]))
+    shown = []
+    for _, ref, _, kind, source in candidates:
+        if len(shown) == MAX_PROCEDURES:
+            break
+        try:
+            loaded = runbooks.load(kb, ref)
+        except KBError:
+            continue
+        shown.append(Procedure(ref=loaded.name, title=loaded.title, kind=kind, source=source, steps=_steps(loaded)))
+    taken = {procedure.ref for procedure in shown}
+    more = [(ref, title) for _, ref, title, _, _ in candidates if ref not in taken]
     return shown, more
 
 
@@ -333,8 +354,8 @@ def _dry_run(procedures: list[Procedure]) -> Procedure | None:
 # -- passages: how it is set up, and the lessons ---------------------------------------------------------
 
 def _passage_rows(kb, ids: list[int]) -> list[dict]:
-    return kb.store.rows(f"select id, report_id, position, heading, line, text, role from passages "
-                         f"where id in ({_marks(ids)}) order by report_id, position", ids)
+    return _rows_in(kb, "select id, report_id, position, heading, line, text, role from passages where id in ({marks})",
+                    ids, order=lambda r: (r["report_id"], r["position"]))
 
 
 def _setup(kb, names: Names, topic: str, ids: list[int], reports: dict[int, dict]) -> list[Passage]:
@@ -390,8 +411,8 @@ def _lessons(kb, names: Names, topic: str, lesson_ids: list[int], passage_ids: l
     """The lessons that name the topic; then passages under a lessons heading that say what no lesson does."""
     out: list[Passage] = []
     known = {_plain(text) for text in taken}
-    for row in kb.store.rows(f"select id, report_id, title, text, line from lessons where id in ({_marks(lesson_ids)}) "
-                             "order by report_id, position", lesson_ids):
+    for row in _rows_in(kb, "select id, report_id, position, title, text, line from lessons where id in ({marks})",
+                        lesson_ids, order=lambda r: (r["report_id"], r["position"])):
         text = row["text"].strip()
         plain = _plain(text)
         if plain in known:
@@ -427,8 +448,8 @@ def _history(kb, topic: str, errors: list[ErrorEntry], more: list[tuple[str, str
     by_report: dict[int, HistoryEntry] = {}
     refs = [ref for entry in errors for ref in entry.refs] + [ref for ref, _ in more]
     numbers = [int(ref[1:]) for ref in refs]
-    rows = kb.store.rows(f"select id, report_id, title, log, position from errors where id in ({_marks(numbers)}) "
-                         "order by report_id, position", numbers)
+    rows = _rows_in(kb, "select id, report_id, title, log, position from errors where id in ({marks})", numbers,
+                    order=lambda r: (r["report_id"], r["position"]))
     for row in rows:
         report = reports.get(row["report_id"])
         if report is None:
@@ -439,8 +460,8 @@ def _history(kb, topic: str, errors: list[ErrorEntry], more: list[tuple[str, str
         when = parse_date((row["log"] or "")[:2000])
         if when and (entry.when is None or when < entry.when):
             entry.when = when
-    for row in kb.store.rows(f"select report_id, row from timeline where id in ({_marks(timeline_ids)}) "
-                             "order by report_id, position", timeline_ids):
+    for row in _rows_in(kb, "select report_id, position, row from timeline where id in ({marks})", timeline_ids,
+                        order=lambda r: (r["report_id"], r["position"])):
         report = reports.get(row["report_id"])
         if report is None:
             continue
