@@ -230,3 +230,11 @@ def test_every_item_shown_says_why_it_belongs(team_kb):
                 assert topic["topic"] in names.topics_in(text), (topic["topic"], page.title, block[:300])
                 checked += 1
     assert checked > 50
+
+
+def test_an_empty_hand_written_walkthrough_falls_back_to_the_generated_one(team_kb):
+    folder = team_kb.root / "onboarding"
+    folder.mkdir()
+    (folder / "cobol.md").write_text("# COBOL\n", encoding="utf-8")  # a topic of its own, not written yet
+    pages = onboarding.walkthrough(team_kb, "cobol")
+    assert pages and pages[0].title == "How cobol is set up here" and "No report describes" in pages[0].body

@@ -94,7 +94,9 @@ def walkthrough_of(kb: KnowledgeBase, topic: str, seed: str = "") -> tuple[Walkt
     walk = collect(kb, index(kb), topic, seed=seed)
     written = kb.root / "onboarding" / f"{topic}.md"
     if written.exists():
-        return walk, _pages_from_file(written.read_text(encoding="utf-8", errors="replace")) + practice_pages(walk)
+        pages = _pages_from_file(written.read_text(encoding="utf-8", errors="replace")) + practice_pages(walk)
+        if pages:  # an empty hand-written file falls back to the generated walkthrough
+            return walk, pages
     return walk, _pages(walk)
 
 
