@@ -38,6 +38,8 @@ _SETUP_RE = re.compile(
     re.IGNORECASE)
 _LESSON_RE = re.compile(r"经验|教训|避坑|最佳实践|复盘总结|建议|lessons?|takeaways?|learned|best practices?|"
                         r"what went wrong|what to do differently|recommendations?|key insights?", re.IGNORECASE)
+_PROBLEM_RE = re.compile(r"失败|错误|报错|问题|故障|排查|异常|修复|无法|不能|超时|error|fail|issue|problem|bug|fix|broken|"
+                         r"troubleshoot|incident|outage|crash|unhealthy|degraded|timed? ?out|refused", re.IGNORECASE)
 _CONFIG_FENCE_RE = re.compile(r"```\s*(?:ya?ml|ini|toml|conf|nginx|dockerfile|docker|json|env|dotenv|properties|"
                               r"hcl|tf|caddyfile|systemd|service)\b", re.IGNORECASE)
 
@@ -364,8 +366,8 @@ def _setup(kb, names: Names, topic: str, ids: list[int], reports: dict[int, dict
         if row["role"]:  # a problem, cause or fix passage belongs to its error
             continue
         heading = own_heading(row["heading"])
-        if _LESSON_RE.search(heading) or _mostly_tasks(row["text"]):
-            continue  # lessons have their page; a task list is a checklist, shown with the procedures
+        if _LESSON_RE.search(heading) or _PROBLEM_RE.search(heading) or _mostly_tasks(row["text"]):
+            continue  # lessons and errors have their pages; a task list is a checklist, shown with the procedures
         score = (3 * bool(_SETUP_RE.search(_below_title(row["heading"]))) + 2 * (topic in names.topics_in(heading))
                  + bool(_CONFIG_FENCE_RE.search(row["text"])))
         if score:
