@@ -2,7 +2,7 @@
 
 A topic is a platform, service or stack (redis, nginx, postgres, kubernetes ...), known by the names
 in a table kept as data (kb/onboarding/topics.toml, extended by a KB's own `topics.toml`). Its
-material is what the reports say about it, statement by statement (kb/onboarding/index.py): how it is
+material is what the reports say about it, statement by statement (kb/onboarding/topic_index.py): how it is
 set up and deployed here, what went wrong with it in time order, the errors met with it (most frequent
 first, each with its cause and whole fix), the procedures and checklists that touch it, the lessons,
 then practice: drills on its errors as another machine prints them, and a dry run of a procedure.

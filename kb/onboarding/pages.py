@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from kb.onboarding.drills import Drill
-from kb.onboarding.material import MAX_REFS, ErrorEntry, Passage, Procedure, Walkthrough
+from kb.onboarding.errors import MAX_REFS
+from kb.onboarding.model import ErrorEntry, Passage, Procedure, Walkthrough
 from kb.parse.words import plural
 
 _HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
