@@ -139,15 +139,27 @@ def test_an_error_shows_every_recorded_cause_and_its_whole_fix(cache_kb):
 def test_the_most_frequent_error_comes_first(team_kb, tmp_path):
     from conftest import ingest_report
 
-    ingest_report(team_kb, tmp_path, "again.md", "# nginx again\n\n## Error: upstream timed out\n\n```\n"
+    ingest_report(team_kb, tmp_path, "again.md", "# Proxy again\n\n## nginx: upstream timed out\n\n```\n"
                   "2026/04/01 10:00:00 [error] 7#7: *3 upstream timed out (110: Connection timed out) while reading "
                   "response header from upstream, client: 10.0.0.9\n```\n\n**Fix**: raise proxy_read_timeout in nginx.\n"
-                  "\n## Error: upstream timed out again\n\n```\n2026/04/02 11:00:00 [error] 9#9: *8 upstream timed out "
+                  "\n## nginx: upstream timed out again\n\n```\n2026/04/02 11:00:00 [error] 9#9: *8 upstream timed out "
                   "(110: Connection timed out) while reading response header from upstream, client: 10.0.0.7\n```\n\n"
                   "**Fix**: the slow query was fixed; nginx needed nothing.\n")
     errors = _page(onboarding.walkthrough(team_kb, "nginx"), "The errors").body
     first = errors.split("\n### ")[1]
     assert "upstream timed out" in first and "seen 2 times" in first
+
+
+def test_errors_about_the_topic_come_before_those_only_a_fix_mentions_it_in(cache_kb, tmp_path):
+    from conftest import ingest_report
+
+    disk = "".join(f"## Error {n}: disk full\n\n```\n2026-03-0{n + 1} 10:00:0{n} ENOSPC: no space left on device, write\n```"
+                   f"\n\n**Fix**: prune old images, then flush the redis cache so it rebuilds.\n\n" for n in range(3))
+    ingest_report(cache_kb, tmp_path, "disk.md", "# Disk full, three times\n\n" + disk)
+    errors = _page(onboarding.walkthrough(cache_kb, "redis"), "The errors").body
+    blocks = errors.split("\n### ")[1:]
+    assert "Redis refused connections" in blocks[0] and "seen 2 times" in blocks[0]
+    assert "no space left on device" in blocks[1] and "seen 3 times" in blocks[1]  # more frequent, yet after
 
 
 # -- practice -----------------------------------------------------------------------------------------------

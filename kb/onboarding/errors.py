@@ -17,8 +17,9 @@ LOG_HEAD = 12  # log lines shown before the lines that name the topic
 
 
 def select_errors(kb, names: Names, topic: str, ids: list[int], reports: dict[int, dict]):
-    """(the errors shown whole, the rest as (ref, title), how many records): one entry per fingerprint,
-    the most frequent first, then those with a fix, then those that name the topic in their message."""
+    """(the errors shown whole, the rest as (ref, title), how many records): one entry per fingerprint.
+    The errors that say the topic themselves (message, log, cause, headings) come first, then those only
+    their fix mentions; within each, the most frequent first, then those with a fix."""
     rows = rows_in(kb, "select * from errors where id in ({marks})", ids)
     if not rows:
         return [], [], 0
@@ -33,20 +34,23 @@ def select_errors(kb, names: Names, topic: str, ids: list[int], reports: dict[in
     known: dict[int, int] = {}
 
     def centrality(row: dict) -> int:
-        """2: its title or message names the topic; 1: its log, symptom, cause or diagnosis; 0: its fix only."""
+        """2: its title or message names the topic; 1: its log, symptom, cause, diagnosis or the headings it
+        is under; 0: only its fix does (an error met while fixing something else)."""
         if row["id"] not in known:
             if topic in names.topics_in(f"{row['title']}\n{row['message']}"):
                 known[row["id"]] = 2
             else:
-                rest = "\n".join(row[k] or "" for k in ("log", "symptom", "root_cause", "diagnosis"))
+                under = section_below_title(row["section"] or "", reports.get(row["report_id"], {}).get("title", ""))
+                rest = "\n".join([*(row[k] or "" for k in ("log", "symptom", "root_cause", "diagnosis")), under])
                 known[row["id"]] = 1 if topic in names.topics_in(rest) else 0
         return known[row["id"]]
 
     def rank(group: list[dict]):
         best = max(group, key=lambda r: (bool((r["fix"] or r["after"] or "").strip()), centrality(r),
                                          len((r["root_cause"] or "") + (r["fix"] or "")), -r["id"]))
-        return (-seen.get(best["fingerprint"], 1), -bool((best["fix"] or best["after"] or "").strip()),
-                -centrality(best), best["id"]), best
+        # the errors that are about the topic first, most frequent first; those only their fix mentions after
+        return (-(centrality(best) > 0), -seen.get(best["fingerprint"], 1),
+                -bool((best["fix"] or best["after"] or "").strip()), -centrality(best), best["id"]), best
 
     ranked = sorted((rank(group) + (group,) for group in groups.values()), key=lambda item: item[0])
     shown = [_error_entry(kb, names, topic, best, group, seen.get(best["fingerprint"], 1), reports)

@@ -195,8 +195,9 @@ def _history_page(walk: Walkthrough) -> Page | None:
 def _errors_page(walk: Walkthrough) -> Page | None:
     if not walk.errors:
         return None
-    lines = [f"The errors met with {walk.title}, most frequent first, each with its cause and the whole fix "
-             "that worked. `runbook search` finds them again from a pasted log.", ""]
+    lines = [f"The errors met with {walk.title}, most frequent first (those only a fix mentions {walk.title} in come "
+             "after), each with its cause and the whole fix that worked. `runbook search` finds them again from a "
+             "pasted log.", ""]
     lines += [block for entry in walk.errors for block in (error_block(entry), "")]
     if walk.more_errors:
         lines += [f"{plural(len(walk.more_errors), 'more error')} met with {walk.title} "
