@@ -27,7 +27,7 @@ upstream timed out (110: Connection timed out) while reading response header fro
 - the app's database pool was too small for the new traffic
 - every worker held its connection while waiting on the slow query
 
-**Fix**: raise the pool, commit `fix(db): raise the pool size to 20`.
+**Fix**: raise the pool (nginx itself needed no change), commit `fix(db): raise the pool size to 20`.
 """
 
 
@@ -144,7 +144,7 @@ def test_onboard_pages_render_markdown_on_a_terminal_and_stay_markdown_in_a_pipe
         process.wait(timeout=30)
         os.close(master)
     text = re.sub(r"\x1b\[[0-9;]*m", "", screen.decode("utf-8", "replace"))
-    assert "What the team knows about nginx" in text
+    assert "What the team has written about nginx" in text
     assert "**" not in text  # bold is shown as bold, not as asterisks
     piped = run_cli(runner, pool_kb, "onboard", "nginx", input="q\n").stdout
-    assert "What the team knows about **nginx**" in piped  # a file or a pipe keeps the Markdown itself
+    assert "What the team has written about **nginx**" in piped  # a file or a pipe keeps the Markdown itself
