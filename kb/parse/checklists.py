@@ -16,6 +16,7 @@ from kb.parse import labels, vocab
 from kb.parse.blocks import Block, Section
 from kb.parse.command_line import inline_commands
 from kb.parse.model import Checklist, ChecklistItem, CommandEntry
+from kb.parse.procedures import find_procedures
 from kb.parse.shell import split_commands
 
 _STEP_RE = re.compile(vocab.STEP_HEADING_PATTERN, re.IGNORECASE)
@@ -29,9 +30,34 @@ class ChecklistExtractor:
         self.commands: list[CommandEntry] = []
         self._by_key: dict[tuple[str, str], int] = {}
         self._handled: set[int] = set()  # blocks already taken by a step procedure
+        self._taken: set[int] = set()  # blocks that are (or are inside) an item of a checklist
+        self._block_commands: dict[int, list[int]] = {}  # block id -> indexes into self.commands
 
     def run(self, root: Section) -> None:
         self._visit(root)
+        self._reader_procedures(root)
+
+    def _reader_procedures(self, root: Section) -> None:
+        """Numbered lists, bold numbered labels and numbered headings that read as steps (kb.parse.procedures).
+
+        They come after the checklists found above, so a checklist keeps its position in its report (and
+        with it its stable ref, kb/store/refs.py) when a newer parser finds more procedures beside it.
+        """
+        found = find_procedures(root, self._taken | self._handled,
+                                lambda block: len(self._block_commands.get(id(block), ())))
+        for procedure in found:
+            index = len(self.checklists)
+            checklist = Checklist(title=procedure.title, kind="procedure", phase=labels.phase_of(procedure.title),
+                                  section=procedure.section.path(), line=procedure.line)
+            self.checklists.append(checklist)
+            for step in procedure.steps:
+                checklist.items.append(ChecklistItem(text=step.text, depth=step.depth, line=step.line,
+                                                     detail="\n\n".join(part for part in step.detail if part.strip())))
+                for block in step.blocks:
+                    for number in self._block_commands.get(id(block), ()):
+                        command = self.commands[number]
+                        if command.checklist is None:
+                            command.checklist, command.item = index, len(checklist.items) - 1
 
     def _visit(self, section: Section) -> None:
         steps = [child for child in section.children if _STEP_RE.match(labels.normalise_label(child.title) or "")
@@ -100,6 +126,7 @@ class ChecklistExtractor:
                 continue
             if block.kind == "code" and (block.lang in vocab.SHELL_LANGS or _console_like(block)):
                 if current is not None and block.depth > 0:
+                    self._taken.add(id(block))
                     self._commands(block, section, *current)
                 else:
                     self._code_block(block, section, label)
@@ -117,6 +144,7 @@ class ChecklistExtractor:
             checklist.kind = "tasks"
         checklist.items.append(ChecklistItem(text=block.text.strip(), checked=block.checked, depth=block.depth,
                                              line=block.line))
+        self._taken.add(id(block))
         self._inline(block, section, index, len(checklist.items) - 1)
         return index, len(checklist.items) - 1
 
@@ -128,6 +156,7 @@ class ChecklistExtractor:
             places = [(cell, next((c for c in row if c != cell and c.strip()), "")) for row in block.rows for cell in row]
         for text, context in places:
             for command in inline_commands(text):
+                self._block_commands.setdefault(id(block), []).append(len(self.commands))
                 self.commands.append(CommandEntry(
                     command=command, comment=" ".join(context.split())[:200], lang="inline", section=section.path(),
                     line=block.line, checklist=checklist, item=item))
@@ -142,6 +171,7 @@ class ChecklistExtractor:
                                   section=section.path(), line=block.line)
             index = len(self.checklists)
             self.checklists.append(checklist)
+            self._taken.add(id(block))
             for command in commands:
                 if _NUMBERED_COMMENT_RE.match(command.comment) or not checklist.items:
                     text = _NUMBERED_COMMENT_RE.sub("", command.comment) or command.command
@@ -156,6 +186,7 @@ class ChecklistExtractor:
             self._add_command(command, block, section, checklist, item)
 
     def _add_command(self, command, block: Block, section: Section, checklist: int | None, item: int | None) -> None:
+        self._block_commands.setdefault(id(block), []).append(len(self.commands))
         self.commands.append(CommandEntry(
             command=command.command, comment=command.comment, expected=command.expected, lang=block.lang or "console",
             section=section.path(), line=block.line + command.line, checklist=checklist, item=item,
