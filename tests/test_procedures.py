@@ -243,15 +243,15 @@ def test_lessons_and_a_team_backlog_are_not_procedures():
     assert found == []
 
 
-DONE_ZH = """# 上线总结
+DONE_ZH = """# 回滚文档整理
 
-## 关键成就
+## 本次整理
 
 通过这次整理，我们：
 
-1. 建立了标准的发布流程
-2. 创建了完整的回滚文档
-3. 补齐了监控告警
+1. 创建了完整的回滚文档
+2. 更新了监控告警的阈值
+3. 清理了过期的镜像
 """
 
 
@@ -286,8 +286,8 @@ def test_the_catalogue_lists_them_and_run_walks_them(kb, tmp_path, runner):
     ingest_report(kb, tmp_path, "order-db.zh.md", FIX_LIST_ZH)
     ingest_report(kb, tmp_path, "worker.en.md", SPLIT_LIST_EN)
     listed = json.loads(run_cli(runner, kb.root, "list", "runbooks", "--json").output)
-    kinds = {(row["kind"], row["steps"], row["commands"]) for row in listed}
-    assert ("procedure", 4, 1) in kinds and ("procedure", 4, 1) in kinds
+    rows = {row["report"].split("/")[-1]: (row["kind"], row["steps"], row["commands"]) for row in listed}
+    assert rows == {"order-db.zh.md": ("procedure", 4, 1), "worker.en.md": ("procedure", 4, 1)}
     ref = next(row["ref"] for row in listed if row["report"].endswith("worker.en.md"))
     dry = run_cli(runner, kb.root, "run", ref, "--dry-run", "--no-tui")
     assert dry.exit_code == 0, dry.output
