@@ -203,3 +203,32 @@ ACTION_ENDINGS_ZH = ("检查", "验证", "测试", "检测", "排查", "确认",
 # Words that lead a step sentence before its verb (先/然后 检查..., 在 X 中 点击..., 从 X 移除...).
 STEP_LEAD_WORDS_ZH = ("先", "再", "然后", "接着", "最后", "请", "手动", "务必", "立即", "在", "从", "到", "向", "用", "通过",
                       "对", "给", "将", "把", "如果", "如有需要")
+
+# Phrases of messages programs print (`bind: address already in use`, `DATABASE_URL is not set`): a short
+# line holding one reads as an error message, where a heading in words (`Slow responses`) does not.
+MESSAGE_WORDS = (
+    "error", "errno", "exception", "fatal", "panic", "failed", "failure", "fail to", "fails", "refused", "denied",
+    "timed out", "timeout", "time out", "not found", "no such", "cannot", "can't", "could not", "couldn't",
+    "unable to", "invalid", "missing", "not set", "not defined", "is not defined", "undefined", "not allowed",
+    "not implemented", "not supported", "unsupported", "does not exist", "doesn't exist", "not exist",
+    "already exists", "already in use", "in use", "unavailable", "unreachable", "not available", "no space left",
+    "out of memory", "killed", "oomkilled", "backoff", "back-off", "crashloop", "unhealthy", "obsolete",
+    "deprecated", "not running", "not responding", "terminated", "aborted", "rejected", "forbidden",
+    "unauthorized", "unauthenticated", "conflict", "too large", "too many", "exceeded", "limit reached",
+    "must be", "unexpected", "unknown", "is required", "required", "read-only", "read only", "segfault",
+    "segmentation fault", "permission", "no route", "connection reset", "broken pipe", "bad gateway",
+    "gateway timeout", "service unavailable", "internal server error", "warn", "warning", "insufficient",
+    "no nodes available", "did not", "didn't", "wasn't", "isn't", "is not", "not ready", "mismatch",
+    "incompatible", "corrupt", "expired", "untrusted", "unverified", "not match", "doesn't match",
+)
+# ... and the phrases among them that say something failed (for a message quoted in prose or a block).
+ERROR_MESSAGE_WORDS = (
+    "error", "errno", "exception", "fatal", "panic", "failed", "failure", "fail to", "refused", "denied", "timed out",
+    "not found", "no such", "cannot", "can't", "could not", "couldn't", "unable to", "invalid", "missing", "not set",
+    "not defined", "undefined", "not allowed", "not permitted", "not implemented", "does not exist",
+    "doesn't exist", "already exists", "already in use", "unavailable", "unreachable", "no space left",
+    "out of memory", "killed", "unhealthy", "unknown", "unexpected", "read-only", "segmentation fault",
+    "bad gateway", "gateway timeout", "service unavailable", "internal server error", "no nodes available",
+    "connection reset", "broken pipe", "forbidden", "unauthorized", "crashloop", "back-off", "backoff",
+    "command not found", "no module named", "not supported", "mismatch", "incompatible", "expired",
+)
