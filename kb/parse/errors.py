@@ -182,7 +182,7 @@ def extract_section_errors(section: Section, in_lessons: bool = False) -> list[E
         has_answer = bool(roles & _ANSWER_ROLES)
         has_content = any(seg.texts or seg.codes for seg in group)
         first = index == 0
-        accept = (has_problem and has_answer) or _labelled_error(group) or (
+        accept = (has_problem and has_answer) or (
             first and heading_title is not None and has_content and (strong or has_problem or has_answer or implicit_log)
         )
         if accept:
@@ -251,20 +251,6 @@ def _command_block(code: Block) -> bool:
 
     lines = [line.strip() for line in code.code.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     return bool(lines) and sum(1 for line in lines if is_command_line(line.lstrip("$ "))) * 2 >= len(lines)
-
-
-def _labelled_error(group: list[Segment]) -> bool:
-    """`**Error**:` / `**错误信息**:` / `Symptom in logs:` over what the program printed: an error write-up
-    even with no cause or fix beside it (the fix is linked from the report's passages)."""
-    for seg in group:
-        if seg.role == "log" or (seg.role in ("symptom", "problem") and seg.codes):
-            if seg.role != "log" and any(_printed_lines(code, need_message=False) for code in seg.codes):
-                return True  # `**Problem:**` over what was printed
-            printed = [code.code for code in seg.codes if seg.role == "log" or _printed_lines(code)
-                       or _code_looks_like_error(code)] or ([seg.plain()] if seg.role == "log" else [])
-            if any(labels.reads_as_message(line.strip()) for text in printed for line in text.splitlines()[:20]):
-                return True
-    return False
 
 
 _NARRATIVE_RE = re.compile(r"^\s*(?:\d+[.)]\s|[-*•]\s|→|=>|->)")
@@ -515,7 +501,8 @@ def _message(log: str, heading_title: str | None, symptom: str, section_title: s
         clean = _strip_code_ticks(line.strip().lstrip("-*").strip())
         if clean and labels.has_error_token(clean) and not (heading_title and labels.has_error_token(heading_title)):
             return clean
-    if heading_title and (strong or labels.looks_like_error(heading_title) or not symptom):
+    if heading_title and (strong or labels.looks_like_error(heading_title) or labels.reads_as_message(heading_title)
+                          or not symptom):
         return heading_title
     if symptom:
         for line in symptom.splitlines():

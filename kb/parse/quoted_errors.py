@@ -54,14 +54,16 @@ def quoted_errors(root: Section, cards: list[ErrorEntry]) -> list[ErrorEntry]:
                 continue  # a write-up that has its card quotes that error again (its diagnosis, more lines)
             for message, log in _quotes(section, index, block):
                 plain = _plain(message)
+                mentioned = _mentioned(found, plain) if block.kind == "code" else None
+                if mentioned is not None:  # `ERR_X` in a sentence, then the log that prints it
+                    mentioned.title, mentioned.message, mentioned.log = _short(message), message[:500], log
+                    held.extend({plain, _plain(log)})
+                    continue
                 if len(plain) < 4 or _held(plain, held):
                     continue
                 words = _words(message)
                 same = next((entry for seen, entry in known if textsim.containment(words, seen) >= _SAME), False)
                 if same is not False:
-                    if same is not None and block.kind == "code" and same.log == same.message \
-                            and len(message) > len(same.message):  # `ERR_X` in prose, then its stack trace
-                        same.title, same.message, same.log = _short(message), message[:500], log
                     continue
                 held.extend({plain, _plain(log)})
                 entry = ErrorEntry(
@@ -92,13 +94,25 @@ def _context(section: Section, index: int, block: Block) -> str:
     return "\n\n".join(parts)[:_MAX_CONTEXT]
 
 
+def _mentioned(found: list[ErrorEntry], plain: str) -> ErrorEntry | None:
+    """A card made from a prose mention (its log is only its words) that this longer printed line holds."""
+    for entry in found:
+        words = _plain(entry.message)
+        if entry.log == entry.message and len(words) >= 4 and words in plain and len(plain) > len(words):
+            return entry
+    return None
+
+
 def _lead_title(section: Section, index: int) -> str:
-    """`报错二，重新入组后提交位点失败：` right above a log block: the reader's name for that error."""
+    """`报错二，重新入组后提交位点失败：` right above a log block: the reader's name for that error (a bare
+    field label such as `**Error log**:` names nothing)."""
     before = section.blocks[index - 1] if index else None
     if section.blocks[index].kind != "code" or before is None or before.kind != "para" or len(before.lines) != 1:
         return ""
     text = before.text.strip()
-    return text.rstrip(":：").strip() if text.endswith((":", "：")) and len(text) <= 60 else ""
+    if not text.endswith((":", "：")) or len(text) > 60 or labels.field_role(text.rstrip(":：").replace("*", "")):
+        return ""
+    return text.rstrip(":：").strip()
 
 
 def rows_into_quotes(cards: list[ErrorEntry], quotes: list[ErrorEntry]) -> list[ErrorEntry]:
