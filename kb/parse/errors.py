@@ -242,15 +242,10 @@ def _one_error(codes: list[Block], so_far: list[str]) -> list[Block]:
 
 
 def _command_block(code: Block) -> bool:
-    """A fence of commands to run: a shell block, or an unlabelled one whose lines are command lines."""
-    if code.lang in vocab.SHELL_LANGS:
-        return True
-    if code.lang:
-        return False
-    from kb.parse.command_line import is_command_line
+    """A fence of commands to run (kb.parse.checklists.is_command_fence)."""
+    from kb.parse.checklists import is_command_fence
 
-    lines = [line.strip() for line in code.code.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    return bool(lines) and sum(1 for line in lines if is_command_line(line.lstrip("$ "))) * 2 >= len(lines)
+    return is_command_fence(code, half=True)
 
 
 _NARRATIVE_RE = re.compile(r"^\s*(?:\d+[.)]\s|[-*•]\s|→|=>|->)")
