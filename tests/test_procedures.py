@@ -294,3 +294,93 @@ def test_the_catalogue_lists_them_and_run_walks_them(kb, tmp_path, runner):
     assert "Click Save" in dry.output and "export QUEUE_URL=amqp://queue:5672" in dry.output
     shown = json.loads(run_cli(runner, kb.root, "show", ref, "--json").output)
     assert [item["text"] for item in shown["items"]][0] == "Open the service settings"
+
+
+STEPS_LABEL_ZH = """# 镜像仓库迁移
+
+### 方案 B：等新版本镜像
+
+**步骤**:
+
+1. **CI 自动构建新镜像**
+   - 等流水线跑完（约 10 分钟）
+2. **镜像推送到内部仓库**
+3. **在发布平台切换镜像标签**
+"""
+
+
+def test_a_steps_lead_makes_a_procedure_whatever_its_items_say():
+    _, found = procedures(STEPS_LABEL_ZH)
+    assert [item.text for item in found[0].items if item.depth == 1] == [
+        "CI 自动构建新镜像", "镜像推送到内部仓库", "在发布平台切换镜像标签"]
+
+
+CONDITIONS = """# Gateway runbook
+
+## 需要帮助？
+
+如果以上方法都无法解决问题：
+
+1. 检查网关日志
+2. 查看诊断报告
+3. 联系值班同学
+
+## Diagnosis
+
+**If the health check fails**, the cause is one of:
+
+1. The pool was emptied by `kubectl scale deploy/api --replicas=0` during the drill
+2. The certificate was replaced by `certbot renew --force-renewal` too often
+"""
+
+
+def test_a_condition_leads_to_steps_unless_it_lists_causes():
+    _, found = procedures(CONDITIONS)
+    assert len(found) == 1 and found[0].title.startswith("需要帮助")
+    assert [item.text for item in found[0].items] == ["检查网关日志", "查看诊断报告", "联系值班同学"]
+
+
+ANSWER_AND_ADVICE_ZH = """# 推送服务 FAQ
+
+### Q2：APNs 推送全部失败
+
+**A:** 证书过期了：
+1. 到开发者后台重新生成推送证书
+2. 上传到推送服务的证书管理页
+
+## 后续建议
+
+1. 添加证书过期告警
+2. 更新推送服务的运维文档
+"""
+
+
+def test_an_answer_leads_to_steps_and_advice_does_not():
+    _, found = procedures(ANSWER_AND_ADVICE_ZH)
+    assert [item.text for item in found[0].items] == ["到开发者后台重新生成推送证书", "上传到推送服务的证书管理页"]
+    assert len(found) == 1
+
+
+LABEL_WITH_CHECKLIST_ZH = """# 页面打不开
+
+**解决方案：**
+
+**1. 检查容器**
+```bash
+docker ps --filter name=web
+```
+
+**2. 检查安全组**
+- 登录云控制台
+- 放行 443 端口
+
+**3. 本地验证**
+```bash
+curl -I http://localhost/
+```
+"""
+
+
+def test_a_list_under_a_numbered_label_step_keeps_the_steps_together():
+    _, found = procedures(LABEL_WITH_CHECKLIST_ZH)
+    assert [item.text for item in found[0].items] == ["检查容器", "检查安全组", "本地验证"]

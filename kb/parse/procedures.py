@@ -42,6 +42,18 @@ _DONE_RE = re.compile(r"(?:已完成|已修复|已解决|\bdone\b|\bcompleted\b)
 _MAX_LEAD = 50  # a longer lead-in is a sentence about something, not a label for the list
 _CHAPTER_BLOCKS = 12  # numbered headings holding more blocks than this, on average, are chapters
 _MAX_TITLE = 120
+_THEN_RE = re.compile(r"^(?:if|when|once|after|then|next|finally|otherwise|如果|若|假如|一旦|当|之后|然后|接下来|最后|完成后|修复后|否则)",
+                      re.IGNORECASE)
+# Words of a problem: a lead-in or parent naming one (`如果遇到问题：`, `## 常见问题`) is followed by what to do.
+_PROBLEM_WORDS = frozenset({"问题", "problem", "problems", "issue", "issues", "errors", "failures", "symptom", "symptoms",
+                            "现象", "症状"})
+# ... and of a list of causes, which a condition does not turn into steps (`If this fails, it is one of:`).
+_CAUSE_WORDS = frozenset({"one of", "possible", "likely", "可能", "原因", "根本原因", "根因", "cause", "causes", "root cause",
+                          "reason", "reasons", "why"})
+# Parents whose sections hold facts all the way down (`## Root causes` / `### 1. ...` / lists): any facts
+# word but a problem's and a summary's (`## Summary of required fixes` lists what to do).
+_FACT_PARENT_WORDS = tuple(word for word in vocab.NOT_PROCEDURE_WORDS
+                           if word not in _PROBLEM_WORDS and word not in ("summary", "总结", "摘要", "overview", "概述"))
 _LABELLED_NUMBER_RE = re.compile(r"^[^\d\s:：]{1,12}\s*#?\s*(?:\d+|[A-Z]|[一二三四五六七八九十]+)\s*[:：.、)\-—–]")
 _MAX_STEP_BLOCKS = 8  # an unnumbered action heading holding more is a chapter about it, not a step
 
@@ -124,18 +136,31 @@ def _chinese_action(words: str) -> bool:
 
 
 def context_of(text: str) -> str:
-    """"steps" for a lead-in or heading that introduces what to do, "facts" for causes, lessons, plans
-    and the like, "" when it says neither."""
+    """"procedure" for a lead-in or heading that says steps follow (`Steps:`, `步骤`, `Next steps`),
+    "steps" for one that introduces what to do (a fix, an answer, `If it still fails:`, `After these
+    changes:`), "facts" for causes, lessons, plans and the like, "" when it says neither."""
     if not text or not text.strip():
         return ""
     clean = labels.normalise_label(_EMOJI_RE.sub("", text))
     if labels.matches_any(clean, _STRONG_CONTEXT):
+        return "procedure"
+    facts = [word for word in vocab.NOT_PROCEDURE_WORDS if labels.matches_any(clean, (word,))]
+    if _THEN_RE.match(clean) and text.rstrip().endswith((":", "：")) and not any(word in _CAUSE_WORDS for word in facts):
+        return "steps"  # `If it still fails:` / `如果遇到问题：` / `After these changes:`: what to do then
+    if facts:
+        return "facts"
+    role = labels.field_role(clean) if len(clean) <= 24 else ""
+    if role in ("fix", "answer"):
         return "steps"
-    if labels.matches_any(clean, vocab.NOT_PROCEDURE_WORDS):
+    if role in ("cause", "lesson", "impact"):
         return "facts"
     if labels.matches_any(clean, vocab.PROCEDURE_CONTEXT_WORDS):
         return "steps"
     return ""
+
+
+def _says_steps(context: str) -> bool:
+    return context in ("steps", "procedure")
 
 
 def _is_backlog(texts: list[str]) -> bool:
@@ -150,10 +175,12 @@ def _reads_as_procedure(steps: list[FoundStep], context: str, commands_in: Comma
     texts = [step.text for step in steps if step.depth == 1]
     if len(texts) < 2 or _is_backlog(texts):
         return False
+    if context == "procedure":
+        return True  # `**步骤**:` / `Steps:` over a numbered list: the report says these are steps
     top = [step for step in steps if step.depth == 1]
     doing = [is_action(step.text) or _has_commands(step, steps, commands_in) for step in top]
     share = sum(doing) / len(doing)
-    if context == "steps":
+    if _says_steps(context):
         return share >= 0.5 or doing[0]
     return share >= 0.65
 
@@ -290,13 +317,16 @@ def _list_context(section: Section, lead: str, label: str) -> str:
     if own == "facts":
         return "facts"
     near = [context_of(lead), context_of(label)]
+    if "procedure" in near:
+        return "procedure"
     if "facts" in near:
         return "facts"
     if "steps" in near:
         return "steps"
     if own:
         return own
-    if problem or (section.parent is not None and context_of(section.parent.title) == "facts"):
+    if problem or (section.parent is not None and labels.matches_any(
+            labels.normalise_label(section.parent.title), _FACT_PARENT_WORDS)):
         return "facts"
     return ""
 
@@ -342,9 +372,10 @@ def _label_steps(section: Section, taken: set[int], commands_in: CommandCount) -
     last = 0
     for index, block in enumerate(section.blocks):
         if id(block) in taken:
-            if steps:
-                groups.append((lead, steps))
-            steps = []
+            if block.kind != "item" or not steps:  # a checklist under a step (`**3. X**` + `- item`) stays in it
+                if steps:
+                    groups.append((lead, steps))
+                steps = []
             continue
         number, text = _label_number(block)
         if number is not None:
@@ -408,14 +439,13 @@ def _heading_steps(section: Section, taken: set[int], commands_in: CommandCount)
         runs.append(run)
     out: list[FoundProcedure] = []
     context = context_of(section.title)
-    strong = labels.matches_any(labels.normalise_label(section.title), _STRONG_CONTEXT)
     for run in runs:
         if len(run) < 2 or sum(1 for child in run if _problem_heading(child.title)) * 2 >= len(run):
             continue
         if _chapters(run):
             continue
         steps = [step for child in run for step in _heading_step(child, taken)]
-        if _reads_as_procedure(steps, context if strong or context == "facts" else "", commands_in):
+        if _reads_as_procedure(steps, context if context in ("procedure", "facts") else "", commands_in):
             out.append(FoundProcedure(title=section.title or "Procedure", section=section, line=run[0].line,
                                       steps=steps))
             taken.update(id(b) for child in run for sub in child.walk() for b in sub.blocks)
@@ -443,7 +473,7 @@ def _action_headings(section: Section, taken: set[int], commands_in: CommandCoun
             runs.append([])
     out: list[FoundProcedure] = []
     for run in runs:
-        if len(run) >= (2 if context == "steps" else 3):
+        if len(run) >= (2 if _says_steps(context) else 3):
             steps = [step for child in run for step in _heading_step(child, taken)]
             out.append(FoundProcedure(title=section.title or "Procedure", section=section, line=run[0].line,
                                       steps=steps))
