@@ -3,6 +3,7 @@
     python bench/extract_quality.py                       # ../shared/corpus (gold.json + reports/)
     python bench/extract_quality.py -v                    # and every miss, report by report
     python bench/extract_quality.py --gold G.json --reports DIR   # any labelled set in that format
+    python bench/extract_quality.py --shapes                # our own samples (bench/shapes_gold.json)
 
 The gold (described in ../shared/corpus/GOLD.md) maps each report's file name to `errors`,
 `checklists`, `commands`, `trees`, `diagrams` and `max_errors`. All reports are ingested into one
@@ -202,7 +203,11 @@ def main() -> None:
     parser.add_argument("--gold", type=Path, default=DEFAULT_CORPUS / "gold.json", help="the labels (gold.json)")
     parser.add_argument("--reports", type=Path, help="the labelled reports (default: reports/ beside the gold)")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")
+    parser.add_argument("--shapes", action="store_true",
+                        help="our own samples in assets/reports, labelled in bench/shapes_gold.json")
     args = parser.parse_args()
+    if args.shapes:
+        args.gold, args.reports = ROOT / "bench" / "shapes_gold.json", ROOT / "assets" / "reports"
     reports = args.reports or args.gold.parent / "reports"
     if not args.gold.is_file() or not reports.is_dir():
         print(f"skipped: no gold at {args.gold} with reports in {reports}")

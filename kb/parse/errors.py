@@ -182,7 +182,9 @@ def extract_section_errors(section: Section, in_lessons: bool = False) -> list[E
         has_answer = bool(roles & _ANSWER_ROLES)
         has_content = any(seg.texts or seg.codes for seg in group)
         first = index == 0
-        accept = (has_problem and has_answer) or (
+        faq_entry = first and heading_title is not None and any(
+            _command_block(code) for seg in group if seg.role == "" for code in seg.codes)
+        accept = (has_problem and has_answer) or faq_entry or (
             first and heading_title is not None and has_content and (strong or has_problem or has_answer or implicit_log)
         )
         if accept:

@@ -18,7 +18,7 @@ import re
 
 from kb.parse import labels, textsim, vocab
 from kb.parse.blocks import Block, Section
-from kb.parse.command_line import is_command_line
+from kb.parse.command_line import inline_commands, is_command_line
 from kb.parse.model import ErrorEntry
 from kb.parse.normalize import mask
 
@@ -72,6 +72,9 @@ def quoted_errors(root: Section, cards: list[ErrorEntry]) -> list[ErrorEntry]:
                     symptom=_context(section, index, block),
                     sources=[{"kind": "quote", "section": section.path(), "line": block.line}])
                 entry.fix, said = _what_follows(section, index)
+                if block.kind == "code" and log == message and any(
+                        _COMMENT_LABEL_RE.match(line) for line in block.code.splitlines()):
+                    entry.fix, said = block.markdown(), True  # `# 症状：X` over the commands that deal with it
                 entry.fix_inferred = not said  # unless the report says fix here, a passage labelled as one wins
                 known.append((words, entry))
                 found.append(entry)
@@ -142,7 +145,7 @@ def _quote_named_by(row: ErrorEntry, quotes: list[ErrorEntry]) -> ErrorEntry | N
     for quote in quotes:
         text = textsim.tokens("\n".join((quote.title, quote.message, quote.symptom, quote.fix)))
         share = len(name & text) / len(name)
-        if share >= 0.75 and len(name & text) >= 2 and (best is None or share > best[0]):
+        if share >= 0.6 and len(name & text) >= 3 and (best is None or share > best[0]):
             best = (share, quote)
     return best[1] if best else None
 
@@ -175,7 +178,8 @@ def _what_follows(section: Section, index: int) -> tuple[str, bool]:
             break
         parts.append(block.markdown())
         said = said or (block.kind == "code" and block.lang in vocab.SHELL_LANGS) or any(
-            labels.field_role(line.label) in ("fix", "answer") for line in block.lines if line.label)
+            labels.field_role(line.label) in ("fix", "answer") for line in block.lines if line.label) or (
+            block.kind in ("para", "item") and bool(inline_commands(block.text)))
         if sum(len(part) for part in parts) > _MAX_FIX:
             break
     return "\n\n".join(parts).strip()[:_MAX_FIX], said

@@ -134,7 +134,7 @@ mongodump mongorestore certbot openssl ls cat tail head grep find df du free top
 netstat ss ip ping dig nslookup nc telnet traceroute chmod chown mkdir rm cp mv ln tar unzip zip sed awk jq
 xargs tee touch whoami hostname uname uptime sleep watch timeout nohup env printenv crontab ufw iptables
 firewall-cmd apt apt-get yum dnf apk brew snap heroku vercel netlify fly flyctl railway wrangler aws gcloud
-az terraform ansible ansible-playbook vagrant composer php rails bundle rake ruby rabbitmqctl
+az terraform ansible ansible-playbook vagrant composer php rails bundle rake ruby rabbitmqctl gitlab-runner mqadmin
 rabbitmq-diagnostics bash sh zsh
 """.split())
 # Words that make node or item text a command: `运行 docker-compose ps`, `run make deploy`.
@@ -186,7 +186,8 @@ paste patch pick pin point prepare provide prune pull purge push raise re-run re
 reduce regenerate reinstall reload remove rename repeat replace request rerun reset resolve restart restore
 retry revert review roll rollback rotate run save scale search select send set sign ssh stage start stop
 submit switch tag taint test trigger try tune type uncordon uninstall unset update upgrade upload use validate
-verify view visit wait watch write
+verify view visit wait watch write pause resume take put bring turn hold flip keep mark call notify announce
+freeze unfreeze
 """.split())
 # Chinese verbs that open a step (检查日志, 重启服务, 在 Vercel 重新部署); the last group also ends one
 # (容器状态检查, Nginx 日志验证).
