@@ -265,12 +265,13 @@ def _printed_lines(code: Block, need_message: bool = True) -> bool:
         return False
     if sum(1 for line in lines if _NARRATIVE_RE.match(line)) * 2 >= len(lines):
         return False  # `1. render.yaml runs: ...` / `→ marked as applied`: a story told in a fence
+    if need_message and not any(labels.reads_as_message(line.strip()) for line in lines):
+        return False
     from kb.parse.command_line import is_command_line
 
     commands = sum(1 for line in lines if is_command_line(line.strip().lstrip("$ ")))
-    if commands * 2 >= len(lines) or (shell and need_message and not commands):
-        return False  # commands; or a shell fence of prose, not a command and what it printed
-    return not need_message or any(labels.reads_as_message(line.strip()) for line in lines)
+    # commands; or a shell fence of prose, not a command and what it printed
+    return not (commands * 2 >= len(lines) or (shell and need_message and not commands))
 
 
 def _heading_in_log(section: Section) -> bool:

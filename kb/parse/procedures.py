@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kb.parse import labels, vocab
 from kb.parse.blocks import Block, Section
@@ -105,6 +106,7 @@ def step_text(text: str) -> str:
     return first[match.end():].strip() if match else first
 
 
+@lru_cache(maxsize=8192)
 def is_action(text: str) -> bool:
     """Does a step's text tell the reader to do something (`Restart the worker`, `检查容器状态`, `Nginx 日志验证`)?"""
     words = step_text(text)
@@ -135,6 +137,7 @@ def _chinese_action(words: str) -> bool:
     return len(head) <= 30 and head.rstrip(" ？?").endswith(vocab.ACTION_ENDINGS_ZH)
 
 
+@lru_cache(maxsize=8192)
 def context_of(text: str) -> str:
     """"procedure" for a lead-in or heading that says steps follow (`Steps:`, `步骤`, `Next steps`),
     "steps" for one that introduces what to do (a fix, an answer, `If it still fails:`, `After these
@@ -144,7 +147,7 @@ def context_of(text: str) -> str:
     clean = labels.normalise_label(_EMOJI_RE.sub("", text))
     if labels.matches_any(clean, _STRONG_CONTEXT):
         return "procedure"
-    facts = [word for word in vocab.NOT_PROCEDURE_WORDS if labels.matches_any(clean, (word,))]
+    facts = _facts_in(clean.replace("`", "").replace("*", ""))
     if _THEN_RE.match(clean) and text.rstrip().endswith((":", "：")) and not any(word in _CAUSE_WORDS for word in facts):
         return "steps"  # `If it still fails:` / `如果遇到问题：` / `After these changes:`: what to do then
     if facts:
@@ -157,6 +160,23 @@ def context_of(text: str) -> str:
     if labels.matches_any(clean, vocab.PROCEDURE_CONTEXT_WORDS):
         return "steps"
     return ""
+
+
+def _words_re(words) -> re.Pattern:
+    """One pattern for a word list, matched as labels.matches_any matches each word: Chinese words anywhere,
+    others as whole words."""
+    cjk = sorted((w for w in words if labels.has_cjk(w)), key=len, reverse=True)
+    ascii_words = sorted((w for w in words if not labels.has_cjk(w)), key=len, reverse=True)
+    parts = [re.escape(w) for w in cjk] + [rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])" for w in ascii_words]
+    return re.compile("|".join(f"(?=({part}))" for part in parts))
+
+
+_FACTS_RE = _words_re(vocab.NOT_PROCEDURE_WORDS)
+
+
+def _facts_in(text: str) -> set[str]:
+    """The facts words a (normalised) text holds."""
+    return {group for match in _FACTS_RE.finditer(text) for group in match.groups() if group}
 
 
 def _says_steps(context: str) -> bool:

@@ -33,6 +33,7 @@ _LEAD_WORDS = ("message", "messages", "error", "errors", "look for", "check for"
                "output",
                "报错", "错误", "日志", "输出", "显示", "提示")
 _MAX_QUOTE = 300
+_QUOTE_CHARS_RE = re.compile("[`\"“「']")
 _GENERIC_RE = re.compile(r"^\W*(?:exit(?:ed)?\s+(?:with\s+)?(?:code|status)\s*\d+|errors?|failed|failure|fatal|"
                          r"[45]\d\d(?:\s+errors?)?)\W*$", re.IGNORECASE)  # a word about an error, not one
 _SAME = 0.8  # share of the shorter message's words in the other: the same error (`ENOSPC` in prose and in a log)
@@ -45,7 +46,7 @@ _STRONG_RE = re.compile(r"\b[A-Z][a-z][A-Za-z0-9]*(?:Error|Exception)\b|\bE[A-Z]
 def quoted_errors(root: Section, cards: list[ErrorEntry]) -> list[ErrorEntry]:
     """Cards for the distinct errors the report quotes that `cards` do not hold yet, in document order."""
     held = [_plain(text) for card in cards for text in (card.title, card.message, card.log) if text.strip()]
-    known: list[tuple[frozenset[str], ErrorEntry | None]] = [(_words(card.message), None) for card in cards]
+    known: list[tuple[frozenset[str], ErrorEntry | None]] | None = None  # the cards' words, once a quote needs them
     carded = {card.section for card in cards if card.sources and card.sources[0]["kind"] == "section"}
     found: list[ErrorEntry] = []
     for section in root.walk():
@@ -62,6 +63,8 @@ def quoted_errors(root: Section, cards: list[ErrorEntry]) -> list[ErrorEntry]:
                 if len(plain) < 4 or _held(plain, held):
                     continue
                 words = _words(message)
+                if known is None:
+                    known = [(_words(card.message), None) for card in cards]
                 same = next((entry for seen, entry in known if textsim.containment(words, seen) >= _SAME), False)
                 if same is not False:
                     continue
@@ -240,12 +243,14 @@ def _quotes(section: Section, index: int, block: Block):
         if block.kind == "para" and _pasted_line(section, index, block):
             yield block.text.strip(), block.text.strip()
             return
+        if not _QUOTE_CHARS_RE.search(block.text):
+            return
         for quote in labels.quoted_messages(block.text):
             if _usable(quote):
                 yield quote, quote
     elif block.kind == "table":
         for row in block.rows:
-            for cell in row:
+            for cell in (cell for cell in row if _QUOTE_CHARS_RE.search(cell)):
                 for quote in labels.quoted_messages(cell):
                     if _usable(quote):
                         yield quote, quote
