@@ -167,16 +167,16 @@ def _words_re(words) -> re.Pattern:
     others as whole words."""
     cjk = sorted((w for w in words if labels.has_cjk(w)), key=len, reverse=True)
     ascii_words = sorted((w for w in words if not labels.has_cjk(w)), key=len, reverse=True)
-    parts = [re.escape(w) for w in cjk] + [rf"(?<![a-z0-9]){re.escape(w)}(?![a-z0-9])" for w in ascii_words]
-    return re.compile("|".join(f"(?=({part}))" for part in parts))
+    ascii_part = "|".join(re.escape(w) for w in ascii_words)
+    return re.compile("|".join(re.escape(w) for w in cjk) + rf"|(?<![a-z0-9])(?:{ascii_part})(?![a-z0-9])")
 
 
 _FACTS_RE = _words_re(vocab.NOT_PROCEDURE_WORDS)
 
 
 def _facts_in(text: str) -> set[str]:
-    """The facts words a (normalised) text holds."""
-    return {group for match in _FACTS_RE.finditer(text) for group in match.groups() if group}
+    """The facts words a (normalised) text holds (longest first: `root cause` rather than `cause`)."""
+    return set(_FACTS_RE.findall(text))
 
 
 def _says_steps(context: str) -> bool:
