@@ -4,8 +4,10 @@ Narrative reports (a diary, a retrospective, a cheat sheet) quote errors without
 section as one: a log block between two paragraphs, `Error: OCI runtime error: ...` in a
 sentence, a timeline cell, a comment in a command block (`# 症状：psycopg2.OperationalError`),
 error lines pasted as plain paragraphs under `Look for messages like:`. Each distinct error
-quoted so becomes a card in the section that quotes it, unless a card already holds it; its fix
-is linked from the report's passages like any other card's (kb.parse.linking).
+quoted so becomes a card in the section that quotes it, unless a card already holds it. Its fix is
+what follows it there (the reply in a thread, the commands after a diary's error line, the block a
+`# 症状：` comment heads); where only a line or two of prose follows, a passage the report labels as
+a fix wins when linking (kb.parse.linking).
 
 Distinct means: not held by a card already (the same text, either way round, or up to an elision),
 and not nearly all the words of one (`ENOSPC` in a sentence and the log line that prints it; a
@@ -30,8 +32,7 @@ _COMMENT_RE = re.compile(r"^\s*(?:#|//)\s*(.*)$")
 _CONFIG_RE = re.compile(r"^[\w.-]+\s*[=:]\s*\S+$")  # `pool_timeout=20`, `timeout: 10s`
 _PATH_RE = re.compile(r"^[~.]?/?[\w.@-]+(?:/[\w.@-]+)+/?$|^[\w.-]+\.(?:md|ya?ml|json|toml|txt|log|conf|py|ts|js|sh)$")
 _LEAD_WORDS = ("message", "messages", "error", "errors", "look for", "check for", "you will see", "you'll see", "shows",
-               "output",
-               "报错", "错误", "日志", "输出", "显示", "提示")
+               "output", "报错", "错误", "日志", "输出", "显示", "提示")
 _MAX_QUOTE = 300
 _QUOTE_CHARS_RE = re.compile("[`\"“「']")
 _GENERIC_RE = re.compile(r"^\W*(?:exit(?:ed)?\s+(?:with\s+)?(?:code|status)\s*\d+|errors?|failed|failure|fatal|"
