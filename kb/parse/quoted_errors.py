@@ -21,6 +21,7 @@ import re
 from kb.parse import labels, textsim, vocab
 from kb.parse.blocks import Block, Section
 from kb.parse.command_line import inline_commands, is_command_line
+from kb.parse.errors import _code_looks_like_error, _printed_lines, _short, salient_line
 from kb.parse.model import ErrorEntry
 from kb.parse.normalize import mask
 
@@ -169,8 +170,6 @@ def _what_follows(section: Section, index: int) -> tuple[str, bool]:
     True beside it when that text labels a fix (`**Fix**:`), holds commands to run or goes on past one
     block (what was done next); a lone line after it is only a guess, and a fix the report labels elsewhere
     wins (kb.parse.linking)."""
-    from kb.parse.errors import _code_looks_like_error
-
     quoting = section.blocks[index]
     parts: list[str] = [quoting.markdown()] if quoting.kind in ("para", "item", "table") else []
     said = False
@@ -220,8 +219,6 @@ def _held(plain: str, held: list[str]) -> bool:
 
 def _quotes(section: Section, index: int, block: Block):
     """(message, log) pairs a block quotes."""
-    from kb.parse.errors import _code_looks_like_error, _printed_lines, salient_line
-
     if block.kind == "code":
         if _code_looks_like_error(block) or _printed_lines(block):
             line = salient_line(block.code)
@@ -302,12 +299,3 @@ def _pasted_line(section: Section, index: int, block: Block) -> bool:
 
 def _plain(text: str) -> str:
     return " ".join(text.replace("`", "").lower().split())
-
-
-def _short(message: str, limit: int = 90) -> str:
-    line = message.strip().splitlines()[0] if message.strip() else ""
-    if len(line) <= limit:
-        return line
-    cut = line[:limit].rsplit(" ", 1)[0]
-    return (cut if len(cut) > limit // 2 else line[:limit]) + "…"
-
