@@ -173,14 +173,15 @@ def _what_follows(section: Section, index: int) -> tuple[str, bool]:
     quoting = section.blocks[index]
     parts: list[str] = [quoting.markdown()] if quoting.kind in ("para", "item", "table") else []
     said = False
-    for number, block in enumerate(section.blocks[index + 1:]):
-        said = said or number >= 1  # a reply, a next step: more than one block of what came after
+    taken = 0  # blocks taken after the quote: two or more are what was done next
+    for block in section.blocks[index + 1:]:
         if block.kind == "code" and _code_looks_like_error(block):
             break
         if block.kind in ("para", "item") and labels.quoted_messages(block.text) and parts:
             break
         parts.append(block.markdown())
-        said = said or (block.kind == "code" and block.lang in vocab.SHELL_LANGS) or any(
+        taken += 1
+        said = said or taken >= 2 or (block.kind == "code" and block.lang in vocab.SHELL_LANGS) or any(
             labels.field_role(line.label) in ("fix", "answer") for line in block.lines if line.label) or (
             block.kind in ("para", "item") and bool(inline_commands(block.text)))
         if sum(len(part) for part in parts) > _MAX_FIX:
