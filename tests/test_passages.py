@@ -110,7 +110,7 @@ def test_an_error_no_rule_extracts_is_still_found_as_a_passage(shapes_kb, tmp_pa
 
     odd = tmp_path / "odd" / "diary.md"
     odd.parent.mkdir()
-    odd.write_text("# Diary\n\n## Tuesday\n\nThe batch host said `ENOSPC: inotify watch limit reached` again, "
+    odd.write_text("# Diary\n\n## Tuesday\n\nThe batch host said ENOSPC: inotify watch limit reached again, "
                    "so we raised fs.inotify.max_user_watches to 524288 with sysctl and it went away.\n",
                    encoding="utf-8")
     ingest(shapes_kb, [odd.parent])
@@ -133,7 +133,7 @@ def test_human_output_of_a_passage_names_where_it_stands(runner, shapes_kb, tmp_
 
     odd = tmp_path / "odd" / "diary.md"
     odd.parent.mkdir()
-    odd.write_text("# Diary\n\n## Tuesday\n\nThe batch host said `ENOSPC: inotify watch limit reached` again, "
+    odd.write_text("# Diary\n\n## Tuesday\n\nThe batch host said ENOSPC: inotify watch limit reached again, "
                    "so we raised fs.inotify.max_user_watches to 524288.\n", encoding="utf-8")
     ingest(shapes_kb, [odd.parent])
     human = run_cli(runner, shapes_kb.root, "search", "ENOSPC: inotify watch limit reached")

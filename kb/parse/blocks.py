@@ -164,6 +164,7 @@ class Block:
     depth: int = 0  # list nesting depth (0 = not in a list)
     checked: bool | None = None  # task-list state for items
     ordered: bool = False
+    number: int | None = None  # an ordered item's number as written (`3.` -> 3): a list split by a fence goes on
 
     @property
     def text(self) -> str:
@@ -251,7 +252,9 @@ def _iter_blocks(tokens: list[Token]):
             depth -= 1
             ordered_stack.pop()
         elif tok.type == "list_item_open":
-            pending_item = Block(kind="item", line=line, depth=depth, ordered=ordered_stack[-1] if ordered_stack else False)
+            ordered = ordered_stack[-1] if ordered_stack else False
+            number = int(tok.info) if ordered and tok.info.isdigit() else None
+            pending_item = Block(kind="item", line=line, depth=depth, ordered=ordered, number=number)
         elif tok.type == "list_item_close":
             if pending_item is not None:  # an item with no paragraph (e.g. only a code block or empty)
                 yield pending_item

@@ -157,7 +157,8 @@ def error_heading(section: Section) -> tuple[str | None, bool]:
     if question:
         return section.title[question.end():].strip(), True
     clean = labels.normalise_label(section.title)
-    if labels.looks_like_error(section.title) and not labels.matches_any(clean, vocab.SUCCESS_WORDS):
+    if (labels.looks_like_error(section.title) or labels.reads_as_message(section.title)) \
+            and not labels.matches_any(clean, vocab.SUCCESS_WORDS):
         return section.title.strip(), False
     return None, False
 
@@ -167,6 +168,11 @@ def extract_section_errors(section: Section, in_lessons: bool = False) -> list[E
         return []
     segments = section_segments(section)
     heading_title, strong = error_heading(section)
+    quote = heading_quote(section.title)
+    if quote:  # ## `uv: command not found` / ### Nginx 日志显示 "Connection refused"
+        heading_title, strong = heading_title or section.title.strip(), True
+    elif heading_title is None and _heading_in_log(section):
+        heading_title, strong = section.title.strip(), True  # the heading copies a line of its log
     groups = _group(segments)
     errors: list[ErrorEntry] = []
     for index, group in enumerate(groups):
@@ -176,11 +182,14 @@ def extract_section_errors(section: Section, in_lessons: bool = False) -> list[E
         has_answer = bool(roles & _ANSWER_ROLES)
         has_content = any(seg.texts or seg.codes for seg in group)
         first = index == 0
-        accept = (has_problem and has_answer) or (
+        faq_entry = first and heading_title is not None and any(
+            _command_block(code) for seg in group if seg.role == "" for code in seg.codes)
+        accept = (has_problem and has_answer) or faq_entry or (
             first and heading_title is not None and has_content and (strong or has_problem or has_answer or implicit_log)
         )
         if accept:
-            errors.append(_build(section, group, heading_title if first else None, strong))
+            errors.append(_build(section, group, heading_title if first else None, strong,
+                                 quote if first else ""))
     if errors and not errors[0].fix:
         sibling_fix = _sibling_fix(section)
         if sibling_fix:
@@ -217,45 +226,149 @@ def _group(segments: list[Segment]) -> list[list[Segment]]:
     return [g for g in groups if g]
 
 
-def _build(section: Section, group: list[Segment], heading_title: str | None, strong: bool) -> ErrorEntry:
+def _one_error(codes: list[Block], so_far: list[str]) -> list[Block]:
+    """The blocks of one error: the first log, and later ones only when they print the same error again
+    (more of its lines). A thread that pastes three different failures under one label (`新问题：` +
+    three logs) gives the first; the others are cards of their own (kb.parse.quoted_errors)."""
+    kept: list[Block] = []
+    first = so_far[0] if so_far else ""
+    for code in codes:
+        if not first:
+            first = code.code
+            kept.append(code)
+            continue
+        mine, theirs = textsim.tokens(salient_line(code.code)), textsim.tokens(salient_line(first))
+        if mine and textsim.containment(mine, theirs) >= 0.5:
+            kept.append(code)
+    return kept
+
+
+def _command_block(code: Block) -> bool:
+    """A fence of commands to run (kb.parse.checklists.is_command_fence)."""
+    from kb.parse.checklists import is_command_fence
+
+    return is_command_fence(code, half=True)
+
+
+_NARRATIVE_RE = re.compile(r"^\s*(?:\d+[.)]\s|[-*•]\s|→|=>|->)")
+
+
+def _printed_lines(code: Block, need_message: bool = True) -> bool:
+    """A short block of what a program printed (`❌ DATABASE_URL is not set!`), not commands: unlabelled,
+    or a shell block holding more output than commands. Under a label that says it is the error
+    (`**Problem:**`, `**现象：**`) any such block is; elsewhere one of its lines must read as a message."""
+    shell = code.lang in vocab.SHELL_LANGS
+    if code.lang not in ("", "text", "txt", "log", "plaintext", "output") and not shell:
+        return False
+    lines = [line for line in code.code.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if not lines or len(lines) > 15:
+        return False
+    if sum(1 for line in lines if _NARRATIVE_RE.match(line)) * 2 >= len(lines):
+        return False  # `1. render.yaml runs: ...` / `→ marked as applied`: a story told in a fence
+    if need_message and not any(labels.reads_as_message(line.strip()) for line in lines):
+        return False
+    from kb.parse.command_line import is_command_line
+
+    commands = sum(1 for line in lines if is_command_line(line.strip().lstrip("$ ")))
+    # commands; or a shell fence of prose, not a command and what it printed
+    return not (commands * 2 >= len(lines) or (shell and need_message and not commands))
+
+
+def _heading_in_log(section: Section) -> bool:
+    """A heading that copies a line of the log under it is that error's message, quotes or not
+    (`## Received unregistered task of type 'x'` over the worker's log)."""
+    title = " ".join(labels.normalise_label(section.title).split())
+    if len(title) < 12:
+        return False
+    return any(block.kind == "code" and _code_looks_like_error(block) and title in " ".join(block.code.lower().split())
+               for block in section.blocks)
+
+
+def heading_quote(title: str) -> str:
+    """The error a heading quotes: a message in backticks or quotes (`` `uv: command not found` ``,
+    `Nginx 日志显示 "Connection refused"`), or the one code span of a heading that names errors
+    (``Python version errors (`requires-python >=3.11`)``)."""
+    quoted = labels.quoted_messages(title)
+    if quoted:
+        return quoted[0]
+    spans = [span for span in labels.quoted_spans(title) if "`" in title]
+    bare = labels.normalise_label(re.sub(r"`[^`]*`", " ", title))
+    if len(spans) == 1 and (labels.matches_any(bare, vocab.ERROR_HEADING_WORDS + ("errors", "warning", "警告"))):
+        return spans[0]
+    return ""
+
+
+def _build(section: Section, group: list[Segment], heading_title: str | None, strong: bool,
+           quote: str = "") -> ErrorEntry:
     def joined(*roles: str) -> str:
         return "\n\n".join(seg.markdown() for seg in group if seg.role in roles and seg.markdown()).strip()
 
     log_parts: list[str] = []
     for seg in group:
         if seg.role == "log":
-            log_parts.extend(code.code.strip() for code in seg.codes)
+            log_parts.extend(code.code.strip() for code in _one_error(seg.codes, log_parts))
             if not seg.codes and seg.plain():
                 log_parts.append(_strip_code_ticks(seg.plain()))
         elif seg.role in ("problem", "symptom"):  # a log quoted under 问题描述 / Symptoms is the error's log
-            log_parts.extend(code.code.strip() for code in seg.codes if _code_looks_like_error(code))
+            printed = [code for code in seg.codes
+                       if _code_looks_like_error(code) or _printed_lines(code, need_message=False)]
+            log_parts.extend(code.code.strip() for code in _one_error(printed, log_parts))
     description_before: list[str] = []
     description_after: list[str] = []
     seen_log = bool(log_parts)
+    follow_commands = False  # what follows the log holds commands (`**Check if the DB runs:**` + fence)
+    next_error = False  # a later log in the same segment run is another error (a thread), not this one's fix
     for seg in group:
+        if next_error:
+            break
         if seg.role in ("", "other"):
+            logged_here = False
             for code in seg.codes:
-                if not log_parts and _code_looks_like_error(code):
-                    log_parts.append(code.code.strip())
-                    seen_log = True
-            if seg.role == "":
+                if not log_parts and (_code_looks_like_error(code) or (
+                        strong and heading_title is not None and _printed_lines(code, need_message=False))):
+                    log_parts.append(code.code.strip())  # under `### Error 1: X`, what was printed is its log
+                    seen_log = logged_here = True
+            if seg.role == "" and not (seen_log and not logged_here):
                 text = "\n\n".join(t for t in seg.texts if not t.startswith("```")).strip()
                 if text:
                     (description_after if seen_log else description_before).append(text)
+            elif seen_log:  # after the log: its checks and commands, labels and fences kept
+                if any(_code_looks_like_error(code) for code in seg.codes):
+                    next_error = True
+                    continue
+                head = f"**{seg.label}**\n\n" if seg.role == "other" and seg.label else ""
+                text = (head + seg.markdown()).strip()
+                if text:
+                    description_after.append(text)
+                follow_commands = follow_commands or any(
+                    code.lang in vocab.SHELL_LANGS for code in seg.codes if code.code.strip())
     log = "\n".join(log_parts).strip()
     symptom = joined("symptom", "problem", "question") or "\n\n".join(description_before)
     fix = joined("fix", "answer")
     if not fix and heading_title is not None and not log and not joined("symptom", "problem", "question") \
             and _only_list(description_before):
         fix, symptom = "\n".join(description_before), ""  # `### Error X` over a bare list of fixes
+    if not fix and heading_title is not None and not description_after:
+        commands = [code for seg in group if seg.role == "" for code in seg.codes
+                    if code.code.strip() not in log_parts and _command_block(code)]
+        if commands:  # `## \`error: X\`` over an unlabelled fence of the commands that fix it
+            fix = "\n\n".join(part for seg in group if seg.role == "" for part in seg.texts
+                              if not any(part == f"```{code.lang}\n{code.code.rstrip()}\n```" and code.code.strip()
+                                         in log_parts for code in seg.codes)).strip()
+            symptom = "" if symptom and symptom in fix else symptom
     inferred = not fix and bool(description_after)
     if inferred:
         fix = "\n\n".join(description_after)
+        inferred = not follow_commands  # commands after the log are its fix; prose is only a guess
     before = "\n\n".join(code.code.rstrip() for seg in group if seg.role == "before" for code in seg.codes)
     after = "\n\n".join(code.code.rstrip() for seg in group if seg.role == "after" for code in seg.codes)
     if not before and not after:
         before, after = _split_before_after(group)
-    message = _message(log, heading_title or None, symptom, section.title, strong)
+    message = salient_line(log) if log else quote or _message(log, heading_title or None, symptom, section.title, strong)
+    if not log and not labels.reads_as_message(message):
+        quoted = [q for text in (symptom, "\n".join(description_before), fix) for q in labels.quoted_messages(text)]
+        if quoted:  # `Missing curl in the image` whose text says: fails with "curl: command not found"
+            message = quoted[0]
     title = heading_title or _short(message) or _first_line(symptom) or section.title
     entry = ErrorEntry(
         title=_clip(title, 200),
@@ -386,7 +499,8 @@ def _message(log: str, heading_title: str | None, symptom: str, section_title: s
         clean = _strip_code_ticks(line.strip().lstrip("-*").strip())
         if clean and labels.has_error_token(clean) and not (heading_title and labels.has_error_token(heading_title)):
             return clean
-    if heading_title and (strong or labels.looks_like_error(heading_title) or not symptom):
+    if heading_title and (strong or labels.looks_like_error(heading_title) or labels.reads_as_message(heading_title)
+                          or not symptom):
         return heading_title
     if symptom:
         for line in symptom.splitlines():
@@ -497,21 +611,26 @@ def table_errors(block: Block, section: Section) -> list[ErrorEntry]:
                                                  if i not in (err, cause)):
         return []
     statuses = [i for i in range(len(header)) if i not in (err, cause, fix) and _status_column(block.rows, i)]
+    said = _message_column(block, err, {err, cause, fix, *statuses})
     out: list[ErrorEntry] = []
     for row in block.rows[:MAX_TABLE_ROWS]:  # rows past it stay searchable as the table's passage
         cell = row[err].strip() if err < len(row) else ""
         plain = _strip_code_ticks(cell)
         if labels.normalise_label(plain) in vocab.EMPTY_CELLS:
             continue
+        printed = _strip_code_ticks(row[said].strip()) if said is not None and said < len(row) else ""
+        if labels.normalise_label(printed) in vocab.EMPTY_CELLS:
+            printed = ""
         entry = ErrorEntry(
             title=_clip(plain, 200),
-            message=_clip(plain, 500),
+            message=_clip(printed or plain, 500),
             root_cause=row[cause].strip() if cause is not None and cause < len(row) else "",
             fix=row[fix].strip() if fix is not None and fix < len(row) else "",
             section=section.path(),
             line=block.line,
             sources=[{"kind": "table", "section": section.path(), "line": block.line}],
         )
+        entry.printed = bool(printed) or bool(re.fullmatch(r"`[^`]+`", cell))  # the cell quotes it as code
         shas = commit_finder.shas_in_text(" ".join(row))
         for column in statuses:  # "✅ 已修复 (abc1234)": the SHA of the commit that fixed it
             for match in _BARE_SHA_RE.finditer(row[column] if column < len(row) else ""):
@@ -520,6 +639,33 @@ def table_errors(block: Block, section: Section) -> list[ErrorEntry]:
         entry.commits = [CommitRef(sha=s) for s in shas]
         out.append(entry)
     return out
+
+
+_MESSAGE_HEADERS = ("错误信息", "报错信息", "报错", "错误日志", "错误输出", "日志", "error message", "error output",
+                    "message", "log", "output", "printed")
+
+
+def _message_column(block: Block, err: int, taken: set) -> int | None:
+    """`| 问题 | 错误信息 | ...`: beside a column naming the problem, the one holding what was printed.
+    Its header says so, and most of its cells read as messages."""
+    def messages(column: int) -> int:
+        return sum(1 for row in block.rows if column < len(row) and labels.reads_as_message(_strip_code_ticks(row[column])))
+
+    for index, cell in enumerate(block.header):
+        if index not in taken and labels.normalise_label(cell) in _MESSAGE_HEADERS:
+            return index if messages(index) * 2 >= len(block.rows) else None
+    return None
+
+
+def is_error_card(entry: ErrorEntry) -> bool:
+    """An error card holds what a program printed: a log, or a message that reads as one; or it is a row
+    of the report's own table of errors and their causes or fixes. A write-up of a problem a person
+    named in words (`### 问题1: 端口被占用`, `### Missing SSL Directory`) stays searchable as its
+    report's passages, but is not listed as an error (its fix steps are procedures)."""
+    if entry.sources and entry.sources[0]["kind"] == "table" and (entry.fix.strip() or entry.root_cause.strip()):
+        return True  # a row of a table of errors and their fixes: the report's own list of what went wrong
+    return entry.printed or bool(entry.log.strip()) or labels.reads_as_message(entry.message) or (
+        bool(entry.message) and heading_quote(entry.title) == entry.message)
 
 
 # --- merging duplicates ---------------------------------------------------------------------------
@@ -555,6 +701,10 @@ def _find_same(existing: list[ErrorEntry], entry: ErrorEntry) -> ErrorEntry | No
             if _same_message(entry.message, other.message):
                 return other
             continue
+        if not _is_section(entry) and not _is_section(other) and entry.line == other.line:
+            continue  # two rows of one table are two errors
+        if _is_section(entry) != _is_section(other) and _same_title(entry.title, other.title):
+            return other  # `| 页面 500，样式缺失 | <message> |` and `### P2 页面 500，样式缺失`
         theirs = _key_tokens(other) | textsim.tokens(other.log)
         their_message = textsim.tokens(other.message)
         by_message = textsim.containment(my_message, their_message)
@@ -566,6 +716,14 @@ def _find_same(existing: list[ErrorEntry], entry: ErrorEntry) -> ErrorEntry | No
         if (strong or weak) and (best is None or score > best[0]):
             best = (score, other)
     return best[1] if best else None
+
+
+def _same_title(a: str, b: str) -> bool:
+    """A row's problem name is the heading of a write-up (less its id or numbering)."""
+    mine, theirs = textsim.tokens(a), textsim.tokens(b)
+    short = min(mine, theirs, key=len)
+    return len(short) >= 2 and len(mine & theirs) >= 0.8 * len(short) and (
+        labels.has_cjk(a) or len(mine & theirs) >= 3)
 
 
 def _is_section(entry: ErrorEntry) -> bool:
@@ -580,6 +738,7 @@ def _same_message(a: str, b: str) -> bool:
 
 def _absorb(target: ErrorEntry, other: ErrorEntry) -> None:
     fields = ("log", "symptom", "impact", "root_cause", "diagnosis", "fix", "before", "after")
+    target.printed = target.printed or other.printed
     if target.sources[0]["kind"] != "section" and other.sources[0]["kind"] == "section":
         # a full write-up found after a table row is the better primary: its fields win
         target.title, target.message, target.section, target.line = other.title, other.message, other.section, other.line

@@ -131,3 +131,90 @@ def phase_of(text: str) -> str:
         if any(_contains_word(lower, word) for word in vocab.PHASE_WORDS[phase]):
             return phase
     return ""
+
+
+# --- printed messages (error cards) ---------------------------------------------------------------------
+
+_QUOTE_RE = re.compile(r"`([^`\n]{3,300})`|\"([^\"\n]{6,300})\"|“([^”\n]{6,300})”|「([^」\n]{4,300})」|'([^'\n]{12,300})'")
+_EXIT_RE = re.compile(r"\bexit(?:ed)?\s+(?:with\s+)?(?:code|status)\s*[1-9]", re.IGNORECASE)
+_ERRNO = ("NOENT ACCES ADDRINUSE ADDRNOTAVAIL CONNREFUSED CONNRESET CONNABORTED NOSPC PERM EXIST TIMEDOUT PIPE "
+          "AI_AGAIN BADENGINE RESOLVE NOTFOUND HOSTUNREACH NETUNREACH MFILE NFILE NOMEM ISDIR NOTDIR BUSY INVAL ROFS "
+          "LOOP NOTEMPTY INTEGRITY NOTSUP OVERRIDE USAGE NOTCONN PROTO 2BIG AGAIN DQUOT").split()
+_CLASS_TOKEN_RE = re.compile(r"\b[A-Z][a-z][A-Za-z0-9]*(?:Error|Exception)\b|\bE(?:" + "|".join(_ERRNO) + r")\b|"
+                             r"\bERR_[A-Z_]+\b|\bERR!|\b(?:OOMKilled|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|"
+                             r"CreateContainerConfigError|Segmentation fault|Traceback \(most recent call last\))")
+_MESSAGE_TOKEN_RE = re.compile(r"\bE\d{4,5}\b|\bpanic:|\b(?:FATAL|CRITICAL|ERROR)\b")
+_STATUS_RE = re.compile(r"\b[45]\d\d\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*\s*$|^\s*[45]\d\d\s+[A-Z][a-z]+|"
+                        r"\bHTTP[/ ]?\d?\.?\d?\s*[45]\d\d\b")  # `502 Bad Gateway`, `HTTP/2 504`
+_STATUS_PHRASE_RE = re.compile(r"\b(?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out|"
+                               r"Too Many Requests|Request Entity Too Large)\b")
+_IDENTIFIER_RE = re.compile(r"\b\w+(?:[-_.]\w+)+\b")
+_LETTER_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’]+")
+
+
+def _cjk_count(text: str) -> int:
+    return sum(1 for ch in text if _is_cjk(ch))
+
+
+def title_case(text: str) -> bool:
+    """`Missing SSL Directory`, `PostgreSQL Connection Refused`: a heading's wording, not a printed line."""
+    words = [w.strip(".,;:!?()[]{}\"'`") for w in text.split()]
+    words = [w for w in words if len(w) > 1 and w.isalpha() and not re.search(r"[a-z][A-Z]", w)]  # no identifiers
+    if len(words) < 2:
+        return False
+    small = {"a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "with", "by", "at", "from", "is", "not"}
+    counted = [w for w in words if w.lower() not in small]
+    return bool(counted) and sum(1 for w in counted if w[0].isupper()) >= 0.75 * len(counted) and \
+        sum(1 for w in words if w[0].isupper()) * 5 >= len(words) * 3
+
+
+@lru_cache(maxsize=8192)
+def reads_as_message(text: str) -> bool:
+    """Does this read as what a program printed (`bind: address already in use`, `OOMKilled`,
+    `5.Liveness probe failed:`) rather than a person's name for a problem (`端口被占用`, `Missing
+    SSL Directory`)? Chinese prose and Title Case headings are names; an error token or a message
+    word in a plain lower-case line is a message."""
+    text = _EMOJI_RE.sub("", text or "").strip()
+    if not text or len(text) > 500:
+        return False
+    if _CLASS_TOKEN_RE.search(text) or _EXIT_RE.search(text) or _STATUS_RE.search(text) \
+            or _STATUS_PHRASE_RE.search(text):
+        return True  # ModuleNotFoundError, ECONNREFUSED, ERR_MODULE_NOT_FOUND, exit code 2, 502 Bad Gateway
+    if title_case(_ANNOTATION_RE.sub(" ", text)):
+        return False  # `PostgreSQL Connection Refused (CRITICAL)`: a heading about it
+    if _MESSAGE_TOKEN_RE.search(text):
+        return True
+    letters = sum(1 for ch in text if ch.isascii() and ch.isalpha())
+    if _cjk_count(text) * 2 > letters:
+        return False
+    lower = text.lower()
+    return any(word in lower for word in vocab.MESSAGE_WORDS)
+
+
+@lru_cache(maxsize=8192)
+def reads_as_error(text: str) -> bool:
+    """Stricter than reads_as_message, for a message quoted anywhere in a report's prose or blocks: an
+    error token or a word that says something failed (`timeout=10`, `[warn]` and `in use` are not enough)."""
+    if not reads_as_message(text):
+        return False
+    if _CLASS_TOKEN_RE.search(text) or _EXIT_RE.search(text) or _MESSAGE_TOKEN_RE.search(text) \
+            or _STATUS_RE.search(text):
+        return True
+    lower = _IDENTIFIER_RE.sub(" ", text).lower()  # `stop-writes-on-bgsave-error`, `error_log`: names
+    return any(word in lower for word in vocab.ERROR_MESSAGE_WORDS)
+
+
+def quoted_messages(text: str) -> list[str]:
+    """Messages quoted in a line of prose or a heading (`Nginx 日志显示 "Connection refused"`,
+    ``## `uv: command not found` ``), in order."""
+    found: list[str] = []
+    for match in _QUOTE_RE.finditer(text or ""):
+        quote = next(group for group in match.groups() if group).strip()
+        if quote and reads_as_message(quote) and quote not in found:
+            found.append(quote)
+    return found
+
+
+def quoted_spans(text: str) -> list[str]:
+    """Every backtick or quoted span of a text, messages or not."""
+    return [next(group for group in match.groups() if group).strip() for match in _QUOTE_RE.finditer(text or "")]

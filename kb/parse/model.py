@@ -29,6 +29,7 @@ class ErrorEntry:
     commits: list[CommitRef] = field(default_factory=list)
     passages: list[int] = field(default_factory=list)  # indexes into ParsedReport.passages, best fix first
     fix_inferred: bool = False  # the fix is only the prose after the log (no fix label): a linked fix passage wins
+    printed: bool = False  # the message is set as code where the report quotes it (`port is already allocated`)
 
 
 @dataclass

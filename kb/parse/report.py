@@ -8,8 +8,9 @@ from kb.parse import commits as commit_finder
 from kb.parse import labels, vocab
 from kb.parse.blocks import Section, parse_sections
 from kb.parse.checklists import ChecklistExtractor
-from kb.parse.errors import extract_section_errors, merge_errors, table_errors
+from kb.parse.errors import extract_section_errors, is_error_card, merge_errors, table_errors
 from kb.parse.error_ids import join_by_id
+from kb.parse.quoted_errors import quoted_errors, rows_into_quotes
 from kb.parse.flowchart import is_flowchart, parse_flowchart
 from kb.parse.linking import link_errors
 from kb.parse.model import CommitRef, FlowchartEntry, Lesson, ParsedReport
@@ -101,7 +102,8 @@ def _errors_and_commits(root: Section) -> tuple[list, list[CommitRef]]:
         for block in section.blocks:
             if block.kind == "table":
                 found.extend(table_errors(block, section))
-    errors = merge_errors(join_by_id(root, found))
+    errors = [error for error in merge_errors(join_by_id(root, found)) if is_error_card(error)]
+    errors = rows_into_quotes(errors, quoted_errors(root, errors))  # after the write-ups: theirs keep their positions
     return errors, _report_commits(root, errors)
 
 

@@ -151,7 +151,7 @@ mongodump mongorestore certbot openssl ls cat tail head grep find df du free top
 netstat ss ip ping dig nslookup nc telnet traceroute chmod chown mkdir rm cp mv ln tar unzip zip sed awk jq
 xargs tee touch whoami hostname uname uptime sleep watch timeout nohup env printenv crontab ufw iptables
 firewall-cmd apt apt-get yum dnf apk brew snap heroku vercel netlify fly flyctl railway wrangler aws gcloud
-az terraform ansible ansible-playbook vagrant composer php rails bundle rake ruby rabbitmqctl
+az terraform ansible ansible-playbook vagrant composer php rails bundle rake ruby rabbitmqctl gitlab-runner mqadmin
 rabbitmq-diagnostics bash sh zsh
 """.split())
 # Words that make node or item text a command: `运行 docker-compose ps`, `run make deploy`.
@@ -161,3 +161,92 @@ RUN_WORDS = ("运行", "执行", "run", "execute", "exec")
 # so an error heading and the fix heading that answers it can be paired.
 HEADING_LABEL_WORDS = tuple(sorted({*ERROR_HEADING_WORDS, *FIELD_WORDS["fix"], *FIELD_WORDS["problem"],
                                     *FIELD_WORDS["symptom"], "方案", "方法", "option", "步骤", "step"}))
+
+# --- procedures as a reader sees them (kb.parse.procedures) ------------------------------------------
+# A heading or lead-in that introduces what to do: a numbered list or numbered steps under it are a
+# procedure when their items read as actions.
+PROCEDURE_CONTEXT_WORDS = (
+    "步骤", "操作", "解决", "解决方案", "解决方法", "解决办法", "修复", "修复步骤", "处理", "处理方法", "下一步", "后续步骤",
+    "验证", "检查", "测试", "排查", "诊断", "回滚", "恢复", "方案", "方法",
+    "办法", "如何", "怎么", "请", "以下", "然后", "获取帮助", "技术支持", "快速修复", "手动", "应急",
+    "steps", "step-by-step", "step by step", "procedure", "how to", "instructions", "solution", "solutions", "fix",
+    "fixes", "fix steps", "resolution", "remediation", "workaround", "next steps", "verify", "verification",
+    "validate", "validation", "check", "checks", "troubleshoot", "troubleshooting", "triage", "diagnose",
+    "rollback", "roll back", "recovery", "recover", "restore", "test", "testing", "option", "method", "approach", "get help",
+    "still stuck", "if error persists", "quick fix", "quick start", "getting started", "runbook", "operations",
+    "to do", "what to do", "once fixed", "after fix",
+)
+# ... and one that introduces facts, causes, lessons, recommendations or plans: its lists are not
+# procedures, whatever verbs they use ("Lessons: 1. Pin the base image"). These win over the words above.
+NOT_PROCEDURE_WORDS = (
+    "原因", "根本原因", "根因", "问题", "现象", "症状", "影响", "背景", "概述", "总结", "摘要", "教训", "经验", "收获",
+    "改进", "建议", "预防", "优化", "最佳实践", "优点", "缺点", "注意", "注意事项", "说明", "变更", "改动", "修改内容",
+    "修改的文件", "文件列表", "已完成", "已修复", "成果", "结果", "风险", "计划", "待办", "时间线", "对比", "特性", "功能",
+    "原理", "架构", "可能", "推荐的", "反思", "成就", "引言", "简介", "介绍",
+    "cause", "causes", "root cause", "reason", "reasons", "why", "lesson", "lessons", "takeaway", "takeaways",
+    "learned", "background", "summary", "overview", "impact", "symptom", "symptoms", "problem", "problems", "issue",
+    "issues", "what happened", "timeline", "changes", "what changed", "changelog", "key changes", "modified files",
+    "files changed", "benefits", "pros", "cons", "advantages", "features", "notes", "best practices",
+    "recommendation", "recommendations", "prevention", "preventive", "improvements", "future", "follow-up",
+    "follow up", "action items", "backlog", "known issues", "limitations", "risks", "metrics", "results", "outcome",
+    "architecture", "how it works", "one of", "possible", "likely", "errors", "failures", "red flags",
+    "recommended", "differently", "applied", "fixes applied", "what we did", "what was done", "achievements",
+    "accomplishments", "introduction",
+)
+# Imperative verbs that open a step ("Restart the worker", "Go to Settings"); matched as the first word.
+ACTION_VERBS = frozenset("""
+add adjust allow apply approve back backup block build bump change check choose clean clear click clone collect
+commit configure confirm connect copy cordon create delete deploy describe disable download drain drop edit
+email enable ensure enter export fill find fix flush free generate get go grant increase inspect install kill
+label launch list load log login look lower make merge migrate modify monitor mount move navigate note open
+paste patch pick pin point prepare provide prune pull purge push raise re-run read rebuild reboot redeploy
+reduce regenerate reinstall reload remove rename repeat replace request rerun reset resolve restart restore
+retry revert review roll rollback rotate run save scale search select send set sign ssh stage start stop
+submit switch tag taint test trigger try tune type uncordon uninstall unset update upgrade upload use validate
+verify view visit wait watch write pause resume take put bring turn hold flip keep mark call notify announce
+freeze unfreeze
+""".split())
+# Chinese verbs that open a step (检查日志, 重启服务, 在 Vercel 重新部署); the last group also ends one
+# (容器状态检查, Nginx 日志验证).
+ACTION_VERBS_ZH = (
+    "检查", "查看", "验证", "确认", "确保", "运行", "执行", "测试", "创建", "新建", "删除", "移除", "修改", "更改", "调整",
+    "更新", "升级", "降级", "安装", "卸载", "重启", "重新", "启动", "停止", "关闭", "打开", "开启", "提交", "推送", "拉取",
+    "上传", "下载", "备份", "恢复", "回滚", "部署", "构建", "编译", "配置", "设置", "添加", "增加", "加入", "替换", "编辑",
+    "复制", "拷贝", "清理", "清除", "清空", "登录", "进入", "点击", "访问", "导航", "拖拽", "找到", "查找", "搜索", "等待",
+    "监控", "观察", "收集", "获取", "生成", "改用", "切换", "导出", "导入", "合并", "标记", "触发", "联系", "提供", "参考",
+    "阅读", "打包", "挂载", "扩容", "缩容", "授权", "迁移", "同步", "释放", "杀掉", "终止", "连接", "注册", "申请", "选择",
+    "填写", "保存", "输入", "记录", "排查", "定位", "修复", "处理", "调用", "使用", "应用", "编写", "补充", "开放", "放行",
+)
+ACTION_ENDINGS_ZH = ("检查", "验证", "测试", "检测", "排查", "确认", "诊断", "部署", "重启", "更新", "清理")
+# Words that lead a step sentence before its verb (先/然后 检查..., 在 X 中 点击..., 从 X 移除...).
+STEP_LEAD_WORDS_ZH = ("先", "再", "然后", "接着", "最后", "请", "手动", "务必", "立即", "在", "从", "到", "向", "用", "通过",
+                      "对", "给", "将", "把", "如果", "如有需要")
+
+# Phrases of messages programs print (`bind: address already in use`, `DATABASE_URL is not set`): a short
+# line holding one reads as an error message, where a heading in words (`Slow responses`) does not.
+MESSAGE_WORDS = (
+    "error", "errno", "exception", "fatal", "panic", "failed", "failure", "fail to", "fails", "refused", "denied",
+    "timed out", "timeout", "time out", "not found", "no such", "cannot", "can't", "could not", "couldn't",
+    "unable to", "invalid", "missing", "not set", "not defined", "is not defined", "undefined", "not allowed",
+    "not implemented", "not supported", "unsupported", "does not exist", "doesn't exist", "not exist",
+    "already exists", "already in use", "in use", "unavailable", "unreachable", "not available", "no space left",
+    "out of memory", "killed", "oomkilled", "backoff", "back-off", "crashloop", "unhealthy", "obsolete",
+    "deprecated", "not running", "not responding", "terminated", "aborted", "rejected", "forbidden",
+    "unauthorized", "unauthenticated", "conflict", "too large", "too many", "exceeded", "limit reached",
+    "must be", "unexpected", "unknown", "is required", "required", "read-only", "read only", "segfault",
+    "segmentation fault", "permission", "no route", "connection reset", "broken pipe", "bad gateway",
+    "gateway timeout", "service unavailable", "internal server error", "warn", "warning", "insufficient",
+    "no nodes available", "did not", "didn't", "wasn't", "isn't", "is not", "not ready", "mismatch",
+    "incompatible", "corrupt", "expired", "untrusted", "unverified", "not match", "doesn't match",
+)
+# ... and the phrases among them that say something failed (for a message quoted in prose or a block).
+ERROR_MESSAGE_WORDS = (
+    "error", "errno", "exception", "fatal", "panic", "failed", "failure", "fail to", "refused", "denied", "timed out",
+    "not found", "no such", "cannot", "can't", "could not", "couldn't", "unable to", "invalid", "missing", "not set",
+    "not defined", "undefined", "not allowed", "not permitted", "not implemented", "does not exist",
+    "doesn't exist", "already exists", "already in use", "unavailable", "unreachable", "no space left",
+    "out of memory", "killed", "unhealthy", "unknown", "unexpected", "read-only", "segmentation fault",
+    "bad gateway", "gateway timeout", "service unavailable", "internal server error", "no nodes available",
+    "connection reset", "broken pipe", "forbidden", "unauthorized", "crashloop", "back-off", "backoff",
+    "command not found", "no module named", "not supported", "mismatch", "incompatible", "expired",
+)
