@@ -1,0 +1,61 @@
+"""Look-alike errors: the paste's template with another name in it.
+
+`uv: command not found` and `sudo: command not found`, `No module named 'psycopg2'` and `No module
+named 'psutil'`, `ReferenceError: process is not defined` and `File is not defined`: one template,
+two errors, two fixes. Their words are nearly all shared, so word overlap and string similarity
+rank one as the other's known fix. What tells them apart is the name in the slot: a candidate
+whose message, lined up with a paste line, puts another name where the paste has its own, *and
+whose fix names that other name* (`pip install psycopg2-binary`), is a fix for something else.
+Where the fix does not name it (`Received unregistered task of type '<task>'`, fixed by importing
+the tasks module), the name is incidental and the fix holds for the paste too (ports have their own
+rule: kb/search/ports.py).
+"""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+from kb.parse.normalize import signature
+from kb.search.analysis import STOP_WORDS, term_set
+
+_TOKEN_RE = re.compile(r"<\w+>|[A-Za-z_][\w.-]*\w|[A-Za-z_]|\d+")
+MIN_SHARED = 3  # tokens of the template the two must share, in order
+MIN_SHARE = 0.6  # ... and the share of the candidate's message they make up
+MAX_SLOT = 2  # words a name takes in the candidate (the paste's side may have one more: `/bin/sh: 1: curl:`)
+
+
+def tokens(text: str) -> tuple[str, ...]:
+    """The words of a message as two machines share them (masked: hosts, numbers, paths are placeholders)."""
+    return tuple(token.lower() for token in _TOKEN_RE.findall(signature(text)))
+
+
+def _is_name(token: str) -> bool:
+    return not token.startswith("<") and token not in STOP_WORDS and not token.isdigit() and len(token) > 1
+
+
+def other_name(paste_lines: list[tuple[str, ...]], message: str) -> list[str]:
+    """The names a candidate's message has where a paste line has others, in the same template; [] if none."""
+    candidate = tokens(message)
+    if len(candidate) < 2:
+        return []
+    for line in paste_lines:
+        matcher = SequenceMatcher(None, candidate, line, autojunk=False)
+        opcodes = matcher.get_opcodes()
+        shared = sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag == "equal")
+        if shared < MIN_SHARED or shared < MIN_SHARE * len(candidate):
+            continue
+        for tag, i1, i2, j1, j2 in opcodes:
+            if tag != "replace" or i2 - i1 > MAX_SLOT or sum(not t.startswith("<") for t in line[j1:j2]) > MAX_SLOT + 1:
+                continue  # a name in a slot of the template, not a different stretch of text
+            theirs = [t for t in candidate[i1:i2] if _is_name(t) and t not in line]
+            ours = [t for t in line[j1:j2] if _is_name(t) and t not in candidate]
+            if theirs and ours:
+                return theirs
+    return []
+
+
+def names_its_own(names: list[str], fix: str) -> bool:
+    """Whether a fix names one of these (or a dotted part of one): it is a fix for that thing."""
+    held = term_set(fix or "")
+    return any(name in held or any(part in held for part in name.split(".") if _is_name(part)) for name in names)
