@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from kb.parse.normalize import signature
 from kb.search.analysis import STOP_WORDS, term_set
@@ -25,6 +26,7 @@ MIN_SHARE = 0.6  # ... and the share of the candidate's message they make up
 MAX_SLOT = 2  # words a name takes in the candidate (the paste's side may have one more: `/bin/sh: 1: curl:`)
 
 
+@lru_cache(maxsize=8192)  # a candidate's message comes up query after query
 def tokens(text: str) -> tuple[str, ...]:
     """The words of a message as two machines share them (masked: hosts, numbers, paths are placeholders)."""
     return tuple(token.lower() for token in _TOKEN_RE.findall(signature(text)))
@@ -39,7 +41,11 @@ def other_name(paste_lines: list[tuple[str, ...]], message: str) -> list[str]:
     candidate = tokens(message)
     if len(candidate) < 2:
         return []
+    words = set(candidate)
     for line in paste_lines:
+        shared_words = len(words.intersection(line))
+        if shared_words < MIN_SHARED or shared_words < MIN_SHARE * len(words):
+            continue  # too little in common to be the same template (checked before the alignment: speed)
         matcher = SequenceMatcher(None, candidate, line, autojunk=False)
         opcodes = matcher.get_opcodes()
         shared = sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag == "equal")

@@ -429,13 +429,11 @@ def _keep_word_places(chosen: list[tuple[str, float]], limit: int) -> list[tuple
     return [item for item in chosen if item in kept]
 
 
-def _part_held(terms: dict[str, float], held: set[str]) -> float:
-    """How much of a concept a text holds: its whole, or the share of its terms' rarity (`java` and `lang`
-    of `java.lang.NullPointerException` are a little of it, not nearly all)."""
-    if not held:
-        return 0.0
-    total = sum(terms.values())
-    return (sum(value for term, value in terms.items() if term in held) / total) ** 2 if total else 0.0
+def _part_held(terms: dict[str, float], total: float, held: set[str]) -> float:
+    """How much of a concept a text holds: the square of its share of the terms' rarity, so all of it
+    when it holds every term, and `java` and `lang` of `java.lang.NullPointerException` are a little
+    of it, not nearly half."""
+    return (sum(value for term, value in terms.items() if term in held) / total) ** 2
 
 
 class Coverage:
@@ -455,18 +453,23 @@ class Coverage:
             terms = {t: concept.weight * idf[t] for t in concept.terms if t in idf
                      and not (concept.where and t in unknown)}
             if terms:
-                self.concepts.append((concept, max(terms.values()), terms))
-        self.chinese_paste = any(c.cjk and not c.translated for c, _, _ in self.concepts)
-        rarities = [rarity for concept, rarity, _ in self.concepts if not concept.translated]
+                self.concepts.append((concept, max(terms.values()), terms, frozenset(terms), sum(terms.values())))
+        self.chinese_paste = any(c.cjk and not c.translated for c, *_ in self.concepts)
+        rarities = [rarity for concept, rarity, *_ in self.concepts if not concept.translated]
         self.own = sum(rarities)
         self.prior = EVIDENCE_PRIOR * (self.own / len(rarities) if rarities else 0.0)
 
     def share(self, in_core: set[str], in_answer: set[str], candidate_cjk: bool) -> float:
         own = held = translated = translated_held = 0.0
-        for concept, rarity, terms in self.concepts:
+        anywhere = in_core | in_answer
+        for concept, rarity, terms, names, total in self.concepts:
             if concept.cjk and not candidate_cjk:
                 continue  # a Chinese word (or translation) a candidate without Chinese cannot hold
-            part = max(_part_held(terms, in_core), ANSWER_WEIGHT * _part_held(terms, in_core | in_answer))
+            part = 0.0
+            if not names.isdisjoint(anywhere):  # (most concepts are held by few candidates: checked first)
+                part = _part_held(terms, total, in_core) if not names.isdisjoint(in_core) else 0.0
+                if part < 1.0 and not names.isdisjoint(in_answer):
+                    part = max(part, ANSWER_WEIGHT * _part_held(terms, total, anywhere))
             if concept.translated:
                 translated, translated_held = translated + rarity, translated_held + rarity * part
             else:
