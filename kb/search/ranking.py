@@ -121,6 +121,7 @@ class Searcher:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
+        self.glossary = glossary.for_kb(kb.root)  # the bundled words and the team's glossary.toml
         self.index, self._searcher = self._open()
         self._passages: int | None = None
         self._scorer: Scorer | None = None  # per open searcher: made on the first query, dropped on refresh
@@ -135,6 +136,7 @@ class Searcher:
         new per-index caches with it."""
         with self._lock:
             stale = self._searcher
+            self.glossary = glossary.for_kb(self.kb.root)
             self.index, self._searcher = self._open()
             stale.close()
             self._passages = None
@@ -159,7 +161,7 @@ class Searcher:
 
     def _search(self, paste: str, k: int) -> SearchOutcome:
         text, truncated = cut(paste or "")
-        weighted, concepts = read_query(text)
+        weighted, concepts = read_query(text, self.glossary)
         if not weighted:
             return SearchOutcome(results=[], truncated=truncated)
         by_field = self._doc_frequencies(weighted)
@@ -455,7 +457,8 @@ class Coverage:
             if terms:
                 self.concepts.append((concept, max(terms.values()), terms, frozenset(terms), sum(terms.values())))
         self.chinese_paste = any(c.cjk and not c.translated for c, *_ in self.concepts)
-        rarities = [rarity for concept, rarity, *_ in self.concepts if not concept.translated]
+        rarities = [rarity for concept, rarity, *_ in self.concepts if not concept.translated] or [
+            rarity for _, rarity, *_ in self.concepts]  # a description in words the KB lacks: its translations
         self.own = sum(rarities)
         self.prior = EVIDENCE_PRIOR * (self.own / len(rarities) if rarities else 0.0)
 
@@ -498,9 +501,9 @@ def _chain_tail(body: str) -> set[str]:
     return set(_RUN_RE.findall(segments[-1]))
 
 
-def query_terms(text: str) -> dict[str, float]:
+def query_terms(text: str, words: glossary.Glossary = glossary.BUNDLED) -> dict[str, float]:
     """Weighted terms of a paste: salient lines weigh most; glossary words of the other language least."""
-    return read_query(text)[0]
+    return read_query(text, words)[0]
 
 
 @dataclass(frozen=True)
@@ -515,7 +518,7 @@ class Concept:
     where: bool = False  # a host, service or path: counts only where the KB knows it (kb/search/identity.py)
 
 
-def read_query(text: str) -> tuple[dict[str, float], list[Concept]]:
+def read_query(text: str, words: glossary.Glossary = glossary.BUNDLED) -> tuple[dict[str, float], list[Concept]]:
     """The paste's weighted terms (for BM25F) and its concepts (for confidence), in one pass.
 
     Terms count once per concept in confidence: an exception class split into six terms
@@ -550,7 +553,7 @@ def read_query(text: str) -> tuple[dict[str, float], list[Concept]]:
             for term in terms:
                 weights[term] = max(weights.get(term, 0.0), weight * NAME_WEIGHT)
             add(terms, weight * NAME_WEIGHT, False, where)
-        for term, _, _ in iter_terms(glossary.expand(body) + " " + service_words(ports_in(line))):
+        for term, _, _ in iter_terms(words.expand(body) + " " + service_words(ports_in(line))):
             if term not in weights:
                 weights[term] = GLOSSARY_WEIGHT
                 add((term,), GLOSSARY_WEIGHT, True)
