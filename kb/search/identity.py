@@ -51,6 +51,11 @@ def names(line: str) -> list[tuple[str, bool]]:
     return list(dict.fromkeys(out))
 
 
+def is_host(text: str) -> bool:
+    """Whether text is a host name with a domain (`db.internal`, `api.example.com`)."""
+    return _HOST_RE.fullmatch(text) is not None
+
+
 def _path_parts(path: str) -> list[str]:
     """The telling parts of a path: not the system's own folders (`/etc`, `/usr/lib`, `site-packages`)."""
     return [part for part in path.strip("/").split("/") if part and part.lower() not in _COMMON_PATH_PARTS

@@ -8,7 +8,8 @@ whose message, lined up with a paste line, puts another name where the paste has
 whose fix names that other name* (`pip install psycopg2-binary`), is a fix for something else.
 Where the fix does not name it (`Received unregistered task of type '<task>'`, fixed by importing
 the tasks module), the name is incidental and the fix holds for the paste too (ports have their own
-rule: kb/search/ports.py).
+rule: kb/search/ports.py), and so does a name of where it happened (a host, a systemd unit) rather
+than of what it is about.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from functools import lru_cache
 
 from kb.parse.normalize import signature
 from kb.search.analysis import STOP_WORDS, term_set
+from kb.search.identity import is_host
 
 _TOKEN_RE = re.compile(r"<\w+>|[A-Za-z_][\w.-]*\w|[A-Za-z_]|\d+")
 MIN_SHARED = 3  # tokens of the template the two must share, in order
@@ -32,15 +34,29 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(token.lower() for token in _TOKEN_RE.findall(signature(text)))
 
 
+# a systemd unit, or a file (an app's own asset, config or log): instances that differ between machines
+_WHERE_RE = re.compile(r".+\.(?:service|socket|timer|mount|target|path|slice|scope|css|scss|js|mjs|cjs|ts|jsx|tsx|"
+                       r"json|ya?ml|toml|conf|cfg|ini|log|txt|md|html?|sh|pem|crt|key|sql|env|lock|xml|csv)$")
+
+
 def _is_name(token: str) -> bool:
     return not token.startswith("<") and token not in STOP_WORDS and not token.isdigit() and len(token) > 1
 
 
-def other_name(paste_lines: list[tuple[str, ...]], message: str) -> list[str]:
-    """The names a candidate's message has where a paste line has others, in the same template; [] if none."""
+def _is_what(token: str) -> bool:
+    """A name of what the error is about (a command, a module, a class), not of where it happened: a
+    unit, a host or a file differs from machine to machine while the error is the same (`gunicorn.service:
+    Start request repeated too quickly` is the error a report wrote up for `inventory-api.service`, and
+    `The asset "admin.js" is not present` the one it wrote up for `application.css`)."""
+    return _is_name(token) and not _WHERE_RE.match(token) and not is_host(token)
+
+
+def other_name(paste_lines: list[tuple[str, ...]], message: str) -> tuple[list[str], list[str]]:
+    """The names a candidate's message has where a paste line has others, in the same template, and the
+    paste's names there; ([], []) if none."""
     candidate = tokens(message)
     if len(candidate) < 2:
-        return []
+        return [], []
     words = set(candidate)
     for line in paste_lines:
         shared_words = len(words.intersection(line))
@@ -54,14 +70,18 @@ def other_name(paste_lines: list[tuple[str, ...]], message: str) -> list[str]:
         for tag, i1, i2, j1, j2 in opcodes:
             if tag != "replace" or i2 - i1 > MAX_SLOT or sum(not t.startswith("<") for t in line[j1:j2]) > MAX_SLOT + 1:
                 continue  # a name in a slot of the template, not a different stretch of text
-            theirs = [t for t in candidate[i1:i2] if _is_name(t) and t not in line]
-            ours = [t for t in line[j1:j2] if _is_name(t) and t not in candidate]
+            theirs = [t for t in candidate[i1:i2] if _is_what(t) and t not in line]
+            ours = [t for t in line[j1:j2] if _is_what(t) and t not in candidate]
             if theirs and ours:
-                return theirs
-    return []
+                return theirs, ours
+    return [], []
 
 
-def names_its_own(names: list[str], fix: str) -> bool:
-    """Whether a fix names one of these (or a dotted part of one): it is a fix for that thing."""
+def names_its_own(names: list[str], fix: str, paste_names: list[str] = ()) -> bool:
+    """Whether a fix names one of these, or a dotted part of one that the paste's names lack (`psycopg2`,
+    `send_reminders`, not the `handlers` of both `invoices.handlers.x` and `payroll.handlers.y`): it is
+    a fix for that thing."""
     held = term_set(fix or "")
-    return any(name in held or any(part in held for part in name.split(".") if _is_name(part)) for name in names)
+    shared = {part for name in paste_names for part in name.split(".")}
+    return any(name in held or any(part in held for part in name.split(".") if _is_name(part) and part not in shared)
+               for name in names)

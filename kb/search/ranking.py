@@ -49,7 +49,7 @@ CANDIDATES = 25
 # sweep: of the thresholds 0.20..0.70 it is the one with the fewest confident wrong first answers
 # (unknown errors included) counted three times against a right first answer shown only as possible.
 # Re-run the bench after a change to ranking or to what ingest extracts, and set it to what it picks.
-WEAK_CONFIDENCE = 0.35
+WEAK_CONFIDENCE = 0.40
 EVIDENCE_PRIOR = 1.0  # concepts of average rarity a paste is measured against beyond its own (Coverage.evidence)
 CLEAR_MARGIN = 0.7  # another report's best at under 70% of a result's score: the result stands clear
 MARGIN_FLOOR = 0.3  # ... at 100% (a tie) its confidence is this share of its coverage
@@ -214,17 +214,19 @@ class Searcher:
             in_core = _held(wanted, core)
             in_answer = _held(wanted - in_core, answer) if answer else set()
             matched = sorted(in_core | in_answer)
-            coverage = measure.share(in_core, in_answer, _has_cjk(core) or _has_cjk(answer))
             other_service = another = exact = False
+            if not is_passage:
+                theirs, ours = lookalike.other_name(line_tokens, row["message"] or "")
+                another = bool(theirs) and lookalike.names_its_own(theirs, (row.get("fix") or "") + "\n"
+                                                                   + (row.get("root_cause") or ""), ours)
+            coverage = measure.share(in_core, in_answer, _has_cjk(core) or _has_cjk(answer))
             if is_passage:
                 similarity = _passage_similarity(query_signature, row["text"])
             else:
                 similarity = _similarity(query_signature, row)
                 other_service = conflict(query_ports, ports_in(row["message"] or ""))
-                theirs = lookalike.other_name(line_tokens, row["message"] or "")
-                another = bool(theirs) and lookalike.names_its_own(theirs, (row.get("fix") or "") + "\n"
-                                                                   + (row.get("root_cause") or ""))
-                exact = row["fingerprint"] in query_print and not other_service and not another
+                exact = (row["fingerprint"] in query_print and not other_service and not another
+                         and not measure.lacks_a_place(in_core | in_answer))
             if another:
                 coverage *= LOOKALIKE  # the paste's template, another thing's fix: a possible match at most
             score = _score(hit.score / top, similarity, coverage, exact)
@@ -236,6 +238,8 @@ class Searcher:
             if not is_passage and result.fingerprint and hit.get("reports"):
                 seen_in[result.fingerprint] = len(hit["reports"].split(","))
             result.coverage, result.exact = round(coverage, 3), exact
+            result.discount = (PORT_CONFLICT if other_service else 1.0) * (LOOKALIKE if another else 1.0)  # type: ignore[attr-defined]
+            result.coverage_discount = LOOKALIKE if another else 1.0  # type: ignore[attr-defined]
             if not is_passage:
                 result.passages = [_public(linked[pid]) for pid in row.get("passage_ids", []) if pid in linked]
                 for pid in row.get("passage_ids", []):
@@ -482,6 +486,11 @@ class Coverage:
         alone = held / own if own else 0.0
         return min(1.0, max(alone, (held + translated_held) / ((own + translated) or 1.0)))
 
+    def lacks_a_place(self, held: set[str]) -> bool:
+        """Whether a candidate misses a host, service or path of the paste that the KB knows: the paste's
+        template from another machine, so not the paste's own error however identical its masked line."""
+        return any(concept.where and names.isdisjoint(held) for concept, _, _, names, _ in self.concepts)
+
     def evidence(self) -> float:
         """How much a paste says: a share of two words is weaker evidence than the same share of
         twenty. The share it could reach with one more concept of average rarity that no candidate
@@ -656,9 +665,9 @@ def _fold_passages(results: list[Result], carded: dict[int, "Result"]) -> list[R
             carded_reports.add(result.report["path"])
             continue
         card = carded.get(result.id)
-        if card is not None:
-            card.score = max(card.score, result.score)
-            card.coverage = max(card.coverage, result.coverage)
+        if card is not None:  # what weakens the card (another port, another name) weakens what lifts it
+            card.score = max(card.score, result.score * card.discount)  # type: ignore[attr-defined]
+            card.coverage = max(card.coverage, round(result.coverage * card.coverage_discount, 3))  # type: ignore[attr-defined]
             continue
         if result.report["path"] in carded_reports:
             continue
