@@ -397,6 +397,7 @@ class Searcher:
                 "before": "", "after": "", "log": "", "fingerprint": f"commit:{row['sha']}",
                 "report_path": row["repo"], "report_title": f"git history of {Path(row['repo']).name}",
                 "commits": [{"sha": row["sha"], "message": row["subject"]}], "ref_override": f"commit:{row['sha'][:10]}",
+                "kind": "commit",
             }
         return out
 
@@ -603,7 +604,7 @@ def _result(row: dict, score: float, matched: list[str]) -> Result:
                   root_cause=row["root_cause"] or "", fix=row["fix"] or "", commits=row["commits"],
                   report={"path": row["report_path"], "title": row["report_title"]}, score=round(score, 4),
                   matched=matched, fingerprint=row["fingerprint"] or "", before=row["before"] or "",
-                  after=row["after"] or "", log=row["log"] or "")
+                  after=row["after"] or "", log=row["log"] or "", kind=row.get("kind") or "error")
 
 
 def _held(wanted: set[str], text: str) -> set[str]:
