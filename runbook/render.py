@@ -204,7 +204,7 @@ def render_results(results, color: bool = False) -> str:
     for rank, result in enumerate(results, start=1):
         pointer = where_to_read(result)
         seen = f", seen in {result.seen_in} reports" if result.seen_in > 1 else ""
-        seen += ", a passage of this report" if result.kind == "passage" else ""
+        seen += "  (a passage of this report)" if result.kind == "passage" else ""
         head = f"{rank}. {neutralise(result.title)}"
         lines.append((_style(head, "\x1b[1m") if color else head) + f"  [{result.ref}, {confidence_note(result)}{seen}]")
         lines.append("   " + highlight(neutralise(result.message), result.matched, color))
