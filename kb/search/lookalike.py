@@ -15,7 +15,6 @@ than of what it is about.
 from __future__ import annotations
 
 import re
-from difflib import SequenceMatcher
 from functools import lru_cache
 
 from kb.parse.normalize import signature
@@ -62,8 +61,7 @@ def other_name(paste_lines: list[tuple[str, ...]], message: str) -> tuple[list[s
         shared_words = len(words.intersection(line))
         if shared_words < MIN_SHARED or shared_words < MIN_SHARE * len(words):
             continue  # too little in common to be the same template (checked before the alignment: speed)
-        matcher = SequenceMatcher(None, candidate, line, autojunk=False)
-        opcodes = matcher.get_opcodes()
+        opcodes = _opcodes(candidate, line)
         shared = sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag == "equal")
         if shared < MIN_SHARED or shared < MIN_SHARE * len(candidate):
             continue
@@ -75,6 +73,38 @@ def other_name(paste_lines: list[tuple[str, ...]], message: str) -> tuple[list[s
             if theirs and ours:
                 return theirs, ours
     return [], []
+
+
+def _opcodes(a: tuple[str, ...], b: tuple[str, ...]) -> list[tuple[str, int, int, int, int]]:
+    """How b reads as an edit of a, as difflib's get_opcodes gives it ('equal', 'replace', 'delete',
+    'insert' spans), from a longest common subsequence of the two (messages are a few dozen words; not
+    importing difflib keeps `runbook search`'s start-up as it was)."""
+    n, m = len(a), len(b)
+    table = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        row, below = table[i], table[i + 1]
+        for j in range(m - 1, -1, -1):
+            row[j] = below[j + 1] + 1 if a[i] == b[j] else max(below[j], row[j + 1])
+    pairs, i, j = [], 0, 0
+    while i < n and j < m:
+        if a[i] == b[j]:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif table[i + 1][j] >= table[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    opcodes, i, j = [], 0, 0
+    for x, y in pairs + [(n, m)]:
+        if x > i or y > j:
+            opcodes.append(("replace" if x > i and y > j else "delete" if x > i else "insert", i, x, j, y))
+        if (x, y) != (n, m):
+            if opcodes and opcodes[-1][0] == "equal" and opcodes[-1][2] == x and opcodes[-1][4] == y:
+                opcodes[-1] = ("equal", opcodes[-1][1], x + 1, opcodes[-1][3], y + 1)
+            else:
+                opcodes.append(("equal", x, x + 1, y, y + 1))
+        i, j = x + 1, y + 1
+    return opcodes
 
 
 def names_its_own(names: list[str], fix: str, paste_names: list[str] = ()) -> bool:
