@@ -58,9 +58,12 @@ def other_name(paste_lines: list[tuple[str, ...]], message: str) -> tuple[list[s
         return [], []
     words = set(candidate)
     for line in paste_lines:
-        shared_words = len(words.intersection(line))
+        line_words = set(line)
+        shared_words = len(words & line_words)
         if shared_words < MIN_SHARED or shared_words < MIN_SHARE * len(words):
             continue  # too little in common to be the same template (checked before the alignment: speed)
+        if not any(_is_what(t) for t in words - line_words) or not any(_is_what(t) for t in line_words - words):
+            continue  # no name of its own on either side: no slot to compare
         opcodes = _opcodes(candidate, line)
         shared = sum(i2 - i1 for tag, i1, i2, _, _ in opcodes if tag == "equal")
         if shared < MIN_SHARED or shared < MIN_SHARE * len(candidate):
@@ -79,6 +82,27 @@ def _opcodes(a: tuple[str, ...], b: tuple[str, ...]) -> list[tuple[str, int, int
     """How b reads as an edit of a, as difflib's get_opcodes gives it ('equal', 'replace', 'delete',
     'insert' spans), from a longest common subsequence of the two (messages are a few dozen words; not
     importing difflib keeps `runbook search`'s start-up as it was)."""
+    head = 0  # a shared start and end need no table (a look-alike differs in a slot: most of it is shared)
+    while head < len(a) and head < len(b) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < len(a) - head and tail < len(b) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    if head or tail:
+        middle = _opcodes(a[head:len(a) - tail], b[head:len(b) - tail]) if (len(a) - head - tail or len(b) - head - tail) else []
+        out = [("equal", 0, head, 0, head)] if head else []
+        for tag, i1, i2, j1, j2 in middle:
+            if tag == "equal" and out and out[-1][0] == "equal":
+                out[-1] = ("equal", out[-1][1], i2 + head, out[-1][3], j2 + head)
+            else:
+                out.append((tag, i1 + head, i2 + head, j1 + head, j2 + head))
+        if tail:
+            start_a, start_b = len(a) - tail, len(b) - tail
+            if out and out[-1][0] == "equal" and out[-1][2] == start_a and out[-1][4] == start_b:
+                out[-1] = ("equal", out[-1][1], len(a), out[-1][3], len(b))
+            else:
+                out.append(("equal", start_a, len(a), start_b, len(b)))
+        return out
     n, m = len(a), len(b)
     table = [[0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
