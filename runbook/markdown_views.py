@@ -38,8 +38,13 @@ def _quote(message: str) -> str:
 def error_markdown(error: dict) -> str:
     """An error with what a fixer needs: message, cause, fix, before/after, commits, source."""
     parts = [f"## {_text(error.get('title'))}", "", _quote(error.get("message", "")), ""]
-    if error.get("weak"):
-        parts += ["*A possible match: it shares only a few of the words you pasted.*", ""]
+    if error.get("confidence") is not None:
+        note = f"Confidence {error['confidence']:.2f}"
+        if error.get("weak"):
+            note += ": a possible match, not the known fix"
+        if error.get("tied"):
+            note += (": " if not error.get("weak") else "; ") + "another report answers about equally"
+        parts += [f"*{note}.*", ""]
     seen = error.get("seen_in", 1)
     report = error.get("report") or {}
     parts.append(f"*From* **{_text(report.get('title'))}** (`{_text(report.get('path'))}`)"
@@ -76,16 +81,27 @@ def error_markdown(error: dict) -> str:
 
 def fix_command(error: dict) -> str | None:
     """The first runnable command of a fix: a shell line in its code, else inline code that reads as one."""
-    for source in (error.get("fix") or "", error.get("after") or ""):
+    commands = fix_commands(error)
+    return commands[0] if commands else None
+
+
+def fix_commands(error: dict) -> list[str]:
+    """Every runnable command of a fix, in order, once each: shell lines in its code and inline code that
+    reads as one, in the fix, the after code, then the linked fix passages (the fix is rarely its first
+    command: that is often a diagnostic such as `lsof`)."""
+    sources = [error.get("fix") or "", error.get("after") or ""]
+    sources += [p.get("text") or "" for p in error.get("passages") or [] if p.get("role") == "fix"]
+    found: list[str] = []
+    for source in sources:
         for block in _FENCE_RE.findall(source):
             for line in block.splitlines():
                 line = line.strip()
                 if line and not line.startswith("#") and _COMMAND_START_RE.match(line):
-                    return line
-        for snippet in _INLINE_RE.findall(source):
+                    found.append(line)
+        for snippet in _INLINE_RE.findall(_FENCE_RE.sub(" ", source)):
             if _COMMAND_START_RE.match(snippet.strip()):
-                return snippet.strip()
-    return None
+                found.append(snippet.strip())
+    return list(dict.fromkeys(found))
 
 
 def report_markdown(report: dict) -> str:

@@ -153,20 +153,66 @@ def highlight(text: str, matched: list[str], color: bool) -> str:
     return "".join(out)
 
 
+FIX_LINES = 40  # a fix longer than this is cut, with where to read the rest
+PASSAGE_LINES = 6  # lines of each linked passage shown under a result
+
+
+def confidence_note(result) -> str:
+    """How sure an answer is, said the same way in the CLI, the TUI and (as numbers) the JSON: its
+    confidence, and whether it is only a possible match or ties with another report's answer."""
+    note = f"confidence {result.confidence:.2f}"
+    if result.weak:
+        note += ", a possible match"
+    if getattr(result, "tied", False):
+        note += ", about equal to another report's"
+    return note
+
+
+def tie_note(results) -> str:
+    """A line saying which answers come from reports that answer about equally, or ''."""
+    tied = [rank for rank, result in enumerate(results, start=1) if getattr(result, "tied", False)]
+    if len(tied) < 2:
+        return ""
+    return (f"{len(tied)} reports answer about equally: compare "
+            + ", ".join(str(rank) for rank in tied[:-1]) + f" and {tied[-1]}")
+
+
+def where_to_read(result) -> str:
+    """The command that shows all of a result: its error, or the report a passage or commit comes from."""
+    if result.kind == "error" and result.ref.startswith("e"):
+        return f"runbook show {result.ref}"
+    if result.kind == "commit" and result.commits:
+        return f"git -C {result.report['path']} show {result.commits[0]['sha'][:10]}"
+    return f"runbook show {result.report['path']}"
+
+
+def _whole(text: str, limit: int, pointer: str) -> list[str]:
+    """The non-blank lines of text, all of them up to limit; past it, the first limit and where the rest is."""
+    lines = [line for line in (text or "").strip().splitlines() if line.strip()]
+    if len(lines) <= limit:
+        return lines
+    return lines[:limit] + [f"… {len(lines) - limit} more lines: {pointer}"]
+
+
 def render_results(results, color: bool = False) -> str:
-    """The search answer for people: what matched, the cause, the fix, the commits, the source."""
+    """The search answer for people: what matched, the cause, the whole fix, the commits, the source.
+    A fix is shown whole up to FIX_LINES lines; a longer one, or a linked passage past PASSAGE_LINES,
+    ends with the command that shows the rest."""
     lines: list[str] = []
+    tie = tie_note(results)
+    if tie:
+        lines += [tie, ""]
     for rank, result in enumerate(results, start=1):
-        seen = f"  seen in {result.seen_in} reports" if result.seen_in > 1 else ""
-        seen += "  (possible match: few of your words)" if result.weak else ""
+        pointer = where_to_read(result)
+        seen = f", seen in {result.seen_in} reports" if result.seen_in > 1 else ""
         seen += "  (a passage of this report)" if result.kind == "passage" else ""
         head = f"{rank}. {neutralise(result.title)}"
-        lines.append((_style(head, "\x1b[1m") if color else head) + f"  [{result.ref}, score {result.score:.2f}{seen}]")
+        lines.append((_style(head, "\x1b[1m") if color else head) + f"  [{result.ref}, {confidence_note(result)}{seen}]")
         lines.append("   " + highlight(neutralise(result.message), result.matched, color))
         if result.kind == "passage" and result.passages:
             lines.append(f"   in: {neutralise(result.passages[0]['heading'])} (line {result.passages[0]['line']})")
-        for label, text in (("cause", result.root_cause), ("fix", result.fix)):
-            excerpt = _excerpt(neutralise(text))
+        for label, text, limit in (("cause", result.root_cause, PASSAGE_LINES), ("fix", result.fix, FIX_LINES)):
+            excerpt = _whole(neutralise(text), limit, pointer)
             if excerpt and _is_list_item(excerpt[0]):  # a list starts under its label, not after it
                 lines.append(f"   {label}:")
                 lines += [f"   {' ' * len(label)}  {line}" for line in excerpt]
@@ -177,7 +223,7 @@ def render_results(results, color: bool = False) -> str:
             lines.append(f"   commit: {_sha_and(commit['sha'], neutralise(commit['message'] or ''))}")
         for passage in passages_to_show(result.passages, result.message, result.fix, limit=2):
             lines.append(f"   from: {neutralise(passage['heading'])} (line {passage['line']})")
-            lines += [f"         {line}" for line in _excerpt(neutralise(passage["text"]), lines=4)]
+            lines += [f"         {line}" for line in _whole(neutralise(passage["text"]), PASSAGE_LINES, pointer)]
         lines.append(f"   report: {neutralise(result.report['title'])} ({result.report['path']})")
         lines.append("")
     return "\n".join(lines).rstrip()

@@ -3,9 +3,11 @@ through the real ingest and search, and the tables stay well formed."""
 
 from __future__ import annotations
 
-import ast
+import json
 import re
 from pathlib import Path
+
+import pytest
 
 from kb.ingest import ingest
 from kb.search import glossary
@@ -79,14 +81,86 @@ def test_glossary_words_the_way_people_write_them():
 
 
 def test_the_tables_are_well_formed():
-    source = Path(glossary.__file__).read_text(encoding="utf-8")
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.AnnAssign) and isinstance(node.value, ast.Dict):
-            keys = [key.value for key in node.value.keys if key is not None]
-            assert len(keys) == len(set(keys)), [k for k in keys if keys.count(k) > 1]  # a key written twice
+    def no_key_twice(pairs):
+        keys = [key for key, _ in pairs]
+        assert len(keys) == len(set(keys)), [k for k in keys if keys.count(k) > 1]  # a key written twice
+        return dict(pairs)
+
+    data = json.loads(glossary.DATA.read_text(encoding="utf-8"), object_pairs_hook=no_key_twice)
+    for table in ("zh_en", "zh_whole", "en_zh"):
+        keys = [key for section in data[table].values() for key in section]
+        assert len(keys) == len(set(keys)), [k for k in keys if keys.count(k) > 1]  # twice, in two sections
     for chinese in [*glossary.ZH_EN, *glossary.ZH_WHOLE]:
         assert re.fullmatch(r"[\u3400-\u9fff]+", chinese), chinese
     for english, chinese in glossary.EN_ZH.items():
         assert re.fullmatch(r"[a-z0-9][a-z0-9 -]*", english), english
         assert chinese.strip(), english
     assert len(glossary.ZH_EN) >= 700 and len(glossary.EN_ZH) >= 500
+
+
+LOOK_ALIKE_REPORTS = {
+    "gateway.md": (
+        "# Card payments stalled at checkout\n\n## Error\n\n```\n"
+        "payments-gateway: upstream handshake aborted after 30s (peer closed the stream)\n```\n\n"
+        "## Root cause\n\nThe gateway's mutual TLS bundle had been rotated on one side only.\n\n"
+        "## Fix\n\nRe-issued the client bundle from the new intermediate and reloaded the gateway.\n"),
+    "relay.md": (
+        "# Ledger export stalled overnight\n\n## Error\n\n```\n"
+        "ledger-relay: upstream handshake aborted after 30s (peer closed the stream)\n```\n\n"
+        "## Root cause\n\nThe relay's idle timeout was shorter than the export's slowest batch.\n\n"
+        "## Fix\n\nRaised the relay's idle timeout to 120s.\n"),
+}
+
+
+def _search_kb(tmp_path: Path, reports: dict[str, str]) -> KnowledgeBase:
+    knowledge = KnowledgeBase.init(tmp_path / "kb")
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for name, text in reports.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    ingest(knowledge, [folder])
+    return knowledge
+
+
+def _answers(knowledge: KnowledgeBase, query: str) -> list:
+    handle = Searcher(knowledge)
+    try:
+        return handle.search(query, k=3).results
+    finally:
+        handle.close()
+
+
+def test_a_team_word_in_the_kb_s_glossary_changes_the_answer(tmp_path):
+    """The team calls the payments gateway 金桥 (and `pgw`): the bundled glossary cannot know that.
+    Written into the KB's glossary.toml, a description in the team's words finds the gateway's
+    write-up, not its look-alike; without it, the two reports answer alike (握手 is a handshake to the
+    bundled glossary, 金桥 nothing)."""
+    knowledge = _search_kb(tmp_path, LOOK_ALIKE_REPORTS)
+    paste = "金桥握手中止，对端关闭了连接"
+    before = _answers(knowledge, paste)
+    assert before and (Path(before[0].report["path"]).name != "gateway.md" or before[0].tied), \
+        [(r.report["path"], r.confidence, r.tied) for r in before]
+    (knowledge.root / "glossary.toml").write_text(
+        '# our words\n"金桥" = "payments gateway"\n\n[services]\npgw = "payments gateway"\n', encoding="utf-8")
+    after = _answers(knowledge, paste)
+    assert Path(after[0].report["path"]).name == "gateway.md" and not after[0].tied, \
+        [(r.report["path"], r.confidence, r.tied) for r in after]
+    assert "payments gateway" in glossary.for_kb(knowledge.root).expand("pgw timed out")  # a table only groups
+    knowledge.close()
+
+
+def test_a_team_glossary_that_cannot_be_read_is_one_line_naming_the_file(tmp_path):
+    import subprocess
+    import sys
+
+    knowledge = _search_kb(tmp_path, LOOK_ALIKE_REPORTS)
+    (knowledge.root / "glossary.toml").write_text('pgw = "payments gateway"\nbroken = \n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "runbook.cli", "--kb", str(knowledge.root), "search",
+                           "handshake aborted"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stderr.startswith("error: ") and "glossary.toml" in done.stderr and "line 2" in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    (knowledge.root / "glossary.toml").write_text('"支付 gateway" = "payments"\n', encoding="utf-8")
+    with pytest.raises(glossary.GlossaryError, match=r"glossary.toml: 支付 gateway: a Chinese key is Chinese"):
+        glossary.for_kb(knowledge.root)
+    knowledge.close()

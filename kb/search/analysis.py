@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import kb.search.whoosh_import  # noqa: F401  (first: Whoosh without its unused urllib/asyncio imports)
 from whoosh.analysis import Token, Tokenizer
 
-_RUN_RE = re.compile(r"[A-Za-z0-9_]+(?:[.\-:/][A-Za-z0-9_]+)*|[\u3400-\u9fff\uf900-\ufaff]+")
+RUN_RE = _RUN_RE = re.compile(r"[A-Za-z0-9_]+(?:[.\-:/][A-Za-z0-9_]+)*|[\u3400-\u9fff\uf900-\ufaff]+")  # a word or a Chinese run
 _PART_RE = re.compile(r"[A-Za-z0-9]+")
 _CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 _VERSION_RE = re.compile(r"v?(\d+\.\d+\.\d+)")

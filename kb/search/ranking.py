@@ -26,9 +26,10 @@ import kb.search.whoosh_import  # noqa: F401  (first: Whoosh without its unused 
 from rapidfuzz import fuzz
 from whoosh import scoring
 
-from kb.search import glossary
+from kb.search import glossary, lookalike
+from kb.search.identity import names
 from kb.search.ports import conflict, ports_in, service_words
-from kb.search.analysis import iter_terms, term_set
+from kb.search.analysis import RUN_RE as _RUN_RE, iter_terms, term_set
 from kb.search.bm25 import Scorer
 from kb.search.index import FIELD_BOOSTS, PASSAGE_FIELDS, ensure_current, forget_index, open_index
 from kb.store.knowledge_base import KnowledgeBase
@@ -42,14 +43,24 @@ PASSAGE_TERMS = 12  # how many of the paste's rarest terms are looked up in pass
 CLAUSE_FLOOR = 200  # in a small KB every known word is worth its clause
 BODY_COMMON = 0.01  # passage text is long and plentiful: only its rare words are worth walking (bench/search_speed.py)
 CANDIDATES = 25
-WEAK_CONFIDENCE = 0.35  # below this a result is shown as a possible match, not the known fix
+# Confidence: the share of the paste's telling words a result holds (its coverage), times how clearly it
+# stands above the best answer from another report (its margin). Below WEAK_CONFIDENCE a result is shown
+# as a possible match. The value is calibrated on `bench/search_quality.py --one-kb`, which prints the
+# sweep: of the thresholds 0.20..0.70 it is the one with the fewest confident wrong first answers
+# (unknown errors included) counted three times against a right first answer shown only as possible.
+# Re-run the bench after a change to ranking or to what ingest extracts, and set it to what it picks.
+WEAK_CONFIDENCE = 0.40
+EVIDENCE_PRIOR = 1.0  # concepts of average rarity a paste is measured against beyond its own (Coverage.evidence)
+CLEAR_MARGIN = 0.7  # another report's best at under 70% of a result's score: the result stands clear
+MARGIN_FLOOR = 0.3  # ... at 100% (a tie) its confidence is this share of its coverage
+TIE = 0.9  # another report within 90% of the first answer's score: both are shown as answering about equally
 MIN_CONFIDENCE = 0.16  # share of the paste's rarity-weighted words a result must contain (bench/search_quality.py)
 RELATIVE_FLOOR = 0.3  # results scoring under 30% of the best are noise, not alternatives
-PASSAGE_DISCOUNT = 0.9  # a passage answers only where no card (a write-up of this very error) does better
 LONE_CONFIDENCE = 0.08  # the top hit is kept as a possible match down to this share, when nothing else is left
 MAX_PASSAGES = 5
 ANSWER_WEIGHT = 0.3  # a paste word found only in the cause, fix or linked passages: they talk about the error
 PORT_CONFLICT = 0.7  # same template, another service's port (kb/search/ports.py): a weaker match
+LOOKALIKE = 0.7  # same template, another name that its fix is about (kb/search/lookalike.py): a weaker match
 _PLACEHOLDER_RE = re.compile(r"<(?:ts|date|time|uuid|cred|host|ip|hex|n)>")
 
 
@@ -70,14 +81,16 @@ class Result:
     before: str = ""
     after: str = ""
     log: str = ""
-    confidence: float = 0.0  # share of the paste's rarity-weighted words this error holds
+    confidence: float = 0.0  # how sure the answer is (coverage times margin, 0..1): what CLI, TUI and JSON show
     passages: list[dict] = field(default_factory=list)  # linked fix passages {"heading", "line", "text"}, best first
     kind: str = "error"  # "error" (an extracted error card), "passage" (part of a report), "commit"
+    coverage: float = 0.0  # share of the paste's rarity-weighted words this result holds
+    tied: bool = False  # it and another report's answer answer about equally (TIE)
 
     @property
     def weak(self) -> bool:
-        """A possible match rather than the known fix: few of the paste's telling words."""
-        return self.confidence < WEAK_CONFIDENCE and not self.exact
+        """A possible match rather than the known fix: below the calibrated confidence."""
+        return self.confidence < WEAK_CONFIDENCE
 
     exact: bool = False  # same fingerprint as a line of the paste
 
@@ -108,6 +121,7 @@ class Searcher:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
+        self.glossary = glossary.for_kb(kb.root)  # the bundled words and the team's glossary.toml
         self.index, self._searcher = self._open()
         self._passages: int | None = None
         self._scorer: Scorer | None = None  # per open searcher: made on the first query, dropped on refresh
@@ -122,6 +136,7 @@ class Searcher:
         new per-index caches with it."""
         with self._lock:
             stale = self._searcher
+            self.glossary = glossary.for_kb(self.kb.root)
             self.index, self._searcher = self._open()
             stale.close()
             self._passages = None
@@ -146,7 +161,7 @@ class Searcher:
 
     def _search(self, paste: str, k: int) -> SearchOutcome:
         text, truncated = cut(paste or "")
-        weighted = query_terms(text)
+        weighted, concepts = read_query(text, self.glossary)
         if not weighted:
             return SearchOutcome(results=[], truncated=truncated)
         by_field = self._doc_frequencies(weighted)
@@ -159,12 +174,14 @@ class Searcher:
         if not hits:
             return SearchOutcome(results=[], truncated=truncated, terms=[t for t, _ in ranked])
         rarity = self._rarity(weighted, frequencies)
-        total_rarity = sum(rarity.values()) or 1.0
-        ascii_rarity = sum(weight for term, weight in rarity.items() if not _is_cjk(term)) or 1.0
+        measure = Coverage(concepts, {term: value / weighted[term] for term, value in rarity.items()},
+                           {term for term, frequency in frequencies.items() if not frequency})
         top = hits[0].score or 1.0
-        query_signature = " ".join(signature(line) for line, _ in salient_lines(text)[:3])
-        query_print = {fingerprint(line) for line, _ in salient_lines(text)}
-        query_ports = ports_in("\n".join(line for line, _ in salient_lines(text)))
+        lines = salient_lines(text)
+        query_signature = " ".join(signature(line) for line, _ in lines[:3])
+        query_print = {fingerprint(line) for line, _ in lines}
+        query_ports = ports_in("\n".join(line for line, _ in lines))
+        line_tokens = [lookalike.tokens(line) for line, _ in lines[:3]]
         wanted = set(rarity)
         rows = self._rows([int(hit["error"]) for hit in hits if hit.get("error")])
         commit_rows = self._commit_rows([hit["commit"] for hit in hits if hit.get("commit")])
@@ -197,32 +214,32 @@ class Searcher:
             in_core = _held(wanted, core)
             in_answer = _held(wanted - in_core, answer) if answer else set()
             matched = sorted(in_core | in_answer)
-            # confidence: the share of the paste's telling words (weighted by rarity) this candidate holds;
-            # a word only its symptom, cause, fix or linked passages hold counts less (ANSWER_WEIGHT)
-            # a candidate written without Chinese cannot hold the Chinese words of a description: those
-            # (whose meaning the glossary carries over) are left out of what it is measured against
-            reachable = total_rarity if _has_cjk(core) or _has_cjk(answer) else ascii_rarity
-            confidence = min(1.0, (sum(rarity[t] for t in in_core) + ANSWER_WEIGHT * sum(rarity[t] for t in in_answer))
-                             / reachable)
+            other_service = another = exact = False
+            if not is_passage:
+                theirs, ours = lookalike.other_name(line_tokens, row["message"] or "")
+                another = bool(theirs) and lookalike.names_its_own(theirs, (row.get("fix") or "") + "\n"
+                                                                   + (row.get("root_cause") or ""), ours)
+            coverage = measure.share(in_core, in_answer, _has_cjk(core) or _has_cjk(answer))
             if is_passage:
                 similarity = _passage_similarity(query_signature, row["text"])
-                exact = False
             else:
                 similarity = _similarity(query_signature, row)
-                exact = row["fingerprint"] in query_print
                 other_service = conflict(query_ports, ports_in(row["message"] or ""))
-                exact = exact and not other_service
-            # the rare words of a paste (its module, port, path) weigh more than the template it shares with
-            # look-alike errors: confidence (rarity-weighted share) counts most (bench/search_quality.py)
-            score = 0.35 * (hit.score / top) + 0.25 * similarity + 0.4 * confidence + (0.5 if exact else 0.0)
-            if not is_passage and other_service:
+                exact = (row["fingerprint"] in query_print and not other_service and not another
+                         and not measure.lacks_a_place(in_core | in_answer))
+            if another:
+                coverage *= LOOKALIKE  # the paste's template, another thing's fix: a possible match at most
+            score = _score(hit.score / top, similarity, coverage, exact)
+            if other_service:
                 score *= PORT_CONFLICT
-            if is_passage:
-                score *= PASSAGE_DISCOUNT  # a card (a write-up of this very error) answers better
+            if another:
+                score *= LOOKALIKE
             result = _passage_result(row, score, matched) if is_passage else _result(row, score, matched)
             if not is_passage and result.fingerprint and hit.get("reports"):
                 seen_in[result.fingerprint] = len(hit["reports"].split(","))
-            result.confidence, result.exact = round(confidence, 3), exact
+            result.coverage, result.exact = round(coverage, 3), exact
+            result.discount = (PORT_CONFLICT if other_service else 1.0) * (LOOKALIKE if another else 1.0)  # type: ignore[attr-defined]
+            result.coverage_discount = LOOKALIKE if another else 1.0  # type: ignore[attr-defined]
             if not is_passage:
                 result.passages = [_public(linked[pid]) for pid in row.get("passage_ids", []) if pid in linked]
                 for pid in row.get("passage_ids", []):
@@ -230,14 +247,15 @@ class Searcher:
             results.append(result)
         results = _fold_passages(results, carded)
         results.sort(key=lambda r: -r.score)
-        kept = [r for r in results if r.confidence >= MIN_CONFIDENCE or r.exact]
-        if not kept and results and results[0].confidence >= LONE_CONFIDENCE:
+        kept = [r for r in results if r.coverage >= MIN_CONFIDENCE]
+        if not kept and results and results[0].coverage >= LONE_CONFIDENCE:
             kept = results[:1]  # a lone clear top hit is offered as a possible match, never dropped
         results = kept
         if results:
             floor = RELATIVE_FLOOR * results[0].score
             results = [r for r in results if r.score >= floor]
         unique = _one_per_fingerprint(results)[:k]
+        _calibrate(unique, measure.evidence())
         self._seen_in([r for r in unique if r.kind == "error"], seen_in)
         self._link_passage_results([r for r in unique if r.kind == "passage"], query_signature)
         return SearchOutcome(results=unique, truncated=truncated, terms=[t for t, _ in ranked])
@@ -269,6 +287,8 @@ class Searcher:
             anchor = Anchor(heading=anchor_row["heading"], line=anchor_row["line"],
                             text=anchor_row["heading"] + "\n" + anchor_row["text"][:3000] + "\n" + query_signature)
             chosen = [siblings[i] for i in link(anchor, passages)]
+            if not any(r["role"] == "fix" for r in chosen):  # the linker found no fix: one the search found too
+                chosen += [r for r in getattr(result, "found_with", []) if r["role"] == "fix"][:1]
             own = next((r for r in siblings if r["id"] == anchor_row["id"]), None)
             ordered = ([own] if own else []) + [r for r in chosen if own is None or r["id"] != own["id"]]
             result.passages = [_public(r) for r in ordered[:MAX_PASSAGES]]
@@ -377,6 +397,7 @@ class Searcher:
                 "before": "", "after": "", "log": "", "fingerprint": f"commit:{row['sha']}",
                 "report_path": row["repo"], "report_title": f"git history of {Path(row['repo']).name}",
                 "commits": [{"sha": row["sha"], "message": row["subject"]}], "ref_override": f"commit:{row['sha'][:10]}",
+                "kind": "commit",
             }
         return out
 
@@ -388,6 +409,7 @@ class Searcher:
 
 
 WORD_PLACES = 4  # of MAX_TERMS, kept for words (Latin script) when Chinese bigrams compete for them
+NAME_WEIGHT = 2.0  # a name in the paste (module, table, host, path: kb/search/identity.py) against a template word
 GLOSSARY_WEIGHT = 0.6  # a glossary word of the other language, against 1.0 to 3.0 for the paste's own terms
 TRANSLATION_PLACES = 3  # beyond MAX_TERMS, for the glossary's English words of a Chinese description
 
@@ -414,17 +436,140 @@ def _keep_word_places(chosen: list[tuple[str, float]], limit: int) -> list[tuple
     return [item for item in chosen if item in kept]
 
 
-def query_terms(text: str) -> dict[str, float]:
+def _part_held(terms: dict[str, float], total: float, held: set[str]) -> float:
+    """How much of a concept a text holds: the square of its share of the terms' rarity, so all of it
+    when it holds every term, and `java` and `lang` of `java.lang.NullPointerException` are a little
+    of it, not nearly half."""
+    return (sum(value for term, value in terms.items() if term in held) / total) ** 2
+
+
+class Coverage:
+    """How much of what a paste says a candidate holds: the share of its concepts, each weighted by its
+    rarest known term (idf), that the candidate's text holds; a concept held only in its symptom, cause,
+    fix or linked passages counts ANSWER_WEIGHT of it (they talk about the error).
+
+    What a candidate is measured against depends on what it could hold. A candidate written without
+    Chinese cannot hold the Chinese words of a description: it is measured against the description's
+    other words and the glossary's English for the Chinese ones. Any other candidate is measured against
+    the paste's own words, and the glossary's words of the other language can only add to that (an
+    English paste is not held against a Chinese write-up for the Chinese words it translates to)."""
+
+    def __init__(self, concepts: list[Concept], idf: dict[str, float], unknown: set[str]) -> None:
+        self.concepts = []
+        for concept in concepts:
+            terms = {t: concept.weight * idf[t] for t in concept.terms if t in idf
+                     and not (concept.where and t in unknown)}
+            if terms:
+                self.concepts.append((concept, max(terms.values()), terms, frozenset(terms), sum(terms.values())))
+        self.chinese_paste = any(c.cjk and not c.translated for c, *_ in self.concepts)
+        rarities = [rarity for concept, rarity, *_ in self.concepts if not concept.translated] or [
+            rarity for _, rarity, *_ in self.concepts]  # a description in words the KB lacks: its translations
+        self.own = sum(rarities)
+        self.prior = EVIDENCE_PRIOR * (self.own / len(rarities) if rarities else 0.0)
+
+    def share(self, in_core: set[str], in_answer: set[str], candidate_cjk: bool) -> float:
+        own = held = translated = translated_held = 0.0
+        anywhere = in_core | in_answer
+        for concept, rarity, terms, names, total in self.concepts:
+            if concept.cjk and not candidate_cjk:
+                continue  # a Chinese word (or translation) a candidate without Chinese cannot hold
+            part = 0.0
+            if not names.isdisjoint(anywhere):  # (most concepts are held by few candidates: checked first)
+                part = _part_held(terms, total, in_core) if not names.isdisjoint(in_core) else 0.0
+                if part < 1.0 and not names.isdisjoint(in_answer):
+                    part = max(part, ANSWER_WEIGHT * _part_held(terms, total, anywhere))
+            if concept.translated:
+                translated, translated_held = translated + rarity, translated_held + rarity * part
+            else:
+                own, held = own + rarity, held + rarity * part
+        if self.chinese_paste and not candidate_cjk:
+            return min(1.0, (held + translated_held) / ((own + translated) or 1.0))
+        alone = held / own if own else 0.0
+        return min(1.0, max(alone, (held + translated_held) / ((own + translated) or 1.0)))
+
+    def lacks_a_place(self, held: set[str]) -> bool:
+        """Whether a candidate misses a host, service or path of the paste that the KB knows: the paste's
+        template from another machine, so not the paste's own error however identical its masked line."""
+        return any(concept.where and names.isdisjoint(held) for concept, _, _, names, _ in self.concepts)
+
+    def evidence(self) -> float:
+        """How much a paste says: a share of two words is weaker evidence than the same share of
+        twenty. The share it could reach with one more concept of average rarity that no candidate
+        holds (a prior of EVIDENCE_PRIOR concepts): 0.5 for one word, 0.9 for nine."""
+        return self.own / (self.own + self.prior) if self.own else 0.0
+
+
+CHAIN_TAIL = 2.0  # the innermost cause of a wrapped error (`a: b: request is too large`) against the rest of the line
+
+
+def _chain_tail(body: str) -> set[str]:
+    """The runs of a wrapped error's innermost cause: `a: b: c: request is too large` says what was being
+    done first and what went wrong last."""
+    segments = [segment for segment in body.split(": ") if segment.strip()]
+    if len(segments) < 3:
+        return set()
+    return set(_RUN_RE.findall(segments[-1]))
+
+
+def query_terms(text: str, words: glossary.Glossary = glossary.BUNDLED) -> dict[str, float]:
     """Weighted terms of a paste: salient lines weigh most; glossary words of the other language least."""
+    return read_query(text, words)[0]
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing a paste says, and the terms that say it: a run (an identifier whole and its parts,
+    `psycopg2.OperationalError`: a candidate holding any of them holds some of it, the rarest the most),
+    a Chinese bigram, or a glossary word of the other language (`translated`)."""
+    terms: tuple[str, ...]
+    weight: float
+    translated: bool = False
+    cjk: bool = False
+    where: bool = False  # a host, service or path: counts only where the KB knows it (kb/search/identity.py)
+
+
+def read_query(text: str, words: glossary.Glossary = glossary.BUNDLED) -> tuple[dict[str, float], list[Concept]]:
+    """The paste's weighted terms (for BM25F) and its concepts (for confidence), in one pass.
+
+    Terms count once per concept in confidence: an exception class split into six terms
+    (`sqlalchemy.exc.operationalerror`, `operationalerror`, `operational`, ...) is one thing the paste
+    says, not six, so a shared template no longer outweighs the one rare word that tells look-alike
+    errors apart (bench/search_quality.py --one-kb)."""
     weights: dict[str, float] = {}
-    lines = salient_lines(text)
-    for line, weight in lines:
+    concepts: dict[tuple[str, ...], Concept] = {}
+
+    def add(terms: tuple[str, ...], weight: float, translated: bool, where: bool = False) -> None:
+        if not terms:
+            return
+        known = concepts.get(terms)
+        if known is None or known.weight < weight:
+            concepts[terms] = Concept(terms, weight, translated and (known is None or known.translated),
+                                      _is_cjk(terms[0]), where and (known is None or known.where))
+
+    for line, weight in salient_lines(text):
         body = _PLACEHOLDER_RE.sub(" ", strip_prefix(mask_for_query(line)))
-        for term, _, _ in iter_terms(body):
-            weights[term] = max(weights.get(term, 0.0), weight)
-        for term, _, _ in iter_terms(glossary.expand(body) + " " + service_words(ports_in(line))):
-            weights.setdefault(term, GLOSSARY_WEIGHT)
-    return weights
+        tail = _chain_tail(body)
+        for run in _RUN_RE.findall(body):
+            terms = tuple(dict.fromkeys(term for term, _, _ in iter_terms(run)))
+            for term in terms:
+                weights[term] = max(weights.get(term, 0.0), weight)
+            if terms and _is_cjk(terms[0]):
+                for term in terms:
+                    add((term,), weight, False)
+            else:
+                add(terms, weight * (CHAIN_TAIL if run in tail else 1.0), False)
+        for name, where in names(line):
+            terms = tuple(dict.fromkeys(term for term, _, _ in iter_terms(name)))
+            for term in terms:
+                weights[term] = max(weights.get(term, 0.0), weight * NAME_WEIGHT)
+            add(terms, weight * NAME_WEIGHT, False, where)
+        for term, _, _ in iter_terms(words.expand(body) + " " + service_words(ports_in(line))):
+            if term not in weights:
+                weights[term] = GLOSSARY_WEIGHT
+                add((term,), GLOSSARY_WEIGHT, True)
+    own_terms = {term for concept in concepts.values() if not concept.translated for term in concept.terms}
+    kept = [c for c in concepts.values() if not (c.translated and c.terms[0] in own_terms)]
+    return weights, kept
 
 
 _SMALL_NUMBER_RE = re.compile(r"(?<![\w.:/])(\d{3})(?![\w.]|:\d)")
@@ -459,7 +604,7 @@ def _result(row: dict, score: float, matched: list[str]) -> Result:
                   root_cause=row["root_cause"] or "", fix=row["fix"] or "", commits=row["commits"],
                   report={"path": row["report_path"], "title": row["report_title"]}, score=round(score, 4),
                   matched=matched, fingerprint=row["fingerprint"] or "", before=row["before"] or "",
-                  after=row["after"] or "", log=row["log"] or "")
+                  after=row["after"] or "", log=row["log"] or "", kind=row.get("kind") or "error")
 
 
 def _held(wanted: set[str], text: str) -> set[str]:
@@ -509,24 +654,69 @@ def _public(row: dict) -> dict:
 
 
 def _fold_passages(results: list[Result], carded: dict[int, "Result"]) -> list[Result]:
-    """A passage hit that a card already links lifts that card instead of standing beside it, and a
-    report answers with at most one passage result (its best)."""
+    """A passage hit that a card already links lifts that card instead of standing beside it; a passage
+    below a card of its own report adds nothing to it (the report already answers); and a report answers
+    with at most one passage result (its best)."""
     out: list[Result] = []
-    seen_reports: set[str] = set()
+    shown: dict[str, Result] = {}  # report path -> its passage result
+    carded_reports: set[str] = set()
     for result in sorted(results, key=lambda r: -r.score):
         if result.kind != "passage":
             out.append(result)
+            carded_reports.add(result.report["path"])
             continue
         card = carded.get(result.id)
-        if card is not None:
-            card.score = max(card.score, result.score / PASSAGE_DISCOUNT)
-            card.confidence = max(card.confidence, result.confidence)
+        if card is not None:  # what weakens the card (another port, another name) weakens what lifts it
+            card.score = max(card.score, result.score * card.discount)  # type: ignore[attr-defined]
+            card.coverage = max(card.coverage, round(result.coverage * card.coverage_discount, 3))  # type: ignore[attr-defined]
             continue
-        if result.report["path"] in seen_reports:
+        if result.report["path"] in carded_reports:
             continue
-        seen_reports.add(result.report["path"])
+        first = shown.get(result.report["path"])
+        if first is not None:  # the search found it too: a fix passage among them is the answer's fix
+            first.found_with.append(result.passage_row)  # type: ignore[attr-defined]
+            continue
+        shown[result.report["path"]] = result
+        result.found_with = []  # type: ignore[attr-defined]
         out.append(result)
     return out
+
+
+def _score(bm25: float, similarity: float, coverage: float, exact: bool) -> float:
+    """One footing for cards and passages alike. The share of the paste's rarity-weighted words
+    (coverage) counts most: the rare argument of an error, its module, port or path, outweighs the
+    template it shares with look-alike errors; then how closely its message reads as the paste's lines
+    (similarity). BM25F (relative to the best candidate) only breaks near ties: it favours short
+    documents, so a card would outrank the passage of another report that holds more of the paste.
+    An identical fingerprint counts as much as the share of the paste it covers (a generic line such
+    as `Process completed with exit code 1` is identical in many CI logs and says little)
+    (bench/search_quality.py --one-kb)."""
+    return 0.1 * bm25 + 0.25 * similarity + 0.4 * coverage + (0.5 * coverage if exact else 0.0)
+
+
+def _margin(ratio: float) -> float:
+    """How much of its coverage a result keeps as confidence, given the best answer from another report
+    at `ratio` of its score: all of it while it stands clear, down to MARGIN_FLOOR at a tie."""
+    if ratio <= CLEAR_MARGIN:
+        return 1.0
+    return max(MARGIN_FLOOR, 1.0 - (min(ratio, 1.0) - CLEAR_MARGIN) / (1.0 - CLEAR_MARGIN))
+
+
+def _calibrate(results: list[Result], evidence: float) -> None:
+    """Each result's confidence: its coverage, times its margin over the best answer another report gives
+    (another report with another error: the same error seen twice is one answer). Two reports answering
+    about equally (within TIE) are both marked `tied`, so the answer can say so and show both."""
+    for result in results:
+        rivals = [r.score for r in results if r.report["path"] != result.report["path"]
+                  and r.fingerprint != result.fingerprint]
+        ratio = max(rivals) / result.score if rivals and result.score > 0 else 0.0
+        result.confidence = round(result.coverage * evidence * _margin(ratio), 3)
+    if results:
+        first = results[0]
+        close = [r for r in results[1:] if r.report["path"] != first.report["path"]
+                 and r.fingerprint != first.fingerprint and r.score >= TIE * first.score]
+        for result in ([first] + close) if close else []:
+            result.tied = True
 
 
 def _one_per_fingerprint(results: list[Result]) -> list[Result]:

@@ -71,9 +71,19 @@ def get_error(store: Store, error_id: int) -> dict:
         """select c.sha, c.message from commits c join error_commits ec on ec.commit_id = c.id
            where ec.error_id = ? order by c.id""", [error_id])
     error["report"] = {"path": error.pop("report_path"), "title": error.pop("report_title")}
-
+    error["passages"] = linked_passages(store, json.loads(error["passages"] or "[]"))
     error["repo_commits"] = commits_for_error(store, error_id)
     return error
+
+
+def linked_passages(store: Store, ids: list[int]) -> list[dict]:
+    """An error's linked fix passages, best first, as search gives them: heading, line, text, role."""
+    if not ids:
+        return []
+    rows = {row["id"]: row for row in store.rows(
+        f"select id, heading, line, text, role from passages where id in ({','.join('?' * len(ids))})", ids)}
+    return [{"heading": rows[i]["heading"], "line": rows[i]["line"], "text": rows[i]["text"], "role": rows[i]["role"] or ""}
+            for i in ids if i in rows]
 
 
 def get_checklist(store: Store, checklist_id: int) -> dict:

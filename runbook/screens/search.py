@@ -9,12 +9,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown, Static, TextArea
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Header, Markdown, OptionList, Static, TextArea
 from textual.worker import get_current_worker
 
+from kb.parse.escapes import neutralise
 from kb.parse.words import plural
-from runbook.markdown_views import error_markdown, fix_command
+from runbook.markdown_views import error_markdown, fix_commands
 from runbook.messages import SearcherReady, SearchFinished
 from runbook.widgets.result_list import ResultList
 
@@ -27,11 +28,13 @@ PLACEHOLDER = "Paste an error message or a whole log here…"
 class SearchScreen(Screen):
     BINDINGS = [
         Binding("ctrl+g", "copy_command", "Copy command", id="search.copy",
-                tooltip="Copy the selected fix's first command to the clipboard"),
+                tooltip="Copy a command of the selected fix to the clipboard (pick one when it has several)"),
         Binding("ctrl+o", "open_report", "Open report", id="search.open",
                 tooltip="Read the source report of the selected error"),
         Binding("ctrl+l", "clear", "Clear", id="search.clear", tooltip="Clear the paste area"),
-        Binding("ctrl+d", "diff", "Diff", id="search.diff", tooltip="Show the diff of the selected fix's commit"),
+        # priority: the paste area would take ctrl+d (delete right) and say nothing
+        Binding("ctrl+d", "diff", "Diff", id="search.diff", priority=True,
+                tooltip="Show the diff of the selected fix's commit"),
         Binding("escape", "focus_results", "Results", show=False, id="search.results"),
     ]
 
@@ -42,6 +45,7 @@ class SearchScreen(Screen):
         self._typed_since: str | None = None  # the newest text, typed while it ran
         self._shown_query = ""  # the query whose results are on screen
         self.repo_commits: dict[str, list[dict]] = {}  # result ref -> fix commits from ingested repos
+        self.copied: str | None = None  # the last command copied (the clipboard cannot be read back)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -84,7 +88,7 @@ class SearchScreen(Screen):
             self.query_one("#detail", Markdown).update(
                 "## Paste an error\n\nPaste what your terminal printed (one line or a whole traceback). "
                 "The known fix appears here as you type.\n\n"
-                "- **↑/↓** in the results picks another match\n- **ctrl+g** copies the fix's command\n"
+                "- **↑/↓** in the results picks another match\n- **ctrl+g** copies a command of the fix (pick one)\n"
                 "- **ctrl+o** opens the source report\n- **F1** lists every key")
 
     @work(thread=True, exclusive=True, group="searcher")
@@ -159,6 +163,8 @@ class SearchScreen(Screen):
         self.results = message.outcome.results
         status = self.query_one("#search-status", Static)
         note = " (paste cut at 1 MB)" if message.outcome.truncated else ""
+        tied = sum(1 for result in self.results if result.tied)
+        note += f" · {tied} reports answer about equally" if tied > 1 else ""
         if self.results:
             if all(result.weak for result in self.results):
                 status.update(f"No known fix; {plural(len(self.results), 'possible match', 'possible matches')}{note}")
@@ -198,6 +204,8 @@ class SearchScreen(Screen):
     def action_diff(self) -> None:
         result = self.selected
         if result is None:
+            self.notify("Paste an error first: ctrl+d shows the diff of the selected fix's commit.",
+                        severity="warning")
             return
         if result.ref.startswith("commit:"):
             sha, repo = result.commits[0]["sha"], result.report["path"]
@@ -222,12 +230,19 @@ class SearchScreen(Screen):
 
     def action_copy_command(self) -> None:
         result = self.selected
-        command = fix_command(result.to_dict()) if result else None
-        if command is None:
+        commands = fix_commands(result.to_dict()) if result else []
+        if not commands:
             self.notify("The selected fix has no command to copy.", severity="warning")
             return
+        if len(commands) == 1:
+            self._copy(commands[0])
+            return
+        self.app.push_screen(CommandPicker(commands), lambda chosen: self._copy(chosen) if chosen else None)
+
+    def _copy(self, command: str) -> None:
         self.app.copy_to_clipboard(command)
-        self.notify(f"Copied: {command}", title="Clipboard")
+        self.copied = command
+        self.notify(f"Copied: {neutralise(command)}", title="Clipboard")
 
     def action_open_report(self) -> None:
         result = self.selected
@@ -263,3 +278,25 @@ class SearchScreen(Screen):
         area = self.query_one("#paste", TextArea)
         area.load_text(text)
         area.focus()
+
+
+class CommandPicker(ModalScreen[str | None]):
+    """The commands of a fix, to pick the one to copy (its first is often a diagnostic, not the fix)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="picker.cancel")]
+    DEFAULT_CSS = """
+    CommandPicker { align: center middle; }
+    CommandPicker > OptionList { width: 90%; max-height: 70%; border: round $accent; }
+    """
+
+    def __init__(self, commands: list[str]) -> None:
+        super().__init__()
+        self.commands = commands
+
+    def compose(self) -> ComposeResult:
+        picker = OptionList(*(neutralise(command) for command in self.commands), id="commands")
+        picker.border_title = "Copy which command? (enter copies, esc cancels)"
+        yield picker
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.commands[event.option_index])

@@ -1,4 +1,4 @@
-"""The list of search results: title, score and how often the error was seen."""
+"""The list of search results: title, confidence and how often the error was seen."""
 
 from __future__ import annotations
 
@@ -30,9 +30,10 @@ def _clip(text: str, width: int) -> str:
 
 
 def _prompt(rank: int, result: Result, width: int) -> Text:
-    """Two lines per result, each clipped to the list's width: title (score, seen in) and message."""
-    suffix = f"  {result.score:.2f}" + (f" · seen in {result.seen_in}" if result.seen_in > 1 else "") + (
-        " · possible" if result.weak else "")
+    """Two lines per result, each clipped to the list's width: title (confidence, as the CLI and the JSON
+    give it; possible, tie, seen in) and message."""
+    suffix = f"  {result.confidence:.2f}" + (" possible" if result.weak else "") + (
+        " · tie" if getattr(result, "tied", False) else "") + (f" · seen in {result.seen_in}" if result.seen_in > 1 else "")
     head = f"{rank + 1}. "
     title = neutralise(result.title.splitlines()[0] if result.title else "")
     text = Text()
