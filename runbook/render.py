@@ -202,6 +202,8 @@ def terminal_markdown(text: str, width: int | None = None) -> str:
 def render_dry_run(runbook, values: dict[str, str]) -> str:
     """`runbook run --dry-run`: every step and the exact commands; a tree's ways on name the node they lead to."""
     from kb.parse.variables import substitute
+    from kb.runs.terminal import classify
+    from runbook.step_text import needs_note
 
     kind = "decision tree" if runbook.decision_tree else "steps"
     lines = [f"{runbook.title}  ({runbook.source}, {len(runbook.steps)} {'nodes' if runbook.decision_tree else kind}"
@@ -212,6 +214,9 @@ def render_dry_run(runbook, values: dict[str, str]) -> str:
             lines.append(f"       $ {neutralise(substitute(command.command, values))}")
             if command.expected:
                 lines.append(f"         expected: {neutralise(command.expected)}")
+            note = needs_note(classify(substitute(command.command, values)))
+            if note:
+                lines.append(f"         {note}")
         if runbook.decision_tree:
             if len(step.choices) == 1:
                 lines.append(f"       then: {_one_line(runbook.node_text(next(iter(step.choices.values()))))}")
