@@ -4,6 +4,10 @@
     python bench/commands_check.py DIR [DIR...]    # any folders of reports
     python bench/commands_check.py -v DIR          # also list every command bash -n rejects
 
+It also classifies the labelled corpus commands (../shared/corpus/gold.json "commands"): how many
+need the operator's terminal or run until stopped, as a run treats them (kb/runs/terminal.py);
+`-v` lists each one with its reason.
+
 Each report is parsed as ingest parses it; every command is given to `bash -n`
 (which parses and runs nothing), with its placeholders (`<host>`, `$PORT`)
 filled in as a run fills them. Commands that belong to a checklist or
@@ -26,6 +30,7 @@ from kb.parse.shell_syntax import accepts  # noqa: E402
 from kb.parse.variables import find_variables, substitute  # noqa: E402
 
 DEFAULT_DIRS = ("../shared/seeds", "../shared/corpus/reports")
+GOLD = "../shared/corpus/gold.json"
 
 
 def main() -> int:
@@ -64,7 +69,35 @@ def main() -> int:
             print("  rejected " + line)
     elif rejected:
         print(f"  {len(rejected)} rejected (-v lists them)")
+    terminal_classes(root / GOLD, args.verbose)
     return 0
+
+
+def terminal_classes(gold: Path, verbose: bool) -> None:
+    """How the labelled corpus commands run: plain, needing the operator's terminal, or until stopped."""
+    import json
+    from collections import Counter
+
+    from kb.runs.terminal import classify
+
+    if not gold.is_file():
+        print(f"no {gold}: terminal classes skipped")
+        return
+    commands = [c for report in json.loads(gold.read_text(encoding="utf-8")).values() for c in report.get("commands", [])]
+    start = time.perf_counter()
+    classes = [(command, classify(command)) for command in commands]
+    seconds = time.perf_counter() - start
+    counts = Counter(needs.label() for _, needs in classes)
+    why = Counter(needs.reason.split(" (in ")[0].split(";")[0] for _, needs in classes if not needs.plain)
+    unclassified = len(commands) - sum(counts.values())
+    print(f"{len(commands)} corpus commands (gold.json): {len(commands) - counts['plain']} need a terminal or run "
+          f"until stopped ({counts['terminal']} terminal, {counts['follow']} follow, {counts['terminal, follow']} both),"
+          f" {counts['plain']} plain; {len(commands) - unclassified}/{len(commands)} classified in {seconds:.2f} s")
+    print("  " + "; ".join(f"{reason}: {n}" for reason, n in why.most_common()))
+    if verbose:
+        for command, needs in classes:
+            if not needs.plain:
+                print(f"  {needs.label():16} {' '.join(command.split())[:90]!r}  ({needs.reason})")
 
 
 def _as_run(command: str) -> str:

@@ -216,6 +216,8 @@ def _program_needs(words: list[str], stdin: bool) -> Needs:
     """`stdin`: the command reads the terminal (not a pipe or a file), so a REPL there is interactive."""
     program = _program(words)
     args = words[1:]
+    if args and all(a in ("--version", "-V", "--help", "-h", "version", "help") for a in args):
+        return PLAIN  # `python --version` asks nothing and ends
     if program in ("sudo", "doas"):
         return _sudo(program, args, stdin)
     if program in ("env",):
