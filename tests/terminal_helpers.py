@@ -30,7 +30,7 @@ old = termios.tcgetattr(tty)
 new = termios.tcgetattr(tty)
 new[3] &= ~termios.ECHO
 termios.tcsetattr(tty, termios.TCSAFLUSH, new)
-os.write(tty, b"[check] password for ann: ")
+os.write(tty, os.environ.get("ASKPASS_PROMPT", "[check] password for ann: ").encode())
 line = b""
 while not line.endswith(b"\\n"):
     chunk = os.read(tty, 100)

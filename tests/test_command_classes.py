@@ -63,6 +63,7 @@ PLAIN = [
     "ping -c 3 cache-1", "top -b -n 1", "timeout 10 tail -f /var/log/app.log", "git commit -am 'fix: retry'",
     "git --no-pager log -3", "journalctl -u nginx --no-pager -n 50", "apt-get install -y nginx",
     "python manage.py migrate", "npm run build", "command -v vim", "read -r name < /etc/hostname",
+    "python3 --version", "psql --version", "node -v",
     "python -m uvicorn app:api --reload 2>&1 | head -20",
 ]
 

@@ -99,6 +99,20 @@ def test_a_password_asked_through_dev_tty_is_answered_and_never_kept(tmp_path):
         operator.close()
 
 
+def test_a_program_run_without_a_shell_still_has_the_pty_as_its_terminal(tmp_path):
+    """ssh to another host runs with no bash in between: the pty must be its controlling terminal itself."""
+    askpass = write_askpass(tmp_path)
+    operator = Operator()
+    try:
+        helper = _answer(operator, "password for ann:", SECRET)
+        result = CommandRun("askpass", argv=[sys.executable, str(askpass)], env={"ASKPASS_WANTS": SECRET}).run(
+            _terminal(operator))
+        helper.join(5)
+        assert result.exit_code == 0 and "access granted" in result.output, result.output
+    finally:
+        operator.close()
+
+
 def test_a_prompt_nobody_expected_is_noticed_and_the_terminal_handed_over_mid_run(tmp_path):
     askpass = write_askpass(tmp_path)
     operator = Operator()
@@ -120,6 +134,15 @@ def test_a_prompt_nobody_expected_is_noticed_and_the_terminal_handed_over_mid_ru
         assert SECRET not in result.output
     finally:
         operator.close()
+
+
+def test_a_prompt_is_noticed_by_its_echo_being_off_whatever_it_says(tmp_path):
+    askpass = write_askpass(tmp_path)
+    waited: list[str] = []
+    command = CommandRun(f"python3 {askpass}", env={"ASKPASS_PROMPT": "one time code please "})
+    command.on_waiting = lambda prompt: (waited.append(prompt), command.cancel())
+    result = command.run()
+    assert waited == ["one time code please"] and result.cancelled
 
 
 def test_a_follow_command_ended_by_the_operator_is_complete(tmp_path):
