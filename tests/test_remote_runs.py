@@ -147,3 +147,28 @@ async def test_the_run_screen_runs_steps_on_the_host(remote_kb, sshd):
     finally:
         remote.close()
         operator.close()
+
+
+def test_an_interrupted_run_on_another_host_resumes_there(runner, remote_kb, sshd):
+    from kb.runs import runbooks
+    from kb.runs.remote import SshTarget
+    from kb.runs.walk import RunWalk
+    from kb.store.knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase(remote_kb)
+    remote = SshTarget.parse(sshd.alias)
+    remote.connect(unattended=True)
+    try:
+        walk = RunWalk.start(kb, runbooks.load(kb, "remote"), "Ann Op <ann@example.com>", {}, set(), remote=remote)
+        walk.run_command(walk.commands()[0])
+        walk.mark("done")
+        walk.store.close()  # interrupted here: this process is the run's, and it is not running it any more
+    finally:
+        remote.close()
+    result = run_cli(runner, remote_kb, "resume", walk.run.id, "--no-tui", input="r\ny\n")
+    assert result.exit_code == 0, result.output
+    assert f"Resuming Remote check at step 2/2 on {sshd.alias}" in result.output
+    assert "| True True" in result.output
+    record = _record(remote_kb)
+    assert "outcome: completed" in record and f"host: {sshd.alias}" in record
+    assert "connected from 127.0.0.1" in record

@@ -160,6 +160,31 @@ def test_a_follow_command_ended_by_the_operator_is_complete(tmp_path):
     assert lines == ["started\n", "request served\n"]
 
 
+def test_a_followed_log_is_checked_against_what_was_expected_when_it_ends(runner, kb, tmp_path):
+    log = tmp_path / "app.log"
+    log.write_text("worker started\n")
+    (kb.runbooks_dir / "watch.md").write_text(
+        f"# Watch\n\n- [ ] Watch it come up\n  ```bash\n  tail -f {log}\n  # expected: \"ready to serve\"\n  ```\n",
+        encoding="utf-8")
+    kb.close()
+    from kb.runs import runbooks
+    from kb.runs.walk import RunWalk
+    from kb.store.knowledge_base import KnowledgeBase
+
+    knowledge = KnowledgeBase(kb.root)
+    walk = RunWalk.start(knowledge, runbooks.load(knowledge, "watch"), "Ann Op", {}, set())
+    command = walk.commands()[0]
+    threading.Timer(1.5, walk.end).start()
+    _, verdict = walk.run_command(command)
+    assert verdict.passed is False and verdict.reason.startswith("followed for")
+    assert "output lacks 'ready to serve'" in verdict.reason
+    log.open("a").write("ready to serve\n")
+    threading.Timer(1.5, walk.end).start()
+    _, verdict = walk.run_command(command)
+    assert verdict.passed is True, verdict
+    walk.finish("completed")
+
+
 def test_a_timeout_still_kills_a_command_that_was_expected_to_end():
     result = CommandRun("sleep 30", timeout=0.5).run()
     assert result.timed_out and result.exit_code is None and result.duration < 5

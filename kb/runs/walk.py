@@ -154,8 +154,12 @@ class RunWalk:
 
     @staticmethod
     def _verdict(command: PreparedCommand, result: CommandResult, timeout: float) -> Check:
-        if result.ended:
-            return Check(True, f"followed for {result.duration:.0f} s, then ended by you")
+        if result.ended:  # what it printed until then can still be checked against what was expected
+            followed = f"followed for {result.duration:.0f} s, then ended by you"
+            if not command.expected:
+                return Check(True, followed)
+            seen = check(command.expected, command.actual, 0, result.output)
+            return Check(seen.passed, f"{followed}; {seen.reason}")
         if result.timed_out:
             return Check(False, f"timed out after {timeout:.0f} s; the process group was killed")
         if result.cancelled and result.waited:
