@@ -23,8 +23,10 @@ options, whether its input comes from a pipe or a file, and whether a pipe after
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
+
+from kb.runs.command_words import (ASSIGNMENT_RE, SimpleCommand, first_positional, has_flag, program_of,
+                                   simple_commands, skip_options, split_options)
 
 
 @dataclass(frozen=True)
@@ -46,20 +48,10 @@ class Needs:
 PLAIN = Needs()
 
 
-@dataclass
-class _Simple:
-    """One simple command of a command line, as the shell would run it."""
-
-    words: list[str]
-    piped_in: bool = False  # its stdin is the previous command's output
-    stdin_redirected: bool = False  # `< file`, a heredoc, a here-string
-    bounded_by: str = ""  # a later pipe stage that ends the pipeline on its own (`head`)
-
-
 def classify(command: str) -> Needs:
     """What the command needs when it runs: the first simple command that needs something decides."""
     follow: Needs | None = None
-    for simple in _simple_commands(command):
+    for simple in simple_commands(command):
         needs = _needs(simple)
         if needs.terminal:
             if follow is not None and not needs.follow:
@@ -92,87 +84,6 @@ def unattended_problem(steps) -> str | None:
     return None
 
 
-# -- splitting a command line into simple commands ------------------------------------------------------
-
-_SUBSTITUTION_RE = re.compile(r"\$\((?:[^()]|\([^()]*\))*\)|`[^`]*`")
-_SEPARATORS = {";", "&", "&&", "||", "\n", "(", ")", ";;", "|&"}
-_REDIRECT_RE = re.compile(r"^\d*[<>]+&?$|^&>>?$")
-_ASSIGNMENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-_PLACEHOLDER_RE = re.compile(r"<[A-Za-z][\w.-]*>")
-
-
-def _simple_commands(command: str) -> list[_Simple]:
-    text = command.replace("\\\n", " ")
-    heredoc = "<<" in text
-    if heredoc:  # the body of a heredoc is data, not commands: keep the line that starts it
-        text = text.split("\n", 1)[0]
-    text = _SUBSTITUTION_RE.sub("SUBST", text)
-    text = _PLACEHOLDER_RE.sub("PLACEHOLDER", text)  # `<host>` is a word to fill in, not a redirection
-    try:
-        lexer = shlex.shlex(text, posix=True, punctuation_chars="();<>|&\n")
-        lexer.whitespace = " \t\r"
-        lexer.whitespace_split = True
-        lexer.commenters = ""
-        tokens = list(lexer)
-    except ValueError:  # an unbalanced quote: read it word by word
-        tokens = text.split()
-    out: list[_Simple] = []
-    current = _Simple([])
-    pipeline: list[_Simple] = []
-    comment = False
-    index = 0
-    while index < len(tokens):
-        token = tokens[index]
-        index += 1
-        if comment:
-            comment = token != "\n"
-            if comment:
-                continue
-        if token.startswith("#") and not current.words:
-            comment = True
-            continue
-        if token in ("|", "|&"):
-            pipeline.append(current)
-            current = _Simple([], piped_in=True)
-            continue
-        if token in _SEPARATORS:
-            _close(pipeline + [current], out)
-            pipeline, current = [], _Simple([])
-            continue
-        if _REDIRECT_RE.match(token):
-            target = tokens[index] if index < len(tokens) else ""
-            index += 1
-            if "<" in token and target != "SUBST":  # `<(...)` is a file name, not the input
-                current.stdin_redirected = True
-            continue
-        if token.isdigit() and index < len(tokens) and _REDIRECT_RE.match(tokens[index]):
-            continue  # `2>&1`: the 2 belongs to the redirection
-        current.words.append(token)
-    _close(pipeline + [current], out)
-    if heredoc and out:
-        out[-1].stdin_redirected = True
-    return out
-
-
-def _close(stages: list[_Simple], out: list[_Simple]) -> None:
-    stages = [stage for stage in stages if stage.words]
-    for position, stage in enumerate(stages):
-        for later in stages[position + 1:]:
-            if _ends_a_pipeline(later.words):
-                stage.bounded_by = later.words[0]
-                break
-        out.append(stage)
-
-
-def _ends_a_pipeline(words: list[str]) -> bool:
-    """`head`, `grep -m 1`, `sed -n 1,5p;q`... a stage that stops reading, so the writer stops too."""
-    program = _program(words)
-    if program == "head":
-        return True
-    return program in ("grep", "egrep", "rg") and any(w in ("-m", "--max-count", "-q", "--quiet") or
-                                                      w.startswith(("-m", "--max-count=")) for w in words[1:])
-
-
 # -- what one simple command needs -----------------------------------------------------------------------
 
 _WRAPPERS_WITHOUT_OPTIONS = {"nohup", "time", "exec", "command", "builtin", "stdbuf", "chronic", "unbuffer"}
@@ -183,25 +94,22 @@ _PAGERS = {"less", "more", "most", "man"}
 _FULL_SCREEN = {"top", "htop", "btop", "atop", "iotop", "iftop", "nload", "nethogs", "glances", "ctop", "k9s",
                 "lazydocker", "lazygit", "nmon", "mytop", "pg_top", "bpytop", "bmon", "tmux", "screen", "mc",
                 "ranger", "tig", "ncdu", "mtr", "nvtop", "gtop", "s-tui", "zenith", "bottom", "btm"}
+_TMUX_QUIET = {"ls", "list-sessions", "kill-session", "kill-server", "send-keys", "has-session", "capture-pane",
+               "list-windows", "list-panes", "display-message", "set-option", "show-options", "source-file"}
 _REPLS = {"python", "python2", "python3", "ipython", "ipython3", "bpython", "node", "deno", "irb", "pry", "ruby",
           "php", "lua", "R", "ghci", "erl", "iex", "scala", "julia", "perl", "psysh", "tclsh", "bun"}
 _LOGIN = {"su": "su asks for a password", "passwd": "passwd asks for a password",
           "login": "login asks for a name and password", "ssh-copy-id": "ssh-copy-id asks for a password",
           "telnet": "telnet is an interactive session", "ftp": "ftp is an interactive session",
           "mosh": "mosh is a remote login", "minicom": "minicom is an interactive session"}
-_SERVERS = {"uvicorn", "gunicorn", "hypercorn", "daphne", "nodemon", "http-server", "ngrok", "live-server",
+_SERVERS = {"uvicorn", "gunicorn", "hypercorn", "daphne", "nodemon", "http-server", "ngrok", "live-server", "serve",
             "flask", "celery", "rq", "sidekiq", "caddy", "webpack-dev-server"}
 _DEV_SCRIPTS = {"dev", "start", "serve", "watch", "develop", "preview"}
 
 
-def _program(words: list[str]) -> str:
-    word = words[0] if words else ""
-    return word.rsplit("/", 1)[-1]
-
-
-def _needs(simple: _Simple) -> Needs:
+def _needs(simple: SimpleCommand) -> Needs:
     words = list(simple.words)
-    while words and _ASSIGNMENT_RE.match(words[0]):
+    while words and ASSIGNMENT_RE.match(words[0]):
         words.pop(0)
     if not words:
         return PLAIN
@@ -214,26 +122,26 @@ def _needs(simple: _Simple) -> Needs:
 
 def _program_needs(words: list[str], stdin: bool) -> Needs:
     """`stdin`: the command reads the terminal (not a pipe or a file), so a REPL there is interactive."""
-    program = _program(words)
+    program = program_of(words)
     args = words[1:]
     if args and all(a in ("--version", "-V", "--help", "-h", "version", "help") for a in args):
         return PLAIN  # `python --version` asks nothing and ends
     if program in ("sudo", "doas"):
         return _sudo(program, args, stdin)
     if program in ("env",):
-        rest = _skip_options(args, with_value={"-u", "--unset", "-C", "--chdir", "-S", "--split-string"})
-        while rest and _ASSIGNMENT_RE.match(rest[0]):
+        rest = skip_options(args, with_value={"-u", "--unset", "-C", "--chdir", "-S", "--split-string"})
+        while rest and ASSIGNMENT_RE.match(rest[0]):
             rest = rest[1:]
         return _program_needs(rest, stdin) if rest else PLAIN
     if program == "command" and any(a in ("-v", "-V") for a in args):
         return PLAIN  # `command -v vim` asks where vim is
     if program in _WRAPPERS_WITHOUT_OPTIONS or program in ("nice", "ionice", "setsid", "xargs", "caffeinate"):
-        rest = _skip_options(args, with_value={"-n", "-c", "-p", "-o", "-e", "-i", "-I", "-L", "-P", "-d", "-s"})
+        rest = skip_options(args, with_value={"-n", "-c", "-p", "-o", "-e", "-i", "-I", "-L", "-P", "-d", "-s"})
         if program == "xargs":  # its command's stdin is not the terminal
             stdin = False
         return _program_needs(rest, stdin) if rest else PLAIN
     if program == "timeout":  # bounded: whatever it runs ends by itself
-        rest = _skip_options(args, with_value={"-s", "--signal", "-k", "--kill-after"})
+        rest = skip_options(args, with_value={"-s", "--signal", "-k", "--kill-after"})
         inner = _program_needs(rest[1:], stdin) if len(rest) > 1 else PLAIN
         return Needs(inner.terminal, False, inner.reason)
     if program == "watch":
@@ -253,16 +161,16 @@ def _program_needs(words: list[str], stdin: bool) -> Needs:
 
 
 def _sudo(program: str, args: list[str], stdin: bool) -> Needs:
-    options, rest = _split_options(args, {"-u", "--user", "-g", "--group", "-h", "--host", "-p", "--prompt", "-C",
+    options, rest = split_options(args, {"-u", "--user", "-g", "--group", "-h", "--host", "-p", "--prompt", "-C",
                                           "--close-from", "-r", "--role", "-t", "--type", "-U", "--other-user",
                                           "-D", "--chdir", "-T", "--command-timeout"})
-    if _has_flag(options, "e", "--edit"):
+    if has_flag(options, "e", "--edit"):
         return Needs(True, False, f"{program} -e opens an editor")
     inner = _program_needs(rest, stdin) if rest else PLAIN
-    if not rest and (_has_flag(options, "i", "--login") or _has_flag(options, "s", "--shell")):
+    if not rest and (has_flag(options, "i", "--login") or has_flag(options, "s", "--shell")):
         return Needs(True, False, f"{program} opens a root shell")
-    if _has_flag(options, "n", "--non-interactive") or (_has_flag(options, "S", "--stdin") and not stdin) \
-            or (not rest and _has_flag(options, "", "-v", "-k", "-K", "-l", "--list", "-V", "--version")):
+    if has_flag(options, "n", "--non-interactive") or (has_flag(options, "S", "--stdin") and not stdin) \
+            or (not rest and has_flag(options, "", "-v", "-k", "-K", "-l", "--list", "-V", "--version")):
         return inner  # the author's non-interactive form, or a password piped in
     reason = f"{program} may ask for a password"
     return Needs(True, inner.follow, f"{reason}; {inner.reason}" if inner.reason else reason)
@@ -279,197 +187,19 @@ def _full_screen(program: str, args: list[str]) -> Needs:
     if program == "ncdu" and any(a.startswith("-o") for a in args):
         return PLAIN
     if program in ("tmux", "screen"):
-        if args and args[0] in ("ls", "list-sessions", "kill-session", "kill-server", "send-keys", "-ls", "-list",
-                                "has-session", "capture-pane", "new-session") and "-d" in args + ["-ls", "-list"]:
+        detached = has_flag(args, "d") or any(a in ("-ls", "-list", "-dmS", "-X") for a in args)
+        if detached or (program == "tmux" and first_positional(args) in _TMUX_QUIET):
             return PLAIN
         return Needs(True, False, f"{program} takes over the terminal")
     follow = program not in ("ncdu", "mc", "ranger", "tig", "lazygit")
     return Needs(True, follow, f"{program} draws a full screen" + (" until stopped" if follow else ""))
 
 
-def _known(program: str, args: list[str], stdin: bool) -> Needs:  # noqa: C901 - one table of programs
-    sub = _first_positional(args)
-    flags = set(args)
-    if program in ("tail",):
-        if any(a in ("-f", "-F", "--follow", "--retry") or a.startswith("--follow") or
-               (re.match(r"^-[A-Za-z0-9]*[fF][A-Za-z0-9]*$", a) and not a.startswith("--")) for a in args):
-            return Needs(False, True, "tail -f follows the file")
-        return PLAIN
-    if program == "journalctl":
-        if any(a in ("-f", "--follow") or (re.match(r"^-[a-zA-Z]*f[a-zA-Z]*$", a)) for a in args):
-            return Needs(False, True, "journalctl -f follows the journal")
-        return PLAIN
-    if program == "dmesg":
-        return Needs(False, True, "dmesg -w waits for new messages") if flags & {"-w", "--follow", "-W",
-                                                                                  "--follow-new"} else PLAIN
-    if program in ("ping", "ping6"):
-        if any(a in ("-c", "-w", "--count", "--deadline") or re.match(r"^-[a-zA-Z]*[cw]\d*$", a) for a in args):
-            return PLAIN
-        return Needs(False, True, "ping runs until stopped")
-    if program == "tcpdump":
-        return PLAIN if any(a == "-c" or re.match(r"^-c\d+$", a) for a in args) or "-r" in flags else \
-            Needs(False, True, "tcpdump captures until stopped")
-    if program in ("vmstat", "iostat", "mpstat", "sar", "pidstat"):
-        numbers = [a for a in args if a.isdigit()]
-        return Needs(False, True, f"{program} {numbers[0]} prints until stopped") if len(numbers) == 1 else PLAIN
-    if program == "dstat":
-        return PLAIN if len([a for a in args if a.isdigit()]) >= 2 else Needs(False, True, "dstat prints until stopped")
-    if program == "inotifywait":
-        return Needs(False, True, "inotifywait -m watches until stopped") if flags & {"-m", "--monitor"} else PLAIN
-    if program == "strace":
-        return Needs(False, True, "strace -p traces until stopped") if "-p" in flags else PLAIN
-    if program in ("nc", "ncat"):
-        return Needs(False, True, f"{program} -l listens until stopped") if any(
-            re.match(r"^-[a-zA-Z]*l[a-zA-Z]*$", a) for a in args) else PLAIN
-    if program == "socat":
-        return Needs(False, True, "socat relays until stopped") if any("LISTEN" in a.upper() for a in args) else PLAIN
-    if program == "pm2":
-        if sub == "logs" and "--nostream" not in flags:
-            return Needs(False, True, "pm2 logs streams until stopped")
-        if sub in ("monit", "dash", "dashboard"):
-            return Needs(True, True, f"pm2 {sub} draws a full screen until stopped")
-        return PLAIN
-    if program == "heroku":
-        if sub == "logs" and flags & {"-t", "--tail"}:
-            return Needs(False, True, "heroku logs --tail streams until stopped")
-        if sub in ("run", "run:inside") and not flags & {"--no-tty", "-x"}:
-            rest = args[args.index(sub) + 1:]
-            rest = _skip_options(rest, with_value={"-a", "--app", "-s", "--size", "-e", "--env", "-r", "--remote"})
-            inner = _program_needs(rest, stdin) if rest else Needs(True, False, "heroku run opens a shell")
-            return inner
-        if sub in ("login",):
-            return Needs(True, False, "heroku login asks for credentials")
-        return PLAIN
-    if program in ("fly", "flyctl"):
-        if sub == "logs" and "--no-tail" not in flags:
-            return Needs(False, True, f"{program} logs streams until stopped")
-        if sub == "ssh":
-            return Needs(True, False, f"{program} ssh console is a remote login") if "-C" not in flags and \
-                "--command" not in flags else PLAIN
-        return PLAIN
-    if program == "stern":
-        return Needs(False, True, "stern streams logs until stopped")
-    if program in ("docker", "podman", "nerdctl"):
-        return _docker(program, args, stdin)
-    if program == "docker-compose":
-        return _compose(args, stdin)
-    if program in ("kubectl", "oc", "minikube"):
-        return _kubectl(program, args, stdin)
-    if program in ("ssh",):
-        return _ssh(args, stdin)
-    if program in ("scp", "sftp", "rsync"):
-        return _copy_over_ssh(program, args)
-    if program == "ssh-keygen":
-        generating = not flags & {"-l", "-F", "-R", "-y", "-r", "-B", "-L", "-Q", "-D", "-H", "-k"}
-        if generating and "-N" not in flags and not any(a.startswith("-N") for a in args):
-            return Needs(True, False, "ssh-keygen asks for a passphrase (give -N)")
-        return PLAIN
-    if program == "crontab":
-        return Needs(True, False, "crontab -e opens an editor") if "-e" in flags else PLAIN
-    if program == "htpasswd":
-        batch = any(a.startswith("-") and ("b" in a or "i" in a or "n" in a and "B" not in a) for a in args
-                    if a.startswith("-") and a[1:].isalpha())
-        return PLAIN if batch else Needs(True, False, "htpasswd asks for a password")
-    if program == "gpg":
-        return PLAIN if flags & {"--batch", "--list-keys", "-k", "--verify", "--list-secret-keys", "-K"} \
-            else Needs(True, False, "gpg may ask for a passphrase")
-    if program == "openssl":
-        return PLAIN
-    if program == "systemctl":
-        if sub in ("edit",):
-            return Needs(True, False, "systemctl edit opens an editor")
-        return PLAIN
-    if program == "git":
-        return _git(args)
-    if program in ("apt", "apt-get", "aptitude", "yum", "dnf", "zypper"):
-        return _package_manager(program, args)
-    if program in ("pip", "pip3"):
-        return Needs(True, False, "pip uninstall asks to confirm (give -y)") if sub == "uninstall" and not flags & {
-            "-y", "--yes"} else PLAIN
-    if program == "certbot":
-        asks = sub not in ("renew", "certificates", "revoke", "delete", "--version", "-h", "--help", "plugins") and \
-            not flags & {"-n", "--non-interactive", "--noninteractive"}
-        return Needs(True, False, "certbot may ask questions (give -n)") if asks else PLAIN
-    if program in ("npm", "yarn", "pnpm", "bun"):
-        return _node_package_manager(program, args)
-    if program in ("npx", "bunx"):
-        rest = _skip_options(args, with_value={"-p", "--package"})
-        return _known(_program(rest), rest[1:], stdin) if rest and _program(rest) in (
-            "vite", "next", "nuxt", "tsc", "jest", "vitest", "nodemon", "http-server", "serve", "live-server",
-            "prisma") else (Needs(False, True, f"npx {rest[0]} serves until stopped")
-                            if rest and rest[0] in ("serve",) else PLAIN)
-    if program in ("vite", "next", "nuxt", "hugo", "jekyll"):
-        if sub in ("build", "export", "lint", "generate", "version", "--version", "new", "info", "telemetry"):
-            return PLAIN
-        if program in ("next", "nuxt") and sub not in ("dev", "start"):
-            return PLAIN
-        if program in ("hugo", "jekyll") and sub not in ("server", "serve", "s"):
-            return PLAIN
-        return Needs(False, True, f"{program} {sub or 'dev'} serves until stopped")
-    if program in ("tsc", "jest", "vitest", "cargo"):
-        watching = flags & {"-w", "--watch", "--watchAll"} or (program == "vitest" and sub in (None, "watch", "dev")
-                                                                and "run" not in flags) or \
-            (program == "cargo" and sub == "watch")
-        return Needs(False, True, f"{program} watches until stopped") if watching else PLAIN
-    if program in ("rails",):
-        if sub in ("console", "c", "dbconsole", "db"):
-            return Needs(True, False, f"rails {sub} is an interactive console")
-        if sub in ("server", "s"):
-            return Needs(False, True, "rails server serves until stopped")
-        return PLAIN
-    if program == "php":
-        if sub == "artisan":
-            rest = args[args.index("artisan") + 1:]
-            if rest[:1] and rest[0] in ("tinker",):
-                return Needs(True, False, "artisan tinker is an interactive console")
-            if rest[:1] and rest[0] in ("serve", "queue:work", "queue:listen", "horizon", "reverb:start"):
-                return Needs(False, True, f"artisan {rest[0]} runs until stopped")
-            return PLAIN
-        if "-a" in flags:
-            return Needs(True, False, "php -a is an interactive shell")
-        if "-S" in flags:
-            return Needs(False, True, "php -S serves until stopped")
-        return PLAIN
-    if program in _SERVERS:
-        if program == "flask":
-            if sub == "run":
-                return Needs(False, True, "flask run serves until stopped")
-            if sub == "shell":
-                return Needs(True, False, "flask shell is an interactive console")
-            return PLAIN
-        if program in ("celery",):
-            return Needs(False, True, "a celery worker runs until stopped") if sub in ("worker", "beat", "flower") or \
-                "worker" in args else PLAIN
-        if program in ("rq", "sidekiq"):
-            return Needs(False, True, f"{program} runs until stopped")
-        if program == "caddy":
-            return Needs(False, True, "caddy run serves until stopped") if sub == "run" else PLAIN
-        return Needs(False, True, f"{program} serves until stopped")
-    if program in ("mysql", "mariadb", "mysqldump", "mysqladmin", "psql", "pg_dump", "pg_dumpall", "pg_restore",
-                   "createdb", "dropdb", "createuser", "redis-cli", "mongo", "mongosh", "sqlite3",
-                   "clickhouse-client", "cqlsh", "influx"):
-        return _database_client(program, args, stdin)
-    if program in ("gh",):
-        return Needs(True, False, "gh auth login asks questions") if args[:2] == ["auth", "login"] else PLAIN
-    if program in ("az", "gcloud", "aws"):
-        if args[:1] == ["login"] or args[:2] in (["auth", "login"], ["sso", "login"]):
-            return Needs(True, False, f"{program} login asks the operator")
-        if program == "aws" and args[:2] == ["ssm", "start-session"]:
-            return Needs(True, False, "aws ssm start-session is a remote shell")
-        return PLAIN
-    if program in ("terraform",):
-        if sub in ("apply", "destroy") and not flags & {"-auto-approve", "--auto-approve"} and not any(
-                a.endswith(".tfplan") or a.endswith(".plan") for a in args):
-            return Needs(True, False, f"terraform {sub} asks to confirm (give -auto-approve)")
-        if sub == "console":
-            return Needs(True, False, "terraform console is interactive")
-        return PLAIN
-    if program in ("helm", "minikube", "dotnet", "deno"):
-        if program == "dotnet" and sub in ("run", "watch"):
-            return Needs(False, True, f"dotnet {sub} runs until stopped")
-        if program == "deno" and sub is None:
-            return Needs(True, False, "deno with nothing to run is a REPL") if stdin else PLAIN
-        return PLAIN
+def _known(program: str, args: list[str], stdin: bool) -> Needs:
+    """The rule for this program, if there is one (`_RULES`); a shell, a REPL or nothing special otherwise."""
+    rule = _RULES.get(program)
+    if rule is not None:
+        return rule(program, args, stdin)
     if program in _SHELLS:
         if "-c" in args:  # what it runs decides
             script = args[args.index("-c") + 1:args.index("-c") + 2]
@@ -482,8 +212,209 @@ def _known(program: str, args: list[str], stdin: bool) -> Needs:  # noqa: C901 -
     return PLAIN
 
 
+# -- one rule per program (or family): (program, args, stdin) -> Needs -----------------------------------------
+
+def _follows(reason: str) -> Needs:
+    return Needs(False, True, reason)
+
+
+def _asks(reason: str) -> Needs:
+    return Needs(True, False, reason)
+
+
+def _tail(program, args, stdin):
+    following = any(a in ("-f", "-F", "--follow", "--retry") or a.startswith("--follow") or
+                    (re.match(r"^-[A-Za-z0-9]*[fF][A-Za-z0-9]*$", a) and not a.startswith("--")) for a in args)
+    return _follows("tail -f follows the file") if following else PLAIN
+
+
+def _journalctl(program, args, stdin):
+    following = any(a in ("-f", "--follow") or re.match(r"^-[a-zA-Z]*f[a-zA-Z]*$", a) for a in args)
+    return _follows("journalctl -f follows the journal") if following else PLAIN
+
+
+def _dmesg(program, args, stdin):
+    return _follows("dmesg -w waits for new messages") if set(args) & {"-w", "--follow", "-W", "--follow-new"} \
+        else PLAIN
+
+
+def _ping(program, args, stdin):
+    bounded = any(a in ("-c", "-w", "--count", "--deadline") or re.match(r"^-[a-zA-Z]*[cw]\d*$", a) for a in args)
+    return PLAIN if bounded else _follows("ping runs until stopped")
+
+
+def _tcpdump(program, args, stdin):
+    bounded = any(a == "-c" or re.match(r"^-c\d+$", a) for a in args) or "-r" in args
+    return PLAIN if bounded else _follows("tcpdump captures until stopped")
+
+
+def _every_n_seconds(program, args, stdin):  # vmstat 1: a delay and no count
+    numbers = [a for a in args if a.isdigit()]
+    if program == "dstat":
+        return PLAIN if len(numbers) >= 2 else _follows("dstat prints until stopped")
+    return _follows(f"{program} {numbers[0]} prints until stopped") if len(numbers) == 1 else PLAIN
+
+
+def _listens(program, args, stdin):
+    if program == "inotifywait":
+        return _follows("inotifywait -m watches until stopped") if set(args) & {"-m", "--monitor"} else PLAIN
+    if program == "strace":
+        return _follows("strace -p traces until stopped") if "-p" in args else PLAIN
+    if program == "socat":
+        return _follows("socat relays until stopped") if any("LISTEN" in a.upper() for a in args) else PLAIN
+    listening = any(re.match(r"^-[a-zA-Z]*l[a-zA-Z]*$", a) for a in args)
+    return _follows(f"{program} -l listens until stopped") if listening else PLAIN
+
+
+def _pm2(program, args, stdin):
+    sub = first_positional(args)
+    if sub == "logs" and "--nostream" not in args:
+        return _follows("pm2 logs streams until stopped")
+    if sub in ("monit", "dash", "dashboard"):
+        return Needs(True, True, f"pm2 {sub} draws a full screen until stopped")
+    return PLAIN
+
+
+def _heroku(program, args, stdin):
+    sub = first_positional(args)
+    if sub == "logs" and set(args) & {"-t", "--tail"}:
+        return _follows("heroku logs --tail streams until stopped")
+    if sub in ("run", "run:inside") and not set(args) & {"--no-tty", "-x"}:
+        rest = skip_options(args[args.index(sub) + 1:], with_value={"-a", "--app", "-s", "--size", "-e", "--env",
+                                                                     "-r", "--remote"})
+        return _program_needs(rest, stdin) if rest else _asks("heroku run opens a shell")
+    return _asks("heroku login asks for credentials") if sub == "login" else PLAIN
+
+
+def _fly(program, args, stdin):
+    sub = first_positional(args)
+    if sub == "logs" and "--no-tail" not in args:
+        return _follows(f"{program} logs streams until stopped")
+    if sub == "ssh" and not set(args) & {"-C", "--command"}:
+        return _asks(f"{program} ssh console is a remote login")
+    return PLAIN
+
+
+def _ssh_keygen(program, args, stdin):
+    generating = not set(args) & {"-l", "-F", "-R", "-y", "-r", "-B", "-L", "-Q", "-D", "-H", "-k"}
+    if generating and not any(a.startswith("-N") for a in args):
+        return _asks("ssh-keygen asks for a passphrase (give -N)")
+    return PLAIN
+
+
+def _secrets_tools(program, args, stdin):
+    if program == "htpasswd":  # -b takes the password as an argument, -i from stdin
+        return PLAIN if has_flag(args, "b") or has_flag(args, "i") else _asks("htpasswd asks for a password")
+    batch = set(args) & {"--batch", "--list-keys", "-k", "--verify", "--list-secret-keys", "-K"}
+    return PLAIN if batch else _asks("gpg may ask for a passphrase")
+
+
+def _editing_subcommand(program, args, stdin):  # crontab -e, systemctl edit
+    if program == "crontab":
+        return _asks("crontab -e opens an editor") if "-e" in args else PLAIN
+    return _asks("systemctl edit opens an editor") if first_positional(args) == "edit" else PLAIN
+
+
+def _pip(program, args, stdin):
+    asks = first_positional(args) == "uninstall" and not set(args) & {"-y", "--yes"}
+    return _asks("pip uninstall asks to confirm (give -y)") if asks else PLAIN
+
+
+def _certbot(program, args, stdin):
+    sub = first_positional(args)
+    asks = sub not in ("renew", "certificates", "revoke", "delete", "plugins") and \
+        not set(args) & {"-n", "--non-interactive", "--noninteractive"}
+    return _asks("certbot may ask questions (give -n)") if asks else PLAIN
+
+
+def _npx(program, args, stdin):  # what it runs decides
+    rest = skip_options(args, with_value={"-p", "--package"})
+    return _program_needs(rest, stdin) if rest else PLAIN
+
+
+def _site_server(program, args, stdin):  # vite, next, nuxt, hugo, jekyll
+    sub = first_positional(args)
+    if sub in ("build", "export", "lint", "generate", "version", "new", "info", "telemetry"):
+        return PLAIN
+    if program in ("next", "nuxt") and sub not in ("dev", "start"):
+        return PLAIN
+    if program in ("hugo", "jekyll") and sub not in ("server", "serve", "s"):
+        return PLAIN
+    return _follows(f"{program} {sub or 'dev'} serves until stopped")
+
+
+def _watcher(program, args, stdin):  # tsc -w, jest --watch, vitest, cargo watch
+    sub = first_positional(args)
+    watching = set(args) & {"-w", "--watch", "--watchAll"} or (program == "vitest" and sub in (None, "watch", "dev")) \
+        or (program == "cargo" and sub == "watch")
+    return _follows(f"{program} watches until stopped") if watching else PLAIN
+
+
+def _rails(program, args, stdin):
+    sub = first_positional(args)
+    if sub in ("console", "c", "dbconsole", "db"):
+        return _asks(f"rails {sub} is an interactive console")
+    return _follows("rails server serves until stopped") if sub in ("server", "s") else PLAIN
+
+
+def _php(program, args, stdin):
+    if first_positional(args) == "artisan":
+        command = first_positional(args[args.index("artisan") + 1:])
+        if command == "tinker":
+            return _asks("artisan tinker is an interactive console")
+        if command in ("serve", "queue:work", "queue:listen", "horizon", "reverb:start"):
+            return _follows(f"artisan {command} runs until stopped")
+        return PLAIN
+    if "-a" in args:
+        return _asks("php -a is an interactive shell")
+    return _follows("php -S serves until stopped") if "-S" in args else PLAIN
+
+
+def _server(program, args, stdin):
+    sub = first_positional(args)
+    if program == "flask":
+        if sub == "shell":
+            return _asks("flask shell is an interactive console")
+        return _follows("flask run serves until stopped") if sub == "run" else PLAIN
+    if program == "celery":
+        worker = sub in ("worker", "beat", "flower") or "worker" in args
+        return _follows("a celery worker runs until stopped") if worker else PLAIN
+    if program == "caddy":
+        return _follows("caddy run serves until stopped") if sub == "run" else PLAIN
+    if program in ("rq", "sidekiq"):
+        return _follows(f"{program} runs until stopped")
+    return _follows(f"{program} serves until stopped")
+
+
+def _cloud_login(program, args, stdin):  # gh, az, gcloud, aws
+    if program == "gh":
+        return _asks("gh auth login asks questions") if args[:2] == ["auth", "login"] else PLAIN
+    if args[:1] == ["login"] or args[:2] in (["auth", "login"], ["sso", "login"]):
+        return _asks(f"{program} login asks the operator")
+    if program == "aws" and args[:2] == ["ssm", "start-session"]:
+        return _asks("aws ssm start-session is a remote shell")
+    return PLAIN
+
+
+def _terraform(program, args, stdin):
+    sub = first_positional(args)
+    planned = any(a.endswith((".tfplan", ".plan")) for a in args)
+    if sub in ("apply", "destroy") and not set(args) & {"-auto-approve", "--auto-approve"} and not planned:
+        return _asks(f"terraform {sub} asks to confirm (give -auto-approve)")
+    return _asks("terraform console is interactive") if sub == "console" else PLAIN
+
+
+def _dotnet(program, args, stdin):
+    sub = first_positional(args)
+    return _follows(f"dotnet {sub} runs until stopped") if sub in ("run", "watch") else PLAIN
+
+
+def _deno(program, args, stdin):
+    return _asks("deno with nothing to run is a REPL") if not args and stdin else PLAIN
+
+
 def _docker(program: str, args: list[str], stdin: bool) -> Needs:
-    rest = _skip_options(args, with_value={"-H", "--host", "--context", "-c", "--config", "-l", "--log-level"})
+    rest = skip_options(args, with_value={"-H", "--host", "--context", "-c", "--config", "-l", "--log-level"})
     if not rest:
         return PLAIN
     sub, tail = rest[0], rest[1:]
@@ -492,7 +423,7 @@ def _docker(program: str, args: list[str], stdin: bool) -> Needs:
     if sub == "container" and tail:
         sub, tail = tail[0], tail[1:]
     if sub in ("logs",):
-        return Needs(False, True, f"{program} logs -f follows the log") if _has_flag(tail, "f", "--follow") else PLAIN
+        return Needs(False, True, f"{program} logs -f follows the log") if has_flag(tail, "f", "--follow") else PLAIN
     if sub in ("stats",):
         return PLAIN if "--no-stream" in tail else Needs(False, True, f"{program} stats refreshes until stopped")
     if sub in ("events",):
@@ -507,10 +438,10 @@ def _docker(program: str, args: list[str], stdin: bool) -> Needs:
         if sub == "create":
             return PLAIN
         value_options = _DOCKER_RUN_VALUES if sub == "run" else _DOCKER_EXEC_VALUES
-        options, positional = _split_options(tail, value_options)
-        interactive = _has_flag(options, "i", "--interactive")
-        tty = _has_flag(options, "t", "--tty")
-        detached = _has_flag(options, "d", "--detach")
+        options, positional = split_options(tail, value_options)
+        interactive = has_flag(options, "i", "--interactive")
+        tty = has_flag(options, "t", "--tty")
+        detached = has_flag(options, "d", "--detach")
         if detached:
             return PLAIN
         inner_words = positional[1:]  # after the container or image
@@ -536,16 +467,16 @@ _DOCKER_RUN_VALUES = _DOCKER_EXEC_VALUES | {
 
 
 def _compose(args: list[str], stdin: bool, name: str = "docker-compose") -> Needs:
-    rest = _skip_options(args, with_value={"-f", "--file", "-p", "--project-name", "--env-file", "--profile",
+    rest = skip_options(args, with_value={"-f", "--file", "-p", "--project-name", "--env-file", "--profile",
                                            "--project-directory", "--ansi", "--parallel", "--progress", "-c",
                                            "--context"})
     if not rest:
         return PLAIN
     sub, tail = rest[0], rest[1:]
     if sub == "logs":
-        return Needs(False, True, f"{name} logs -f follows the logs") if _has_flag(tail, "f", "--follow") else PLAIN
+        return Needs(False, True, f"{name} logs -f follows the logs") if has_flag(tail, "f", "--follow") else PLAIN
     if sub == "up":
-        return PLAIN if _has_flag(tail, "d", "--detach") or "--wait" in tail else \
+        return PLAIN if has_flag(tail, "d", "--detach") or "--wait" in tail else \
             Needs(False, True, f"{name} up without -d stays attached to the logs")
     if sub in ("watch",):
         return Needs(False, True, f"{name} watch runs until stopped")
@@ -554,10 +485,10 @@ def _compose(args: list[str], stdin: bool, name: str = "docker-compose") -> Need
     if sub in ("exec", "run"):
         values = {"-u", "--user", "-w", "--workdir", "-e", "--env", "--index", "--entrypoint", "--name", "-p",
                   "--publish", "-v", "--volume", "-l", "--label"}
-        options, positional = _split_options(tail, values)
-        if _has_flag(options, "d", "--detach"):
+        options, positional = split_options(tail, values)
+        if has_flag(options, "d", "--detach"):
             return PLAIN
-        no_tty = _has_flag(options, "T", "--no-TTY") or "--no-tty" in options or "-i=false" in options \
+        no_tty = has_flag(options, "T", "--no-TTY") or "--no-tty" in options or "-i=false" in options \
             or "--interactive=false" in options
         inner_words = positional[1:]
         if not inner_words:
@@ -570,7 +501,7 @@ def _compose(args: list[str], stdin: bool, name: str = "docker-compose") -> Need
 
 
 def _kubectl(program: str, args: list[str], stdin: bool) -> Needs:
-    rest = _skip_options(args, with_value={"-n", "--namespace", "--context", "--kubeconfig", "-s", "--server",
+    rest = skip_options(args, with_value={"-n", "--namespace", "--context", "--kubeconfig", "-s", "--server",
                                            "--cluster", "--user", "--token", "-l", "--selector", "-o", "--output"})
     if not rest:
         return PLAIN
@@ -583,8 +514,8 @@ def _kubectl(program: str, args: list[str], stdin: bool) -> Needs:
             return Needs(False, True, f"minikube {sub} runs until stopped")
         return PLAIN
     if sub == "logs":
-        return Needs(False, True, f"{program} logs -f follows the log") if _has_flag(tail, "f", "--follow") else PLAIN
-    if sub in ("get", "rollout") and (_has_flag(tail, "w", "--watch") or "--watch-only" in tail):
+        return Needs(False, True, f"{program} logs -f follows the log") if has_flag(tail, "f", "--follow") else PLAIN
+    if sub in ("get", "rollout") and (has_flag(tail, "w", "--watch") or "--watch-only" in tail):
         return Needs(False, True, f"{program} {sub} -w watches until stopped")
     if sub in ("port-forward", "proxy"):
         return Needs(False, True, f"{program} {sub} runs until stopped")
@@ -594,8 +525,8 @@ def _kubectl(program: str, args: list[str], stdin: bool) -> Needs:
         return PLAIN
     if sub in ("exec", "run", "attach", "debug"):
         own = tail[:tail.index("--")] if "--" in tail else tail
-        interactive = _has_flag(own, "i", "--stdin")
-        tty = _has_flag(own, "t", "--tty")
+        interactive = has_flag(own, "i", "--stdin")
+        tty = has_flag(own, "t", "--tty")
         inner_words = tail[tail.index("--") + 1:] if "--" in tail else []
         if sub == "attach":
             return Needs(True, False, f"{program} attach connects your terminal") if interactive else PLAIN
@@ -613,10 +544,10 @@ def _kubectl(program: str, args: list[str], stdin: bool) -> Needs:
 def _ssh(args: list[str], stdin: bool) -> Needs:
     values = {"-p", "-i", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-W", "-b", "-c", "-E", "-e", "-m", "-O", "-Q",
               "-S", "-w", "-B", "-I"}
-    options, positional = _split_options(args, values)
+    options, positional = split_options(args, values)
     batch = any(o.replace(" ", "").lower() in ("batchmode=yes", "-obatchmode=yes") for o in
                 [options[i + 1] if o == "-o" and i + 1 < len(options) else o for i, o in enumerate(options)])
-    forwarding = _has_flag(options, "N")
+    forwarding = has_flag(options, "N")
     if not positional:
         return PLAIN
     remote = positional[1:]
@@ -625,7 +556,7 @@ def _ssh(args: list[str], stdin: bool) -> Needs:
     if not remote:
         return Needs(True, False, "ssh with no command is a remote login")
     inner = classify(" ".join(remote))  # ssh joins the words and hands them to the remote shell
-    if batch or _has_flag(options, "T") or _has_flag(options, "n"):
+    if batch or has_flag(options, "T") or has_flag(options, "n"):
         return Needs(False, inner.follow, inner.reason)
     reason = "ssh may ask for a host key or a password"
     return Needs(True, inner.follow, f"{reason}; {inner.reason}" if inner.reason else reason)
@@ -642,7 +573,7 @@ def _copy_over_ssh(program: str, args: list[str]) -> Needs:
 
 
 def _git(args: list[str]) -> Needs:
-    rest = _skip_options(args, with_value={"-C", "-c", "--git-dir", "--work-tree", "--namespace"})
+    rest = skip_options(args, with_value={"-C", "-c", "--git-dir", "--work-tree", "--namespace"})
     if not rest:
         return PLAIN
     sub, tail = rest[0], rest[1:]
@@ -661,7 +592,7 @@ def _git(args: list[str]) -> Needs:
 
 
 def _package_manager(program: str, args: list[str]) -> Needs:
-    sub = _first_positional(args)
+    sub = first_positional(args)
     changing = {"install", "remove", "purge", "upgrade", "dist-upgrade", "full-upgrade", "autoremove", "erase",
                 "update" if program in ("yum", "dnf", "zypper") else "", "reinstall", "downgrade", "in", "rm", "up"}
     if sub not in changing - {""}:
@@ -672,11 +603,11 @@ def _package_manager(program: str, args: list[str]) -> Needs:
 
 
 def _node_package_manager(program: str, args: list[str]) -> Needs:
-    sub = _first_positional(args)
+    sub = first_positional(args)
     if sub in ("login", "adduser", "init") and not ("-y" in args or "--yes" in args):
         return Needs(True, False, f"{program} {sub} asks questions")
     if program in ("npm", "pnpm", "bun") and sub in ("run", "run-script"):
-        script = _first_positional(args[args.index(sub) + 1:])
+        script = first_positional(args[args.index(sub) + 1:])
     elif sub == "start" or program in ("yarn", "pnpm", "bun"):
         script = sub
     else:
@@ -706,7 +637,7 @@ def _database_client(program: str, args: list[str], stdin: bool) -> Needs:
     if program == "redis-cli":
         values = {"-h", "-p", "-a", "-n", "-u", "--user", "--pass", "-s", "--cacert", "--cert", "--key", "-r", "-i",
                   "--tls-ciphers", "--sni", "-d", "-D"}
-        options, positional = _split_options(args, values)
+        options, positional = split_options(args, values)
         if any(o in ("--stat", "--latency", "--latency-history", "--monitor", "--bigkeys") for o in options) or \
                 positional[:1] == ["MONITOR"] or positional[:1] == ["monitor"] or positional[:1] in (["subscribe"],
                                                                                                     ["SUBSCRIBE"]):
@@ -751,7 +682,7 @@ def _repl(program: str, args: list[str], stdin: bool) -> Needs:
             return PLAIN
         script = next((a for a in args if not a.startswith("-")), None)
         if script and script.endswith("manage.py"):
-            command = _first_positional(args[args.index(script) + 1:])
+            command = first_positional(args[args.index(script) + 1:])
             if command in ("shell", "dbshell", "shell_plus"):
                 return Needs(True, False, f"manage.py {command} is an interactive console")
             if command in ("runserver", "runserver_plus"):
@@ -789,50 +720,32 @@ def _inside(inner: Needs, wrapper: str) -> Needs:
     return Needs(inner.terminal, inner.follow, f"{inner.reason} (in {wrapper})")
 
 
-# -- options -------------------------------------------------------------------------------------------------
-
-def _skip_options(args: list[str], with_value: set[str]) -> list[str]:
-    """The words after the leading options (and a `--`), skipping each option's value."""
-    index = 0
-    while index < len(args):
-        word = args[index]
-        if word == "--":
-            return args[index + 1:]
-        if not word.startswith("-") or word == "-":
-            return args[index:]
-        index += 2 if word in with_value else 1
-    return []
-
-
-def _split_options(args: list[str], with_value: set[str]) -> tuple[list[str], list[str]]:
-    """Options up to the first positional word; that word and everything after it."""
-    options: list[str] = []
-    index = 0
-    while index < len(args):
-        word = args[index]
-        if word == "--":
-            return options, args[index + 1:]
-        if not word.startswith("-") or word == "-":
-            return options, args[index:]
-        options.append(word)
-        if word in with_value and index + 1 < len(args):
-            options.append(args[index + 1])
-            index += 1
-        index += 1
-    return options, []
-
-
-def _has_flag(args: list[str], short: str, *long: str) -> bool:
-    """`-f`, a cluster holding it (`-fn`, `-it`), or a long form (`--follow`, `--follow=true`)."""
-    for arg in args:
-        if arg in long or any(arg.startswith(f"{name}=") and not arg.endswith("=false") for name in long):
-            return True
-        if short and arg.startswith("-") and not arg.startswith("--") and re.fullmatch(r"-[A-Za-z]+", arg) \
-                and short in arg[1:]:
-            return True
-    return False
-
-
-def _first_positional(args: list[str]) -> str | None:
-    return next((a for a in args if not a.startswith("-")), None)
-
+_RULES = {
+    "tail": _tail, "journalctl": _journalctl, "dmesg": _dmesg, "ping": _ping, "ping6": _ping, "tcpdump": _tcpdump,
+    **dict.fromkeys(("vmstat", "iostat", "mpstat", "sar", "pidstat", "dstat"), _every_n_seconds),
+    **dict.fromkeys(("inotifywait", "strace", "nc", "ncat", "socat"), _listens),
+    "pm2": _pm2, "heroku": _heroku, "fly": _fly, "flyctl": _fly,
+    "stern": lambda program, args, stdin: _follows("stern streams logs until stopped"),
+    **dict.fromkeys(("docker", "podman", "nerdctl"), lambda program, args, stdin: _docker(program, args, stdin)),
+    "docker-compose": lambda program, args, stdin: _compose(args, stdin),
+    **dict.fromkeys(("kubectl", "oc", "minikube"), lambda program, args, stdin: _kubectl(program, args, stdin)),
+    "ssh": lambda program, args, stdin: _ssh(args, stdin),
+    **dict.fromkeys(("scp", "sftp", "rsync"), lambda program, args, stdin: _copy_over_ssh(program, args)),
+    "ssh-keygen": _ssh_keygen, "htpasswd": _secrets_tools, "gpg": _secrets_tools,
+    "crontab": _editing_subcommand, "systemctl": _editing_subcommand,
+    "git": lambda program, args, stdin: _git(args),
+    **dict.fromkeys(("apt", "apt-get", "aptitude", "yum", "dnf", "zypper"),
+                    lambda program, args, stdin: _package_manager(program, args)),
+    "pip": _pip, "pip3": _pip, "certbot": _certbot,
+    **dict.fromkeys(("npm", "yarn", "pnpm", "bun"), lambda program, args, stdin: _node_package_manager(program, args)),
+    "npx": _npx, "bunx": _npx,
+    **dict.fromkeys(("vite", "next", "nuxt", "hugo", "jekyll"), _site_server),
+    **dict.fromkeys(("tsc", "jest", "vitest", "cargo"), _watcher),
+    "rails": _rails, "php": _php, **dict.fromkeys(_SERVERS, _server),
+    **dict.fromkeys(("mysql", "mariadb", "mysqldump", "mysqladmin", "psql", "pg_dump", "pg_dumpall", "pg_restore",
+                     "createdb", "dropdb", "createuser", "redis-cli", "mongo", "mongosh", "sqlite3",
+                     "clickhouse-client", "cqlsh", "influx"), lambda program, args, stdin: _database_client(
+                         program, args, stdin)),
+    **dict.fromkeys(("gh", "az", "gcloud", "aws"), _cloud_login),
+    "terraform": _terraform, "dotnet": _dotnet, "deno": _deno,
+}
