@@ -349,6 +349,17 @@ def test_an_unattended_command_waiting_for_input_is_stopped_not_left_hanging(run
     assert "stopped: it waited for input ('[check] password for ann:')" in result.output
 
 
+def test_an_unattended_command_reading_its_input_gets_end_of_file_as_from_dev_null(runner, kb):
+    (kb.runbooks_dir / "reads.md").write_text(
+        "---\ntrusted: true\n---\n# Reads\n\n- [ ] drain\n  ```bash\n  cat; wc -l; echo \"input ended\"\n"
+        "  # expected: input ended\n  ```\n", encoding="utf-8")
+    kb.close()
+    start = time.monotonic()
+    result = run_cli(runner, kb.root, "run", "reads", "--no-tui", "--yes", "--timeout", "60")
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - start < 30  # not the 60 s timeout: nobody types, so the reads end
+
+
 def test_dry_run_marks_terminal_and_follow_commands(runner, classes_kb):
     kb_root, _ = classes_kb
     result = run_cli(runner, kb_root, "run", "classes", "--dry-run")

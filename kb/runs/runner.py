@@ -88,10 +88,12 @@ class CommandRun:
     def __init__(self, command: str, timeout: float = DEFAULT_TIMEOUT, cwd: str | None = None,
                  env: dict[str, str] | None = None, on_output: Callable[[str], None] | None = None,
                  argv: list[str] | None = None, on_waiting: Callable[[str], None] | None = None,
-                 follow: bool = False, interactive: bool = False) -> None:
+                 follow: bool = False, interactive: bool = False, unattended: bool = False) -> None:
         """`argv`: what runs, when it is not `bash -c COMMAND` (ssh to another host);
         `follow`: it runs until stopped (no timeout; `end()` completes it);
-        `interactive`: the operator's terminal is handed over at once, so pagers are left alone."""
+        `interactive`: the operator's terminal is handed over at once, so pagers are left alone;
+        `unattended`: nobody will type, so a command silent for a while that reads the terminal gets
+        end-of-file, as it would from /dev/null, instead of waiting until the timeout."""
         self.command = command
         self.argv = argv or ["bash", "-c", command]
         self.timeout = timeout
@@ -101,6 +103,7 @@ class CommandRun:
         self.on_waiting = on_waiting
         self.follow = follow
         self.interactive = interactive
+        self.unattended = unattended
         self._process: subprocess.Popen | None = None
         self._master: int | None = None
         self._cancelled = threading.Event()
@@ -214,6 +217,7 @@ class CommandRun:
         assert process is not None
         last_output = time.monotonic()
         reported = False
+        last_eof = 0.0
         sized = 0.0
         ending_since: float | None = None
         while True:
@@ -261,6 +265,10 @@ class CommandRun:
                     self._waited = strip_escapes(self._pending).strip()[-200:]
                     if self.on_waiting:
                         self.on_waiting(self._waited)
+                elif self.unattended and now - max(last_output, last_eof) >= WAIT_IDLE and \
+                        _flags(master) & termios.ICANON:
+                    last_eof = now  # a read of the terminal now ends, as from /dev/null (once a second of silence)
+                    _write_all(master, bytes([termios.tcgetattr(master)[6][termios.VEOF][0]]))
             except KeyboardInterrupt:  # ctrl+c at runbook's own prompt: the command's group does not get it
                 if self.follow:
                     self.end()

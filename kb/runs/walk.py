@@ -119,8 +119,8 @@ class RunWalk:
 
     def run_command(self, command: PreparedCommand, on_output: Callable[[str], None] | None = None,
                     timeout: float | None = None, terminal: Terminal | None = None, interactive: bool = False,
-                    on_waiting: Callable[[str], None] | None = None,
-                    on_start: Callable[[], None] | None = None) -> tuple[CommandResult, Check]:
+                    on_waiting: Callable[[str], None] | None = None, on_start: Callable[[], None] | None = None,
+                    unattended: bool = False) -> tuple[CommandResult, Check]:
         """Run one confirmed command; store its exit code, duration, redacted output and check.
 
         `terminal`: the operator's terminal, handed to the command from the start; `interactive`:
@@ -132,7 +132,7 @@ class RunWalk:
             if self.remote is not None else None
         self._active = CommandRun(command.actual, timeout=timeout or self.timeout, cwd=str(self.kb.root.parent),
                                   on_output=on_output, argv=argv, on_waiting=on_waiting, follow=needs.follow,
-                                  interactive=handed)
+                                  interactive=handed, unattended=unattended)
         try:
             if on_start is not None:
                 on_start()
