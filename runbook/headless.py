@@ -217,7 +217,7 @@ class HeadlessRun:
             _say("    -- following: ctrl+c ends it, and the step completes --", fg="magenta")
         result, verdict = walk.run_command(
             command, on_output=lambda line: click.echo("    | " + output_line(line, self.colour)),
-            terminal=attached, on_waiting=self._waiting)
+            terminal=attached, on_waiting=self._waiting, unattended=self.yes)
         if attached is not None:
             _say("    -- runbook has the terminal back --", fg="magenta")
         mark = {True: "✓", False: "✗", None: "?"}[verdict.passed]
