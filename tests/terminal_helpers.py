@@ -118,7 +118,7 @@ class Operator:
         self.seen += got
         return got
 
-    def expect(self, text: str, seconds: float = 30.0) -> str:
+    def expect(self, text: str, seconds: float = 60.0) -> str:
         """Wait until `text` shows (after what was already matched); returns everything seen so far."""
         wanted = text.encode()
         start = self._mark

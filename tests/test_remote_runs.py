@@ -134,13 +134,13 @@ async def test_the_run_screen_runs_steps_on_the_host(remote_kb, sshd):
             assert f"on {sshd.alias}" in app.screen.sub_title
             for position in range(3):
                 if position == 2:
-                    threading.Thread(target=lambda: (operator.expect("Type yes: ", 30), operator.line("yes")),
+                    threading.Thread(target=lambda: (operator.expect("Type yes: ", 60), operator.line("yes")),
                                      daemon=True).start()
                 await pilot.press("r")
                 await until(pilot, lambda: type(app.screen).__name__ == "ConfirmCommand")
                 await pilot.press("y")
-                await until(pilot, lambda: walk.finished or walk.run.current > position)
-            await until(pilot, lambda: walk.finished)
+                await until(pilot, lambda: walk.finished or walk.run.current > position, tries=1200)
+            await until(pilot, lambda: walk.finished, tries=1200)
         assert walk.run.outcome == "completed", [s.check for s in walk.run.steps]
         assert "connected from 127.0.0.1" in walk.run.steps[0].output
         assert walk.run.steps[2].output.startswith("Type yes: [typed]")

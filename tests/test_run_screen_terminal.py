@@ -53,7 +53,7 @@ def _log_text(app) -> list[str]:
 
 def _answer(operator: Operator, prompt: str, answer: str) -> threading.Thread:
     def act() -> None:
-        operator.expect(prompt, seconds=30)
+        operator.expect(prompt, seconds=60)
         operator.line(answer)
 
     thread = threading.Thread(target=act, daemon=True)
@@ -88,32 +88,32 @@ async def test_the_run_screen_runs_every_class_as_an_operator_expects(screen_kb,
 
             helper = _answer(operator, "password for ann:", SECRET)  # noticed at its prompt, then handed over
             await _run_step(pilot, app)
-            await until(pilot, lambda: walk.run.current == 2)
+            await until(pilot, lambda: walk.run.current == 2, tries=1200)
             helper.join(5)
             assert "access granted" in walk.run.steps[1].output
 
             await _run_step(pilot, app)
-            await until(pilot, lambda: walk.run.current == 3)
+            await until(pilot, lambda: walk.run.current == 3, tries=1200)
             assert walk.run.steps[2].output.strip() == "True True"
 
             await _run_step(pilot, app)
-            await until(pilot, lambda: walk.run.current == 4)
+            await until(pilot, lambda: walk.run.current == 4, tries=1200)
             await pilot.press("b")  # back to the coloured step: its box shows its own output, in colour
-            await until(pilot, lambda: walk.run.current == 3 and any("marker" in line for line in _log_text(app)))
+            await until(pilot, lambda: walk.run.current == 3 and any("marker" in line for line in _log_text(app)), tries=1200)
             from textual.widgets import RichLog
 
             strip = app.screen.query_one("#run-log", RichLog).lines[0]
             assert any(segment.style and segment.style.color for segment in strip), "no colour in the box"
             await pilot.press("d")
 
-            await until(pilot, lambda: walk.run.current == 4)
+            await until(pilot, lambda: walk.run.current == 4, tries=1200)
             await _run_step(pilot, app)
-            await until(pilot, lambda: "a marker line" in _log_text(app))
+            await until(pilot, lambda: "a marker line" in _log_text(app), tries=1200)
             assert "e ends it" in str(app.screen.query_one("#run-check").render())
             log.open("a").write("one more line\n")
-            await until(pilot, lambda: "one more line" in _log_text(app))
+            await until(pilot, lambda: "one more line" in _log_text(app), tries=1200)
             await pilot.press("e")
-            await until(pilot, lambda: walk.finished)
+            await until(pilot, lambda: walk.finished, tries=1200)
         assert walk.run.outcome == "completed"
         assert walk.run.steps[4].check.startswith("followed for")
     finally:
@@ -143,7 +143,7 @@ async def test_t_runs_any_step_with_the_operators_terminal(screen_kb, tmp_path):
             assert "runs with your terminal" in str(app.screen.query_one("#confirm-note").render())
             helper = _answer(operator, "-- runbook:", "hello there")
             await pilot.press("y")
-            await until(pilot, lambda: walk.finished)
+            await until(pilot, lambda: walk.finished, tries=1200)
             helper.join(5)
     finally:
         operator.close()
@@ -172,16 +172,16 @@ async def test_the_output_box_shows_only_the_current_steps_output(screen_kb):
     async with app.run_test(size=(110, 34)) as pilot:
         await until(pilot, lambda: _screen_name(app) == "RunScreen" and bool(app.screen.query("#step-title")))
         await _run_step(pilot, app)
-        await until(pilot, lambda: any("Failed to connect to bus" in line for line in _log_text(app)))
-        await until(pilot, lambda: not app.screen.running)
+        await until(pilot, lambda: any("Failed to connect to bus" in line for line in _log_text(app)), tries=1200)
+        await until(pilot, lambda: not app.screen.running, tries=1200)
         await pilot.press("f")
-        await until(pilot, lambda: walk.run.current == 1)
+        await until(pilot, lambda: walk.run.current == 1, tries=1200)
         assert not any(line.strip() for line in _log_text(app)), _log_text(app)  # step 2 never ran
         from textual.widgets import RichLog
 
         assert app.screen.query_one("#run-log", RichLog).border_title == "output of step 2"
         await pilot.press("b")
-        await until(pilot, lambda: walk.run.current == 0)
+        await until(pilot, lambda: walk.run.current == 0, tries=1200)
         assert any("Failed to connect to bus" in line for line in _log_text(app))
 
 
@@ -201,12 +201,12 @@ async def test_a_decision_trees_end_asks_whether_the_problem_is_resolved(screen_
     async with app.run_test(size=(110, 34)) as pilot:
         await until(pilot, lambda: _screen_name(app) == "RunScreen" and bool(app.screen.query("#step-title")))
         await pilot.press("1")
-        await until(pilot, lambda: walk.step.commands)
+        await until(pilot, lambda: walk.step.commands, tries=1200)
         await _run_step(pilot, app)  # the end node's command passes: then the question
         await until(pilot, lambda: _screen_name(app) == "Confirm")
         assert "Did this resolve the problem?" in str(app.screen.query_one("Label").render())
         await pilot.press("n")
-        await until(pilot, lambda: walk.finished)
+        await until(pilot, lambda: walk.finished, tries=1200)
     assert walk.run.outcome == "failed"
 
 
@@ -289,11 +289,11 @@ async def test_f4_shows_refs_sources_of_shared_titles_and_plain_words(screen_kb,
         row = next(i for i, cells in enumerate(rows) if cells[1].startswith("Resolution"))
         table.move_cursor(row=row)
         detail = app.screen.detail
-        await until(pilot, lambda: "Restart the" in detail._markdown)
+        await until(pilot, lambda: "Restart the" in detail._markdown, tries=1200)
         assert "tasks" not in detail._markdown and "*checklist" in detail._markdown
         pre = next(i for i, cells in enumerate(rows) if cells[1] == "Pre-deploy checklist")
         table.move_cursor(row=pre)
-        await until(pilot, lambda: "Tag the release" in detail._markdown)
+        await until(pilot, lambda: "Tag the release" in detail._markdown, tries=1200)
         assert "*checklist · before the change*" in detail._markdown and "· pre*" not in detail._markdown
 
 

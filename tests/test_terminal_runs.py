@@ -24,7 +24,7 @@ from terminal_helpers import SECRET, Operator, classes_runbook, runbook_argv, ru
 def _answer(operator: Operator, prompt: str, answer: str) -> threading.Thread:
     """The person at the terminal: waits for the prompt, then types the answer and Enter."""
     def act() -> None:
-        operator.expect(prompt, seconds=20)
+        operator.expect(prompt, seconds=60)
         operator.line(answer)
 
     thread = threading.Thread(target=act, daemon=True)
