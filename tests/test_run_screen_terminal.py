@@ -91,6 +91,11 @@ async def test_the_run_screen_runs_every_class_as_an_operator_expects(screen_kb,
             await until(pilot, lambda: walk.run.current == 2, tries=1200)
             helper.join(5)
             assert "access granted" in walk.run.steps[1].output
+            await pilot.press("b")  # its box: what it printed, once (before and after the hand-over), no secret
+            await until(pilot, lambda: walk.run.current == 1 and "access granted" in _log_text(app))
+            assert [line for line in _log_text(app) if line] == ["[check] password for ann:", "access granted"]
+            await pilot.press("d")
+            await until(pilot, lambda: walk.run.current == 2)
 
             await _run_step(pilot, app)
             await until(pilot, lambda: walk.run.current == 3, tries=1200)

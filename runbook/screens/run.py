@@ -98,6 +98,7 @@ class RunScreen(Screen):
         self._pending: list = []
         self._in_terminal = False  # this step's commands go to the operator's terminal (t)
         self._lines: dict[int, list[str]] = {}  # step position -> the lines its command printed here (colours kept)
+        self._command_from = 0  # where the running command's lines begin among its step's
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -216,6 +217,7 @@ class RunScreen(Screen):
                 self.running = True
                 self.following = needs.follow and not handed
                 self.handed_over = False
+                self._command_from = len(self._lines.setdefault(self.walk.run.current, []))
                 status = ("following… e ends it (the step completes) · x cancels" if self.following
                           else "running… x cancels · t hands it your terminal")
                 self.query_one("#run-check", Static).update(Text(status, style="italic"))
@@ -283,8 +285,8 @@ class RunScreen(Screen):
         self.running = self.following = self.handed_over = False
         verdict, result = message.check, message.result
         self.last_output = result.output
-        if result.attached:  # it printed on the operator's terminal: the log shows what was kept
-            self._lines.setdefault(self.walk.run.current, []).extend(result.output.splitlines())
+        if result.attached:  # it printed on the operator's terminal: the log shows what was kept of this command
+            self._lines.setdefault(self.walk.run.current, [])[self._command_from:] = result.output.splitlines()
             self._show_output()
         style = {True: "green", False: "red", None: "yellow"}[verdict.passed]
         mark = {True: "✓", False: "✗", None: "?"}[verdict.passed]
