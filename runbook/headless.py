@@ -16,9 +16,9 @@ command (`tail -f`) is ended with ctrl+c, and that completes the step.
 
 from __future__ import annotations
 
-import click
-
 import sys
+
+import click
 
 from kb.parse.escapes import neutralise
 from kb.runs.runner import Terminal
