@@ -131,7 +131,7 @@ async def test_the_run_screen_runs_steps_on_the_host(remote_kb, sshd):
         app.handover_terminal = Terminal(operator.slave, operator.slave)
         async with app.run_test(size=(110, 34)) as pilot:
             await until(pilot, lambda: type(app.screen).__name__ == "RunScreen" and bool(app.screen.query("#step-title")))
-            assert f"on {sshd.alias}" in app.screen.sub_title
+            await until(pilot, lambda: f"on {sshd.alias}" in (app.screen.sub_title or ""))
             for position in range(3):
                 if position == 2:
                     threading.Thread(target=lambda: (operator.expect("Type yes: ", 60), operator.line("yes")),

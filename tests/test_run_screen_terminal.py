@@ -81,7 +81,7 @@ async def test_the_run_screen_runs_every_class_as_an_operator_expects(screen_kb,
                 app.screen.query_one("#confirm-note").render())
             helper = _answer(operator, "Type yes: ", "yes")
             await pilot.press("y")
-            await until(pilot, lambda: walk.run.current == 1)  # the prompt was answered at the terminal
+            await until(pilot, lambda: walk.run.current == 1, tries=1200)  # the prompt was answered at the terminal
             helper.join(5)
             assert walk.run.steps[0].status == "done"
             assert "Type yes: [typed]" in walk.run.steps[0].output

@@ -229,7 +229,7 @@ class CommandRun:
                 if master in readable:
                     data = _read(master)
                     if data:
-                        self._got(data, terminal)
+                        self._got(data)
                         last_output, reported = now, False
                 if terminal is not None and terminal.input_fd in readable:
                     typed = _read(terminal.input_fd)
@@ -239,7 +239,7 @@ class CommandRun:
                     else:  # the operator's input ended: stop reading it
                         self._terminal = None
                 if process.poll() is not None:
-                    self._drain(master, terminal)
+                    self._drain(master)
                     return False
                 if terminal is not None and now - sized > 0.25:
                     _set_size(master, _size_of(terminal.output_fd))
@@ -253,7 +253,7 @@ class CommandRun:
                 elif not self.follow and self._terminal is None and now - start > self.timeout:
                     self._kill_group()
                     process.wait()
-                    self._drain(master, None)
+                    self._drain(master)
                     return True
                 if self._terminal is None and self._pending[self._shown:] and \
                         now - last_output >= PARTIAL_SHOWN_AFTER:
@@ -275,7 +275,7 @@ class CommandRun:
                 else:
                     self.cancel()
 
-    def _drain(self, master: int, terminal: Terminal | None) -> None:
+    def _drain(self, master: int) -> None:
         """What is left in the pty once the command ended (a background child may hold it open: not long)."""
         deadline = time.monotonic() + 1.0
         while time.monotonic() < deadline:
@@ -284,7 +284,7 @@ class CommandRun:
             data = _read(master)
             if not data:
                 return
-            self._got(data, terminal)
+            self._got(data)
 
     def _finish(self) -> None:
         with self._lock:
@@ -306,17 +306,22 @@ class CommandRun:
         self._done.set()
 
     # -- output and input --------------------------------------------------------------------------------
-    def _got(self, data: bytes, terminal: Terminal | None) -> None:
-        self._raw.append(data)
-        self._size += len(data)
-        self._received += len(data)
-        while self._size > MAX_OUTPUT and len(self._raw) > 1:
-            self._size -= len(self._raw.pop(0))
-        if terminal is not None:
-            try:
-                _write_all(terminal.output_fd, data)
-            except OSError:
-                self._terminal = None
+    def _got(self, data: bytes) -> None:
+        """Keep what the command printed and pass it on: to the operator's terminal when attached, else as lines.
+
+        Under the lock `attach` takes: every byte is either in the replay or forwarded, never lost between."""
+        with self._lock:
+            self._raw.append(data)
+            self._size += len(data)
+            self._received += len(data)
+            while self._size > MAX_OUTPUT and len(self._raw) > 1:
+                self._size -= len(self._raw.pop(0))
+            terminal = self._terminal
+            if terminal is not None:
+                try:
+                    _write_all(terminal.output_fd, data)
+                except OSError:
+                    self._terminal = None
         self._pending += self._decoder.decode(data)
         while "\n" in self._pending:
             line, self._pending = self._pending.split("\n", 1)
