@@ -5,6 +5,7 @@
     python bench/commands_check.py --gold          # labelled commands (../shared/corpus/gold.json) split back whole
     python bench/commands_check.py --trees         # decision-tree nodes offered as commands are commands
     python bench/commands_check.py --cost          # the grammar's import cost and the splitter's parse cost
+    python bench/commands_check.py --terminal      # labelled commands classified: terminal, follow mode or plain
     python bench/commands_check.py -v ...          # also list every miss
 
 `--bash-n`: each report is parsed as ingest parses it; every command is given
@@ -20,6 +21,10 @@ command written inside a `{ }` group, an `if`, a loop or a function comes back
 inside that compound command, as a shell reads it: counted apart, not a miss.
 Case, backslash-newline continuations and runs of blanks are ignored, as
 GOLD.md says.
+
+`--terminal`: the labelled corpus commands (../shared/corpus/gold.json "commands")
+are classified as a run treats them (kb/runs/terminal.py): how many need the
+operator's terminal or run until stopped; `-v` lists each one with its reason.
 
 `--trees`: every decision tree in the reports (and, by default, in our own
 samples under assets/reports) is read as `runbook run` reads it; each node offered with a command (`r` in the run screen) is listed with
@@ -67,9 +72,10 @@ def main() -> int:
                         help="labelled commands come back whole (default: ../shared/corpus/gold.json)")
     parser.add_argument("--trees", action="store_true", help="tree nodes offered as commands are commands")
     parser.add_argument("--cost", action="store_true", help="import and parse cost of the shell grammar")
+    parser.add_argument("--terminal", action="store_true", help="labelled commands classified as a run treats them")
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     args = parser.parse_args()
-    everything = not (args.bash_n or args.gold or args.trees or args.cost)
+    everything = not (args.bash_n or args.gold or args.trees or args.cost or args.terminal)
     folders = [Path(d) for d in args.dirs] or [ROOT / d for d in DEFAULT_DIRS]
     files = sorted(p for folder in folders if folder.is_dir() for p in folder.rglob("*")
                    if p.suffix in (".md", ".markdown", ".txt") and p.name != "SOURCES.md")
@@ -86,6 +92,8 @@ def main() -> int:
         failed |= trees_check(files + own, args.verbose)
     if everything or args.cost:
         cost_check(files)
+    if everything or args.terminal:
+        terminal_classes(ROOT / (args.gold or GOLD), args.verbose)
     return 1 if failed else 0
 
 
@@ -118,6 +126,33 @@ def bash_n_check(files: list[Path], verbose: bool) -> bool:
     elif rejected:
         print(f"  {len(rejected)} rejected (-v lists them)")
     return bool(rejected)
+
+
+def terminal_classes(gold: Path, verbose: bool) -> None:
+    """How the labelled corpus commands run: plain, needing the operator's terminal, or until stopped."""
+    import json
+    from collections import Counter
+
+    from kb.runs.terminal import classify
+
+    if not gold.is_file():
+        print(f"no {gold}: terminal classes skipped")
+        return
+    commands = [c for report in json.loads(gold.read_text(encoding="utf-8")).values() for c in report.get("commands", [])]
+    start = time.perf_counter()
+    classes = [(command, classify(command)) for command in commands]
+    seconds = time.perf_counter() - start
+    counts = Counter(needs.label() for _, needs in classes)
+    why = Counter(needs.reason.split(" (in ")[0].split(";")[0] for _, needs in classes if not needs.plain)
+    unclassified = len(commands) - sum(counts.values())
+    print(f"{len(commands)} corpus commands (gold.json): {len(commands) - counts['plain']} need a terminal or run "
+          f"until stopped ({counts['terminal']} terminal, {counts['follow']} follow, {counts['terminal, follow']} both),"
+          f" {counts['plain']} plain; {len(commands) - unclassified}/{len(commands)} classified in {seconds:.2f} s")
+    print("  " + "; ".join(f"{reason}: {n}" for reason, n in why.most_common()))
+    if verbose:
+        for command, needs in classes:
+            if not needs.plain:
+                print(f"  {needs.label():16} {' '.join(command.split())[:90]!r}  ({needs.reason})")
 
 
 def _as_run(command: str) -> str:

@@ -2,24 +2,41 @@
 
 Every command is shown exactly (after variable substitution, secrets masked)
 and runs only after a yes for that command; `--yes` skips the question only
-for runbooks whose front matter says `trusted: true`, and then nothing is asked
+for a runbook this operator trusted on this machine, in exactly its current
+content (`runbook trust NAME`, kb/runs/trust.py), and then nothing is asked
 at all: the walk runs unattended (stdin may be closed), stops at the first step
 that fails, and the exit code is 0 only when every step that runs passed.
 When input ends early (a closed stdin, ctrl-c at a prompt) the run ends as
 aborted, or leaves nothing behind if no step was touched yet.
+
+A command that needs a terminal (kb/runs/terminal.py), or any command on `t`, runs
+attached to this one: what the operator types goes to it and is never recorded. A
+captured command that stops at a prompt is handed the terminal then. A follow-mode
+command (`tail -f`) is ended with ctrl+c, and that completes the step.
 """
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from kb.parse.escapes import neutralise
+from kb.runs.runner import Terminal
 from kb.runs.walk import RunWalk
 from runbook.render import render_results
+from runbook.step_text import needs_note, output_line, step_title
 
 
 def _say(text: str = "", **style) -> None:
     click.echo(click.style(neutralise(text), **style) if style else neutralise(text))
+
+
+def _colour() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 class HeadlessRun:
@@ -27,6 +44,7 @@ class HeadlessRun:
         self.walk = walk
         self.yes = yes
         self.outcome: str | None = None  # set to stop early: "aborted" or "failed"
+        self.colour = _colour()
 
     def walk_all(self, author: tuple[str, str] | None, push: bool) -> int:
         try:
@@ -44,8 +62,8 @@ class HeadlessRun:
                 self.walk.store.discard(self.walk.run.id)
                 self.walk.store.close()
                 _say()
-                _say("Input ended before any step was done: nothing recorded (use --yes on a trusted runbook "
-                     "to run without prompts).", fg="yellow")
+                _say("Input ended before any step was done: nothing recorded (use --yes on a runbook you trusted "
+                     "with `runbook trust NAME` to run without prompts).", fg="yellow")
                 return 1
             self.walk.note("input ended: the run stopped here")
             self.outcome = "aborted"
@@ -74,11 +92,7 @@ class HeadlessRun:
         commands = walk.commands()
         for command in commands:
             _say(f"  $ {command.shown}" + (f"   # {command.note}" if command.note else ""), fg="cyan")
-            result, verdict = walk.run_command(
-                command, on_output=lambda line: click.echo("    | " + neutralise(line.rstrip("\n"))))
-            mark = {True: "✓", False: "✗", None: "?"}[verdict.passed]
-            _say(f"  {mark} {verdict.reason} ({result.duration:.1f} s)",
-                 fg={True: "green", False: "red", None: "yellow"}[verdict.passed])
+            result, verdict = self._execute(command)
             if verdict.passed is not True:  # nobody is there to judge an unchecked result: it does not pass
                 walk.mark("failed", "" if verdict.passed is False else "could not be checked in an unattended run")
                 self.outcome = "failed"
@@ -105,7 +119,8 @@ class HeadlessRun:
         walk = self.walk
         _say()
         nested = "  └ " * (walk.state.depth > 1)  # a sub-item of the step before
-        _say(f"{nested}{walk.step_label()}: {walk.step.title}", bold=True)
+        where = f"  (on {walk.remote.destination})" if walk.remote is not None else ""
+        _say(f"{nested}{walk.step_label()}: {step_title(walk.step.title)}{where}", bold=True)
         if walk.step.detail:
             _say("  " + walk.step.detail.replace("\n", "\n  "))
 
@@ -117,12 +132,17 @@ class HeadlessRun:
             _say(f"  $ {command.shown}" + (f"   # {command.note}" if command.note else ""), fg="cyan")
             if command.expected:
                 _say(f"    expected: {command.expected}", dim=True)
-        choice = click.prompt("  [r]un [d]one [s]kip [f]ailed [n]ote [b]ack [a]bort", default="r" if commands else "d",
-                              type=click.Choice(list("rdsfnba")), show_choices=False)
-        if choice == "r" and not commands:
-            _say("  this step has no command: mark it done or skipped", fg="yellow")
-        elif choice == "r":
-            self._run(commands)
+            note = needs_note(walk.needs(command))
+            if note:
+                _say(f"    {note}", fg="magenta")
+        if commands:
+            question, keys = "  [r]un [t]erminal [d]one [s]kip [f]ailed [n]ote [b]ack [a]bort", "rtdsfnba"
+        else:  # nothing to run: the step is done by hand
+            question, keys = "  [d]one [s]kip [f]ailed [n]ote [b]ack [a]bort", "dsfnba"
+        choice = click.prompt(question, default="r" if commands else "d", type=click.Choice(list(keys)),
+                              show_choices=False)
+        if choice in "rt":
+            self._run(commands, terminal=choice == "t")
         elif choice in "dsf":
             self._mark({"d": "done", "s": "skipped", "f": "failed"}[choice])
         elif choice == "n":
@@ -142,8 +162,7 @@ class HeadlessRun:
             return
         self._header()
         if not choices:
-            resolved = click.confirm("  The flowchart ends here. Did this resolve the problem?", default=True)
-            walk.mark("done" if resolved else "failed")
+            self._mark("done")  # asks whether the problem is resolved
             return
         if len(choices) == 1:
             choice = click.prompt("  [d]one, go on [f]ailed [n]ote [b]ack [a]bort", default="d",
@@ -168,18 +187,14 @@ class HeadlessRun:
         else:
             walk.choose(choices[picked - 1])
 
-    def _run(self, commands) -> None:
+    def _run(self, commands, terminal: bool = False) -> None:
         passed_all = True
         for command in commands:
             if not self.yes:
                 _say(f"  About to run exactly:\n    {command.shown}", fg="yellow")
                 if not click.confirm("  Run it?", default=False):
                     return
-            result, verdict = self.walk.run_command(
-                command, on_output=lambda line: click.echo("    | " + neutralise(line.rstrip("\n"))))
-            colour = {True: "green", False: "red", None: "yellow"}[verdict.passed]
-            mark = {True: "✓", False: "✗", None: "?"}[verdict.passed]
-            _say(f"  {mark} {verdict.reason} ({result.duration:.1f} s)", fg=colour)
+            result, verdict = self._execute(command, terminal)
             if verdict.passed is False:
                 self._failure(result.output)
                 return
@@ -187,16 +202,51 @@ class HeadlessRun:
         if passed_all:
             self._mark("done")
 
+    def _execute(self, command, terminal: bool = False):
+        """Run one command: attached to this terminal when it needs one (or `t`), else captured and shown."""
+        walk = self.walk
+        needs = walk.needs(command)
+        attached = None
+        if (terminal or needs.terminal) and not self.yes:
+            attached = Terminal.of_process()
+            if attached is None:
+                _say("    (no terminal to hand it: stdin is not a terminal, so it runs without one)", fg="yellow")
+            else:
+                _say("    -- runbook hands it your terminal; what you type goes to it and is not recorded --",
+                     fg="magenta")
+        if needs.follow and attached is None and not self.yes:
+            _say("    -- following: ctrl+c ends it, and the step completes --", fg="magenta")
+        result, verdict = walk.run_command(
+            command, on_output=lambda line: click.echo("    | " + output_line(line, self.colour)),
+            terminal=attached, on_waiting=self._waiting, unattended=self.yes)
+        if attached is not None:
+            _say("    -- runbook has the terminal back --", fg="magenta")
+        mark = {True: "✓", False: "✗", None: "?"}[verdict.passed]
+        _say(f"  {mark} {verdict.reason} ({result.duration:.1f} s)",
+             fg={True: "green", False: "red", None: "yellow"}[verdict.passed])
+        return result, verdict
+
+    def _waiting(self, prompt: str) -> None:
+        """A captured command stopped at a prompt: give it this terminal, or (nobody there) stop it."""
+        terminal = None if self.yes else Terminal.of_process()
+        if terminal is None:
+            _say(f"    -- it waits for input ({prompt}) and nobody can type here: stopped --", fg="red")
+            self.walk.cancel()
+            return
+        _say("    -- it waits for input: runbook hands it your terminal; what you type is not recorded --",
+             fg="magenta")
+        self.walk.attach(terminal, wait=False, replay=False)
+
     def _failure(self, output: str) -> None:
         fixes = self.walk.suggestions(output)
         if fixes:
             _say("  Known fixes for this output:", bold=True)
             _say("  " + render_results(fixes).replace("\n", "\n  "))
         while True:
-            choice = click.prompt("  [r]etry [f]ailed [d]one anyway [l]earn the fix [n]ote [a]bort", default="f",
-                                  type=click.Choice(list("rfdlna")), show_choices=False)
-            if choice == "r":
-                self._run(self.walk.commands())
+            choice = click.prompt("  [r]etry [t]erminal [f]ailed [d]one anyway [l]earn the fix [n]ote [a]bort",
+                                  default="f", type=click.Choice(list("rtfdlna")), show_choices=False)
+            if choice in "rt":
+                self._run(self.walk.commands(), terminal=choice == "t")
                 return
             if choice == "l":
                 cause = click.prompt("  What caused it")
@@ -214,6 +264,9 @@ class HeadlessRun:
 
     def _mark(self, status: str) -> None:
         if self.walk.runbook.decision_tree:  # a failed node ends the walk; otherwise the single way on is taken
+            if status == "done" and not self.walk.step.choices and not self.yes:
+                resolved = click.confirm("  The flowchart ends here. Did this resolve the problem?", default=True)
+                status = "done" if resolved else "failed"
             self.walk.mark(status)
             return
         last = self.walk.at_end() or self.walk.run.current == len(self.walk.run.steps) - 1

@@ -156,9 +156,16 @@ def _labelled(label: str, text: str) -> list[str]:
     return [f"**{label}**:", "", text]
 
 
+# what the parser calls a checklist's kind and phase, in the words the catalogue uses (kb/runs/catalogue.py)
+_KIND_WORDS = {"tasks": "checklist", "list": "checklist"}
+_PHASE_WORDS = {"pre": "before the change", "during": "during the change", "post": "after the change"}
+
+
 def checklist_markdown(checklist: dict, level: int = 2) -> str:
-    phase = f" · {checklist['phase']}" if checklist.get("phase") else ""
-    parts = [f"{'#' * level} {_text(checklist['title'])}", "", f"*{checklist['kind']}{phase}* · "
+    phase = checklist.get("phase") or ""
+    phase = f" · {_PHASE_WORDS.get(phase, phase)}" if phase else ""
+    kind = _KIND_WORDS.get(checklist["kind"], checklist["kind"])
+    parts = [f"{'#' * level} {_text(checklist['title'])}", "", f"*{kind}{phase}* · "
              f"{plural(len(checklist['items']), 'step')} · from `{_text(checklist['report']['path'])}`", ""]
     for number, item in enumerate(checklist["items"], start=1):
         box = {True: "[x]", False: "[ ]", None: ""}[item["checked"]]

@@ -250,6 +250,8 @@ def render_dry_run(runbook, values: dict[str, str], header: bool = True, trust: 
     """`runbook run --dry-run`: every step and the exact commands, each included step with the file it
     comes from; a tree's ways on name the node they lead to. `trust` is a line on where trust stands."""
     from kb.parse.variables import substitute
+    from kb.runs.terminal import classify
+    from runbook.step_text import needs_note
 
     kind = "decision tree" if runbook.decision_tree else "steps"
     lines = [f"{_one_line(runbook.title)}  ({_one_line(runbook.source)}, {len(runbook.steps)} "
@@ -265,6 +267,9 @@ def render_dry_run(runbook, values: dict[str, str], header: bool = True, trust: 
                          + (f"   # {neutralise(command.note)}" if command.note else ""))
             if command.expected:
                 lines.append(f"         expected: {neutralise(command.expected)}")
+            note = needs_note(classify(substitute(command.command, values)))
+            if note:
+                lines.append(f"         {note}")
         if runbook.decision_tree:
             if len(step.choices) == 1:
                 lines.append(f"       then: {_one_line(runbook.node_text(next(iter(step.choices.values()))))}")

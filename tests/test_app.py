@@ -125,7 +125,9 @@ async def test_runbooks_screen_lists_checklists_with_commands_first(sample_kb):
         table = app.screen.query_one(DataTable)
         await _settle(pilot, app, lambda: table.row_count > 0)
         assert table.row_count >= 6
-        assert int(str(table.get_row_at(0)[3])) >= int(str(table.get_row_at(table.row_count - 1)[3]))
+        rows = list(app.screen.rows.values())
+        assert rows[0]["commands"] >= rows[-1]["commands"]
+        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == [row["ref"] for row in rows]
         detail = app.screen.query_one("#checklist-detail", Markdown)
         await _settle(pilot, app, lambda: "steps" in detail._markdown)
 

@@ -79,9 +79,9 @@ async def test_runbooks_table_shows_every_column_at_both_widths(sample_kb, size)
     async with app.run_test(size=size) as pilot:
         screen = await _open(app, pilot, "f4", "runbooks")
         table = screen.table
-        assert _labels(table) == ["Runbook", "Kind", "Steps", "Cmds", "Last run"]
+        assert _labels(table) == ["Ref", "Runbook", "Kind", "Steps", "Cmds", "Last run"]
         assert _visible_width(table) <= table.size.width
-        assert table.ordered_columns[0].get_render_width(table) - 2 >= 24
+        assert table.ordered_columns[1].get_render_width(table) - 2 >= 24
 
 
 @pytest.mark.parametrize("key,mode", [("f3", "incidents"), ("f4", "runbooks")])

@@ -294,7 +294,7 @@ async def _open_f4(app, pilot):
 
 def _row(table, title: str) -> list[str]:
     for index in range(table.row_count):
-        cells = [str(cell) for cell in table.get_row_at(index)]
+        cells = [str(cell) for cell in table.get_row_at(index)][1:]  # after the Ref column
         if cells[0] == title:
             return cells
     raise AssertionError(f"no row {title!r}")
@@ -307,7 +307,7 @@ async def test_f4_lists_the_catalogue_with_counts_and_the_last_outcome(runner, c
     run_cli(runner, cat_kb.root, "run", "nightly-broken", "--no-tui", "--yes", input=None)
     run_cli(runner, cat_kb.root, "run", "restart-api", "--no-tui", input="a\n")  # aborted at once
     app = RunbookApp(cat_kb)
-    async with app.run_test(size=(120, 34)) as pilot:
+    async with app.run_test(size=(140, 34)) as pilot:  # wide enough for every column
         screen = await _open_f4(app, pilot)
         table = screen.table
         assert _row(table, "Restart the API")[1:4] == ["runbook", "2", "3"]
@@ -406,7 +406,7 @@ async def test_the_variables_form_shows_defaults_and_hints_refuses_empty_and_ent
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open_f4(app, pilot)
         table = screen.table
-        table.move_cursor(row=next(i for i in range(table.row_count) if str(table.get_row_at(i)[0]) == "Deploy a repo"))
+        table.move_cursor(row=next(i for i in range(table.row_count) if str(table.get_row_at(i)[1]) == "Deploy a repo"))
         await _until(pilot, lambda: screen.current is not None and screen.current["title"] == "Deploy a repo")
         await pilot.press("enter")
         await _until(pilot, lambda: type(app.screen).__name__ == "AskFields")
@@ -437,7 +437,7 @@ async def test_without_git_identity_the_run_form_offers_the_operator_name(cat_kb
         screen = await _open_f4(app, pilot)
         table = screen.table
         table.move_cursor(row=next(i for i in range(table.row_count)
-                                   if str(table.get_row_at(i)[0]) == "Restart the API"))
+                                   if str(table.get_row_at(i)[1]) == "Restart the API"))
         await _until(pilot, lambda: screen.current is not None and screen.current["title"] == "Restart the API")
         await pilot.press("enter")
         await _until(pilot, lambda: type(app.screen).__name__ == "AskFields")

@@ -73,7 +73,8 @@ async def test_a_run_confirms_streams_checks_and_fails_with_known_fixes(run_kb):
         await _until(pilot, lambda: walk.run.current == 1)  # passed its check: done, on to step 2
         assert walk.run.steps[0].status == "done"
         log = app.screen.query_one(RichLog)
-        assert any("hello from the run screen" in str(line.text) for line in log.lines)
+        assert not any(str(line.text).strip() for line in log.lines)  # step 2 has not run: its box is empty
+        assert "hello from the run screen" in walk.run.steps[0].output
         await pilot.press("r")
         await _until(pilot, lambda: type(app.screen).__name__ == "ConfirmCommand")
         await pilot.press("y")
@@ -96,7 +97,9 @@ async def test_a_decision_tree_is_walked_with_number_keys(run_kb):
         assert "[2] no" in str(title.render())
         await pilot.press("2")
         await _until(pilot, lambda: walk.step.title == "Check logs")
-        await pilot.press("d")
+        await pilot.press("d")  # the end: it asks whether the problem is resolved
+        await _until(pilot, lambda: type(app.screen).__name__ == "Confirm")
+        await pilot.press("y")
         await _until(pilot, lambda: walk.finished)
     assert walk.run.outcome == "completed"
 
@@ -112,7 +115,7 @@ async def test_runbooks_screen_starts_a_run_with_the_variables_form(run_kb):
         await pilot.press("f4")
         await _until(pilot, lambda: app.current_mode == "runbooks" and app.screen.current is not None)
         table = app.screen.table
-        row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[0]) == "Vars")
+        row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[1]) == "Vars")
         table.move_cursor(row=row)
         await _until(pilot, lambda: app.screen.current is not None and app.screen.current["ref"] == "vars")
         await pilot.press("enter")
@@ -137,7 +140,7 @@ async def test_a_broken_runbook_file_does_not_crash_the_runbooks_screen(run_kb):
         await _until(pilot, lambda: app.current_mode == "runbooks" and app.screen.query("#checklist-detail"))
         table = app.screen.table
         await _until(pilot, lambda: table.row_count > 0)
-        table.move_cursor(row=next(i for i in range(table.row_count) if str(table.get_row_at(i)[0]).startswith("aaa-broken")))
+        table.move_cursor(row=next(i for i in range(table.row_count) if str(table.get_row_at(i)[1]).startswith("aaa-broken")))
         detail = app.screen.query_one("#checklist-detail")
         await _until(pilot, lambda: "Cannot open this" in detail._markdown)
         assert "aaa-broken.md" in detail._markdown and app.is_running

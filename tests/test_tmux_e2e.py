@@ -56,3 +56,65 @@ def test_runbook_in_tmux_finds_a_pasted_error(kb, tmp_path):
         assert subprocess.run(["tmux", "has-session", "-t", session], capture_output=True).returncode != 0
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def test_the_tui_hands_its_terminal_to_a_prompt_and_a_password_and_comes_back(kb, tmp_path):
+    """The real App.suspend(): the run screen gives way to the command, the operator answers it there."""
+    from terminal_helpers import SECRET, classes_runbook, write_askpass
+
+    kb.repo.config_writer().set_value("user", "name", "Ann Op").release()
+    kb.repo.config_writer().set_value("user", "email", "ann@example.com").release()
+    log = tmp_path / "app.log"
+    log.write_text("a marker line\n")
+    (kb.runbooks_dir / "classes.md").write_text(classes_runbook(write_askpass(tmp_path), log), encoding="utf-8")
+    kb.close()
+    session = f"runbook-e2e-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "HOME": str(tmp_path), "TERM": "xterm-256color", "PYTHONPATH": str(ROOT),
+           "ASKPASS_WANTS": SECRET}
+    command = f"{sys.executable} -m runbook.cli --kb {kb.root} run classes"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "110", "-y", "34", command], check=True, env=env)
+
+    def wait(text: str) -> str:
+        return _wait_for(session, text, seconds=40.0)  # generous: a loaded machine starts Textual slowly
+
+    def keys(*names: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", session, *names], check=True)
+
+    def run_step() -> None:
+        keys("r")
+        wait("Run exactly this command?")
+        keys("y")
+
+    try:
+        wait("Step 1/5: Confirm with a prompt")
+        run_step()
+        wait("has your terminal")
+        screen = wait("\nType yes:")
+        assert "t In terminal" not in screen  # the run screen gave way to the command
+        subprocess.run(["tmux", "send-keys", "-t", session, "-l", "yes"], check=True)
+        keys("Enter")
+        wait("Step 2/5: Unlock with a password")  # and came back
+        run_step()
+        wait("\n[check] password for ann:")
+        subprocess.run(["tmux", "send-keys", "-t", session, "-l", SECRET], check=True)
+        keys("Enter")
+        wait("Step 3/5: See a terminal")
+        run_step()
+        wait("Step 4/5: List in colour")
+        run_step()
+        wait("Step 5/5: Follow the log")
+        run_step()
+        wait("e ends it")
+        with log.open("a") as handle:
+            handle.write("one more line\n")
+        wait("one more line")
+        keys("e")
+        wait("Run completed")
+        keys("q")
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    record = sorted((kb.root / "runs").glob("*.md"))[-1].read_text(encoding="utf-8")
+    assert "outcome: completed" in record and "access granted" in record and "True True" in record
+    assert "Type yes: [typed]" in record and "one more line" in record
+    history = subprocess.run(["git", "log", "-p"], cwd=kb.root, capture_output=True, text=True).stdout
+    assert SECRET not in history and SECRET not in record

@@ -192,7 +192,9 @@ async def test_the_run_screen_walks_a_tree_and_runs_a_command_node(tree_kb):
         assert "[1] 是 ← the check says" in str(title.render())
         await pilot.press("1")
         await until(pilot, lambda: walk.step.title == "服务正常，结束")
-        await pilot.press("d")
+        await pilot.press("d")  # the end: it asks whether the problem is resolved
+        await until(pilot, lambda: type(app.screen).__name__ == "Confirm")
+        await pilot.press("y")
         await until(pilot, lambda: walk.finished)
     assert walk.run.outcome == "completed"
     assert [walk.run.steps[i].title.split(" ")[0] for i in walk.run.path] == ["页面打不开", "curl", "返回200?",

@@ -71,6 +71,7 @@ class RunState:
     path: list[int] = field(default_factory=list)  # steps visited, in order
     kind: str = "steps"  # "steps" (a checklist) or "tree" (a decision tree: only the visited path matters)
     committed_as: str = ""  # the git author of the record, said when it is the fallback identity
+    target: str = ""  # `--on user@host`: the host the commands ran on (through ssh from `host`)
 
 
 class RunStore:
@@ -94,6 +95,8 @@ class RunStore:
             self.db["steps"].add_column("depth", int)
         if "source" not in columns:  # ... or before included steps named their file
             self.db["steps"].add_column("source", str)
+        if "target" not in self.db["runs"].columns_dict:  # a runs.sqlite from before --on
+            self.db["runs"].add_column("target", str)
 
     def close(self) -> None:
         self.db.close()
@@ -106,7 +109,7 @@ class RunStore:
                 "operator": run.operator, "host": run.host, "started": run.started, "ended": run.ended,
                 "outcome": run.outcome, "current": run.current, "variables": json.dumps(run.variables),
                 "secret_names": json.dumps(run.secret_names), "record": run.record, "committed": int(run.committed),
-                "pid": run.pid, "path": json.dumps(run.path), "kind": run.kind}, pk="id")
+                "pid": run.pid, "path": json.dumps(run.path), "kind": run.kind, "target": run.target}, pk="id")
             for state in ([step] if step is not None else run.steps):
                 self.db["steps"].upsert({
                     "run_id": run.id, "position": state.position, "title": state.title, "status": state.status,
@@ -130,7 +133,7 @@ class RunStore:
                         outcome=row["outcome"], current=row["current"], variables=json.loads(row["variables"] or "{}"),
                         secret_names=json.loads(row["secret_names"] or "[]"), steps=steps, record=row["record"] or "",
                         committed=bool(row["committed"]), pid=row["pid"] or 0, path=json.loads(row["path"] or "[]"),
-                        kind=row["kind"] or "steps")
+                        kind=row["kind"] or "steps", target=row.get("target") or "")
 
     def discard(self, run_id: str) -> None:
         """Forget a run nothing happened in (its input ended before the first step): no stale interrupted run."""
@@ -213,10 +216,13 @@ def _one_line(text: str) -> str:
 
 def record_markdown(run: RunState, secrets: list[str]) -> str:
     """The run as Markdown for git: front matter and steps, redacted of every secret."""
+    where = [f"host: {run.target}", f"via: ssh from {run.host}"] if run.target else [f"host: {run.host}"]
     lines = ["---", f"runbook: {run.runbook}", f"title: {run.title}", f"source: {run.source}",
-             f"operator: {run.operator}", f"host: {run.host}", f"start: {run.started}", f"end: {run.ended or ''}",
+             f"operator: {run.operator}", *where, f"start: {run.started}", f"end: {run.ended or ''}",
              f"outcome: {run.outcome or 'interrupted'}", f"run: {run.id}", "---", "",
              f"# Run of {run.title}: {summary(run)}", ""]
+    if run.target:
+        lines += [f"Commands ran on `{run.target}` (through ssh from {run.host}).", ""]
     if run.variables:
         lines += ["Variables: " + ", ".join(f"`{k}={v}`" for k, v in run.variables.items()), ""]
     if run.secret_names:

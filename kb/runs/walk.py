@@ -16,7 +16,8 @@ from kb.runs.expect import Check, answer_for, check
 from kb.store.knowledge_base import KBError, KnowledgeBase
 from kb.parse.redact import redact, scan
 from kb.runs.runbooks import Runbook, Step, slug
-from kb.runs.runner import DEFAULT_TIMEOUT, CommandResult, CommandRun
+from kb.runs.runner import DEFAULT_TIMEOUT, CommandResult, CommandRun, Terminal
+from kb.runs.terminal import Needs, classify
 from kb.runs.records import EXCERPT, RunState, RunStore, StepState, commit_record, new_run, now, write_record
 from kb.parse.variables import mask, substitute
 
@@ -40,15 +41,19 @@ class RunWalk:
         self.secret_names = secret_names
         self.store = store
         self.timeout = timeout
+        self.remote = None  # a kb.runs.remote.SshTarget: every command runs on that host
         self._active: CommandRun | None = None
         self._verdicts: dict[int, bool] = {}  # step position -> its last command's check passed
 
     # -- lifecycle ---------------------------------------------------------------------------------
     @classmethod
     def start(cls, kb: KnowledgeBase, runbook: Runbook, operator: str, values: dict[str, str],
-              secret_names: set[str], from_step: int = 1, timeout: float = DEFAULT_TIMEOUT) -> "RunWalk":
+              secret_names: set[str], from_step: int = 1, timeout: float = DEFAULT_TIMEOUT,
+              remote=None) -> "RunWalk":
+        """`remote`: a connected kb.runs.remote.SshTarget; the run is recorded as run on that host."""
         store = RunStore(kb)
         run = new_run(runbook, operator)
+        run.target = remote.destination if remote is not None else ""
         secret_names = set(secret_names)
         for name, value in values.items():  # a value that is a secret is kept like one, whatever its name
             if value and name not in secret_names and scan(f"{name}={value}").findings:
@@ -66,11 +71,13 @@ class RunWalk:
                 state.notes.append("before --from")
         run.path = [run.current]
         store.save(run)
-        return cls(kb, runbook, run, values, secret_names, store, timeout)
+        walk = cls(kb, runbook, run, values, secret_names, store, timeout)
+        walk.remote = remote
+        return walk
 
     @classmethod
     def resume(cls, kb: KnowledgeBase, runbook: Runbook, run: RunState, secret_values: dict[str, str],
-               from_step: int | None = None, timeout: float = DEFAULT_TIMEOUT) -> "RunWalk":
+               from_step: int | None = None, timeout: float = DEFAULT_TIMEOUT, remote=None) -> "RunWalk":
         """Continue an interrupted run: its stored values plus the secrets asked again."""
         import os
 
@@ -81,7 +88,9 @@ class RunWalk:
         elif not runbook.decision_tree:
             run.current = next((s.position for s in run.steps if s.status in ("pending", "failed")), run.current)
         store.save(run)
-        return cls(kb, runbook, run, {**run.variables, **secret_values}, set(run.secret_names), store, timeout)
+        walk = cls(kb, runbook, run, {**run.variables, **secret_values}, set(run.secret_names), store, timeout)
+        walk.remote = remote
+        return walk
 
     @property
     def finished(self) -> bool:
@@ -105,35 +114,81 @@ class RunWalk:
         return out
 
     # -- running -----------------------------------------------------------------------------------
+    def needs(self, command: PreparedCommand) -> Needs:
+        """Does the command need the operator's terminal, or run until stopped? (kb/runs/terminal.py)"""
+        return classify(command.actual)
+
     def run_command(self, command: PreparedCommand, on_output: Callable[[str], None] | None = None,
-                    timeout: float | None = None) -> tuple[CommandResult, Check]:
-        """Run one confirmed command; store its exit code, duration, redacted output and check."""
+                    timeout: float | None = None, terminal: Terminal | None = None, interactive: bool = False,
+                    on_waiting: Callable[[str], None] | None = None, on_start: Callable[[], None] | None = None,
+                    unattended: bool = False) -> tuple[CommandResult, Check]:
+        """Run one confirmed command; store its exit code, duration, redacted output and check.
+
+        `terminal`: the operator's terminal, handed to the command from the start; `interactive`:
+        it will be handed over in a moment (`attach`, after `on_start`), so it is set up for it. A command
+        that runs until stopped (follow mode) has no timeout, and ending it (`end`) completes it."""
+        needs = self.needs(command)
+        handed = terminal is not None or interactive
+        argv = self.remote.argv(command.actual, terminal=handed or needs.terminal, pagers=handed) \
+            if self.remote is not None else None
         self._active = CommandRun(command.actual, timeout=timeout or self.timeout, cwd=str(self.kb.root.parent),
-                                  on_output=on_output)
+                                  on_output=on_output, argv=argv, on_waiting=on_waiting, follow=needs.follow,
+                                  interactive=handed, unattended=unattended)
         try:
-            result = self._active.run()
+            if on_start is not None:
+                on_start()
+            result = self._active.run(terminal)
         finally:
             self._active = None
-        if result.timed_out:
-            verdict = Check(False, f"timed out after {timeout or self.timeout:.0f} s; the process group was killed")
-        elif result.cancelled:
-            verdict = Check(False, "cancelled; the process group was killed")
-        else:
-            verdict = check(command.expected, command.actual, result.exit_code, result.output)
+        verdict = self._verdict(command, result, timeout or self.timeout)
         state = self.state
         if verdict.passed is not None:
             self._verdicts[self.run.current] = verdict.passed
         shown = redact(command.shown, self._secrets())  # what the run state and record keep
         state.command = shown if not state.command else f"{state.command}\n{shown}"
-        state.exit_code, state.duration = result.exit_code, result.duration
+        state.exit_code = None if result.ended else result.exit_code  # ended by the operator: no failure code
+        state.duration = result.duration
         state.output = redact(result.output[-EXCERPT:], self._secrets())
         state.check = verdict.reason
         self.store.save(self.run, state)
         return result, verdict
 
+    @staticmethod
+    def _verdict(command: PreparedCommand, result: CommandResult, timeout: float) -> Check:
+        if result.ended:  # what it printed until then can still be checked against what was expected
+            followed = f"followed for {result.duration:.0f} s, then ended by you"
+            if not command.expected:
+                return Check(True, followed)
+            seen = check(command.expected, command.actual, 0, result.output)
+            return Check(seen.passed, f"{followed}; {seen.reason}")
+        if result.timed_out:
+            return Check(False, f"timed out after {timeout:.0f} s; the process group was killed")
+        if result.cancelled and result.waited:
+            return Check(False, f"stopped: it waited for input ({result.waited!r})")
+        if result.cancelled:
+            return Check(False, "cancelled; the process group was killed")
+        return check(command.expected, command.actual, result.exit_code, result.output)
+
+    @property
+    def command_running(self) -> bool:
+        return self._active is not None
+
+    def attach(self, terminal: Terminal, wait: bool = True, replay: bool = True) -> bool:
+        """Hand the operator's terminal to the command that is running (or starting); False if none is."""
+        active = self._active
+        if active is None:
+            return False
+        active.attach(terminal, wait=wait, replay=replay)
+        return True
+
     def cancel(self) -> None:
         if self._active is not None:
             self._active.cancel()
+
+    def end(self) -> None:
+        """End a command that runs until stopped (follow mode): the step is complete."""
+        if self._active is not None:
+            self._active.end()
 
     # -- outcomes ----------------------------------------------------------------------------------
     def mark(self, status: str, note: str = "") -> None:

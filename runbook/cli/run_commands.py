@@ -7,7 +7,7 @@ import sys
 import click
 
 from kb.store.knowledge_base import KnowledgeBase
-from runbook.cli.base import Context, cli, dump_json, fail, guarded, neutralise_text
+from runbook.cli.base import Context, cli, dump_json, fail, guarded, neutralise_text, say
 
 def _operator(kb: KnowledgeBase, option: str | None) -> tuple[str, tuple[str, str] | None]:
     from runbook.cli.identity import operator_for
@@ -77,10 +77,11 @@ def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--operator", help="Who runs it, as 'Name <email>' (default: your git identity).")
 @click.option("--timeout", type=float, default=300, show_default=True, help="Seconds before a command is killed.")
 @click.option("--push", is_flag=True, help="Push the run record to the KB's remote.")
+@click.option("--on", "target", metavar="USER@HOST", help="Run every command on this host, through your ssh.")
 @click.pass_obj
 @guarded
 def run(context: Context, name: str, no_tui: bool, dry_run: bool, yes: bool, from_step: int,
-        variables: tuple[str, ...], operator: str | None, timeout: float, push: bool) -> None:
+        variables: tuple[str, ...], operator: str | None, timeout: float, push: bool, target: str | None) -> None:
     """Walk a runbook or checklist (c5, f2, a file in runbooks/, or a checklist title) step by step."""
     from kb.runs import runbooks
 
@@ -93,6 +94,7 @@ def run(context: Context, name: str, no_tui: bool, dry_run: bool, yes: bool, fro
         trusted = verdict(kb, runbook)
         if not trusted.allowed:
             fail(f"--yes refused: {trusted.reason}", 2)
+        _refuse_terminal_steps(runbook)
     if dry_run:
         from kb.runs.trust import verdict
         from runbook.render import render_dry_run
@@ -103,8 +105,36 @@ def run(context: Context, name: str, no_tui: bool, dry_run: bool, yes: bool, fro
     values, secrets = _ask_variables(runbook, given, unattended=yes)
     from kb.runs.walk import RunWalk
 
-    walk = RunWalk.start(kb, runbook, who, values, secrets, from_step=from_step, timeout=timeout)
-    sys.exit(_walk(walk, no_tui, yes, author, push))
+    remote = _connect(target, unattended=yes)
+    try:
+        walk = RunWalk.start(kb, runbook, who, values, secrets, from_step=from_step, timeout=timeout, remote=remote)
+        code = _walk(walk, no_tui, yes, author, push)
+    finally:
+        if remote is not None:
+            remote.close()
+    sys.exit(code)
+
+
+def _refuse_terminal_steps(runbook) -> None:
+    """--yes: nobody will be at the terminal, so a command that asks or runs until stopped refuses the run now."""
+    from kb.runs.terminal import unattended_problem
+
+    problem = unattended_problem(runbook.steps)
+    if problem:
+        fail(f"--yes refused: {problem} (nothing was run)", 2)
+
+
+def _connect(target: str | None, unattended: bool):
+    """--on user@host: one ssh connection for the whole run, opened here (a host key or password asked once)."""
+    if not target:
+        return None
+    from kb.runs.remote import SshTarget
+
+    remote = SshTarget.parse(target)
+    if not unattended:
+        click.echo(f"Connecting to {target} with ssh (every step runs there)…", err=True)
+    remote.connect(unattended=unattended)
+    return remote
 
 
 def _trust_line(runbook, found) -> str:
@@ -167,9 +197,16 @@ def resume(context: Context, run_id: str | None, no_tui: bool, from_step: int | 
              f"{len(runbook.steps)} steps); start a new run")
     secrets, _ = _ask_variables(runbook, {}, only_secret=True)
     _, author = _operator(kb, operator or (state.operator if "<" in state.operator else None))
-    walk = RunWalk.resume(kb, runbook, state, secrets, from_step=from_step)
-    click.echo(neutralise_text(f"Resuming {state.title} at step {walk.run.current + 1}/{len(runbook.steps)}"))
-    sys.exit(_walk(walk, no_tui, False, author, push))
+    remote = _connect(state.target or None, unattended=False)  # it ran on that host: it goes on there
+    try:
+        walk = RunWalk.resume(kb, runbook, state, secrets, from_step=from_step, remote=remote)
+        say(f"Resuming {state.title} at step {walk.run.current + 1}/{len(runbook.steps)}"
+            + (f" on {state.target}" if state.target else ""))
+        code = _walk(walk, no_tui, False, author, push)
+    finally:
+        if remote is not None:
+            remote.close()
+    sys.exit(code)
 
 
 @cli.command()
@@ -198,8 +235,15 @@ def history(context: Context, name: str | None, as_json: bool) -> None:
 @click.pass_obj
 @guarded
 def new(context: Context, name: str) -> None:
-    """Scaffold a hand-written runbook in the KB's runbooks/ folder."""
+    """Scaffold a hand-written runbook in the KB's runbooks/ folder (committed, so teammates get it)."""
+    from kb.runs.records import git_identity
     from kb.runs.runbooks import scaffold
+    from kb.store.knowledge_base import KBError
 
-    path = scaffold(context.kb(), name)
+    kb = context.kb()
+    path = scaffold(kb, name)
+    try:  # its runs are committed; the runbook they ran must be in git too
+        kb.commit([path], f"runbook: new {name}", author=git_identity(kb))
+    except KBError as exc:
+        click.echo(f"warning: {path} is written but not committed: {exc}", err=True)
     click.echo(f"Created {path}: edit it, then `runbook run {path.split('/')[-1].removesuffix('.md')}`")

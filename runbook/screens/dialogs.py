@@ -19,10 +19,11 @@ class ConfirmCommand(ModalScreen[bool]):
     BINDINGS = [Binding("y", "answer(True)", "Run it", id="confirm.yes", tooltip="Run exactly this command"),
                 Binding("n,escape", "answer(False)", "Don't", id="confirm.no", tooltip="Do not run it")]
 
-    def __init__(self, command: str, expected: str = "") -> None:
+    def __init__(self, command: str, expected: str = "", note: str = "") -> None:
         super().__init__()
         self.command = command
         self.expected = expected
+        self.note = note  # it needs the operator's terminal, or runs until stopped
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -30,6 +31,8 @@ class ConfirmCommand(ModalScreen[bool]):
             yield Static(neutralise(self.command), id="confirm-command", markup=False)
             if self.expected:
                 yield Static(f"expected: {neutralise(self.expected)}", classes="dim", markup=False)
+            if self.note:
+                yield Static(f"⚠ {neutralise(self.note)}", id="confirm-note", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Run it (y)", id="yes", variant="warning")
                 yield Button("Don't (n)", id="no")

@@ -1,7 +1,11 @@
 """The run screen: walk a runbook step by step, run confirmed commands, watch their output live.
 
-Commands run in a thread worker and stream into a log; the UI never waits.
-A failing step searches the KB with its output and shows the known fixes.
+Commands run in a thread worker, in a pseudo-terminal, and stream into a log; the UI never waits.
+A command that needs the operator's terminal (kb/runs/terminal.py; any command on `t`; one that
+stops at a prompt) gets it: the app is suspended (`App.suspend()`), the command runs there with
+its output captured too, and the run screen comes back with the result. A follow-mode command
+(`tail -f`) runs in the log until `e` ends it, which completes the step. The log shows the
+current step's output only. A failing step searches the KB with its output and shows the known fixes.
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from textual.widgets.option_list import Option
 
 from kb.parse.escapes import neutralise
 from kb.runs.expect import Check
-from kb.runs.runner import CommandResult
+from kb.runs.runner import CommandResult, Terminal
 from kb.runs.walk import RunWalk
 from runbook.markdown_views import error_markdown
 from runbook.screens.dialogs import AskFields, Confirm, ConfirmCommand, Field
+from runbook.step_text import needs_note, output_line, step_title
 
 MARKS = {"pending": "[ ]", "done": "[x]", "failed": "[!]", "skipped": "[-]"}
 
@@ -36,6 +41,24 @@ class CommandFinished(Message):
 
 
 @dataclass
+class OutputLine(Message):
+    """A line the running command printed (posted from its worker: never waits for the UI)."""
+
+    line: str
+
+
+class HandOver(Message):
+    """The command that needs the operator's terminal has started: hand it over."""
+
+
+@dataclass
+class CommandWaiting(Message):
+    """The running command stopped at a prompt: it waits for someone to type."""
+
+    prompt: str
+
+
+@dataclass
 class RunEnded(Message):
     record: str
     problem: str | None
@@ -44,6 +67,10 @@ class RunEnded(Message):
 class RunScreen(Screen):
     BINDINGS = [
         Binding("r", "run", "Run", id="run.run", tooltip="Run this step's command (you confirm it first)"),
+        Binding("t", "run_in_terminal", "In terminal", id="run.terminal",
+                tooltip="Run the command with your terminal (prompts, passwords, editors); also hands it over mid-run"),
+        Binding("e", "end_follow", "End", id="run.end", tooltip="End a command that runs until stopped (tail -f): "
+                "the step completes"),
         Binding("d", "mark('done')", "Done", id="run.done", tooltip="Mark the step done and go on"),
         Binding("s", "mark('skipped')", "Skip", id="run.skip", tooltip="Skip the step"),
         Binding("f", "mark('failed')", "Failed", id="run.failed", tooltip="Mark the step failed"),
@@ -67,8 +94,13 @@ class RunScreen(Screen):
         self.push = push
         self.exit_when_done = exit_when_done
         self.running = False
+        self.following = False  # the running command runs until stopped (e ends it)
+        self.handed_over = False  # the running command has the operator's terminal
         self.last_output = ""
         self._pending: list = []
+        self._in_terminal = False  # this step's commands go to the operator's terminal (t)
+        self._lines: dict[int, list[str]] = {}  # step position -> the lines its command printed here (colours kept)
+        self._command_from = 0  # where the running command's lines begin among its step's
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -84,7 +116,8 @@ class RunScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"run {self.walk.run.id} · {self.walk.runbook.source}"
+        where = f" · on {self.walk.remote.destination}" if self.walk.remote is not None else ""
+        self.sub_title = f"run {self.walk.run.id} · {self.walk.runbook.source}{where}"
         self.query_one("#run-fixes-scroll").display = False
         self.refresh_step()
 
@@ -97,14 +130,13 @@ class RunScreen(Screen):
         if walk.runbook.decision_tree:  # the path taken so far, numbered along it
             for number, position in enumerate(dict.fromkeys(walk.run.path), start=1):
                 state = walk.run.steps[position]
-                text = " ".join(state.title.split())
-                steps.add_option(Option(Text(f"{MARKS[state.status]} {number}. {neutralise(text)}"),
+                steps.add_option(Option(Text(f"{MARKS[state.status]} {number}. {step_title(state.title)}"),
                                         id=str(position)))
         else:
             for state in walk.run.steps:
                 indent = "  " * (max(state.depth, 1) - 1)
                 steps.add_option(Option(Text(f"{indent}{MARKS[state.status]} {state.position + 1}. "
-                                             f"{neutralise(state.title)}"), id=str(state.position)))
+                                             f"{step_title(state.title)}"), id=str(state.position)))
         try:
             steps.highlighted = steps.get_option_index(str(walk.run.current))
         except Exception:
@@ -113,7 +145,7 @@ class RunScreen(Screen):
     def refresh_step(self) -> None:
         walk = self.walk
         self.refresh_steps()
-        title = f"{walk.step_label()}: {neutralise(walk.step.title)}"
+        title = f"{walk.step_label()}: {step_title(walk.step.title)}"
         if walk.step.detail:
             title += f"\n{neutralise(walk.step.detail)}"
         if walk.runbook.decision_tree and len(walk.step.choices) > 1:
@@ -126,54 +158,138 @@ class RunScreen(Screen):
             lines.append(f"$ {neutralise(command.shown)}" + (f"   # {neutralise(command.note)}" if command.note else ""))
             if command.expected:
                 lines.append(f"  expected: {neutralise(command.expected)}")
+            note = needs_note(walk.needs(command))
+            if note:
+                lines.append(f"  ⚠ {note}")
         if not lines:
             ways = len(walk.step.choices)
             lines = ["(no command: do it by hand, then d / s / f)" if not walk.runbook.decision_tree
                      else "(choose with the number keys)" if ways > 1
                      else "(d goes on; f stops here as failed)" if ways == 1
-                     else "(the end: d if resolved, f if not)"]
+                     else "(the end: d asks whether the problem is resolved; f stops here as failed)"]
         self.query_one("#step-command", Static).update("\n".join(lines))
         self.query_one("#run-check", Static).update("")
         self.query_one("#run-fixes-scroll").display = False
+        self._show_output()  # this step's own output (empty until it runs), never another step's
+
+    def _show_output(self) -> None:
+        """The box holds the current step's output: as it printed here (colours), else as recorded."""
+        position = self.walk.run.current
+        log = self.query_one("#run-log", RichLog)
+        log.clear()
+        log.border_title = f"output of step {self.walk.step_number}"
+        lines = self._lines.get(position)
+        if lines is None:
+            lines = self.walk.state.output.splitlines()
+        for line in lines:
+            log.write(Text.from_ansi(output_line(line, colour=True)))
 
     # -- running commands --------------------------------------------------------------------------
     def action_run(self) -> None:
+        self._start_step(in_terminal=False)
+
+    def action_run_in_terminal(self) -> None:
+        """Before a command runs: run the step's commands with the operator's terminal. While one runs: hand it over."""
+        if self.running:
+            if not self.handed_over:
+                self._hand_over()
+            return
+        self._start_step(in_terminal=True)
+
+    def _start_step(self, in_terminal: bool) -> None:
         if self.running or self.walk.finished:
             return
         commands = self.walk.commands()
         if not commands:
             self.notify("This step has no command: mark it done (d) or skipped (s).")
             return
+        self._in_terminal = in_terminal
+        self._lines[self.walk.run.current] = []
         self.query_one("#run-log", RichLog).clear()
         self._confirm_and_run(commands)
 
     def _confirm_and_run(self, commands) -> None:
         command = commands[0]
         self._pending = commands[1:]
+        needs = self.walk.needs(command)
+        handed = self._in_terminal or needs.terminal
 
         def go(answer: bool | None) -> None:
             if answer:
                 self.running = True
-                self.query_one("#run-check", Static).update(Text("running… (x cancels)", style="italic"))
-                self.execute(command, len(commands) - 1)
+                self.following = needs.follow and not handed
+                self.handed_over = False
+                self._command_from = len(self._lines.setdefault(self.walk.run.current, []))
+                status = ("following… e ends it (the step completes) · x cancels" if self.following
+                          else "running… x cancels · t hands it your terminal")
+                self.query_one("#run-check", Static).update(Text(status, style="italic"))
+                self.execute(command, len(commands) - 1, handed)
 
         if self.yes:
             go(True)
         else:
-            self.app.push_screen(ConfirmCommand(command.shown, command.expected), go)
+            note = needs_note(needs) if not self._in_terminal else \
+                "runs with your terminal: runbook hands it over and comes back when the command ends"
+            self.app.push_screen(ConfirmCommand(command.shown, command.expected, note), go)
 
     @work(thread=True, exclusive=True, group="run-command")
-    def execute(self, command, remaining: int) -> None:
-        log = self.query_one("#run-log", RichLog)
+    def execute(self, command, remaining: int, handed: bool = False) -> None:
         result, verdict = self.walk.run_command(
-            command, on_output=lambda line: self.app.call_from_thread(log.write, neutralise(line.rstrip("\n"))))
+            command, on_output=lambda line: self.post_message(OutputLine(line)), interactive=handed,
+            on_waiting=lambda prompt: self.post_message(CommandWaiting(prompt)),
+            on_start=(lambda: self.post_message(HandOver())) if handed else None)
         self.post_message(CommandFinished(result, verdict, remaining))
+
+    @on(HandOver)
+    def _hand_over_now(self, _message) -> None:
+        if self.running and not self.handed_over:
+            self._hand_over()
+
+    @on(OutputLine)
+    def _output(self, message: OutputLine) -> None:
+        if self.running:
+            self._lines.setdefault(self.walk.run.current, []).append(message.line)
+            self.query_one("#run-log", RichLog).write(Text.from_ansi(output_line(message.line, colour=True)))
+
+    @on(CommandWaiting)
+    def _waiting(self, message: CommandWaiting) -> None:
+        """A prompt nobody expected ("[sudo] password for …"): the command gets the terminal to answer it."""
+        if self.running and not self.handed_over:
+            self.notify(f"It waits for input ({message.prompt}): it gets your terminal.", title="Terminal")
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Suspend the app and join the operator's terminal to the running command until it ends."""
+        if not self.walk.command_running:
+            return
+        self.handed_over = True
+        test_terminal = getattr(self.app, "handover_terminal", None)  # a test's own pty stands for the terminal
+        terminal = test_terminal or Terminal.of_process()
+        if terminal is None:
+            self.notify("No terminal to hand over: stdin is not a terminal.", severity="warning")
+            return
+        from textual.app import SuspendNotSupported
+
+        try:
+            with self.app.suspend():
+                _say(terminal, f"\r\n-- runbook: {self.walk.step_label()} has your terminal; what you type goes to "
+                               "the command and is not recorded. The run screen comes back when it ends. --\r\n")
+                self.walk.attach(terminal, wait=True, replay=True)
+        except SuspendNotSupported:  # a headless app (tests): the worker joins the terminal, the UI goes on
+            if test_terminal is None:
+                self.notify("This terminal cannot be handed over.", severity="warning")
+                return
+            _say(terminal, f"-- runbook: {self.walk.step_label()} has your terminal --\r\n")
+            self.walk.attach(terminal, wait=False, replay=True)
 
     @on(CommandFinished)
     def _finished(self, message: CommandFinished) -> None:
-        self.running = False
+        self.running = self.following = self.handed_over = False
         verdict, result = message.check, message.result
         self.last_output = result.output
+        if result.attached:  # it printed on the operator's terminal: the log shows what was kept of this command
+            self._lines.setdefault(self.walk.run.current, [])[self._command_from:] = result.output.splitlines()
+            self._show_output()
         style = {True: "green", False: "red", None: "yellow"}[verdict.passed]
         mark = {True: "✓", False: "✗", None: "?"}[verdict.passed]
         self.query_one("#run-check", Static).update(
@@ -206,6 +322,12 @@ class RunScreen(Screen):
         if self.running:
             self.walk.cancel()
 
+    def action_end_follow(self) -> None:
+        if self.running and self.following:
+            self.walk.end()
+        elif self.running:
+            self.notify("This command is not one that runs until stopped: x cancels it.")
+
     # -- outcomes ----------------------------------------------------------------------------------
     def action_mark(self, status: str) -> None:
         if self.running or self.walk.finished:
@@ -214,12 +336,30 @@ class RunScreen(Screen):
         if tree and len(self.walk.step.choices) > 1 and status != "failed":
             self.notify("Choose a way on with the number keys.")
             return
+        if tree and not self.walk.step.choices and status == "done" and not self.yes:
+            self._ask_resolved()
+            return
+        self._mark(status)
+
+    def _ask_resolved(self) -> None:
+        """A decision tree's end: the walk asks whether the problem is resolved (no: the run failed there)."""
+        def answer(resolved: bool | None) -> None:
+            if resolved is not None and not self.walk.finished:
+                self._mark("done" if resolved else "failed")
+
+        self.app.push_screen(Confirm("The flowchart ends here. Did this resolve the problem?",
+                                     yes="Resolved", no="Not resolved"), answer)
+
+    def _mark(self, status: str) -> None:
+        tree = self.walk.runbook.decision_tree
         last = not tree and self.walk.run.current == len(self.walk.run.steps) - 1
+        number, title = self.walk.step_label(), step_title(self.walk.step.title)
         self.walk.mark(status)
         if last or (tree and self.walk.at_end()):
             self.end(None)
         else:
             self.refresh_step()
+            self.notify(f"{number}: {title}: {status}", timeout=3)
 
     def action_choose(self, number: int) -> None:
         choices = list(self.walk.step.choices)
@@ -305,3 +445,12 @@ class RunScreen(Screen):
             self.app.exit(return_code=0 if self.walk.run.outcome == "completed" else 1)
         else:
             self.app.pop_screen()
+
+
+def _say(terminal: Terminal, text: str) -> None:
+    import os
+
+    try:
+        os.write(terminal.output_fd, text.encode("utf-8"))
+    except OSError:
+        pass

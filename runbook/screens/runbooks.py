@@ -38,6 +38,15 @@ def _hint(variable, commands: list[str]) -> str:
     return "used in: " + (line if len(line) <= 60 else line[:59] + "…")
 
 
+def shown_title(row: dict, rows: list[dict]) -> str:
+    """A row's title as words; one that other rows share ("Resolution", "部署前") says which report it is from."""
+    title = " ".join(row["title"].replace("`", "").split())
+    same = sum(1 for other in rows if " ".join(other["title"].replace("`", "").split()) == title)
+    if same > 1 and not row["hand_written"]:
+        title += f" · {row['report'].rsplit('/', 1)[-1].removesuffix('.md')}"
+    return neutralise(title)
+
+
 def last_run_text(row: dict) -> str:
     last = row.get("last_run")
     if not last:
@@ -72,12 +81,13 @@ class RunbooksScreen(BrowseScreen):
         self.rows = {row_key(row): row for row in rows}
         listed = list(self.rows.values())
         columns = [
-            Column("title", "Runbook", [neutralise(" ".join(r["title"].split())) + (" ⚠" if r["problem"] else "")
-                                        for r in listed], flexible=True, minimum=22),
-            Column("kind", "Kind", [r["kind"] for r in listed], priority=0),
-            Column("steps", "Steps", [str(r["steps"]) for r in listed], priority=1, justify="right"),
-            Column("commands", "Cmds", [str(r["commands"]) for r in listed], priority=2, justify="right"),
-            Column("last", "Last run", [last_run_text(r) for r in listed], priority=3),
+            Column("ref", "Ref", [r["ref"] for r in listed], priority=-1, cap=16),
+            Column("title", "Runbook", [shown_title(r, listed) + (" ⚠" if r["problem"] else "") for r in listed],
+                   flexible=True, minimum=22),
+            Column("kind", "Kind", [r["kind"] for r in listed], priority=1),
+            Column("steps", "Steps", [str(r["steps"]) for r in listed], priority=2, justify="right"),
+            Column("commands", "Cmds", [str(r["commands"]) for r in listed], priority=3, justify="right"),
+            Column("last", "Last run", [last_run_text(r) for r in listed], priority=0),
         ]
         trees = sum(1 for row in rows if row["kind"] == "decision tree")
         self.show_rows(columns, list(self.rows), f"{len(rows)} runbooks, checklists and procedures "
