@@ -35,6 +35,8 @@ from kb.search.index import FIELD_BOOSTS, PASSAGE_FIELDS, ensure_current, forget
 from kb.store.knowledge_base import KnowledgeBase
 from kb.parse.labels import looks_like_error
 from kb.parse.normalize import cut, fingerprint, mask, salient_lines, signature, strip_prefix
+from kb.parse.textsim import CJK_RUN
+from kb.parse.lazy_re import lazy
 
 MAX_TERMS = 12
 COMMON = 0.2  # a term in over 20% of the documents is noise unless little else is left
@@ -61,7 +63,7 @@ MAX_PASSAGES = 5
 ANSWER_WEIGHT = 0.3  # a paste word found only in the cause, fix or linked passages: they talk about the error
 PORT_CONFLICT = 0.7  # same template, another service's port (kb/search/ports.py): a weaker match
 LOOKALIKE = 0.7  # same template, another name that its fix is about (kb/search/lookalike.py): a weaker match
-_PLACEHOLDER_RE = re.compile(r"<(?:ts|date|time|uuid|cred|host|ip|hex|n)>")
+_PLACEHOLDER_RE = lazy(r"<(?:ts|date|time|uuid|cred|host|ip|hex|n)>")
 
 
 @dataclass
@@ -572,9 +574,9 @@ def read_query(text: str, words: glossary.Glossary = glossary.BUNDLED) -> tuple[
     return weights, kept
 
 
-_SMALL_NUMBER_RE = re.compile(r"(?<![\w.:/])(\d{3})(?![\w.]|:\d)")
-_VERSION_RE = re.compile(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.]*\d)")  # a release: 18.12.1, v2.4.0
-_PORT_RE = re.compile(r"(?<=[:(,'\"= ])(\d{4,5})(?=[)'\",/ ]|$)")
+_SMALL_NUMBER_RE = lazy(r"(?<![\w.:/])(\d{3})(?![\w.]|:\d)")
+_VERSION_RE = lazy(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.]*\d)")  # a release: 18.12.1, v2.4.0
+_PORT_RE = lazy(r"(?<=[:(,'\"= ])(\d{4,5})(?=[)'\",/ ]|$)")
 
 
 def mask_for_query(line: str) -> str:
@@ -616,11 +618,11 @@ def _is_cjk(term: str) -> bool:
     return "\u3400" <= term[0] <= "\ufaff"
 
 
-_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK_RE = lazy(CJK_RUN)  # the pattern string glossary and textsim compile too: compiled once
 
 
 def _has_cjk(text: str) -> bool:
-    return _CJK_RE.search(text) is not None
+    return not text.isascii() and _CJK_RE.search(text) is not None
 
 
 def _passage_similarity(query_signature: str, text: str) -> float:
