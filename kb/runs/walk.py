@@ -201,28 +201,28 @@ class RunWalk:
         state.status = status
         if note:
             state.notes.append(redact(note, self._secrets()))
-        self.store.save(self.run, state)
+        # the outcome and the move on are saved in one transaction: a kill between them would leave a
+        # done step as the current one, and resume would offer it again
         if self.runbook.decision_tree:
             if status != "failed" and len(self.step.choices) == 1:
-                self._go_to(next(iter(self.step.choices.values())))
-            return
-        if self.run.current + 1 < len(self.run.steps):
-            self.run.current += 1
-            self.run.path.append(self.run.current)
-            self.store.save(self.run)
+                self._move_to(self.runbook.step_by_node(next(iter(self.step.choices.values()))))
+        elif self.run.current + 1 < len(self.run.steps):
+            self._move_to(self.run.current + 1)
+        self.store.save(self.run, state)
 
     def choose(self, label: str) -> None:
         """Decision trees: take the edge the operator chose."""
         target = self.step.choices[label]
-        self.state.status = "done"
-        self.state.notes.append(f"chose: {label}")
-        self.store.save(self.run, self.state)
-        self._go_to(target)
+        state = self.state
+        state.status = "done"
+        state.notes.append(f"chose: {label}")
+        self._move_to(self.runbook.step_by_node(target))
+        self.store.save(self.run, state)
 
-    def _go_to(self, node: str) -> None:
-        self.run.current = self.runbook.step_by_node(node)
-        self.run.path.append(self.run.current)
-        self.store.save(self.run)
+    def _move_to(self, position: int) -> None:
+        """The walk's place (saved by the caller, with the step it leaves)."""
+        self.run.current = position
+        self.run.path.append(position)
 
     @property
     def step_number(self) -> int:
