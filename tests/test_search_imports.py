@@ -26,12 +26,12 @@ OWN_MODULES = {
     "runbook.shown_passages",
 }
 # ... and only for a passage answer: the linker and what it reads (no parser: kb/parse/id_words.py).
-PASSAGE_MODULES = {"kb.parse.linking", "kb.parse.id_words", "kb.parse.passages", "kb.parse.model"}
+PASSAGE_MODULES = {"kb.parse.linking", "kb.parse.id_words", "kb.parse.passages", "kb.parse.passage_model"}
 THIRD_PARTY = {"whoosh", "rapidfuzz", "_distutils_hack", "sitecustomize", "usercustomize"}
 # Never, for any answer (parser, TUI, click, git, rendering of Markdown, the write side of ingest).
 NEVER = {"markdown_it", "mdurl", "textual", "rich", "click", "git", "pygments", "kb.parse.blocks",
          "kb.parse.errors", "kb.parse.error_ids", "kb.parse.report", "kb.parse.commits", "kb.ingest",
-         "kb.parse.redact", "asyncio", "ssl", "email", "http", "urllib.request"}
+         "kb.parse.redact", "kb.parse.model", "asyncio", "ssl", "email", "http", "urllib.request"}
 
 _REPORT = """# Batch host notes
 

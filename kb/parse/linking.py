@@ -23,7 +23,8 @@ from kb.parse.passages import heading_role, subject
 from kb.parse.lazy_re import lazy
 
 if TYPE_CHECKING:
-    from kb.parse.model import ErrorEntry, Passage
+    from kb.parse.model import ErrorEntry
+    from kb.parse.passage_model import Passage
 
 MAX_LINKS = 5
 MIN_SCORE = 0.45

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from kb.parse import vocab
 from kb.parse.labels import error_heading_title, field_role, normalise_label
-from kb.parse.model import Passage
+from kb.parse.passage_model import Passage
 from kb.parse.lazy_re import lazy
 
 if TYPE_CHECKING:  # annotations only: kb.parse.blocks brings markdown-it, which search never needs

@@ -277,7 +277,7 @@ class Searcher:
         if not results:
             return
         from kb.parse.linking import Anchor, link  # only a passage answer needs the linker (start-up: `runbook search`)
-        from kb.parse.model import Passage
+        from kb.parse.passage_model import Passage
 
         for result in results:
             anchor_row = result.passage_row
