@@ -17,7 +17,7 @@ from conftest import ROOT
 
 # Ours: what answering needs (the index, SQLite, the query's normalisation and the passage linker).
 OWN_MODULES = {
-    "kb", "kb.parse", "kb.parse.escapes", "kb.parse.labels", "kb.parse.lazy_re", "kb.parse.normalize",
+    "kb", "kb.parse", "kb.parse.escapes", "kb.parse.lean_imports", "kb.parse.labels", "kb.parse.lazy_re", "kb.parse.normalize",
     "kb.parse.structured_logs", "kb.parse.textsim", "kb.parse.vocab", "kb.parse.words",
     "kb.search", "kb.search.analysis", "kb.search.bm25", "kb.search.glossary", "kb.search.identity",
     "kb.search.index", "kb.search.lookalike", "kb.search.ports", "kb.search.ranking", "kb.search.whoosh_import",
@@ -31,7 +31,7 @@ THIRD_PARTY = {"whoosh", "rapidfuzz", "_distutils_hack", "sitecustomize", "userc
 # Never, for any answer (parser, TUI, click, git, rendering of Markdown, the write side of ingest).
 NEVER = {"markdown_it", "mdurl", "textual", "rich", "click", "git", "pygments", "kb.parse.blocks",
          "kb.parse.errors", "kb.parse.error_ids", "kb.parse.report", "kb.parse.commits", "kb.ingest",
-         "kb.parse.redact", "kb.parse.model", "asyncio", "ssl", "email", "http", "urllib.request"}
+         "kb.parse.redact", "kb.parse.model", "inspect", "asyncio", "ssl", "email", "http", "urllib.request"}
 
 _REPORT = """# Batch host notes
 
@@ -106,3 +106,20 @@ def test_a_passage_answer_links_its_fixes_without_the_report_parser(quota_kb):
     assert "kb.parse.linking" in modules
     unexpected = _unexpected(modules, OWN_MODULES | PASSAGE_MODULES)
     assert not unexpected, sorted(unexpected)
+
+
+def test_dataclasses_load_without_inspect_and_both_behave_as_the_standard_librarys():
+    """kb/parse/lean_imports.py: importing kb loads dataclasses but not inspect; a dataclass without a
+    docstring still gets its signature as one (inspect loads then), and `import inspect` is the real module."""
+    code = ("import sys, kb\n"
+            "early = 'dataclasses' in sys.modules and 'inspect' not in sys.modules\n"
+            "from dataclasses import dataclass, field\n"
+            "@dataclass\n"
+            "class Plain:\n"
+            "    name: str\n"
+            "    tags: list = field(default_factory=list)\n"
+            "import inspect\n"
+            "print(early, Plain.__doc__, inspect.getsource(inspect.getsource) != '', type(inspect).__name__)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "Plain(name:", "str,", "tags:", "list", "=", "<factory>)", "True", "module"]

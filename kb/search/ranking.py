@@ -68,6 +68,8 @@ _PLACEHOLDER_RE = lazy(r"<(?:ts|date|time|uuid|cred|host|ip|hex|n)>")
 
 @dataclass
 class Result:
+    """One answer: an error card (or a passage of a report) with its fix, score and confidence."""
+
     id: int
     ref: str
     title: str
@@ -110,6 +112,8 @@ class Hit(dict):
 
 @dataclass
 class SearchOutcome:
+    """The answers to one paste, whether it was cut to 1 MB, and the terms it was searched by."""
+
     results: list[Result]
     truncated: bool = False  # the paste was cut at 1 MB
     terms: list[str] = field(default_factory=list)
