@@ -313,13 +313,22 @@ def _rows_where(kb: KnowledgeBase, sql: str, column: str, values: list[str] | No
 
 
 def _documents(kb: KnowledgeBase, fingerprints: list[str] | None):
-    rows = _rows_where(kb, _ERROR_SQL, "where e.fingerprint", fingerprints)
+    """One document per error group (fingerprint): the representative write-up's fields (representative_order)
+    and every member's distinct title, cause and fix in that order. Members are read with only what ranks
+    and joins them; the representative's whole row (its log, its commits' messages) is read once per group:
+    a group seen in thousands of reports (adding reports to a large KB touches its large groups) costs
+    thousands of short rows, not thousands of full ones with a commit lookup each."""
+    rows = _rows_where(kb, _MEMBER_SQL, "where e.fingerprint", fingerprints)
     groups: dict[str, list[dict]] = {}
     for row in rows:
         groups.setdefault(row["fingerprint"] or f"error-{row['id']}", []).append(row)
+    best_ids = {}
     for key, members in groups.items():
         members.sort(key=representative_order)
-        best = members[0]
+        best_ids[key] = members[0]["id"]
+    best_rows = {row["id"]: row for row in _rows_where(kb, _ERROR_SQL, "where e.id", list(best_ids.values()))}
+    for key, members in groups.items():
+        best = best_rows[best_ids[key]]
         context = " ".join(filter(None, [best["report_title"], best["section"], best["project"], best["platform"],
                                          best["commit_messages"]]))
         yield {"id": key, "error": best["id"], "reports": ",".join(sorted({m["report"] for m in members})),
@@ -327,6 +336,13 @@ def _documents(kb: KnowledgeBase, fingerprints: list[str] | None):
                "log": (best["log"] or "")[:_CAP], "symptom": best["symptom"] or "",
                "cause": _unique(m["cause"] for m in members), "fix": _unique(m["fix"] for m in members),
                "context": context}
+
+
+# What ranks a group's members and what every member adds to its document (no log, no commit lookup).
+_MEMBER_SQL = """
+select e.id, e.fingerprint, r.path as report, e.title, e.root_cause as cause, e.fix
+from errors e join reports r on r.id = e.report_id
+"""
 
 
 _PASSAGE_SQL = """
