@@ -241,8 +241,8 @@ class Searcher:
             if another:
                 score *= LOOKALIKE
             result = _passage_result(row, score, matched) if is_passage else _result(row, score, matched)
-            if not is_passage and result.fingerprint and hit.get("reports"):
-                seen_in[result.fingerprint] = len(hit["reports"].split(","))
+            if not is_passage and result.fingerprint and hit.get("seen_in"):
+                seen_in[result.fingerprint] = hit["seen_in"]
             result.coverage, result.exact = round(coverage, 3), exact
             result.discount = (PORT_CONFLICT if other_service else 1.0) * (LOOKALIKE if another else 1.0)  # type: ignore[attr-defined]
             result.coverage_discount = LOOKALIKE if another else 1.0  # type: ignore[attr-defined]
