@@ -180,7 +180,11 @@ def _pooled_iter(func: Callable, jobs: list, progress: Callable[[int], None] | N
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    from kb.store.processes import die_with_parent
+
+    # Each worker dies with this process: after a `kill -9` of it, none is left blocked on a pipe
+    # nobody reads (kb/store/processes.py).
+    with ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         for item in pool.map(func, jobs, chunksize=32):
             yield item
             if progress:

@@ -38,6 +38,8 @@ INDEX_VERSION = 7  # bump when the schema or the analyzer changes: older indexes
 
 
 _RUN_BATCH = 20_000  # postings per pickle record in a spilled sort run
+# a batch this large is indexed in Whoosh's writer processes (tests set it low to have them at all)
+PARALLEL_DOCUMENTS = int(os.environ.get("RUNBOOK_PARALLEL_INDEX_DOCS", "20000"))
 
 
 def _write_run(self, f, items) -> None:
@@ -381,7 +383,7 @@ def update_index(kb: KnowledgeBase, paths: list[str]) -> None:
             writer.add_document(**doc)
         writer.commit()
     except BaseException:
-        writer.cancel()
+        _cancel(writer)
         raise
     _write_state(kb)
 
@@ -402,7 +404,7 @@ def rebuild_index(kb: KnowledgeBase) -> int:
             count += 1
         writer.commit()
     except BaseException:
-        writer.cancel()
+        _cancel(writer)
         raise
     add_commits(kb, None)
     _write_state(kb)
@@ -429,16 +431,31 @@ def add_commits(kb: KnowledgeBase, commits: list[dict] | None) -> None:
                                    context=f"{files} {commit['author']}")
         writer.commit()
     except BaseException:
-        writer.cancel()
+        _cancel(writer)
         raise
 
 
 def _writer(ix, documents: int):
     """Large batches index on every core (Whoosh's multiprocessing writer); small ones in-process."""
     cores = os.cpu_count() or 1
-    if documents >= 20000 and cores > 1:
-        return ix.writer(procs=cores, limitmb=128, multisegment=True)
+    if documents >= PARALLEL_DOCUMENTS and cores > 1:
+        from kb.search.writer_task import start_task
+
+        writer = ix.writer(procs=cores, limitmb=128, multisegment=True)
+        writer._new_task = lambda: start_task(writer)  # its processes die with this one
+        return writer
     return ix.writer(limitmb=256)
+
+
+def _cancel(writer) -> None:
+    """writer.cancel(), and for Whoosh's multiprocessing writer also end its processes."""
+    try:
+        writer.cancel()
+    finally:
+        if getattr(writer, "tasks", None):
+            from kb.search.writer_task import stop_tasks
+
+            stop_tasks(writer)
 
 
 def forget_index(kb: KnowledgeBase) -> None:
