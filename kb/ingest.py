@@ -27,6 +27,7 @@ from kb.store.sources import SourceState, now_ns
 from kb.parse.decode import DecodeError, read_text
 from kb.store.knowledge_base import KBError, KnowledgeBase
 from kb.store.lock import write_lock
+from kb.store.write_guard import conflict_markers, require_writable
 from kb.store.database import SourceInfo
 
 if TYPE_CHECKING:  # the parser and the secret scanner are imported where they run: an unchanged
@@ -146,6 +147,10 @@ def _prepare_one(job: tuple[str, str]) -> tuple[Redaction, ParsedReport | str] |
     from kb.parse.redact import scan
 
     text, name = job
+    conflict = conflict_markers(text)
+    if conflict is not None:  # a file left mid-merge is never copied, stored, indexed or committed
+        return (f"{name}: holds git conflict markers (line {conflict}); resolve the conflict (keep the right "
+                "side, remove the <<<<<<< ======= >>>>>>> lines), then ingest or reindex again")
     try:
         redaction = scan(text)
     except Exception as exc:  # fail closed: a file that cannot be scanned is not ingested
@@ -247,6 +252,7 @@ def ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[i
            on_total: Callable[[int], None] | None = None, commit: bool = True, index: bool = True) -> IngestResult:
     """Ingest files/directories into the KB. See the module docstring for the guarantees."""
     kb.require()
+    require_writable(kb, "ingest")  # read-only, or git mid-merge/rebase/detached: refused before any write
     with write_lock(kb, "ingest"):
         return _ingest(kb, paths, progress, on_total, commit, index)
 
@@ -460,6 +466,7 @@ def rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None = None) ->
     secret); the files themselves are left as git has them.
     """
     kb.require()
+    require_writable(kb, "reindex")
     with write_lock(kb, "reindex"):
         return _rebuild(kb, progress)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from kb.store.knowledge_base import KBError, KnowledgeBase
+from kb.store.write_guard import write_problem
 from kb.runs.runbooks import slug
 from kb.parse.words import plural
 
@@ -255,6 +256,8 @@ def save_progress(kb: KnowledgeBase, operator: str, topic: str, page: int, pages
 def complete(kb: KnowledgeBase, operator: str, topic: str, pages: list[Page],
              author: tuple[str, str] | None) -> tuple[str, str | None]:
     """Record the completed walkthrough in git; returns (record path, problem or None)."""
+    if (refused := write_problem(kb, "recording the walkthrough")) is not None:  # read-only, git mid-merge...
+        return "", refused
     topic = _topic_key(topic)
     name = operator.split(" <")[0]
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -259,11 +259,10 @@ def commit_record(kb: KnowledgeBase, store: RunStore, run: RunState, author: tup
 
     Without an operator identity the commit is made as ingest makes its own: `runbook <runbook@localhost>`
     (and `run.committed_as` says so)."""
+    from kb.store.write_guard import require_writable
+
+    require_writable(kb, "committing the run record")
     repo = kb.repo
-    if repo.head.is_valid() and repo.head.is_detached:
-        raise KBError(f"{kb.root} is on a detached HEAD; check out a branch first")
-    if (Path(repo.git_dir) / "MERGE_HEAD").exists():
-        raise KBError(f"a merge is in progress in {kb.root}; finish or abort it first")
     author = author or git_identity(kb)
     sha = kb.commit([run.record], commit_message(run), author=author)
     run.committed = True

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 from kb.runs.expect import Check, answer_for, check
 from kb.store.knowledge_base import KBError, KnowledgeBase
+from kb.store.write_guard import require_writable
 from kb.parse.redact import redact, scan
 from kb.runs.runbooks import Runbook, Step, slug
 from kb.runs.runner import DEFAULT_TIMEOUT, CommandResult, CommandRun
@@ -46,6 +47,7 @@ class RunWalk:
     @classmethod
     def start(cls, kb: KnowledgeBase, runbook: Runbook, operator: str, values: dict[str, str],
               secret_names: set[str], from_step: int = 1, timeout: float = DEFAULT_TIMEOUT) -> "RunWalk":
+        require_writable(kb, "run")  # before anything runs: read-only, or git mid-merge/rebase/detached
         store = RunStore(kb)
         run = new_run(runbook, operator)
         secret_names = set(secret_names)
@@ -73,6 +75,7 @@ class RunWalk:
         """Continue an interrupted run: its stored values plus the secrets asked again."""
         import os
 
+        require_writable(kb, "resume")
         store = RunStore(kb)
         run.pid = os.getpid()
         if from_step is not None:

@@ -178,8 +178,10 @@ class KnowledgeBase:
         import git
 
         from kb.store.lock import git_operation
+        from kb.store.write_guard import require_writable
         from kb.parse.redact import redact
 
+        require_writable(self, "commit")  # never a merge commit with conflict markers, nor one no branch holds
         repo = self.repo
         env = _identity_env(repo, author)
         try:

@@ -151,8 +151,9 @@ def _open(kb: "KnowledgeBase", path: Path, what: str) -> int:
         return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         if exc.errno in READ_ONLY_ERRNOS:
-            raise KBError(f"{kb.root} is read-only ({exc.strerror}): {what} needs to write to it; "
-                          f"search, list, show and history still work") from None
+            from kb.store.write_guard import read_only_message
+
+            raise KBError(read_only_message(kb, what, (exc.strerror or "").lower())) from None
         raise
 
 
