@@ -74,11 +74,20 @@ class RunState:
 
 class RunStore:
     def __init__(self, kb: KnowledgeBase) -> None:
-        kb.derived_dir.mkdir(parents=True, exist_ok=True)
         import sqlite3
 
-        self.db = sqlite_utils.Database(sqlite3.connect(str(kb.derived_dir / "runs.sqlite"), check_same_thread=False))
-        self.db.execute("PRAGMA journal_mode=WAL")
+        path = kb.derived_dir / "runs.sqlite"
+        if kb.read_only():  # listed and read, never written (kb/store/write_guard.py refuses a run)
+            from kb.store.database import connect_read_only
+
+            self.db = sqlite_utils.Database(connect_read_only(path) if path.exists() else
+                                            sqlite3.connect(":memory:", check_same_thread=False))
+            if path.exists():
+                return
+        else:
+            kb.derived_dir.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False))
+            self.db.execute("PRAGMA journal_mode=WAL")
         if not self.db["runs"].exists():
             self.db["runs"].create({"id": str, "runbook": str, "title": str, "source": str, "operator": str,
                                     "host": str, "started": str, "ended": str, "outcome": str, "current": int,

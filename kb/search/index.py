@@ -468,6 +468,14 @@ def ensure_current(kb: KnowledgeBase) -> None:
     (its own index update usually makes the rebuild unnecessary)."""
     if index_is_current(kb):
         return
+    read_only = kb.read_only()
+    if read_only:  # nothing can be rebuilt: search the index as it is, if there is one
+        if _indexed_generation(kb) < 0:
+            from kb.store.knowledge_base import KBError
+
+            raise KBError(f"{kb.root} is read-only ({read_only}) and its search index is missing or outdated: "
+                          f"run `runbook --kb {kb.root} reindex` where it can be written")
+        return
     from kb.store.lock import write_lock
 
     with write_lock(kb, "index rebuild"):

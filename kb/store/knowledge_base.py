@@ -40,6 +40,16 @@ class KnowledgeBase:
         self._repo: "git.Repo | None" = None
         # Told once when another process holds the KB's write lock and this one waits (kb.store.lock).
         self.on_busy: Callable[[str], None] | None = None
+        self._read_only: str | None | bool = False  # False: not looked at yet
+
+    def read_only(self) -> str | None:
+        """Why the KB cannot be written (a read-only mount, another user's directory), or None. Such a KB
+        is opened for reading only: SQLite read-only, no index rebuild, no run state written."""
+        if self._read_only is False:
+            from kb.store.write_guard import read_only_reason
+
+            self._read_only = read_only_reason(self) if self.exists() else None
+        return self._read_only  # type: ignore[return-value]
 
     # -- layout --------------------------------------------------------------------------------------
     @property
@@ -97,7 +107,8 @@ class KnowledgeBase:
     def require(self) -> "KnowledgeBase":
         if not self.exists():
             raise KBError(f"{self.root}: not a runbook KB (create one with: runbook init {self.root})")
-        self.derived_dir.mkdir(exist_ok=True)
+        if not self.read_only():
+            self.derived_dir.mkdir(exist_ok=True)
         return self
 
     # -- parts ---------------------------------------------------------------------------------------
@@ -108,14 +119,22 @@ class KnowledgeBase:
 
             from kb.store.database import Store
 
-            self.derived_dir.mkdir(parents=True, exist_ok=True)
+            read_only = self.read_only()
+            if read_only and not self.db_path.exists():
+                raise KBError(f"{self.root} is read-only ({read_only}) and has no database yet: run "
+                              f"`runbook --kb {self.root} reindex` where it can be written")
+            if not read_only:
+                self.derived_dir.mkdir(parents=True, exist_ok=True)
             try:
                 from kb.store.refs import RefMap
 
-                self._store = Store(self.db_path, refs=RefMap(self.root))
+                self._store = Store(self.db_path, refs=RefMap(self.root), read_only=bool(read_only))
             except sqlite3.DatabaseError as exc:
                 raise DamagedDatabase(f"{self.db_path} is damaged ({exc}); rebuild it from the reports with: "
                                       f"runbook --kb {self.root} reindex") from None
+            if self._store.outdated and read_only:
+                raise KBError(f"{self.db_path} was written by an older runbook and {self.root} is read-only "
+                              f"({read_only}): run `runbook --kb {self.root} reindex` where it can be written")
             if self._store.outdated:  # written by an older runbook: derived data, so derive it again
                 self.discard_database()
                 self._store = Store(self.db_path)
