@@ -255,3 +255,57 @@ def test_a_lock_held_by_a_live_process_in_another_group_is_waited_for(kbdir):
     finally:
         _kill_group(holder.pid)
         holder.wait(timeout=30)
+
+
+def test_copies_of_an_ingest_killed_before_its_store_are_undone_by_the_next_ingest(kbdir, tmp_path):
+    """Killed while writing its copies (their records not stored yet): the next ingest, of another file, removes
+    those copies (kb/store/copy_journal.py) instead of leaving them untracked for good."""
+    folder = _reports(tmp_path / "in", 240)
+    ingest = _start(kbdir, "ingest", str(folder))
+    journal = kbdir / ".runbook" / "copies.json"
+    try:
+        assert _wait_for(lambda: journal.exists() and len(list((kbdir / "reports").glob("outage-*.md"))) >= 3, 60)
+        os.kill(ingest.pid, signal.SIGKILL)
+        ingest.communicate(timeout=30)
+    finally:
+        _reap(_children(ingest.pid))
+    assert list((kbdir / "reports").glob("outage-*.md"))  # copies were left
+    other = tmp_path / "other.md"
+    other.write_text("# Kiln outage\n\n## Error: KilnError: kiln 3 cooled early\n\n**Fix**: relight kiln 3.\n",
+                     encoding="utf-8")
+    result = _run(kbdir, "ingest", str(other))
+    assert result.returncode == 0, result.stderr
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=kbdir, capture_output=True,
+                            text=True).stdout
+    assert status == ""
+    assert not list((kbdir / "reports").glob("outage-*.md"))
+    assert not journal.exists()
+
+
+def test_an_ingest_killed_after_its_store_is_committed_whole_by_the_next_one(kbdir, tmp_path):
+    """Killed after its records (and stable ids) were stored, before its commit: the next ingest commits the
+    copies and refs.tsv with them; nothing stays modified for good."""
+    folder = _reports(tmp_path / "in", 240)
+    ingest = _start(kbdir, "ingest", str(folder), env=_env(RUNBOOK_PARALLEL_INDEX_DOCS="100000000"))
+    journal, refs = kbdir / ".runbook" / "copies.json", kbdir / "refs.tsv"
+    seen_journal = []
+    try:
+        def stored() -> bool:
+            if journal.exists():
+                seen_journal.append(True)
+            return bool(seen_journal) and not journal.exists() and refs.exists()
+
+        assert _wait_for(stored, 60)
+        os.kill(ingest.pid, signal.SIGKILL)
+        ingest.communicate(timeout=30)
+    finally:
+        _reap(_children(ingest.pid))
+    head = subprocess.run(["git", "log", "--oneline"], cwd=kbdir, capture_output=True, text=True).stdout
+    if "ingest: 240 reports" in head:
+        pytest.skip("the ingest committed before it was killed")
+    again = _run(kbdir, "ingest", str(folder))  # all stored already: only what was left to commit
+    assert again.returncode == 0 and "ingested 0, unchanged 240" in again.stdout, again.stdout + again.stderr
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=kbdir, capture_output=True,
+                            text=True).stdout
+    assert status == ""
+    assert len(json.loads(_run(kbdir, "list", "--json").stdout)) == 240

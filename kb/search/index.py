@@ -448,7 +448,9 @@ def _writer(ix, documents: int):
 
 
 def _cancel(writer) -> None:
-    """writer.cancel(), and for Whoosh's multiprocessing writer also end its processes."""
+    """writer.cancel(), and for Whoosh's multiprocessing writer also end its processes; then remove the files
+    the cancelled write left (segment files no table of contents names, temporary folders): a write that
+    failed on a full disk leaves the index as it was, stale but without debris."""
     try:
         writer.cancel()
     finally:
@@ -456,6 +458,20 @@ def _cancel(writer) -> None:
             from kb.search.writer_task import stop_tasks
 
             stop_tasks(writer)
+        _clean_debris(writer.storage, writer.indexname)
+
+
+def _clean_debris(storage, indexname: str) -> None:
+    from whoosh.index import TOC, clean_files
+
+    try:
+        toc = TOC.read(storage, indexname)
+        clean_files(storage, indexname, toc.generation, toc.segments)
+    except Exception:  # no readable table of contents: the next search rebuilds the index anyway
+        pass
+    folder = Path(storage.folder)
+    for path in folder.glob("*.tmp"):
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 def forget_index(kb: KnowledgeBase) -> None:

@@ -202,8 +202,8 @@ class Store:
             for name, rows in batches.items():
                 if rows:
                     self._insert(name, rows)
-        if self.refs is not None:
-            self.refs.save()
+            if self.refs is not None:  # inside the transaction: ids that cannot be kept (a full disk) store nothing
+                self.refs.save()
         return report_ids
 
     def _insert(self, table: str, rows: list[dict]) -> None:

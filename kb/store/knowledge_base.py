@@ -130,6 +130,9 @@ class KnowledgeBase:
 
                 self._store = Store(self.db_path, refs=RefMap(self.root), read_only=bool(read_only))
             except sqlite3.DatabaseError as exc:
+                if "full" in str(exc):  # not damaged: it could not grow (its schema is made on first use)
+                    raise KBError(f"no space left on the device of {self.root}: {self.db_path.name} could not be "
+                                  "written (free some space, then try again)") from None
                 raise DamagedDatabase(f"{self.db_path} is damaged ({exc}); rebuild it from the reports with: "
                                       f"runbook --kb {self.root} reindex") from None
             if self._store.outdated and read_only:
@@ -179,8 +182,11 @@ class KnowledgeBase:
             with git_operation(self):
                 if len(paths) > 100:  # thousands of paths do not fit on a command line
                     spec = self.derived_dir / "pathspec"
-                    spec.write_text("\0".join(paths), encoding="utf-8")
-                    self.repo.git.add("--all", f"--pathspec-from-file={spec}", "--pathspec-file-nul")
+                    try:
+                        spec.write_text("\0".join(paths), encoding="utf-8")
+                        self.repo.git.add("--all", f"--pathspec-from-file={spec}", "--pathspec-file-nul")
+                    finally:
+                        spec.unlink(missing_ok=True)
                 else:
                     self.repo.git.add("--all", "--", *paths)
         except git.GitCommandError as exc:
