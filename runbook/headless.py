@@ -108,6 +108,8 @@ class HeadlessRun:
         _say(f"{nested}{walk.step_label()}: {walk.step.title}", bold=True)
         if walk.step.detail:
             _say("  " + walk.step.detail.replace("\n", "\n  "))
+        if walk.in_flight_note():  # resumed after a stop while its command ran
+            _say(f"  warning: {walk.in_flight_note()}", fg="yellow")
 
     def _step(self) -> None:
         walk = self.walk
@@ -173,7 +175,8 @@ class HeadlessRun:
         for command in commands:
             if not self.yes:
                 _say(f"  About to run exactly:\n    {command.shown}", fg="yellow")
-                if not click.confirm("  Run it?", default=False):
+                again = self.walk.in_flight_note() is not None  # it may have run before the stop: asked as such
+                if not click.confirm("  It may already have run. Run it again?" if again else "  Run it?", default=False):
                     return
             result, verdict = self.walk.run_command(
                 command, on_output=lambda line: click.echo("    | " + neutralise(line.rstrip("\n"))))

@@ -47,6 +47,9 @@ class StepState:
     check: str = ""
     notes: list[str] = field(default_factory=list)
     depth: int = 1  # 2 for a sub-item of the step before: kept nested in the screen and the record
+    # set while the step's command runs: {"command", "started", "pid", "pid_started"}; a run that stopped
+    # with it set (kill -9, a crash) may have run the command: resume says so and asks (in_flight_note)
+    inflight: dict | None = None
 
 
 @dataclass
@@ -75,7 +78,9 @@ class RunState:
 class RunStore:
     def __init__(self, kb: KnowledgeBase) -> None:
         import sqlite3
+        import threading
 
+        self._lock = threading.RLock()
         path = kb.derived_dir / "runs.sqlite"
         if kb.read_only():  # listed and read, never written (kb/store/write_guard.py refuses a run)
             from kb.store.database import connect_read_only
@@ -96,16 +101,19 @@ class RunStore:
         if not self.db["steps"].exists():
             self.db["steps"].create({"run_id": str, "position": int, "title": str, "status": str, "command": str,
                                      "exit_code": int, "duration": float, "output": str, "check_text": str,
-                                     "notes": str, "depth": int}, pk=("run_id", "position"))
-        elif "depth" not in self.db["steps"].columns_dict:  # a runs.sqlite from before nested steps
-            self.db["steps"].add_column("depth", int)
+                                     "notes": str, "depth": int, "inflight": str}, pk=("run_id", "position"))
+        else:  # a runs.sqlite from before nested steps, or before commands in flight were recorded
+            columns = self.db["steps"].columns_dict
+            for column, kind in (("depth", int), ("inflight", str)):
+                if column not in columns:
+                    self.db["steps"].add_column(column, kind)
 
     def close(self) -> None:
         self.db.close()
 
     def save(self, run: RunState, step: StepState | None = None) -> None:
         """One transaction: the run's header and (optionally) one step's outcome."""
-        with self.db.atomic():
+        with self._lock, self.db.atomic():  # a step's pid is saved from a thread of its own (RunWalk)
             self.db["runs"].upsert({
                 "id": run.id, "runbook": run.runbook, "title": run.title, "source": run.source,
                 "operator": run.operator, "host": run.host, "started": run.started, "ended": run.ended,
@@ -117,7 +125,7 @@ class RunStore:
                     "run_id": run.id, "position": state.position, "title": state.title, "status": state.status,
                     "command": state.command, "exit_code": state.exit_code, "duration": state.duration,
                     "output": state.output, "check_text": state.check, "notes": json.dumps(state.notes),
-                    "depth": state.depth},
+                    "depth": state.depth, "inflight": json.dumps(state.inflight) if state.inflight else None},
                     pk=("run_id", "position"))
 
     def get(self, run_id: str) -> RunState:
@@ -128,7 +136,7 @@ class RunStore:
         steps = [StepState(position=s["position"], title=s["title"], status=s["status"], command=s["command"] or "",
                            exit_code=s["exit_code"], duration=s["duration"], output=s["output"] or "",
                            check=s["check_text"] or "", notes=json.loads(s["notes"] or "[]"),
-                           depth=s.get("depth") or 1)
+                           depth=s.get("depth") or 1, inflight=json.loads(s.get("inflight") or "null"))
                  for s in self.db.query("select * from steps where run_id = ? order by position", [row["id"]])]
         return RunState(id=row["id"], runbook=row["runbook"], title=row["title"], source=row["source"],
                         operator=row["operator"], host=row["host"], started=row["started"], ended=row["ended"],
@@ -167,6 +175,25 @@ def _alive(pid: int | None) -> bool:
             return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
     except (OSError, IndexError):
         return True
+
+
+def in_flight_note(run: RunState, position: int) -> str | None:
+    """For a step whose command was running when the run stopped: that it may have run, when, and whether
+    its process is still there. None for any other step."""
+    from kb.store.processes import process_alive
+
+    inflight = run.steps[position].inflight if 0 <= position < len(run.steps) else None
+    if not inflight:
+        return None
+    pid = int(inflight.get("pid") or 0)
+    started = str(inflight.get("started", "")).replace("T", " ")
+    if pid and inflight.get("host", socket.gethostname()) == socket.gethostname():
+        where = f"pid {pid}, started {started}, " + (
+            "still running" if process_alive(pid, inflight.get("pid_started")) else "no longer running")
+    else:
+        where = f"started {started}" + (f", pid {pid}" if pid else "")
+    return (f"step {position + 1} may already have run `{inflight.get('command', '')}`: it was running when the run "
+            f"stopped ({where})")
 
 
 def new_run(runbook: Runbook, operator: str) -> RunState:

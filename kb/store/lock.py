@@ -38,6 +38,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kb.store.processes import group_alive, process_alive, start_ticks
+
 if TYPE_CHECKING:
     from kb.store.knowledge_base import KnowledgeBase
 
@@ -185,7 +187,7 @@ def _same_file(path: Path, fd: int) -> bool:
 
 
 def _write_record(fd: int, what: str) -> None:
-    record = {"pid": os.getpid(), "pgid": os.getpgrp(), "started": _start_ticks(os.getpid()),
+    record = {"pid": os.getpid(), "pgid": os.getpgrp(), "started": start_ticks(os.getpid()),
               "host": socket.gethostname(), "what": what, "since": time.time()}
     try:
         os.ftruncate(fd, 0)
@@ -232,58 +234,10 @@ def _holder_gone(record: dict) -> bool:
         return False
     if record.get("host") != socket.gethostname() or pid == os.getpid():
         return False
-    if _process_alive(pid, record.get("started")):
+    if process_alive(pid, record.get("started")):
         return False
-    return not _group_alive(pgid)
+    return not group_alive(pgid)
 
-
-def _process_alive(pid: int, started: int | None) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    stat = _proc_stat(pid)
-    if stat is None:
-        return True  # no /proc: signal 0 reached it
-    if stat[0] == "Z":
-        return False
-    return started is None or stat[19] == str(started)  # another start time: the pid was reused
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    if not os.path.isdir("/proc"):
-        return True
-    for name in os.listdir("/proc"):  # a group of zombies only is gone
-        if name.isdigit():
-            stat = _proc_stat(int(name))
-            if stat is not None and stat[0] != "Z" and stat[2] == str(pgid):
-                return True
-    return False
-
-
-def _proc_stat(pid: int) -> list[str] | None:
-    """/proc/PID/stat's fields after the command name (state first), or None."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as handle:
-            return handle.read().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-
-
-def _start_ticks(pid: int) -> int | None:
-    stat = _proc_stat(pid)
-    try:
-        return int(stat[19]) if stat else None
-    except (IndexError, ValueError):
-        return None
 
 
 @contextmanager

@@ -10,6 +10,9 @@ when its parent goes (prctl PR_SET_PDEATHSIG); elsewhere, or where that is not a
 thread watches for the parent to go (the worker is handed to another process: its parent pid
 changes) and ends the worker. Either way the worker checks once that its parent is still the one
 that started it, since the parent may have died before the signal was asked for.
+
+`process_alive`, `group_alive` and `start_ticks` tell whether a recorded process (the write lock's
+holder, a run step's command) is still there, and still the same one (its start time).
 """
 
 from __future__ import annotations
@@ -53,3 +56,55 @@ def _watch(parent_pid: int) -> None:
     while os.getppid() == parent_pid:
         time.sleep(WATCH_SECONDS)
     os._exit(1)
+
+
+def process_alive(pid: int, started: int | None = None) -> bool:
+    """Is pid a live process (not a zombie), and the same one that had start time `started` (start_ticks)?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    stat = proc_stat(pid)
+    if stat is None:
+        return True  # no /proc: signal 0 reached it
+    if stat[0] == "Z":
+        return False
+    return started is None or stat[19] == str(started)  # another start time: the pid was reused
+
+
+def group_alive(pgid: int) -> bool:
+    """Is any live (not zombie) process left in the process group?"""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    if not os.path.isdir("/proc"):
+        return True
+    for name in os.listdir("/proc"):  # a group of zombies only is gone
+        if name.isdigit():
+            stat = proc_stat(int(name))
+            if stat is not None and stat[0] != "Z" and stat[2] == str(pgid):
+                return True
+    return False
+
+
+def proc_stat(pid: int) -> list[str] | None:
+    """/proc/PID/stat's fields after the command name (state first), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as handle:
+            return handle.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def start_ticks(pid: int) -> int | None:
+    """The process's start time (clock ticks since boot, Linux), which a reused pid does not share; None elsewhere."""
+    stat = proc_stat(pid)
+    try:
+        return int(stat[19]) if stat else None
+    except (IndexError, ValueError):
+        return None
