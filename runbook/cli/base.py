@@ -84,7 +84,9 @@ def guarded(func: Callable) -> Callable:
         except OSError as exc:
             fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": "))
         except sqlite3.Error as exc:  # a full disk, a read-only KB, a file another process holds: one line
-            if "readonly" in str(exc):
+            context = next((arg for arg in args if isinstance(arg, Context)), None)
+            kb = context._kb if context is not None else None
+            if "readonly" in str(exc) or (kb is not None and kb.read_only()):
                 fail(f"the KB is read-only ({exc}): this command needs to write to it; search, list, show and "
                      "history still work")
             fail(f"the KB's database could not be used ({exc}); if it persists, rebuild it with: runbook reindex")
