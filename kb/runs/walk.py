@@ -167,7 +167,10 @@ class RunWalk:
         threading.Thread(target=note_pid, name="runbook-step-pid", daemon=True).start()
 
     def in_flight_note(self) -> str | None:
-        """What resume says about the current step when its command was running as the run stopped."""
+        """What resume says about the current step when its command was running as the run stopped (None while
+        this walk runs a command itself)."""
+        if self._active is not None:
+            return None
         return in_flight_note(self.run, self.run.current)
 
     def cancel(self) -> None:
