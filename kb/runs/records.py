@@ -283,9 +283,9 @@ def write_record(kb: KnowledgeBase, store: RunStore, run: RunState, secrets: lis
     kb.runs_dir.mkdir(parents=True, exist_ok=True)
     if not run.record:  # named by what was run, as people call it: its title
         run.record = f"runs/{run.started[:10]}-{slug(run.title or run.runbook)}-{run.id[-6:]}.md"
+        store.save(run)  # named before it is written: a kill in between leaves a record the next start writes
     path = kb.root / run.record
     path.write_text(record_markdown(run, secrets), encoding="utf-8")
-    store.save(run)
     return path
 
 
@@ -334,6 +334,8 @@ def retry_pending(kb: KnowledgeBase, author_for) -> list[str]:
     try:
         for run in store.uncommitted():
             try:
+                if not (kb.root / run.record).exists():  # killed between naming it and writing it: the state
+                    write_record(kb, store, run, [])  # holds everything, already redacted
                 commit_record(kb, store, run, author_for(run.operator))
                 messages.append(f"committed the record of run {run.id} ({run.record})")
             except KBError as exc:
