@@ -28,7 +28,8 @@ from kb.store.sources import SourceState, now_ns
 from kb.parse.decode import DecodeError, read_text
 from kb.store.knowledge_base import KBError, KnowledgeBase
 from kb.store.lock import write_lock
-from kb.store.write_guard import conflict_markers, require_writable
+from kb.store.conflicts import conflict_markers
+from kb.store.write_guard import require_writable
 from kb.store.database import SourceInfo
 
 if TYPE_CHECKING:  # the parser and the secret scanner are imported where they run: an unchanged

@@ -46,8 +46,6 @@ class KnowledgeBase:
         """Why the KB cannot be written (a read-only mount, another user's directory), or None. Such a KB
         is opened for reading only: SQLite read-only, no index rebuild, no run state written."""
         if self._read_only is False:
-            from kb.store.write_guard import read_only_reason
-
             self._read_only = read_only_reason(self) if self.exists() else None
         return self._read_only  # type: ignore[return-value]
 
@@ -219,6 +217,30 @@ class KnowledgeBase:
         except git.GitCommandError as exc:
             detail = (exc.stderr or exc.stdout or str(exc)).strip().splitlines()
             raise KBError(f"git commit in {self.root} failed: {detail[-1] if detail else exc}") from None
+
+
+def read_only_reason(kb: KnowledgeBase) -> str | None:
+    """Why the KB cannot be written ("read-only file system", "permission denied"), or None."""
+    for path in (kb.derived_dir, kb.root):
+        if not path.exists():
+            continue
+        if os.access(path, os.W_OK):
+            break
+        return _why_not_writable(path)
+    database = kb.db_path
+    if database.exists() and not os.access(database, os.W_OK):
+        return _why_not_writable(database)
+    return None
+
+
+def _why_not_writable(path: Path) -> str:
+    try:
+        flags = os.statvfs(path).f_flag
+        if flags & getattr(os, "ST_RDONLY", 1):
+            return "read-only file system"
+    except OSError:
+        pass
+    return "permission denied"
 
 
 def _identity_env(repo: "git.Repo", author: tuple[str, str] | None) -> dict[str, str]:

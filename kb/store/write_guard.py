@@ -8,27 +8,19 @@ reindex, a run, resume, onboarding's record) calls `require_writable` first, bef
 stores or stages anything; each state is refused in one line that says what to do.
 
 A KB on a read-only filesystem (a mounted share, another user's directory) is refused the same
-way; reading it needs no write (kb.store.database opens it read-only).
+way; reading it needs no write (kb.store.database opens it read-only). A file holding git's conflict
+markers is refused by ingest and reindex alike (kb/store/conflicts.py).
 """
 
 from __future__ import annotations
 
 import os
-import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kb.store.knowledge_base import KnowledgeBase
-
-# git's conflict markers: 7 of a kind at the start of a line (`<<<<<<< HEAD`, `=======`, `>>>>>>> abc123`)
-_OURS_RE = re.compile(r"^<{7}(?: |$)")
-_SPLIT_RE = re.compile(r"^={7}$")
-_THEIRS_RE = re.compile(r"^>{7}(?: |$)")
-_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-
 
 @dataclass(frozen=True)
 class GitState:
@@ -49,7 +41,7 @@ def require_writable(kb: "KnowledgeBase", action: str) -> None:
 
 def write_problem(kb: "KnowledgeBase", action: str) -> str | None:
     """Why `action` must not write to the KB now, in one line that says what to do; None when it may."""
-    reason = read_only_reason(kb)
+    reason = kb.read_only()
     if reason:
         return read_only_message(kb, action, reason)
     state = git_state(kb)
@@ -60,30 +52,6 @@ def write_problem(kb: "KnowledgeBase", action: str) -> str | None:
 
 def read_only_message(kb: "KnowledgeBase", action: str, reason: str) -> str:
     return f"{kb.root} is read-only ({reason}): {action} needs to write to it; search, list, show and history still work"
-
-
-def read_only_reason(kb: "KnowledgeBase") -> str | None:
-    """Why the KB cannot be written ("read-only file system", "permission denied"), or None."""
-    for path in (kb.derived_dir, kb.root):
-        if not path.exists():
-            continue
-        if os.access(path, os.W_OK):
-            break
-        return _why_not_writable(path)
-    database = kb.db_path
-    if database.exists() and not os.access(database, os.W_OK):
-        return _why_not_writable(database)
-    return None
-
-
-def _why_not_writable(path: Path) -> str:
-    try:
-        flags = os.statvfs(path).f_flag
-        if flags & getattr(os, "ST_RDONLY", 1):
-            return "read-only file system"
-    except OSError:
-        pass
-    return "permission denied"
 
 
 def git_state(kb: "KnowledgeBase") -> GitState | None:
@@ -122,36 +90,6 @@ def git_state(kb: "KnowledgeBase") -> GitState | None:
     return None
 
 
-def conflict_markers(text: str) -> int | None:
-    """The line of the first git conflict (`<<<<<<<`, `=======`, `>>>>>>>` in that order, at the start of a
-    line, outside fenced code: a report may quote a conflict in a code block), or None."""
-    if "<<<<<<<" not in text:
-        return None
-    fence: str | None = None
-    start = stage = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if stage:  # inside a conflict that began outside code: its sides may open fences of their own
-            if _SPLIT_RE.match(line):
-                stage = 2
-            elif stage == 2 and _THEIRS_RE.match(line):
-                return start
-            elif _OURS_RE.match(line):
-                start = number
-            continue
-        opened = _FENCE_RE.match(line)
-        if fence is None and opened:
-            fence = opened.group(1)
-            continue
-        if fence is not None:
-            closing = line.strip()
-            if closing.startswith(fence) and not closing.strip(fence[0]):
-                fence = None
-            continue
-        if _OURS_RE.match(line):
-            start, stage = number, 1
-    return None
-
-
 def _git_dir(root: Path) -> Path | None:
     dot = root / ".git"
     if dot.is_dir():
@@ -171,6 +109,8 @@ def _read(path: Path) -> str | None:
 
 
 def _branches(root: Path) -> list[str]:
+    import subprocess
+
     try:
         out = subprocess.run(["git", "for-each-ref", "--format=%(refname:short)", "refs/heads"], cwd=root,
                              capture_output=True, text=True, timeout=60)
@@ -180,6 +120,8 @@ def _branches(root: Path) -> list[str]:
 
 
 def _unmerged_paths(root: Path) -> list[str]:
+    import subprocess  # only when something is about to be written: `runbook search` never imports it
+
     try:
         out = subprocess.run(["git", "ls-files", "--unmerged", "-z"], cwd=root, capture_output=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
