@@ -274,7 +274,7 @@ def test_copies_of_an_ingest_killed_before_its_store_are_undone_by_the_next_inge
     assert result.returncode == 0, result.stderr
     status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=kbdir, capture_output=True,
                             text=True).stdout
-    assert status == ""
+    assert status == "", (status, result.stderr)
     assert not list((kbdir / "reports").glob("outage-*.md"))
     assert not journal.exists()
 
@@ -306,3 +306,35 @@ def test_an_ingest_killed_after_its_store_is_committed_whole_by_the_next_one(kbd
                             text=True).stdout
     assert status == ""
     assert len(json.loads(_run(kbdir, "list", "--json").stdout)) == 240
+
+
+def test_a_git_command_outliving_its_killed_ingest_is_let_finish(kbdir, tmp_path):
+    """Killed (its pid alone) while its `git add` runs: the git command goes on; the next ingest waits for it
+    instead of removing its index.lock under it, and commits everything."""
+    folder = _reports(tmp_path / "in", 240)
+    ingest = _start(kbdir, "ingest", str(folder))
+    git_child = []
+
+    def git_running() -> bool:
+        for pid in _children(ingest.pid):
+            try:
+                args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if args and args[0].endswith(b"git") and b"add" in args:
+                git_child.append(pid)
+                return True
+        return False
+
+    try:
+        assert _wait_for(git_running, 120), "git add never started"
+        os.kill(ingest.pid, signal.SIGKILL)
+        ingest.communicate(timeout=30)
+        again = _run(kbdir, "ingest", str(folder), env=_env(RUNBOOK_LOCK_TIMEOUT="20"))
+        assert again.returncode == 0, again.stderr
+        status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=kbdir,
+                                capture_output=True, text=True).stdout
+        assert status == "", status
+        assert len(json.loads(_run(kbdir, "list", "--json").stdout)) == 240
+    finally:
+        _reap(set(git_child))

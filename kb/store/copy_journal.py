@@ -48,7 +48,11 @@ class CopyJournal:
         return journal
 
     def settle(self) -> None:
-        """The records are stored: the copies are the KB's now."""
+        """The records are stored: the copies are the KB's now (and no temporary file of theirs is left: a kill
+        in the middle of writing one leaves it behind)."""
+        for dest in self.new + self.replaced:
+            target = self.kb.root / dest
+            temporary(target).unlink(missing_ok=True)
         self.path.unlink(missing_ok=True)
 
     @classmethod
@@ -113,11 +117,16 @@ def is_disk_full(exc: BaseException) -> bool:
     return "No space left on device" in str(exc) or "Disk quota exceeded" in str(exc)
 
 
+def temporary(target: Path) -> Path:
+    """The temporary file write_atomic writes target through."""
+    return target.with_name(f".{target.name}.tmp")
+
+
 def write_atomic(target: Path, text: str) -> None:
     """Write through a temporary file and an atomic rename; on any failure (a full disk) the temporary
     file is removed and the target is as it was."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
+    tmp = temporary(target)
     try:
         with open(tmp, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)

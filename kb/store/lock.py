@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.store.processes import group_alive, process_alive, start_ticks
+from kb.store.processes import git_processes, group_alive, process_alive, start_ticks
 
 if TYPE_CHECKING:
     from kb.store.knowledge_base import KnowledgeBase
@@ -47,6 +47,7 @@ LOCK_NAME = "write.lock"
 GUARD_NAME = "write.lock.guard"  # held for microseconds: a takeover and a new holder's record never interleave
 GIT_MARK = "git-op"
 POLL_SECONDS = 0.1
+GIT_GRACE_SECONDS = 60.0  # how long a git command left running by a dead holder is let finish
 DEFAULT_TIMEOUT = float(os.environ.get("RUNBOOK_LOCK_TIMEOUT", "600"))
 READ_ONLY_ERRNOS = (errno.EROFS, errno.EACCES, errno.EPERM)
 
@@ -271,6 +272,11 @@ def _recover_git(kb: "KnowledgeBase") -> None:
         since = float(json.loads(mark.read_text()).get("since", 0))
     except (OSError, ValueError, TypeError, AttributeError):
         since = 0.0
+    # A git command the holder started may outlive it (a `kill -9` of the holder alone): it is let finish
+    # (up to a minute), never cut short by removing its lock file under it.
+    deadline = time.monotonic() + GIT_GRACE_SECONDS
+    while git_processes(kb.root) and time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
     git_dir = kb.root / ".git"
     candidates = [git_dir / "index.lock", git_dir / "HEAD.lock", git_dir / "packed-refs.lock",
                   *git_dir.glob("refs/heads/**/*.lock")]

@@ -12,7 +12,8 @@ changes) and ends the worker. Either way the worker checks once that its parent 
 that started it, since the parent may have died before the signal was asked for.
 
 `process_alive`, `group_alive` and `start_ticks` tell whether a recorded process (the write lock's
-holder, a run step's command) is still there, and still the same one (its start time).
+holder, a run step's command) is still there, and still the same one (its start time); `git_processes`
+finds a git command a killed holder left running in the KB.
 """
 
 from __future__ import annotations
@@ -108,3 +109,27 @@ def start_ticks(pid: int) -> int | None:
         return int(stat[19]) if stat else None
     except (IndexError, ValueError):
         return None
+
+
+def git_processes(root) -> list[int]:
+    """Live git commands that may write in the repository at root (their working directory), where /proc
+    tells; [] elsewhere. Not this process's own, nor GitPython's long-lived `cat-file` readers."""
+    if not os.path.isdir("/proc"):
+        return []
+    target = os.path.realpath(str(root))
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            if os.path.realpath(f"/proc/{name}/cwd") != target:
+                continue
+            with open(f"/proc/{name}/cmdline", "rb") as handle:
+                args = handle.read().split(b"\0")
+        except OSError:
+            continue
+        stat = proc_stat(int(name))
+        if (os.path.basename(args[0]) == b"git" and b"cat-file" not in args and stat is not None and stat[0] != "Z"
+                and stat[1] != str(os.getpid())):
+            found.append(int(name))
+    return found
