@@ -139,7 +139,7 @@ class RunbookApp(App[None]):
 
     @work(thread=True, group="kb")
     def check_interrupted_runs(self) -> None:
-        if not (self.kb.derived_dir / "runs.sqlite").exists():
+        if not (self.kb.derived_dir / "runs.sqlite").exists() or self.kb.read_only():  # it could not resume them
             return
         from kb.runs.records import RunStore
 
