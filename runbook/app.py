@@ -125,6 +125,10 @@ class RunbookApp(App[None]):
         self.kb_counts = message.counts
         self.kb_open = True
         self.sub_title = str(self.kb.root).replace(str(Path.home()), "~", 1)
+        if self.kb.read_only():  # looked at by kb.require() in the worker: no file system call here
+            self.sub_title += " (read-only)"
+            self.notify(f"{self.kb.root} is read-only ({self.kb.read_only()}): search and browse work; ingest and "
+                        "runs need write access.", title="Read-only KB", timeout=8)
         self.switch_mode("search")
         if self.run_walk is not None:
             from runbook.screens.run import RunScreen
@@ -135,7 +139,7 @@ class RunbookApp(App[None]):
 
     @work(thread=True, group="kb")
     def check_interrupted_runs(self) -> None:
-        if not (self.kb.derived_dir / "runs.sqlite").exists():
+        if not (self.kb.derived_dir / "runs.sqlite").exists() or self.kb.read_only():  # it could not resume them
             return
         from kb.runs.records import RunStore
 

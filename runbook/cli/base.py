@@ -6,6 +6,7 @@ sqlite-utils, detect-secrets or the shell grammar (tests/test_boundary.py runs i
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Callable
 
@@ -33,12 +34,23 @@ class Context:
 
             self._kb = open_kb(self.kb_option, on_setup=lambda msg: say(msg, err=True))
             self._kb.on_busy = lambda msg: say(msg, err=True)  # another process holds the write lock
+            note = read_only_note(self._kb)
+            if note:
+                say(note, err=True)
         return self._kb
+
+
+def read_only_note(kb: KnowledgeBase) -> str | None:
+    """The note a command on a read-only KB starts with (kb.store.write_guard)."""
+    reason = kb.read_only()
+    if not reason:
+        return None
+    return f"note: {kb.root} is read-only ({reason}): opened for reading only (search, list, show, history)"
 
 
 def _retry_run_records(kb: KnowledgeBase) -> None:
     """Records a previous run could not commit are committed now (cheap: one file check otherwise)."""
-    if not (kb.derived_dir / "runs.sqlite").exists():
+    if not (kb.derived_dir / "runs.sqlite").exists() or kb.read_only():
         return
     from kb.runs.records import git_identity, parse_operator, retry_pending
 
@@ -78,6 +90,13 @@ def guarded(func: Callable) -> Callable:
             sys.exit(0)
         except OSError as exc:
             fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": "))
+        except sqlite3.Error as exc:  # a full disk, a read-only KB, a file another process holds: one line
+            context = next((arg for arg in args if isinstance(arg, Context)), None)
+            kb = context._kb if context is not None else None
+            if "readonly" in str(exc) or (kb is not None and kb.read_only()):
+                fail(f"the KB is read-only ({exc}): this command needs to write to it; search, list, show and "
+                     "history still work")
+            fail(f"the KB's database could not be used ({exc}); if it persists, rebuild it with: runbook reindex")
 
     return wrapper
 

@@ -121,6 +121,9 @@ def open_for_search(kb_option: str | None):
 
     kb = open_kb(kb_option, on_setup=lambda message: echo(message, err=True))
     kb.on_busy = lambda message: echo(message, err=True)
+    if kb.read_only():  # as base.read_only_note says it (click is not imported on this path)
+        echo(f"note: {kb.root} is read-only ({kb.read_only()}): opened for reading only (search, list, show, history)",
+             err=True)
     return kb
 
 

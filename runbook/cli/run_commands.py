@@ -101,6 +101,9 @@ def run(context: Context, name: str, no_tui: bool, dry_run: bool, yes: bool, fro
 
         click.echo(render_dry_run(runbook, given, trust=_trust_line(runbook, verdict(kb, runbook))))
         return
+    from kb.store.write_guard import require_writable
+
+    require_writable(kb, "run")  # before any question: read-only, or git mid-merge/rebase/detached
     who, author = _operator(kb, operator)
     values, secrets = _ask_variables(runbook, given, unattended=yes)
     from kb.runs.walk import RunWalk
@@ -195,6 +198,9 @@ def resume(context: Context, run_id: str | None, no_tui: bool, from_step: int | 
     if len(runbook.steps) != len(state.steps):
         fail(f"runbook {state.runbook} changed since run {state.id} began ({len(state.steps)} -> "
              f"{len(runbook.steps)} steps); start a new run")
+    from kb.store.write_guard import require_writable
+
+    require_writable(kb, "resume")
     secrets, _ = _ask_variables(runbook, {}, only_secret=True)
     _, author = _operator(kb, operator or (state.operator if "<" in state.operator else None))
     remote = _connect(state.target or None, unattended=False)  # it ran on that host: it goes on there

@@ -167,6 +167,8 @@ class RunScreen(Screen):
                      else "(choose with the number keys)" if ways > 1
                      else "(d goes on; f stops here as failed)" if ways == 1
                      else "(the end: d asks whether the problem is resolved; f stops here as failed)"]
+        if walk.in_flight_note():  # resumed after a stop while its command ran: the confirmation follows
+            lines.insert(0, f"⚠ {neutralise(walk.in_flight_note())}")
         self.query_one("#step-command", Static).update("\n".join(lines))
         self.query_one("#run-check", Static).update("")
         self.query_one("#run-fixes-scroll").display = False
