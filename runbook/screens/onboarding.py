@@ -13,9 +13,10 @@ from textual.widgets.option_list import Option
 from kb import onboarding
 from kb.parse.escapes import neutralise
 from kb.parse.words import plural
+from runbook.widgets.key_bar import KeyBarOrder
 
 
-class OnboardingScreen(Screen):
+class OnboardingScreen(KeyBarOrder, Screen):
     BINDINGS = [Binding("enter", "open", "Start", id="onboarding.start", show=False)]
 
     def compose(self) -> ComposeResult:
@@ -77,7 +78,7 @@ class OnboardingScreen(Screen):
         self.app.call_from_thread(self.app.push_screen, WalkthroughScreen(topic, pages))
 
 
-class WalkthroughScreen(Screen):
+class WalkthroughScreen(KeyBarOrder, Screen):
     BINDINGS = [
         Binding("n,right,space", "next", "Next", id="walk.next", tooltip="Next page"),
         Binding("p,left", "previous", "Previous", id="walk.previous", tooltip="Previous page"),

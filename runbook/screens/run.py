@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
@@ -22,10 +23,14 @@ from kb.parse.escapes import neutralise
 from kb.runs.expect import Check
 from kb.runs.runner import CommandResult
 from kb.runs.walk import RunWalk
+from kb.store.knowledge_base import KBError
 from runbook.markdown_views import error_markdown
 from runbook.screens.dialogs import AskFields, Confirm, ConfirmCommand, Field
+from runbook.widgets.key_bar import KeyBarOrder
 
 MARKS = {"pending": "[ ]", "done": "[x]", "failed": "[!]", "skipped": "[-]"}
+_RUN_ACTIONS = {"run", "run_in_terminal", "end_follow", "mark", "note", "learn", "back", "cancel_command", "abort",
+                "leave", "choose"}  # the run screen's own actions (check_action decides when each shows)
 
 
 @dataclass
@@ -41,15 +46,16 @@ class RunEnded(Message):
     problem: str | None
 
 
-class RunScreen(Screen):
+class RunScreen(KeyBarOrder, Screen):
+    running = reactive(False, bindings=True)  # a command runs: the key bar shows what applies (check_action)
     BINDINGS = [
         Binding("r", "run", "Run", id="run.run", tooltip="Run this step's command (you confirm it first)"),
         Binding("d", "mark('done')", "Done", id="run.done", tooltip="Mark the step done and go on"),
         Binding("s", "mark('skipped')", "Skip", id="run.skip", tooltip="Skip the step"),
         Binding("f", "mark('failed')", "Failed", id="run.failed", tooltip="Mark the step failed"),
-        Binding("n", "note", "Note", id="run.note", tooltip="Add a note to the step"),
-        Binding("l", "learn", "Learn fix", id="run.learn", tooltip="Record what fixed a failure as a new report"),
-        Binding("b", "back", "Back", id="run.back", tooltip="Go back a step"),
+        Binding("n", "note", "Note", id="run.note", show=False, tooltip="Add a note to the step"),
+        Binding("l", "learn", "Learn fix", id="run.learn", show=False, tooltip="Record what fixed a failure as a new report"),
+        Binding("b", "back", "Back", id="run.back", show=False, tooltip="Go back a step"),
         Binding("x", "cancel_command", "Cancel cmd", id="run.cancel", tooltip="Kill the running command's process group"),
         Binding("a", "abort", "Abort", id="run.abort", tooltip="End the run as aborted (it is recorded)"),
         Binding("q", "leave", "Leave", id="run.leave", tooltip="Leave the finished run"),
@@ -82,6 +88,22 @@ class RunScreen(Screen):
                 with VerticalScroll(id="run-fixes-scroll"):
                     yield Markdown(id="run-fixes")
         yield Footer()
+
+    # Which keys the key bar shows now (issue 25: at 80 columns, `a Abort` and `q Leave` stay visible):
+    # False hides a key that does nothing in this state; F1 lists every key.
+    _WHILE_RUNNING = {"cancel_command", "abort", "note", "run_in_terminal", "end_follow"}
+    _WHEN_FINISHED = {"leave"}
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.walk.finished:
+            return action in self._WHEN_FINISHED or action not in _RUN_ACTIONS
+        if action in self._WHEN_FINISHED:
+            return False
+        if action == "cancel_command":
+            return self.running
+        if self.running:
+            return action in self._WHILE_RUNNING or action not in _RUN_ACTIONS
+        return True
 
     def on_mount(self) -> None:
         self.sub_title = f"run {self.walk.run.id} · {self.walk.runbook.source}"
@@ -151,7 +173,14 @@ class RunScreen(Screen):
         command = commands[0]
         self._pending = commands[1:]
 
-        def go(answer: bool | None) -> None:
+        def go(answer: bool | str | None) -> None:
+            nonlocal command
+            if isinstance(answer, str):  # edited in the dialog (e): what runs, recorded as edited
+                try:
+                    command = self.walk.edit_command(command, answer)
+                except KBError as exc:
+                    self.notify(str(exc), severity="error")
+                    return
             if answer:
                 self.running = True
                 self.query_one("#run-check", Static).update(Text("running… (x cancels)", style="italic"))
