@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from kb.open import init_kb, open_kb as open_library_kb
 from kb.store.knowledge_base import KBError, KnowledgeBase
 from runbook.paths import resolve_kb, sample_reports_dir
 
@@ -16,14 +17,14 @@ def open_kb(option: str | None, on_setup: Callable[[str], None] | None = None,
             progress: Callable[[int, int], None] | None = None) -> KnowledgeBase:
     """Open the KB; the default one is created and filled with the bundled samples the first time."""
     path, source = resolve_kb(option)
-    kb = KnowledgeBase(path)
+    kb = open_library_kb(path)  # an outdated database is derived again when first read (kb/open.py)
     if kb.exists():
         return kb
     if source != "default":
         raise KBError(not_a_kb(kb, source))
     if on_setup:
         on_setup(f"Setting up the default KB at {kb.root} with the bundled sample reports...")
-    kb = KnowledgeBase.init(path)
+    kb = init_kb(path)
     seed_samples(kb, progress)
     return kb
 
