@@ -179,3 +179,19 @@ def test_the_search_path_never_reads_the_config_file_when_the_kb_is_named(valve_
     done = subprocess.run([sys.executable, "-m", "runbook.cli", "--kb", str(valve_kb.root), "search",
                            "ValveStuck: valve nine is stuck"], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0 and "ValveStuck" in done.stdout, done.stderr
+
+
+async def test_a_run_started_in_the_tui_is_recorded_under_the_configured_operator(valve_kb):
+    from pilot_wait import until
+    from runbook.app import RunbookApp
+
+    _write('operator = "Cara Lane <cara@example.com>"\n')
+    app = RunbookApp(valve_kb)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.current_mode == "search", 600)
+        await pilot.press("f4")
+        await until(pilot, lambda: type(app.screen).__name__ == "RunbooksScreen" and bool(app.screen.rows), 600)
+        app.screen.start_run("file:quick")
+        await until(pilot, lambda: type(app.screen).__name__ == "RunScreen", 600)
+        assert app.screen.walk.run.operator == "Cara Lane <cara@example.com>"
+        assert app.screen.author == ("Cara Lane", "cara@example.com")
