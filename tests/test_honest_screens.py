@@ -133,9 +133,10 @@ def _visible_keys(app) -> dict[str, str]:
     """The key bar's keys that are on screen (not cut at the right edge): key -> description."""
     from textual.widgets._footer import FooterKey
 
-    width = app.size.width
-    return {key.key: key.description for key in app.screen.query(FooterKey)
-            if key.display and key.region.width and key.region.right <= width}
+    keys = [key for key in app.screen.query(FooterKey) if key.display and key.region.width]
+    palette = [key for key in keys if key.has_class("-command-palette")]
+    edge = palette[0].region.x if palette else app.size.width  # the palette's label is docked over the right end
+    return {key.key: key.description for key in keys if key not in palette and key.region.right <= edge}
 
 
 async def _search_ready(app, pilot):

@@ -126,7 +126,8 @@ class KnowledgeBase:
                 raise DamagedDatabase(f"{self.db_path} is damaged ({exc}); rebuild it from the reports with: "
                                       f"runbook --kb {self.root} reindex") from None
             if self._store.outdated:  # written by an older runbook: derived data, so derive it again
-                if self.derive_again is None:
+                if self.derive_again is None:  # left marked outdated (opening it completed its schema), so
+                    self._store.conn.execute("PRAGMA user_version=1")  # whoever opens it next derives it
                     self.close()
                     raise OutdatedDatabase(f"{self.db_path} was written by an older runbook; rebuild it from the "
                                            f"reports with: runbook --kb {self.root} reindex")
