@@ -249,16 +249,16 @@ async def test_a_command_edited_before_it_runs_runs_as_edited_and_is_recorded_so
         await until(pilot, lambda: bool(app.screen.query(Input)))
         field = app.screen.query_one(Input)
         assert field.value == "echo gauge-ok"
-        field.value = "echo gauge-checked-twice"
+        await pilot.press(*" and-twice")  # typed as an operator types: added where the cursor is, the end
         await pilot.press("enter")
         await until(pilot, lambda: walk.run.current == 1, 600)
         state = walk.run.steps[0]
-        assert state.command == "echo gauge-checked-twice" and "gauge-checked-twice" in state.output
-        assert state.notes == ["edited before it ran: `echo gauge-ok` became `echo gauge-checked-twice`"]
+        assert state.command == "echo gauge-ok and-twice" and "gauge-ok and-twice" in state.output
+        assert state.notes == ["edited before it ran: `echo gauge-ok` became `echo gauge-ok and-twice`"]
         await pilot.press("d")
         await until(pilot, lambda: walk.finished and walk.run.committed, 600)
     record = (boiler_kb.root / walk.run.record).read_text(encoding="utf-8")
-    assert "edited before it ran: `echo gauge-ok` became `echo gauge-checked-twice`" in record
+    assert "edited before it ran: `echo gauge-ok` became `echo gauge-ok and-twice`" in record
 
 
 def test_an_edited_command_keeps_the_secret_it_showed_masked(boiler_kb):

@@ -133,6 +133,6 @@ def test_no_color_on_the_bare_command_line_reaches_the_tui(monkeypatch):
 
     from runbook.cli.plain_search import tui_kb_option
 
-    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert "NO_COLOR" not in os.environ  # conftest: put back as it was after the test
     assert tui_kb_option(["--no-color", "--kb", "/somewhere"]) == ("/somewhere",)
     assert os.environ["NO_COLOR"] == "1"

@@ -38,8 +38,12 @@ class ConfirmCommand(ModalScreen[bool | str]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Run it (y)", id="yes", variant="warning")
                 yield Button("Don't (n)", id="no")
+                yield Button("Edit (e)", id="edit")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "edit":
+            self.action_edit()
+            return
         if event.button.id == "yes" and self.query("#confirm-edit"):
             self.action_run_edited()
             return
@@ -64,13 +68,16 @@ class ConfirmCommand(ModalScreen[bool | str]):
         shown = self.query_one("#confirm-command", Static)
         text = neutralise(self.command)
         editor = (TextArea(text, id="confirm-edit", soft_wrap=True, show_line_numbers=False) if "\n" in text
-                  else Input(text, id="confirm-edit"))
+                  else Input(text, id="confirm-edit", select_on_focus=False))  # a key typed must not replace it
         self.query_one(".dialog", Vertical).mount(editor, after=shown)
         shown.display = False
+        self.query_one("#edit", Button).display = False
         self.query_one(".dialog-title", Label).update(
             "Edit the command, then run it (enter)" if isinstance(editor, Input) else
             "Edit the command, then run it (ctrl+r)")
         editor.focus()
+        if isinstance(editor, Input):
+            editor.cursor_position = len(text)
         self.refresh_bindings()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
