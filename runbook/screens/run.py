@@ -101,6 +101,8 @@ class RunScreen(KeyBarOrder, Screen):
             return False
         if action == "cancel_command":
             return self.running
+        if action == "end_follow":  # ends a command that runs until stopped (tail -f): only while one does
+            return bool(getattr(self, "following", False))
         if self.running:
             return action in self._WHILE_RUNNING or action not in _RUN_ACTIONS
         return True
