@@ -2,8 +2,8 @@
 
 The click group and its shared helpers are in base; the commands live where they group naturally:
 kb_commands (init, ingest, reindex), read_commands (search, list, show), run_commands (run, resume,
-history, new, edit), trust_command (trust), onboard_command (onboard), config_command (config). `cli` (the group, with every command registered) is
-imported on first use: `runbook search "<error>"`, the command operators run in loops and scripts,
+history, new, edit), trust_command (trust), onboard_command (onboard), config_command (config). `cli`
+(the group, with every command registered) is imported on first use: `runbook search "<error>"`, the command operators run in loops and scripts,
 is answered by plain_search without importing click at all (about 40 ms of its start-up), and
 bare `runbook [--kb PATH]` opens the TUI without it too; anything else about that command line (help, stdin, an unknown option, a usage error) goes to click.
 """
@@ -21,7 +21,7 @@ COMPLETE_VAR = "_RUNBOOK_COMPLETE"  # click's shell completion: `eval "$(_RUNBOO
 def main() -> None:
     import os
 
-    if os.environ.get(COMPLETE_VAR):  # completion is click's: never the TUI, never a search
+    if os.environ.get(COMPLETE_VAR):  # shell completion is click's: never the TUI, never a plain search
         _register_commands()
         from runbook.cli.base import main as click_main
 

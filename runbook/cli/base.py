@@ -15,6 +15,7 @@ from kb.store.knowledge_base import KBError, KnowledgeBase
 from kb.store.queries import NotFound
 from runbook.config import ConfigError
 
+
 def complete_directories(ctx, param, incomplete: str):
     """--kb completes directories (the shell's own file completion)."""
     from click.shell_completion import CompletionItem
@@ -124,15 +125,10 @@ def cli(ctx: click.Context, kb_option: str | None, no_color: bool, no_pager: boo
 
 
 def apply_output_flags(no_color: bool, no_pager: bool) -> None:
-    """--no-color and --no-pager, for this process: NO_COLOR reaches rich, Textual and what a run starts."""
-    if no_color:
-        import os
+    """--no-color and --no-pager, for this process (as the click-free paths apply them: plain_search)."""
+    from runbook.cli.plain_search import GlobalOptions
 
-        os.environ["NO_COLOR"] = "1"
-    if no_pager:
-        from runbook.pager import disable
-
-        disable()
+    GlobalOptions(None, no_color, no_pager).apply()
 
 
 def _no_color() -> bool:

@@ -28,7 +28,8 @@ class GlobalOptions:
     no_pager: bool = False
 
     def apply(self) -> None:
-        """As the click group applies them (base.apply_output_flags), without click."""
+        """For this process (the click group applies them here too): NO_COLOR reaches rich, Textual and what
+        a run starts; --no-pager is runbook.pager's."""
         import os
 
         if self.no_color:
