@@ -273,6 +273,8 @@ class SearchScreen(KeyBarOrder, Screen):
 
     def action_to_shell(self) -> None:
         """Leave the TUI; runbook prints the fix's command on stdout for the shell line (navi's --print)."""
+        from runbook.markdown_views import fix_command  # what ctrl+g copies first
+
         result = self.selected
         command = fix_command(result.to_dict()) if result else None
         command = command or next(iter(self._fix_commands()), None)
