@@ -565,24 +565,30 @@ def _dirty_ref_files(kb: KnowledgeBase) -> bool:
     return bool(paths) and bool(kb.repo.git.status("--porcelain", "--", *paths).strip())
 
 
-def rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None = None) -> IngestResult:
+def rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None = None,
+            on_total: Callable[[int], None] | None = None) -> IngestResult:
     """Re-derive the database from the Markdown sources in reports/ (after a pull, or a lost cache).
 
     Sources are redacted on the way into SQLite and the index (a teammate's older copy may hold a
-    secret); the files themselves are left as git has them.
+    secret); the files themselves are left as git has them. Each report keeps when it was ingested.
+    `on_total` is told how many files there are, `progress` each one parsed.
     """
     kb.require()
     require_writable(kb, "reindex")
     with write_lock(kb, "reindex"):
-        return _rebuild(kb, progress)
+        return _rebuild(kb, progress, on_total)
 
 
-def _rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None) -> IngestResult:
+def _rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None,
+             on_total: Callable[[int], None] | None = None) -> IngestResult:
     result = IngestResult()
     files = [p for p in sorted(kb.reports_dir.rglob("*")) if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES
              and not _hidden(p.relative_to(kb.reports_dir))]
+    if on_total:
+        on_total(len(files))
     jobs, infos = [], []
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    ingested = _ingested_dates(kb, [file.relative_to(kb.root).as_posix() for file in files])
     for file in files:
         rel = file.relative_to(kb.root).as_posix()
         try:
@@ -592,7 +598,7 @@ def _rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None) -> Inges
             continue
         jobs.append((text, rel))
         infos.append(SourceInfo(path=rel, sha256=content_hash(text), origin=str(file), size=len(text.encode("utf-8")),
-                                ingested_at=now))
+                                ingested_at=ingested.get(rel) or now))
     prepared = prepare_many(jobs, progress)
     ready = []
     for info, outcome in zip(infos, prepared):
@@ -612,6 +618,34 @@ def _rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None) -> Inges
     rebuild_index(kb)
     _commit_new_refs(kb, result)
     return result
+
+
+def _ingested_dates(kb: KnowledgeBase, paths: list[str]) -> dict[str, str]:
+    """When each report was ingested, for a reindex to keep: the database's dates, and for a report it
+    lacks (a lost cache, a clone) the date of the commit that added the file, as ingest commits it."""
+    import sqlite3
+
+    dates: dict[str, str] = {}
+    try:
+        dates = {row["path"]: row["ingested_at"] for row in kb.store.rows("select path, ingested_at from reports")
+                 if row["ingested_at"]}
+    except (sqlite3.DatabaseError, KBError):
+        pass  # damaged: the commits still say when
+    missing = set(paths) - set(dates)
+    if missing and (kb.root / ".git").exists():
+        try:
+            log = kb.repo.git.execute(["git", "-c", "core.quotePath=false", "log", "--diff-filter=A",
+                                       "--format=%x00%cI", "--name-only", "--", "reports"])
+        except Exception:  # noqa: BLE001  (no commit yet, git missing: the date is today's)
+            log = ""
+        for entry in log.split("\0")[1:]:  # newest first: the last date seen for a path is when it was added
+            lines = entry.strip().splitlines()
+            if lines:
+                when = datetime.fromisoformat(lines[0]).astimezone(timezone.utc).isoformat(timespec="seconds")
+                for path in lines[1:]:
+                    if path in missing:
+                        dates[path] = when
+    return dates
 
 
 def _ref_files(kb: KnowledgeBase) -> list[str]:

@@ -384,7 +384,7 @@ def history(kb: KnowledgeBase, name: str | None = None) -> list[dict]:
     if not kb.repo.head.is_valid():
         return out
     wanted = _wanted(kb, name) if name else None
-    from kb.runs.catalogue import _ref_resolver
+    from kb.runs.run_refs import ref_resolver as _ref_resolver
 
     resolve = _ref_resolver(kb)
     for commit in kb.repo.iter_commits(paths="runs"):

@@ -24,6 +24,22 @@ from kb.runs.records import (EXCERPT, RunState, RunStore, StepState, commit_reco
 from kb.parse.variables import mask, substitute
 
 
+MASK = "••••••"  # what kb.parse.variables.mask shows for a secret value
+
+
+def _secrets_in_order(actual: str, values: dict[str, str], secret_names: set[str]) -> list[str]:
+    """The secret values in a command, in the order `mask` hides them (left to right)."""
+    found = []
+    for name in secret_names:
+        value = values.get(name)
+        if value and len(value) >= 4:
+            start = actual.find(value)
+            while start >= 0:
+                found.append((start, value))
+                start = actual.find(value, start + len(value))
+    return [value for _, value in sorted(found)]
+
+
 @dataclass
 class PreparedCommand:
     shown: str  # what the operator sees and the record keeps: secrets masked
@@ -267,6 +283,29 @@ class RunWalk:
         """The walk's place (saved by the caller, with the step it leaves)."""
         self.run.current = position
         self.run.path.append(position)
+
+    def edit_command(self, command: PreparedCommand, text: str) -> PreparedCommand:
+        """The operator changed the command before it ran (the run screen's `e`): what runs is the new text,
+        and the step's notes say it was edited and from what, so the record shows it.
+
+        The text edited is the one shown: each `••••••` (a masked secret) stands for the secret it hid, in
+        order, and `${NAME}` takes a variable's value, as in the runbook."""
+        text = text.strip()
+        if not text:
+            raise KBError("the edited command is empty: nothing to run")
+        if text == command.shown.strip():
+            return command
+        hidden = _secrets_in_order(command.actual, self.values, self.secret_names)
+        if text.count(MASK) > len(hidden):
+            raise KBError(f"the edited command has more {MASK} than the secrets it hid: type ${{NAME}} for a variable")
+        for value in hidden[: text.count(MASK)]:
+            text = text.replace(MASK, value, 1)
+        actual = substitute(text, self.values)
+        shown = mask(actual, self.values, self.secret_names)
+        self.state.notes.append(redact(f"edited before it ran: `{command.shown}` became `{shown}`", self._secrets()))
+        self.store.save(self.run, self.state)
+        return PreparedCommand(shown=shown, actual=actual, expected=command.expected, comment=command.comment,
+                               note=command.note)
 
     @property
     def step_number(self) -> int:

@@ -33,7 +33,16 @@ class DamagedDatabase(KBError):
     """The derived SQLite file cannot be read; `runbook reindex` replaces it."""
 
 
+class OutdatedDatabase(KBError):
+    """The derived SQLite file was written by an older runbook and nobody said how to derive it again."""
+
+
 class KnowledgeBase:
+    # How a database an older runbook wrote is derived again from the Markdown sources: the opener's
+    # choice, since deriving is ingest's work and the store sits below it (kb/open.py sets
+    # kb.ingest.rebuild). Without one, such a database is an OutdatedDatabase error naming reindex.
+    derive_again: "Callable[[KnowledgeBase], object] | None" = None
+
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root).expanduser().resolve()
         self._store: "Store | None" = None
@@ -137,11 +146,14 @@ class KnowledgeBase:
                 raise KBError(f"{self.db_path} was written by an older runbook and {self.root} is read-only "
                               f"({read_only}): run `runbook --kb {self.root} reindex` where it can be written")
             if self._store.outdated:  # written by an older runbook: derived data, so derive it again
+                if self.derive_again is None:  # left marked outdated (opening it completed its schema), so
+                    self._store.conn.execute("PRAGMA user_version=1")  # whoever opens it next derives it
+                    self.close()
+                    raise OutdatedDatabase(f"{self.db_path} was written by an older runbook; rebuild it from the "
+                                           f"reports with: runbook --kb {self.root} reindex")
                 self.discard_database()
                 self._store = Store(self.db_path)
-                from kb.ingest import rebuild
-
-                rebuild(self)
+                self.derive_again(self)
         return self._store
 
     def discard_database(self) -> None:
