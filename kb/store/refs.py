@@ -83,19 +83,14 @@ class RefMap:
             # only new records since the file was read: appended (adding N reports costs N lines, not the
             # whole file; the order of lines carries no meaning, _settle reads them in any order)
             new = list(self._numbers.items())[self._on_disk:]
-            with self.path.open("a+", encoding="utf-8") as out:
-                if out.tell() and not _ends_with_newline(self.path):
-                    out.write("\n")  # a file edited by hand or merged without its last newline
-                out.writelines(f"{kind}\t{number}\t{path}\t{position}\n" for (kind, path, position), number in
-                               sorted(new, key=lambda item: (item[0][0], item[1])))
-                out.flush()
-                os.fsync(out.fileno())
+            _append(self.path, "".join(f"{kind}\t{number}\t{path}\t{position}\n" for (kind, path, position), number in
+                                       sorted(new, key=lambda item: (item[0][0], item[1]))))
         else:
             lines = [f"{kind}\t{number}\t{path}\t{position}\n" for (kind, path, position), number in
                      sorted(self._numbers.items(), key=lambda item: (item[0][0], item[1]))]
-            tmp = self.path.with_name(f".{REFS_FILE}.tmp")
-            tmp.write_text(_HEADER + "".join(lines), encoding="utf-8")
-            os.replace(tmp, self.path)
+            from kb.store.copy_journal import write_atomic  # no temporary file left behind on a full disk
+
+            write_atomic(self.path, _HEADER + "".join(lines))
         self._on_disk = len(self._numbers)
         self._mtime = _mtime(self.path)
         self.changed = False
@@ -118,10 +113,21 @@ def _mtime(path: Path) -> float | None:
         return None
 
 
-def _ends_with_newline(path: Path) -> bool:
-    with path.open("rb") as f:
-        f.seek(-1, os.SEEK_END)
-        return f.read(1) == b"\n"
+def _append(path: Path, text: str) -> None:
+    """Add lines at the end, all or none: on a failed write (a full disk) the file is cut back to what it was."""
+    with path.open("r+b") as out:
+        size = out.seek(0, os.SEEK_END)
+        try:
+            if size:
+                out.seek(-1, os.SEEK_END)
+                if out.read(1) != b"\n":
+                    text = "\n" + text  # a file edited by hand or merged without its last newline
+            out.write(text.encode("utf-8"))
+            out.flush()
+            os.fsync(out.fileno())
+        except OSError:
+            out.truncate(size)
+            raise
 
 
 def _first_seen(entries: list[tuple[str, int, str, int]]) -> dict[Key, int]:
