@@ -23,7 +23,7 @@ OWN_MODULES = {
     "kb.search.index", "kb.search.lookalike", "kb.search.ports", "kb.search.ranking", "kb.search.whoosh_import",
     "kb.store", "kb.store.database", "kb.store.knowledge_base", "kb.store.queries", "kb.store.refs",
     "runbook", "runbook.cli", "runbook.cli.plain_search", "runbook.paths", "runbook.render", "runbook.session",
-    "runbook.shown_passages",
+    "runbook.shown_passages", "kb.open", "runbook.config", "runbook.pager",
 }
 # ... and only for a passage answer: the linker and what it reads (no parser: kb/parse/id_words.py).
 PASSAGE_MODULES = {"kb.parse.linking", "kb.parse.id_words", "kb.parse.passages", "kb.parse.passage_model"}
