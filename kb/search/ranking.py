@@ -503,6 +503,8 @@ class Coverage:
 
 
 CHAIN_TAIL = 2.0  # the innermost cause of a wrapped error (`a: b: request is too large`) against the rest of the line
+KIND_HEAD = 0.5  # the kind a line says it is before its message (`panic:`, `fatal:`): every such error's template
+_KIND_HEAD_RE = re.compile(r"(?i)^\W*(panic|fatal|error|err|critical|crit|warning|warn|exception)\s*:")
 
 
 def _chain_tail(body: str) -> set[str]:
@@ -556,6 +558,8 @@ def read_query(text: str, words: glossary.Glossary = glossary.BUNDLED) -> tuple[
         body = _PLACEHOLDER_RE.sub(" ", strip_prefix(mask_for_query(line)))
         tail = _chain_tail(body)
         fixed = phrases.spans(body)  # `No such file or directory`: one thing said, not three words
+        kind = _KIND_HEAD_RE.match(body)  # `panic: assignment to entry in nil map`: the message tells, not `panic`
+        kind_at = kind.start(1) if kind else -1
         said: list[list] = [[(), 0.0] for _ in fixed]  # per fixed text: its terms, its weight
         for match in _RUN_RE.finditer(body):
             run = match.group(0)
@@ -567,7 +571,7 @@ def read_query(text: str, words: glossary.Glossary = glossary.BUNDLED) -> tuple[
                     add((term,), weight, False)
                 continue
             within = next((i for i, (start, end) in enumerate(fixed) if start <= match.start() < end), None)
-            run_weight = weight * (CHAIN_TAIL if run in tail else 1.0)
+            run_weight = weight * (CHAIN_TAIL if run in tail else KIND_HEAD if match.start() == kind_at else 1.0)
             if within is None:
                 add(terms, run_weight, False)
             else:
