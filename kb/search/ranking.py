@@ -48,9 +48,9 @@ CANDIDATES = 25
 # stands above the best answer from another report (its margin). Below WEAK_CONFIDENCE a result is shown
 # as a possible match. The value is calibrated on `bench/search_quality.py --one-kb`, which prints the
 # sweep: of the thresholds 0.20..0.70 it is the one with the fewest confident wrong first answers
-# (unknown errors included) counted three times against a right first answer shown only as possible.
-# Re-run the bench after a change to ranking or to what ingest extracts, and set it to what it picks.
-WEAK_CONFIDENCE = 0.40
+# (unknown errors included) counted three times against a right first answer shown only as possible,
+# averaged with the thresholds either side (the middle of a plateau, not a dip one query makes). Re-run the bench after a change to ranking or to what ingest extracts, and set it to what it picks.
+WEAK_CONFIDENCE = 0.375
 EVIDENCE_PRIOR = 1.0  # concepts of average rarity a paste is measured against beyond its own (Coverage.evidence)
 CLEAR_MARGIN = 0.7  # another report's best at under 70% of a result's score: the result stands clear
 MARGIN_FLOOR = 0.3  # ... at 100% (a tie) its confidence is this share of its coverage
