@@ -9,8 +9,6 @@ the errors apart (the script, the port, the path). Each text is one concept in c
 
 from __future__ import annotations
 
-import re
-
 _TEXTS = (
     "no such file or directory", "permission denied", "operation not permitted", "address already in use",
     "cannot assign requested address", "connection refused", "connection reset by peer", "connection timed out",
@@ -22,9 +20,29 @@ _TEXTS = (
     "input/output error", "no such process", "function not implemented", "name or service not known",
     "temporary failure in name resolution",
 )
-SYSTEM_ERROR_RE = re.compile(r"(?i)\b(?:" + "|".join(re.escape(text).replace(r"\ ", r"\s+") for text in _TEXTS) + r")\b")
+_SET = frozenset(_TEXTS)
+
+
+def is_system_error(text: str) -> bool:
+    """Whether the text is one of them and nothing else (`No such file or directory.`)."""
+    return " ".join(text.strip(" .").split()).lower() in _SET
 
 
 def spans(text: str) -> list[tuple[int, int]]:
-    """Where the fixed error texts stand in a line: (start, end) of each."""
-    return [match.span() for match in SYSTEM_ERROR_RE.finditer(text)]
+    """Where the fixed error texts stand in a line, as whole words: (start, end) of each. The line is a
+    masked paste line (single spaces). Plain string search: one large case-insensitive regex cost more to
+    compile than `runbook search` spends on a query (bench/search_speed.py)."""
+    lowered = text.lower()
+    found = []
+    for phrase in _TEXTS:
+        start = lowered.find(phrase)
+        while start >= 0:
+            end = start + len(phrase)
+            if (start == 0 or not _word(lowered[start - 1])) and (end == len(lowered) or not _word(lowered[end])):
+                found.append((start, end))
+            start = lowered.find(phrase, end)
+    return sorted(found)
+
+
+def _word(char: str) -> bool:
+    return char.isalnum() or char == "_"

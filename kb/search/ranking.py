@@ -514,7 +514,7 @@ def _chain_tail(body: str) -> set[str]:
     if len(segments) < 3:
         return set()
     tail = set(_RUN_RE.findall(segments[-1]))
-    if phrases.SYSTEM_ERROR_RE.fullmatch(segments[-1].strip(" .")):  # `./build.sh: No such file or directory`:
+    if phrases.is_system_error(segments[-1]):  # `./build.sh: No such file or directory`:
         tail.update(run for run in _RUN_RE.findall(segments[-2]) if "/" in run or "." in run)  # the file it names
     return tail
 
