@@ -17,16 +17,19 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kb.store import copy_journal
 from kb.store.sources import SourceState, now_ns
 from kb.parse.decode import DecodeError, read_text
 from kb.store.knowledge_base import KBError, KnowledgeBase
 from kb.store.lock import write_lock
+from kb.store.conflicts import conflict_markers
+from kb.store.write_guard import require_writable
 from kb.store.database import SourceInfo
 
 if TYPE_CHECKING:  # the parser and the secret scanner are imported where they run: an unchanged
@@ -179,6 +182,10 @@ def _prepare_one(job: tuple[str, str]) -> tuple[Redaction, ParsedReport | str] |
     from kb.parse.redact import scan
 
     text, name = job
+    conflict = conflict_markers(text)
+    if conflict is not None:  # a file left mid-merge is never copied, stored, indexed or committed
+        return (f"{name}: holds git conflict markers (line {conflict}); resolve the conflict (keep the right "
+                "side, remove the <<<<<<< ======= >>>>>>> lines), then ingest or reindex again")
     try:
         redaction = scan(text)
     except Exception as exc:  # fail closed: a file that cannot be scanned is not ingested
@@ -213,11 +220,18 @@ def _pooled_iter(func: Callable, jobs: list, progress: Callable[[int], None] | N
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    from kb.store.processes import die_with_parent
+
+    # Each worker dies with this process: after a `kill -9` of it, none is left blocked on a pipe
+    # nobody reads (kb/store/processes.py).
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),))
+    try:
         for item in pool.map(func, jobs, chunksize=32):
             yield item
             if progress:
                 progress(1)
+    finally:  # a caller that stops early (a full disk) does not wait for the jobs nobody will read
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def parse_many(jobs: list[tuple[str, str]], progress: Callable[[int], None] | None = None) -> list[ParsedReport | str]:
@@ -279,6 +293,7 @@ def ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[i
            on_total: Callable[[int], None] | None = None, commit: bool = True, index: bool = True) -> IngestResult:
     """Ingest files/directories into the KB. See the module docstring for the guarantees."""
     kb.require()
+    require_writable(kb, "ingest")  # read-only, or git mid-merge/rebase/detached: refused before any write
     with write_lock(kb, "ingest"):
         return _ingest(kb, paths, progress, on_total, commit, index)
 
@@ -328,8 +343,62 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
             continue
         pending.append((candidate, text, digest))
     clock.lap("read")
-    prepared = _pooled_iter(_prepare_one, [(text, c.dest) for c, text, _ in pending], progress)
     was_clean = state.clean
+    # Copies an ingest that died before its store left behind are undone first (kb/store/copy_journal.py).
+    recovered = copy_journal.recover(kb) if not was_clean else []
+    if recovered:
+        result.notes.append(f"undid {len(recovered)} copies an interrupted ingest wrote but never stored")
+    # (the stable-id files too: made by the store's transaction, and removed with it if it never goes in)
+    from kb.store.refs import ATTRIBUTES_FILE, REFS_FILE
+
+    writing = _Writing(copy_journal.CopyJournal.begin(kb, [c.dest for c, _, _ in pending] + [REFS_FILE, ATTRIBUTES_FILE])
+                       if pending else None)
+    try:
+        return _write_store_commit(kb, result, clock, pending, writing, state, seen, known, was_clean, now, commit,
+                                   index, progress)
+    except BaseException as exc:
+        if writing.staging is not None:
+            try:
+                writing.staging.result()  # its `git add` must be done before the copies are undone
+            except BaseException:
+                pass
+        stored = writing.journal is None or _stored(writing.journal)
+        if writing.journal is not None:
+            writing.journal.settle() if stored else writing.journal.roll_back(writing.written)
+            if stored and commit:  # the copies are staged beside the store: their stable ids with them
+                try:
+                    kb.stage(_ref_files(kb))
+                except Exception:
+                    pass  # no room even for that: the next ingest commits them all the same
+        if copy_journal.is_disk_full(exc):
+            done = ("the reports that were stored are kept and the next ingest commits them" if stored and pending
+                    else "nothing of this ingest was kept")
+            raise KBError(f"no space left on the device of {kb.root}: ingest stopped; {done} (free some space, "
+                          "then ingest again)") from None
+        raise
+
+
+@dataclass
+class _Writing:
+    """What an ingest has written so far, so a failure before its store can undo exactly that."""
+
+    journal: copy_journal.CopyJournal | None
+    written: set[str] = field(default_factory=set)  # copies written by this process
+    staging: Future | None = None  # the `git add` running beside the store
+
+
+def _stored(journal: copy_journal.CopyJournal) -> bool:
+    try:
+        return journal.stored()
+    except Exception:  # the database cannot even be read: leave the copies, the next ingest looks again
+        return True
+
+
+def _write_store_commit(kb: KnowledgeBase, result: IngestResult, clock: "_Clock", pending: list, writing: _Writing,
+                        state: SourceState, seen: dict, known: "_KnownHashes", was_clean: bool, now: str, commit: bool,
+                        index: bool, progress: Callable[[int], None] | None) -> IngestResult:
+    """Copies, then records (one transaction), then the index and the commit."""
+    prepared = _pooled_iter(_prepare_one, [(text, c.dest) for c, text, _ in pending], progress)
     ready: list[tuple[SourceInfo, ParsedReport, str]] = []
     for (candidate, text, digest), outcome in zip(pending, prepared):
         if isinstance(outcome, str):
@@ -350,6 +419,7 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
         state.mark_dirty()  # once, before the first copy
         target = kb.root / info.path
         if target.resolve() != Path(info.origin) or redaction.text != _read_or_none(target):
+            writing.written.add(info.path)
             _write_atomic(target, redaction.text)
     clock.lap("redact, parse and write files")
     # Copies an interrupted ingest left uncommitted: only looked for when the last ingest did not finish
@@ -357,14 +427,21 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
     leftovers = _uncommitted(kb, known.all()) if commit and not was_clean else []
     stored = {info.path: info.sha256 for info, _, _ in ready}
     if not ready:
-        if leftovers:
-            _commit(kb, result, leftovers, f"ingest: {len(leftovers)} reports an interrupted ingest left uncommitted")
+        if writing.journal is not None:
+            writing.journal.settle()  # nothing was copied
+        if leftovers or (commit and not was_clean and _dirty_ref_files(kb)):
+            # with the stable ids they numbered (refs.tsv), or it stays modified for good
+            _commit(kb, result, leftovers + _ref_files(kb),
+                    f"ingest: {len(leftovers)} reports an interrupted ingest left uncommitted" if leftovers
+                    else "kb: stable ids an interrupted ingest left uncommitted")
         _save_state(kb, state, seen, known, set(result.unchanged), stored, clean=commit and not result.failed_commit)
         return result
     written = [info.path for info, _, _ in ready]
     # `git add` is a git process: it overlaps the store and index work.
-    staging = ThreadPoolExecutor(max_workers=1).submit(kb.stage, written) if commit else None
+    staging = writing.staging = ThreadPoolExecutor(max_workers=1).submit(kb.stage, written) if commit else None
     kb.store.replace_reports([(info, report) for info, report, _ in ready])
+    if writing.journal is not None:
+        writing.journal.settle()  # the records are in: the copies are the KB's now
     clock.lap("store")
     if index:
         from kb.search.index import update_index
@@ -479,29 +556,39 @@ class _Clock:
 
 
 def _write_atomic(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(text, encoding="utf-8", newline="")
-    os.replace(tmp, target)
+    copy_journal.write_atomic(target, text)  # no temporary file left behind, even on a full disk
 
 
-def rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None = None) -> IngestResult:
+def _dirty_ref_files(kb: KnowledgeBase) -> bool:
+    """Is refs.tsv (or .gitattributes) changed and not committed?"""
+    paths = _ref_files(kb)
+    return bool(paths) and bool(kb.repo.git.status("--porcelain", "--", *paths).strip())
+
+
+def rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None = None,
+            on_total: Callable[[int], None] | None = None) -> IngestResult:
     """Re-derive the database from the Markdown sources in reports/ (after a pull, or a lost cache).
 
     Sources are redacted on the way into SQLite and the index (a teammate's older copy may hold a
-    secret); the files themselves are left as git has them.
+    secret); the files themselves are left as git has them. Each report keeps when it was ingested.
+    `on_total` is told how many files there are, `progress` each one parsed.
     """
     kb.require()
+    require_writable(kb, "reindex")
     with write_lock(kb, "reindex"):
-        return _rebuild(kb, progress)
+        return _rebuild(kb, progress, on_total)
 
 
-def _rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None) -> IngestResult:
+def _rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None,
+             on_total: Callable[[int], None] | None = None) -> IngestResult:
     result = IngestResult()
     files = [p for p in sorted(kb.reports_dir.rglob("*")) if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES
              and not _hidden(p.relative_to(kb.reports_dir))]
+    if on_total:
+        on_total(len(files))
     jobs, infos = [], []
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    ingested = _ingested_dates(kb, [file.relative_to(kb.root).as_posix() for file in files])
     for file in files:
         rel = file.relative_to(kb.root).as_posix()
         try:
@@ -511,7 +598,7 @@ def _rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None) -> Inges
             continue
         jobs.append((text, rel))
         infos.append(SourceInfo(path=rel, sha256=content_hash(text), origin=str(file), size=len(text.encode("utf-8")),
-                                ingested_at=now))
+                                ingested_at=ingested.get(rel) or now))
     prepared = prepare_many(jobs, progress)
     ready = []
     for info, outcome in zip(infos, prepared):
@@ -531,6 +618,34 @@ def _rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None) -> Inges
     rebuild_index(kb)
     _commit_new_refs(kb, result)
     return result
+
+
+def _ingested_dates(kb: KnowledgeBase, paths: list[str]) -> dict[str, str]:
+    """When each report was ingested, for a reindex to keep: the database's dates, and for a report it
+    lacks (a lost cache, a clone) the date of the commit that added the file, as ingest commits it."""
+    import sqlite3
+
+    dates: dict[str, str] = {}
+    try:
+        dates = {row["path"]: row["ingested_at"] for row in kb.store.rows("select path, ingested_at from reports")
+                 if row["ingested_at"]}
+    except (sqlite3.DatabaseError, KBError):
+        pass  # damaged: the commits still say when
+    missing = set(paths) - set(dates)
+    if missing and (kb.root / ".git").exists():
+        try:
+            log = kb.repo.git.execute(["git", "-c", "core.quotePath=false", "log", "--diff-filter=A",
+                                       "--format=%x00%cI", "--name-only", "--", "reports"])
+        except Exception:  # noqa: BLE001  (no commit yet, git missing: the date is today's)
+            log = ""
+        for entry in log.split("\0")[1:]:  # newest first: the last date seen for a path is when it was added
+            lines = entry.strip().splitlines()
+            if lines:
+                when = datetime.fromisoformat(lines[0]).astimezone(timezone.utc).isoformat(timespec="seconds")
+                for path in lines[1:]:
+                    if path in missing:
+                        dates[path] = when
+    return dates
 
 
 def _ref_files(kb: KnowledgeBase) -> list[str]:

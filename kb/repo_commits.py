@@ -127,9 +127,11 @@ def ingest_repo(kb: KnowledgeBase, path: Path | str, since: str | None = None,
                 progress: Callable[[int], None] | None = None) -> RepoResult:
     """Read a repository's history into the KB (under the KB's write lock); commit messages are redacted."""
     from kb.store.lock import write_lock
+    from kb.store.write_guard import require_writable
 
     if since is not None:
         since = check_since(since)
+    require_writable(kb, "ingest --repo")
     with write_lock(kb, "ingest --repo"):
         return _ingest_repo(kb, path, since, progress)
 

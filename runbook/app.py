@@ -50,7 +50,22 @@ def _onboarding_screen() -> Screen:
     return OnboardingScreen()
 
 
-class RunbookApp(App[None]):
+def _init_without_empty_no_color(init) -> None:
+    """Textual turns colour off for NO_COLOR set to anything; no-color.org says an empty value does not
+    count, so it is hidden from App.__init__ (set and non-empty, or --no-color, does turn colour off)."""
+    import os
+
+    if os.environ.get("NO_COLOR") != "":
+        init()
+        return
+    del os.environ["NO_COLOR"]
+    try:
+        init()
+    finally:
+        os.environ["NO_COLOR"] = ""
+
+
+class RunbookApp(App[str | None]):
     """runbook's TUI."""
 
     CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
@@ -59,6 +74,7 @@ class RunbookApp(App[None]):
              "onboarding": _onboarding_screen}
     COMMANDS = App.COMMANDS | {KBCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]  # a 24-row terminal: the search screen makes room
     BINDINGS = [
         Binding("f2", "go('search')", "Search", id="app.search", tooltip="Paste an error, get the known fix"),
         Binding("f3", "go('incidents')", "Incidents", id="app.incidents", tooltip="Browse the reports"),
@@ -71,7 +87,7 @@ class RunbookApp(App[None]):
 
     def __init__(self, kb: "KnowledgeBase | None" = None, kb_option: str | None = None, run_walk=None,
                  run_options: dict | None = None) -> None:
-        super().__init__()
+        _init_without_empty_no_color(super().__init__)
         self.kb = kb
         self.kb_option = kb_option
         self.searcher = None  # opened by the search screen after its first paint (SearcherReady)
@@ -81,8 +97,28 @@ class RunbookApp(App[None]):
         self.run_options = run_options or {}
         self.last_run_outcome: str | None = None
         self.operator_name: str | None = None  # given in the run form when the KB has no git identity
+        self.configured_theme = self._configured_theme()  # checked now: a bad name is one line, before the TUI
+
+    def _configured_theme(self) -> str | None:
+        """The theme from RUNBOOK_THEME or the config file; a name Textual lacks is a one-line ConfigError."""
+        from runbook.config import check_theme, setting
+
+        theme = setting("theme")
+        if theme.source == "default":
+            return None
+        check_theme(theme, self.available_themes)
+        return str(theme.value)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F2-F5 lead nowhere until the KB is open, nor to the screen you are on: hidden from the key bar
+        then (F1 lists them all)."""
+        if action == "go" and (not self.kb_open or (parameters and parameters[0] == self.current_mode)):
+            return False
+        return True
 
     def on_mount(self) -> None:
+        if self.configured_theme:
+            self.theme = self.configured_theme
         self.push_screen(StartupScreen())
         # after the first frame: the worker's imports (Whoosh, SQLite, the search screen) hold the GIL
         # for a while, and the operator should see runbook at once, not a blank terminal
@@ -125,6 +161,10 @@ class RunbookApp(App[None]):
         self.kb_counts = message.counts
         self.kb_open = True
         self.sub_title = str(self.kb.root).replace(str(Path.home()), "~", 1)
+        if self.kb.read_only():  # looked at by kb.require() in the worker: no file system call here
+            self.sub_title += " (read-only)"
+            self.notify(f"{self.kb.root} is read-only ({self.kb.read_only()}): search and browse work; ingest and "
+                        "runs need write access.", title="Read-only KB", timeout=8)
         self.switch_mode("search")
         if self.run_walk is not None:
             from runbook.screens.run import RunScreen
@@ -135,7 +175,7 @@ class RunbookApp(App[None]):
 
     @work(thread=True, group="kb")
     def check_interrupted_runs(self) -> None:
-        if not (self.kb.derived_dir / "runs.sqlite").exists():
+        if not (self.kb.derived_dir / "runs.sqlite").exists() or self.kb.read_only():  # it could not resume them
             return
         from kb.runs.records import RunStore
 

@@ -123,6 +123,8 @@ class HeadlessRun:
         _say(f"{nested}{walk.step_label()}: {step_title(walk.step.title)}{where}", bold=True)
         if walk.step.detail:
             _say("  " + walk.step.detail.replace("\n", "\n  "))
+        if walk.in_flight_note():  # resumed after a stop while its command ran
+            _say(f"  warning: {walk.in_flight_note()}", fg="yellow")
 
     def _step(self) -> None:
         walk = self.walk
@@ -192,7 +194,8 @@ class HeadlessRun:
         for command in commands:
             if not self.yes:
                 _say(f"  About to run exactly:\n    {command.shown}", fg="yellow")
-                if not click.confirm("  Run it?", default=False):
+                again = self.walk.in_flight_note() is not None  # it may have run before the stop: asked as such
+                if not click.confirm("  It may already have run. Run it again?" if again else "  Run it?", default=False):
                     return
             result, verdict = self._execute(command, terminal)
             if verdict.passed is False:

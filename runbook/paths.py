@@ -28,9 +28,22 @@ def sample_reports_dir() -> Path:
 
 
 def resolve_kb_path(option: str | None) -> tuple[Path, bool]:
-    """The KB path from --kb, then $RUNBOOK_KB, then the default; and whether it is the default."""
+    """The KB path from --kb, then $RUNBOOK_KB, then `kb` in the config file, then the default; and
+    whether it is the default."""
+    path, source = resolve_kb(option)
+    return path, source == "default"
+
+
+def resolve_kb(option: str | None) -> tuple[Path, str]:
+    """The KB path and what named it: "--kb", "RUNBOOK_KB", "the config file" or "default". The config
+    file is read only when neither --kb nor $RUNBOOK_KB names a KB."""
     if option:
-        return Path(option).expanduser(), False
+        return Path(option).expanduser(), "--kb"
     if os.environ.get(ENV_KB):
-        return Path(os.environ[ENV_KB]).expanduser(), False
-    return default_kb_path(), True
+        return Path(os.environ[ENV_KB]).expanduser(), ENV_KB
+    from runbook.config import file_values
+
+    configured = file_values().get("kb")
+    if configured:
+        return Path(str(configured)).expanduser(), "the config file"
+    return default_kb_path(), "default"

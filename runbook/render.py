@@ -281,6 +281,32 @@ def render_dry_run(runbook, values: dict[str, str], header: bool = True, trust: 
     return "\n".join(lines)
 
 
+def dry_run_json(runbook, values: dict[str, str], trusted: bool = False, trust: str = "") -> dict:
+    """`run --dry-run --json`: what the dry run prints, as data (commands after --var substitution; the
+    placeholders left are listed under `variables` with their defaults)."""
+    from kb.parse.variables import find_variables, mask, substitute
+
+    kind = "decision tree" if runbook.decision_tree else "runbook" if runbook.hand_written else "checklist"
+    found = find_variables(runbook.commands(), runbook.variables)
+    secret = {v.name for v in found if v.secret}
+    steps = []
+    for number, step in enumerate(_walk_order(runbook), start=1):
+        entry = {"number": number, "title": " ".join(step.title.split()), "detail": step.detail,
+                 "depth": step.depth, "from": step.source or None,
+                 "commands": [{"command": mask(substitute(c.command, values), values, secret), "expected": c.expected,
+                               "note": c.note} for c in step.commands]}
+        if runbook.decision_tree:
+            entry["node"] = step.node
+            entry["choices"] = {label: " ".join(runbook.node_text(target).split())
+                                for label, target in step.choices.items()}
+        steps.append(entry)
+    variables = [{"name": v.name, "default": "" if v.secret else v.default, "secret": v.secret,
+                  "given": v.name in values} for v in found]
+    return {"ref": runbook.name, "title": " ".join(runbook.title.split()), "source": runbook.source, "kind": kind,
+            "trusted": trusted, "trust": trust, "author_trusted": runbook.author_trusted, "variables": variables,
+            "steps": steps}
+
+
 def _walk_order(runbook) -> list:
     """Checklists in order; a tree from its start, each way followed to its end before the next, then any
     node not reached: so the listing reads like the walks it allows."""

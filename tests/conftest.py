@@ -22,6 +22,14 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))  # trust and other local state
     monkeypatch.delenv("RUNBOOK_KB", raising=False)
+    # The operator's own settings (config file, colour, pager) must not reach a test, and what a test's
+    # code sets (`--no-color` sets NO_COLOR for the process) must not reach the next one: set, then
+    # removed, so monkeypatch puts back exactly what was there.
+    for name in ("NO_COLOR", "PAGER", "RUNBOOK_CONFIG", "RUNBOOK_OPERATOR", "RUNBOOK_TIMEOUT", "RUNBOOK_THEME",
+                 "RUNBOOK_PAGER"):
+        monkeypatch.setenv(name, "isolated")
+        monkeypatch.delenv(name)
+    monkeypatch.setattr("runbook.pager._disabled", False)  # --no-pager, for this process
     for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
         monkeypatch.delenv(name, raising=False)
 

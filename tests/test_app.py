@@ -182,7 +182,7 @@ async def test_the_key_bar_lists_the_keys_once_the_screen_is_up(sample_kb):
     app = RunbookApp(sample_kb)
     async with app.run_test(size=SIZE) as pilot:
         await _ready(app, pilot)
-        await _settle(pilot, app, lambda: any(key.description == "Copy command" for key in app.screen.query(FooterKey)))
+        await _settle(pilot, app, lambda: any(key.description == "Copy" for key in app.screen.query(FooterKey)))
         assert any(key.description == "Quit" for key in app.screen.query(FooterKey))
 
 

@@ -25,8 +25,10 @@ def test_cli_module_does_not_import_textual_until_the_tui_opens():
 
 # What `runbook search` may not load: the TUI, git, the write-side SQLite layer, the secret scanners,
 # the shell parser and click (runbook/cli/plain_search.py answers the plain command line) all cost
-# start-up time and none of them is needed to answer a paste.
-SEARCH_NEVER_IMPORTS = ("textual", "git", "sqlite_utils", "detect_secrets", "tree_sitter", "tree_sitter_bash", "click")
+# start-up time and none of them is needed to answer a paste. With the KB named (--kb), the config file
+# is not even looked for (tomllib, platformdirs), nor the pager started (subprocess) in a pipe.
+SEARCH_NEVER_IMPORTS = ("textual", "git", "sqlite_utils", "detect_secrets", "tree_sitter", "tree_sitter_bash", "click",
+                        "tomllib", "platformdirs", "subprocess")
 
 _SEARCH_WRAPPER = """
 import atexit, json, sys

@@ -201,8 +201,11 @@ def test_history_name_lists_only_that_runbooks_runs(runner, cat_kb):
     assert only[0]["title"] == "Nightly smoke" and only[0]["outcome"].startswith("completed")
     by_title = json.loads(run_cli(runner, cat_kb.root, "history", "Restart the API", "--json").output)
     assert [row["runbook"] for row in by_title] == ["restart-api"]
-    none = run_cli(runner, cat_kb.root, "history", "nightly-gone")
-    assert "no recorded runs of nightly-gone" in none.output
+    (cat_kb.runbooks_dir / "quiet.md").write_text("# Quiet\n\n- [ ] Look around\n", encoding="utf-8")
+    never = run_cli(runner, cat_kb.root, "history", "quiet")  # a runbook that never ran: said, exit 0
+    assert never.exit_code == 0 and "no recorded runs of quiet" in never.output
+    none = run_cli(runner, cat_kb.root, "history", "nightly-gone")  # no such runbook: a typo is not "never run"
+    assert none.exit_code == 1 and "error: no runbook nightly-gone" in none.stderr, none.output
 
 
 # -- unattended --yes ---------------------------------------------------------------------------------------

@@ -115,9 +115,15 @@ def _leaks(text: str) -> list[str]:
     return CONTROL.findall(OURS.sub("", text).replace("\n", "").replace("\t", ""))
 
 
-def test_every_command_that_prints_report_text_neutralises_it(runner, hostile_kb):
+def test_every_command_that_prints_report_text_neutralises_it(runner, hostile_kb, tmp_path, monkeypatch):
     from runbook.cli import cli
 
+    editor = tmp_path / "editor.sh"  # `runbook edit`: changes the title of drain, and leaves part0 with no steps
+    editor.write_text('#!/bin/sh\ncase "$1" in *drain.md) sed -i "s/^title: Drain/title: Drained/" "$1";; '
+                      '*) printf "# Part %s\\n\\nno steps\\n" "$(printf \'\\033]0;x\\007\')" > "$1";; esac\n')
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    monkeypatch.delenv("VISUAL", raising=False)
     kbdir, folder, project = hostile_kb
     query = "WidgetError: gizmo queue refused"
     invocations = {
@@ -126,17 +132,20 @@ def test_every_command_that_prints_report_text_neutralises_it(runner, hostile_kb
         "list": [("list",), ("list", "errors"), ("list", "checklists"), ("list", "runbooks"), ("list", "--json"),
                  ("list", "runbooks", "--json")],
         "show": [("show", "r1"), ("show", "e1"), ("show", "c1"), ("show", "f1"), ("show", "e1", "--json"),
-                 ("show", "e1", "--diff")],
+                 ("show", "e1", "--diff"), ("show", "c1", "--print"), ("show", "r1", "--print", "all")],
         "search": [("search", query), ("search", "--json", query)],
         "run": [("run", "f1", "--dry-run"), ("run", "c1", "--dry-run"), ("run", "drain", "--dry-run"),
+                ("run", "drain", "--dry-run", "--json"), ("run", "f1", "--dry-run", "--json"),
                 ("run", "c1", "--no-tui", "--operator", "Ann <ann@example.com>", "--var", f"X={HOSTILE}"),
                 ("run", "drain", "--no-tui", "--yes")],
         "trust": [("trust", "drain", "--yes"), ("trust", "--list"), ("trust", "--list", "--json"),
                   ("trust", "--revoke", "drain")],
+        "edit": [("edit", "drain"), ("edit", "part0")],  # $EDITOR: a title change; then a runbook left broken
         "history": [("history",), ("history", "--json"), ("history", "c1")],
-        "resume": [("resume",), ("resume", "INTERRUPTED", "--no-tui")],
+        "resume": [("resume",), ("resume", "--json"), ("resume", "INTERRUPTED", "--no-tui")],
         "onboard": [("onboard",), ("onboard", "--json"), ("onboard", "nginx")],
         "reindex": [("reindex",)],
+        "config": [("config",), ("config", "--json")],
     }
     assert set(invocations) | set(EXEMPT) == set(cli.commands), "a new command must be walked here (or exempted)"
     interrupted = ""

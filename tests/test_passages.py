@@ -156,17 +156,38 @@ def test_ports_are_identities_the_rare_argument_wins(kb, tmp_path):
 
 
 def test_an_older_database_is_rebuilt_from_the_reports(shapes_kb):
-    from kb.store.knowledge_base import KnowledgeBase
+    """The application opens a KB through kb/open.py, which derives an older database again."""
+    from kb.open import open_kb
 
     root = shapes_kb.root
     before = shapes_kb.store.counts()["errors"]
     shapes_kb.store.db.execute("drop table passages")
     shapes_kb.store.db.execute("PRAGMA user_version=1")
     shapes_kb.close()
-    again = KnowledgeBase(root)
+    again = open_kb(root)
     counts = again.store.counts()
     assert counts["errors"] == before and counts["passages"] > 0
     again.close()
+
+
+def test_an_older_database_opened_by_the_store_alone_says_to_reindex(shapes_kb, runner):
+    """The store never reaches up into ingest: opened without kb/open.py, an older database is a one-line
+    error naming reindex; the CLI (which opens through kb/open.py) derives it again."""
+    import pytest
+
+    from conftest import run_cli
+    from kb.store.knowledge_base import KnowledgeBase, OutdatedDatabase
+
+    root = shapes_kb.root
+    shapes_kb.store.db.execute("PRAGMA user_version=1")
+    shapes_kb.close()
+    alone = KnowledgeBase(root)
+    with pytest.raises(OutdatedDatabase, match="reindex"):
+        alone.store
+    with pytest.raises(OutdatedDatabase):  # still outdated for the next one: never taken as current
+        KnowledgeBase(root).store
+    listed = run_cli(runner, root, "list", "errors")
+    assert listed.exit_code == 0 and "Traceback" not in listed.output and "e1" in listed.output
 
 
 def test_the_same_subject_beats_the_same_number_when_fixes_are_listed_in_another_order():

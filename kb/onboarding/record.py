@@ -27,7 +27,10 @@ def complete(kb: KnowledgeBase, operator: str, topic: str, page_titles: list[str
              author: tuple[str, str] | None) -> tuple[str, str | None]:
     """Record the completed walkthrough in git; returns (record path, a note or problem, or None)."""
     from kb.parse.redact import redact
+    from kb.store.write_guard import write_problem
 
+    if (refused := write_problem(kb, "recording the walkthrough")) is not None:  # read-only, git mid-merge...
+        return "", refused
     name = operator.split(" <")[0].strip() or operator
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
     progress.save_progress(kb, operator, topic, len(page_titles), len(page_titles), completed=stamp)

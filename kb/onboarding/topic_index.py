@@ -77,7 +77,10 @@ def save(index: TopicIndex, path, key: list) -> None:
         temporary.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
         os.replace(temporary, path)
     except OSError:  # a read-only KB still gets its walkthroughs, only not faster next time
-        temporary.unlink(missing_ok=True)
+        try:
+            temporary.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def load(path, key: list, names: Names) -> TopicIndex | None:

@@ -73,27 +73,49 @@ def label_heading_role(section: Section) -> str:
     if not role:
         return ""
     if labels.error_heading_title(section.title) is not None and section.parent is not None:
-        siblings = [s for s in section.parent.children if s is not section]
-        if not any(_heading_role(s.title) in _ANSWER_ROLES for s in siblings):
+        if not _answer_sibling(section):
             return ""
     return role
 
 
+def _answer_sibling(section: Section) -> bool:
+    """Has the section a sibling headed by a cause/fix label? (The parent's count is kept on it: a parent of
+    50,000 `Error N` headings would otherwise be scanned once per child.)"""
+    parent = section.parent
+    count = getattr(parent, "_answer_children", None)
+    if count is None:
+        count = sum(1 for child in parent.children if _heading_role(child.title) in _ANSWER_ROLES)
+        parent._answer_children = count
+    return count - (1 if _heading_role(section.title) in _ANSWER_ROLES else 0) > 0
+
+
+# vocab.FIELD_WORDS as a lookup: word -> its first place in them (a heading is matched against the words
+# it starts with, at most 13 lengths, instead of every word: reports may have 50,000 headings)
+_HEADING_WORD_FIRST: dict[str, int] = {}
+for _place, _word in enumerate(word for words in vocab.FIELD_WORDS.values() for word in words):
+    if len(_word) >= 2:
+        _HEADING_WORD_FIRST.setdefault(_word, _place)
+
+
 @lru_cache(maxsize=4096)
 def _heading_role(title: str) -> str:
-    """Role of a heading: only when the heading *is* the label, not a sentence containing it."""
+    """Role of a heading: only when the heading *is* the label, not a sentence containing it.
+
+    The label word first in vocab.FIELD_WORDS that is the whole heading, or that begins it followed by a
+    separator and at most 12 more characters."""
     norm = labels.normalise_label(title)
-    for words in vocab.FIELD_WORDS.values():
-        for word in words:
-            if len(word) < 2:
+    best: tuple[int, str] | None = None
+    for length in range(max(2, len(norm) - 12), len(norm) + 1):
+        word = norm[:length]
+        place = _HEADING_WORD_FIRST.get(word)
+        if place is None or (best is not None and place >= best[0]):
+            continue
+        if length < len(norm):
+            nxt = norm[length]
+            if nxt.isalnum() or labels.has_cjk(nxt) or nxt in ":：":
                 continue
-            if norm == word:
-                return labels.field_role(word)
-            if norm.startswith(word) and len(norm) <= len(word) + 12:
-                nxt = norm[len(word)]
-                if not nxt.isalnum() and not labels.has_cjk(nxt) and nxt not in ":：":
-                    return labels.field_role(word)
-    return ""
+        best = (place, word)
+    return labels.field_role(best[1]) if best is not None else ""
 
 
 def _segment_blocks(blocks: list[Block], segments: list[Segment]) -> None:
@@ -670,13 +692,25 @@ def is_error_card(entry: ErrorEntry) -> bool:
 
 # --- merging duplicates ---------------------------------------------------------------------------
 
+MERGE_BUDGET = 400  # errors compared pairwise in one report; past them, only the same message merges
+
+
 def merge_errors(errors: list[ErrorEntry]) -> list[ErrorEntry]:
-    """One error per distinct error: a table row or second write-up of the same error merges in."""
+    """One error per distinct error: a table row or second write-up of the same error merges in.
+
+    Each error is compared with every one kept before it, so a report of 50,000 error sections would take
+    hours: past MERGE_BUDGET kept errors, a new one merges only into one with the very same message."""
     merged: list[ErrorEntry] = []
+    by_message: dict[str, ErrorEntry] = {}
     for entry in errors:
-        target = _find_same(merged, entry)
+        key = " ".join(entry.message.lower().split())
+        if len(merged) < MERGE_BUDGET:
+            target = _find_same(merged, entry)
+        else:
+            target = by_message.get(key) if len(key) >= 12 else None
         if target is None:
             merged.append(entry)
+            by_message.setdefault(key, entry)
         else:
             _absorb(target, entry)
     return merged

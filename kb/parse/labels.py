@@ -15,8 +15,19 @@ _FIELD_TABLE = sorted(
     ((word, role) for role, words in vocab.FIELD_WORDS.items() for word in words),
     key=lambda pair: -len(pair[0]),
 )
+# The same table as lookups (a report may have 50,000 distinct headings; each scan of the table cost ~0.3 ms):
+# word -> (its first place in the table, role), for the exact and prefix matches and for the words-inside match.
+_FIELD_FIRST: dict[str, tuple[int, str]] = {}
+for _place, (_word, _role) in enumerate(_FIELD_TABLE):
+    _FIELD_FIRST.setdefault(_word, (_place, _role))
+_INSIDE_BY_START: dict[str, list[tuple[int, str, str]]] = {}  # first two characters -> (place, word, role)
+for _place, (_word, _role) in enumerate(_FIELD_TABLE):
+    if len(_word) >= 2 and _role not in ("question", "answer", "log"):
+        _INSIDE_BY_START.setdefault(_word[:2], []).append((_place, _word, _role))
+_FIELD_LENGTHS = sorted({len(word) for word, _ in _FIELD_TABLE if len(word) >= 2}, reverse=True)
 
 
+@lru_cache(maxsize=65536)  # a heading is asked about several times (errors, passages, links)
 def normalise_label(label: str) -> str:
     """Lower-case, without emoji, numbering, bracketed annotations, markup or trailing colon."""
     text = _EMOJI_RE.sub("", label).replace("`", "").replace("*", "")
@@ -35,16 +46,23 @@ def field_role(label: str) -> str:
     norm = normalise_label(label)
     if not norm:
         return ""
-    for word, role in _FIELD_TABLE:
-        if norm == word:
-            return role
-    for word, role in _FIELD_TABLE:
-        if len(word) >= 2 and norm.startswith(word) and _boundary_after(norm, len(word)):
-            return role
-    if len(norm) <= 24:
-        for word, role in _FIELD_TABLE:
-            if len(word) >= 2 and role not in ("question", "answer", "log") and _contains_word(norm, word):
-                return role
+    exact = _FIELD_FIRST.get(norm)
+    if exact is not None:
+        return exact[1]
+    for length in _FIELD_LENGTHS:  # the longest word the label starts with (then at a word's end)
+        if length <= len(norm):
+            found = _FIELD_FIRST.get(norm[:length])
+            if found is not None and _boundary_after(norm, length):
+                return found[1]
+    if len(norm) <= 24:  # a known word inside a short label: the one first in the table
+        best: tuple[int, str, str] | None = None
+        for start in range(len(norm) - 1):
+            for found in _INSIDE_BY_START.get(norm[start:start + 2], ()):
+                if (best is None or found[0] < best[0]) and norm.startswith(found[1], start) \
+                        and _contains_word(norm, found[1]):
+                    best = found
+        if best is not None:
+            return best[2]
     return ""
 
 

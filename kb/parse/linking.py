@@ -251,14 +251,31 @@ def error_anchor(error: ErrorEntry) -> Anchor:
                   error_id=leading_id(error.title))
 
 
+LINK_BUDGET = 200_000  # error-passage pairs weighed in one report; past them, an error links its own section
+
+
 def link_errors(errors: list[ErrorEntry], passages: list[Passage]) -> None:
-    """Give each error its fix passages; an error with no fix text takes the best fix passage's."""
+    """Give each error its fix passages; an error with no fix text takes the best fix passage's.
+
+    Every error is weighed against every passage: in a report of thousands of errors and passages that is
+    hours, so past LINK_BUDGET pairs the remaining errors link the passages of their own section."""
     if not errors:
         return
     bags = passage_bags(passages)
     shape = report_shape(passages) if passages else None
+    weighed = 0
+    own: dict[str, list[int]] | None = None
     for error in errors:
-        error.passages = link(error_anchor(error), passages, bags, shape)
+        if weighed + len(passages) <= LINK_BUDGET:
+            error.passages = link(error_anchor(error), passages, bags, shape)
+            weighed += len(passages)
+        else:
+            if own is None:
+                own = {}
+                for index, passage in enumerate(passages):
+                    if not passage.whole:
+                        own.setdefault(passage.heading, []).append(index)
+            error.passages = [i for i in own.get(error.section, []) if passages[i].line > error.line][:MAX_LINKS]
         if not error.fix.strip() or error.fix_inferred:
             error.fix = _fallback_fix(error, passages, fixes_only=error.fix_inferred) or error.fix
 

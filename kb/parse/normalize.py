@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 from kb.parse import labels
 from kb.parse.structured_logs import readable
@@ -95,24 +96,50 @@ def cut(paste: str) -> tuple[str, bool]:
     return data[:MAX_QUERY_BYTES].decode("utf-8", "ignore"), True
 
 
+# A paste of up to 1 MB is looked at closely only where it can name an error. Every line that the error-word
+# pattern above, labels' error tokens or a traceback's last line can match holds one of these (the words
+# lower-cased, then case-sensitive ones and shapes): found with a few fast scans of the whole paste, so the
+# other lines (most of a log) cost nothing. tests/test_paste_speed.py checks they stay in step with those patterns.
+_WORD_ANCHORS = ("err", "fail", "fatal", "panic", "exception", "refused", "denied", "timed out", "not found", "cannot",
+                 "can't", "unable", "invalid", "killed", "emerg", "crit", "错误", "失败", "异常", "超时", "拒绝", "no such",
+                 "directory", "in use", "no space", "read-only", "broken pipe", "reset by peer", "no route",
+                 "unreachable", "too many open", "exec format", "required", "supported", "incompatible")
+_TOKEN_ANCHORS = ("Error", "Exception", "Exit", "Fault", "Warning", "Interrupt", "ERR_", "OOMKilled", "CrashLoopBackOff",
+                  "ImagePullBackOff", "ErrImagePull", "Segmentation fault", "panic:", "FATAL", "CRITICAL", "exit code",
+                  "exit status")
+_TOKEN_SHAPES_RE = re.compile(r"E(?:[A-Z]{3}|\d{4})|[45]\d\d\s+[A-Z][a-z]|HTTP[/ ]?\d?\.?\d?\s*[45]\d\d")
+MAX_LINE_CHARS = 2000  # a longer line is cut around its first telling word: the work per line is bounded
+CANDIDATE_BUDGET = 2000  # lines examined closely at most (the first and the last half): a paste of errors only
+
+
 def salient_lines(paste: str, limit: int = 8) -> list[tuple[str, float]]:
     """The lines of a paste that name the error, with weights (higher = more telling).
 
     A one-line query is itself salient. In a log or traceback, exception lines,
     the last traceback line and `error`/`failed`/`fatal` lines outrank the rest;
-    stack frames and blank noise are dropped.
+    stack frames and blank noise are dropped. Remembered for the last few pastes:
+    search asks for them several times.
     """
-    lines = [readable(line.strip()) for line in paste.splitlines() if line.strip()]
-    if len(lines) <= 1:
-        return [(lines[0], 3.0)] if lines else []
+    return list(_salient_lines(paste, limit))
+
+
+@lru_cache(maxsize=4)
+def _salient_lines(paste: str, limit: int) -> tuple[tuple[str, float], ...]:
+    raw = paste.splitlines()
+    first_two = [line for line in _non_blank(raw, reverse=False, count=2)]
+    if len(first_two) <= 1:
+        return ((_bounded(readable(first_two[0][1].strip())), 3.0),) if first_two else ()
     scored: list[tuple[float, int, str]] = []
     last_exception = None
-    for index, line in enumerate(lines):
+    for index in _candidates(raw):
+        line = raw[index].strip()
+        if not line:
+            continue
+        line = _bounded(readable(line))
         if _FRAME_RE.match(line):
             continue
-        body = strip_prefix(mask(line))
         weight = 0.0
-        if _TRACEBACK_END_RE.match(body):
+        if _may_end_traceback(line) and _TRACEBACK_END_RE.match(strip_prefix(mask(line))):
             weight = 3.0
             last_exception = index
         elif labels.has_error_token(line):
@@ -125,6 +152,65 @@ def salient_lines(paste: str, limit: int = 8) -> list[tuple[str, float]]:
         scored = [(w + (1.0 if i == last_exception else 0.0), i, line) for w, i, line in scored]
     if not scored:
         # no error-looking line: the last lines of a log are usually the telling ones
-        return [(line, 1.0) for line in lines[-3:]]
+        last = [_bounded(readable(line.strip())) for _, line in _non_blank(raw, reverse=True, count=3)]
+        return tuple((line, 1.0) for line in reversed(last))
     best = sorted(scored, key=lambda item: (-item[0], item[1]))[:limit]
-    return [(line, weight) for weight, _, line in sorted(best, key=lambda item: item[1])]
+    return tuple((line, weight) for weight, _, line in sorted(best, key=lambda item: item[1]))
+
+
+def _candidates(raw: list[str]) -> list[int]:
+    """Indexes of the lines that hold an anchor (in order); past the budget, the first and the last ones."""
+    joined = "\n".join(raw)  # splitlines' other breaks (\r, \x0c, \u2028...) are gone: one "\n" per line
+    lowered = joined.lower()  # the same lines (lower() never makes or takes a line break)
+    found: set[int] = set()
+    for text, words in ((lowered, _WORD_ANCHORS), (joined, _TOKEN_ANCHORS)):
+        starts: list[int] = []
+        for word in words:  # str.find: a fast scan per word, one hit per line at most
+            at = text.find(word)
+            while at >= 0:
+                starts.append(at)
+                end = text.find("\n", at)
+                at = text.find(word, end + 1) if end >= 0 else -1
+        found.update(_line_numbers(text, sorted(starts)))
+    found.update(_line_numbers(joined, [match.start() for match in _TOKEN_SHAPES_RE.finditer(joined)]))
+    indexes = sorted(found)
+    if len(indexes) > CANDIDATE_BUDGET:  # a paste of nothing but errors: its first and its last ones
+        half = CANDIDATE_BUDGET // 2
+        indexes = indexes[:half] + indexes[-half:]
+    return indexes
+
+
+def _line_numbers(text: str, starts: list[int]) -> list[int]:
+    """The line of each (sorted) offset."""
+    lines, line, position = [], 0, 0
+    for start in starts:
+        line += text.count("\n", position, start)
+        position = start
+        lines.append(line)
+    return lines
+
+
+def _non_blank(raw: list[str], reverse: bool, count: int) -> list[tuple[int, str]]:
+    out = []
+    for index in (range(len(raw) - 1, -1, -1) if reverse else range(len(raw))):
+        if raw[index].strip():
+            out.append((index, raw[index]))
+            if len(out) == count:
+                break
+    return out
+
+
+def _may_end_traceback(line: str) -> bool:
+    """Cheap necessary condition for _TRACEBACK_END_RE (its class-name endings), before masking the line."""
+    return any(word in line for word in ("Error", "Exception", "Exit", "Interrupt", "Warning", "Fault"))
+
+
+def _bounded(line: str) -> str:
+    """The line, or MAX_LINE_CHARS of it around its first telling word (from the start when there is none)."""
+    if len(line) <= MAX_LINE_CHARS:
+        return line
+    lowered = line.lower()
+    hits = [at for at in (*(lowered.find(word) for word in _WORD_ANCHORS), *(line.find(word) for word in _TOKEN_ANCHORS))
+            if at >= 0]
+    start = max(0, min(hits) - MAX_LINE_CHARS // 4) if hits else 0
+    return line[start:start + MAX_LINE_CHARS]

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # annotations only: kb.parse.blocks brings markdown-it, which
 TARGET_CHARS = 1200  # a passage is about a screenful; longer sections are split
 MAX_CODE_CHARS = 8000  # a huge log block is kept whole but clipped
 WHOLE_CHARS = 6000  # a whole fix section (its sub-sections included) is clipped here
+MAX_PASSAGES = 2000  # more sections than this (a hostile or generated report): consecutive ones are joined
 
 
 def cut_passages(root: Section) -> list[Passage]:
@@ -45,6 +46,8 @@ def cut_passages(root: Section) -> list[Passage]:
             _add(passages, section, chunk, chunk_line)
         elif section.level > 0 and not section.children and section.title.strip():
             _add(passages, section, [], section.line)  # a heading alone still says something
+    if len(passages) > MAX_PASSAGES:
+        passages = _coalesced(passages)
     titled = len(root.children) == 1  # one top heading: the document's title, not a fix section
     for section in root.walk():  # whole fix sections last, so the positions of the others stay put
         if titled and section.parent is root:
@@ -54,6 +57,25 @@ def cut_passages(root: Section) -> list[Passage]:
             if text:
                 passages.append(Passage(heading=section.path(), line=section.line, text=text, role="fix", whole=True))
     return passages
+
+
+def _coalesced(passages: list[Passage]) -> list[Passage]:
+    """A report of thousands of tiny sections (50,000 headings) as at most MAX_PASSAGES passages: runs of
+    consecutive ones joined (each one's heading kept in bold), so storing, indexing and linking it stay bounded.
+    Reports below the bound keep one passage per section as before."""
+    size = -(-len(passages) // MAX_PASSAGES)
+    out = []
+    for start in range(0, len(passages), size):
+        run = passages[start:start + size]
+        parts = [run[0].text] + [f"**{_last_heading(p.heading)}**\n\n{p.text}".strip() for p in run[1:]]
+        role = "fix" if any(p.role == "fix" for p in run) else run[0].role
+        out.append(Passage(heading=run[0].heading, line=run[0].line, text="\n\n".join(part for part in parts if part),
+                           role=role))
+    return out
+
+
+def _last_heading(path: str) -> str:
+    return path.rsplit(" / ", 1)[-1]
 
 
 def _whole_text(section: Section) -> str:

@@ -14,6 +14,7 @@ the local run state.
 from __future__ import annotations
 
 from kb.runs import runbooks
+from kb.runs.run_refs import ref_resolver
 from kb.parse.flowchart import DECISION_TREE
 from kb.store.knowledge_base import KBError, KnowledgeBase
 
@@ -114,7 +115,7 @@ def last_runs(kb: KnowledgeBase) -> dict[str, dict]:
         seen.setdefault(run["id"], {"runbook": run["runbook"], "outcome": run["outcome"] or "interrupted",
                                     "date": run["ended"] or run["started"] or ""})
     out: dict[str, dict] = {}
-    resolve = _ref_resolver(kb)
+    resolve = ref_resolver(kb)
     for run in sorted(seen.values(), key=lambda r: r["date"]):
         ref = resolve(run["runbook"])
         stats = out.setdefault(ref, {"runs": 0, "outcome": "", "date": ""})
@@ -151,18 +152,3 @@ def _local_runs(kb: KnowledgeBase) -> list[dict]:
         return [dict(row) for row in store.db.query("select id, runbook, outcome, started, ended from runs")]
     finally:
         store.close()
-
-
-def _ref_resolver(kb: KnowledgeBase):
-    """Run records name what they ran as it was then: `c5`, `f2`, a file name, or (older records)
-    `reports/x.md#3`, the 3rd checklist of a report. All become today's catalogue ref."""
-    positions = {(row["path"], row["position"] + 1): f"c{row['id']}" for row in kb.store.rows(
-        "select c.id, c.position, r.path from checklists c join reports r on r.id = c.report_id")}
-
-    def resolve(name: str) -> str:
-        path, sep, number = name.rpartition("#")
-        if sep and number.isdigit():
-            return positions.get((path, int(number)), name)
-        return name
-
-    return resolve

@@ -48,6 +48,9 @@ class StepState:
     notes: list[str] = field(default_factory=list)
     depth: int = 1  # 2 for a sub-item of the step before: kept nested in the screen and the record
     source: str = ""  # the included runbook file the step comes from ("" for the runbook's own)
+    # set while the step's command runs: {"command", "started", "pid", "pid_started"}; a run that stopped
+    # with it set (kill -9, a crash) may have run the command: resume says so and asks (in_flight_note)
+    inflight: dict | None = None
 
 
 @dataclass
@@ -76,11 +79,22 @@ class RunState:
 
 class RunStore:
     def __init__(self, kb: KnowledgeBase) -> None:
-        kb.derived_dir.mkdir(parents=True, exist_ok=True)
         import sqlite3
+        import threading
 
-        self.db = sqlite_utils.Database(sqlite3.connect(str(kb.derived_dir / "runs.sqlite"), check_same_thread=False))
-        self.db.execute("PRAGMA journal_mode=WAL")
+        self._lock = threading.RLock()
+        path = kb.derived_dir / "runs.sqlite"
+        if kb.read_only():  # listed and read, never written (kb/store/write_guard.py refuses a run)
+            from kb.store.database import connect_read_only
+
+            self.db = sqlite_utils.Database(connect_read_only(path) if path.exists() else
+                                            sqlite3.connect(":memory:", check_same_thread=False))
+            if path.exists():
+                return
+        else:
+            kb.derived_dir.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False))
+            self.db.execute("PRAGMA journal_mode=WAL")
         if not self.db["runs"].exists():
             self.db["runs"].create({"id": str, "runbook": str, "title": str, "source": str, "operator": str,
                                     "host": str, "started": str, "ended": str, "outcome": str, "current": int,
@@ -89,12 +103,13 @@ class RunStore:
         if not self.db["steps"].exists():
             self.db["steps"].create({"run_id": str, "position": int, "title": str, "status": str, "command": str,
                                      "exit_code": int, "duration": float, "output": str, "check_text": str,
-                                     "notes": str, "depth": int, "source": str}, pk=("run_id", "position"))
+                                     "notes": str, "depth": int, "source": str, "inflight": str},
+                                     pk=("run_id", "position"))
         columns = self.db["steps"].columns_dict
-        if "depth" not in columns:  # a runs.sqlite from before nested steps
-            self.db["steps"].add_column("depth", int)
-        if "source" not in columns:  # ... or before included steps named their file
-            self.db["steps"].add_column("source", str)
+        # a runs.sqlite from before nested steps, included steps naming their file, or commands in flight
+        for column, kind in (("depth", int), ("source", str), ("inflight", str)):
+            if column not in columns:
+                self.db["steps"].add_column(column, kind)
         if "target" not in self.db["runs"].columns_dict:  # a runs.sqlite from before --on
             self.db["runs"].add_column("target", str)
 
@@ -103,7 +118,7 @@ class RunStore:
 
     def save(self, run: RunState, step: StepState | None = None) -> None:
         """One transaction: the run's header and (optionally) one step's outcome."""
-        with self.db.atomic():
+        with self._lock, self.db.atomic():  # a step's pid is saved from a thread of its own (RunWalk)
             self.db["runs"].upsert({
                 "id": run.id, "runbook": run.runbook, "title": run.title, "source": run.source,
                 "operator": run.operator, "host": run.host, "started": run.started, "ended": run.ended,
@@ -115,7 +130,8 @@ class RunStore:
                     "run_id": run.id, "position": state.position, "title": state.title, "status": state.status,
                     "command": state.command, "exit_code": state.exit_code, "duration": state.duration,
                     "output": state.output, "check_text": state.check, "notes": json.dumps(state.notes),
-                    "depth": state.depth, "source": state.source},
+                    "depth": state.depth, "source": state.source,
+                    "inflight": json.dumps(state.inflight) if state.inflight else None},
                     pk=("run_id", "position"))
 
     def get(self, run_id: str) -> RunState:
@@ -126,7 +142,8 @@ class RunStore:
         steps = [StepState(position=s["position"], title=s["title"], status=s["status"], command=s["command"] or "",
                            exit_code=s["exit_code"], duration=s["duration"], output=s["output"] or "",
                            check=s["check_text"] or "", notes=json.loads(s["notes"] or "[]"),
-                           depth=s.get("depth") or 1, source=s.get("source") or "")
+                           depth=s.get("depth") or 1, source=s.get("source") or "",
+                           inflight=json.loads(s.get("inflight") or "null"))
                  for s in self.db.query("select * from steps where run_id = ? order by position", [row["id"]])]
         return RunState(id=row["id"], runbook=row["runbook"], title=row["title"], source=row["source"],
                         operator=row["operator"], host=row["host"], started=row["started"], ended=row["ended"],
@@ -165,6 +182,25 @@ def _alive(pid: int | None) -> bool:
             return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
     except (OSError, IndexError):
         return True
+
+
+def in_flight_note(run: RunState, position: int) -> str | None:
+    """For a step whose command was running when the run stopped: that it may have run, when, and whether
+    its process is still there. None for any other step."""
+    from kb.store.processes import process_alive
+
+    inflight = run.steps[position].inflight if 0 <= position < len(run.steps) else None
+    if not inflight:
+        return None
+    pid = int(inflight.get("pid") or 0)
+    started = str(inflight.get("started", "")).replace("T", " ")
+    if pid and inflight.get("host", socket.gethostname()) == socket.gethostname():
+        where = f"pid {pid}, started {started}, " + (
+            "still running" if process_alive(pid, inflight.get("pid_started")) else "no longer running")
+    else:
+        where = f"started {started}" + (f", pid {pid}" if pid else "")
+    return (f"step {position + 1} may already have run `{inflight.get('command', '')}`: it was running when the run "
+            f"stopped ({where})")
 
 
 def new_run(runbook: Runbook, operator: str) -> RunState:
@@ -260,9 +296,9 @@ def write_record(kb: KnowledgeBase, store: RunStore, run: RunState, secrets: lis
     kb.runs_dir.mkdir(parents=True, exist_ok=True)
     if not run.record:  # named by what was run, as people call it: its title
         run.record = f"runs/{run.started[:10]}-{slug(run.title or run.runbook)}-{run.id[-6:]}.md"
+        store.save(run)  # named before it is written: a kill in between leaves a record the next start writes
     path = kb.root / run.record
     path.write_text(record_markdown(run, secrets), encoding="utf-8")
-    store.save(run)
     return path
 
 
@@ -272,11 +308,10 @@ def commit_record(kb: KnowledgeBase, store: RunStore, run: RunState, author: tup
 
     Without an operator identity the commit is made as ingest makes its own: `runbook <runbook@localhost>`
     (and `run.committed_as` says so)."""
+    from kb.store.write_guard import require_writable
+
+    require_writable(kb, "committing the run record")
     repo = kb.repo
-    if repo.head.is_valid() and repo.head.is_detached:
-        raise KBError(f"{kb.root} is on a detached HEAD; check out a branch first")
-    if (Path(repo.git_dir) / "MERGE_HEAD").exists():
-        raise KBError(f"a merge is in progress in {kb.root}; finish or abort it first")
     author = author or git_identity(kb)
     sha = kb.commit([run.record], commit_message(run), author=author)
     run.committed = True
@@ -312,6 +347,8 @@ def retry_pending(kb: KnowledgeBase, author_for) -> list[str]:
     try:
         for run in store.uncommitted():
             try:
+                if not (kb.root / run.record).exists():  # killed between naming it and writing it: the state
+                    write_record(kb, store, run, [])  # holds everything, already redacted
                 commit_record(kb, store, run, author_for(run.operator))
                 messages.append(f"committed the record of run {run.id} ({run.record})")
             except KBError as exc:
@@ -347,7 +384,7 @@ def history(kb: KnowledgeBase, name: str | None = None) -> list[dict]:
     if not kb.repo.head.is_valid():
         return out
     wanted = _wanted(kb, name) if name else None
-    from kb.runs.catalogue import _ref_resolver
+    from kb.runs.run_refs import ref_resolver as _ref_resolver
 
     resolve = _ref_resolver(kb)
     for commit in kb.repo.iter_commits(paths="runs"):

@@ -42,6 +42,10 @@ _STABLE_RE = re.compile(r"^(.+\.(?:md|markdown|txt))#(\d+)$")
 _SLUG_RE = re.compile(r"[^a-z0-9\u3400-\u9fff]+")
 
 
+class NoSuchRunbook(KBError):
+    """Nothing in the KB has that name: not a file in runbooks/, nor a checklist or flowchart id or title."""
+
+
 @dataclass
 class StepCommand:
     command: str
@@ -102,7 +106,7 @@ def load(kb: KnowledgeBase, name: str) -> Runbook:
         rows = kb.store.rows("select c.id from checklists c join reports r on r.id = c.report_id "
                              "where r.path = ? and c.position = ?", [stable.group(1), int(stable.group(2)) - 1])
         if not rows:
-            raise KBError(f"no checklist {name} (the report changed or is gone)")
+            raise NoSuchRunbook(f"no checklist {name} (the report changed or is gone)")
         return _from_checklist(kb, rows[0]["id"])
     if re.fullmatch(r"[fF]\d+", name):
         return _from_flowchart(kb, int(name[1:]))
@@ -115,9 +119,9 @@ def load(kb: KnowledgeBase, name: str) -> Runbook:
         return _from_checklist(kb, matches[0]["id"])
     if len(matches) > 1:
         options = ", ".join(f"c{m['id']} {m['title']}" for m in matches[:5])
-        raise KBError(f"{name!r} matches {len(matches)} checklists ({options}); give its id")
-    raise KBError(f"no runbook {name!r}: not a file in {kb.runbooks_dir}, nor a checklist id or title "
-                  "(see: runbook list checklists)")
+        raise KBError(f"{name} matches {len(matches)} checklists ({options}); give its id")
+    raise NoSuchRunbook(f"no runbook {name}: not a file in {kb.runbooks_dir}, nor a checklist, procedure or "
+                        "decision tree by id or title (see: runbook list runbooks)")
 
 
 def _runbook_file(kb: KnowledgeBase, name: str) -> Path | None:
@@ -132,6 +136,11 @@ def _runbook_file(kb: KnowledgeBase, name: str) -> Path | None:
                               "checklists and trees run by their refs, see: runbook list runbooks)")
             return candidate
     return None
+
+
+def runbook_file(kb: KnowledgeBase, name: str) -> Path | None:
+    """The file in runbooks/ that NAME means, or None (a KBError for a name that reaches outside it)."""
+    return _runbook_file(kb, name)
 
 
 _RUNBOOKS = "runbooks"
@@ -187,7 +196,7 @@ def _from_checklist(kb: KnowledgeBase, checklist_id: int) -> Runbook:
     try:
         checklist = queries.get_checklist(kb.store, checklist_id)
     except queries.NotFound:
-        raise KBError(f"no checklist c{checklist_id} (see: runbook list checklists)") from None
+        raise NoSuchRunbook(f"no checklist c{checklist_id} (see: runbook list runbooks)") from None
     steps = [Step(title=item["text"], detail=item.get("detail") or "", depth=item.get("depth") or 1,
                   commands=[StepCommand(c["command"], c["expected"], c["comment"]) for c in item["commands"]])
              for item in checklist["items"]]
@@ -200,7 +209,7 @@ def _from_flowchart(kb: KnowledgeBase, chart_id: int) -> Runbook:
     rows = kb.store.rows("select f.*, r.path, r.title as report_title from flowcharts f "
                          "join reports r on r.id = f.report_id where f.id = ?", [chart_id])
     if not rows:
-        raise KBError(f"no flowchart f{chart_id} (see: runbook list runbooks)")
+        raise NoSuchRunbook(f"no flowchart f{chart_id} (see: runbook list runbooks)")
     row = rows[0]
     chart = queries.flowchart_record(row)
     if chart["kind"] != DECISION_TREE:

@@ -126,6 +126,7 @@ class CommandRun:
         self._typing_at = 0
         self._in_escape = False
         self._interrupted = False  # ctrl+c typed on an attached terminal
+        self._ctrl_c = False  # ctrl+c at runbook's own prompt, noted by the signal handler
         self._waited = ""
 
     @property
@@ -161,10 +162,13 @@ class CommandRun:
         if terminal is not None:
             self.attach(terminal, wait=False)
         timed_out = False
+        previous = self._catch_ctrl_c()
         try:
             timed_out = self._loop(master, start)
         finally:
             self._finish()
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
         cancelled = self._cancelled.is_set() and not self._ending.is_set()
         ended = self._ending.is_set() or (self.follow and self._interrupted)
         exit_code = None if (timed_out or cancelled) else self._process.returncode
@@ -211,6 +215,20 @@ class CommandRun:
             except (ProcessLookupError, PermissionError):
                 pass
 
+    def _catch_ctrl_c(self):
+        """At runbook's own prompt (main thread), ctrl+c is noted, not raised: a KeyboardInterrupt raised
+        anywhere in the loop (inside a lock's `with`, in the drain) could leave it stuck. Returns the
+        handler to put back, or None where signals cannot be caught (a worker thread: the TUI)."""
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        try:
+            return signal.signal(signal.SIGINT, self._on_ctrl_c)
+        except (ValueError, OSError):
+            return None
+
+    def _on_ctrl_c(self, signum, frame) -> None:
+        self._ctrl_c = True  # a plain flag: a signal handler must not take a lock the loop may hold
+
     # -- the loop: the pty, the operator's terminal, the clock ------------------------------------------
     def _loop(self, master: int, start: float) -> bool:
         process = self._process
@@ -244,6 +262,9 @@ class CommandRun:
                 if terminal is not None and now - sized > 0.25:
                     _set_size(master, _size_of(terminal.output_fd))
                     sized = now
+                if self._ctrl_c:
+                    self._ctrl_c = False
+                    self.end() if self.follow else self.cancel()
                 if self._ending.is_set():
                     ending_since = ending_since or now
                     if now - ending_since > 2.0:

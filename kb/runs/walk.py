@@ -14,12 +14,30 @@ from datetime import datetime, timezone
 
 from kb.runs.expect import Check, answer_for, check
 from kb.store.knowledge_base import KBError, KnowledgeBase
+from kb.store.write_guard import require_writable
 from kb.parse.redact import redact, scan
 from kb.runs.runbooks import Runbook, Step, slug
 from kb.runs.runner import DEFAULT_TIMEOUT, CommandResult, CommandRun, Terminal
 from kb.runs.terminal import Needs, classify
-from kb.runs.records import EXCERPT, RunState, RunStore, StepState, commit_record, new_run, now, write_record
+from kb.runs.records import (EXCERPT, RunState, RunStore, StepState, commit_record, in_flight_note, new_run, now,
+                             write_record)
 from kb.parse.variables import mask, substitute
+
+
+MASK = "••••••"  # what kb.parse.variables.mask shows for a secret value
+
+
+def _secrets_in_order(actual: str, values: dict[str, str], secret_names: set[str]) -> list[str]:
+    """The secret values in a command, in the order `mask` hides them (left to right)."""
+    found = []
+    for name in secret_names:
+        value = values.get(name)
+        if value and len(value) >= 4:
+            start = actual.find(value)
+            while start >= 0:
+                found.append((start, value))
+                start = actual.find(value, start + len(value))
+    return [value for _, value in sorted(found)]
 
 
 @dataclass
@@ -51,6 +69,7 @@ class RunWalk:
               secret_names: set[str], from_step: int = 1, timeout: float = DEFAULT_TIMEOUT,
               remote=None) -> "RunWalk":
         """`remote`: a connected kb.runs.remote.SshTarget; the run is recorded as run on that host."""
+        require_writable(kb, "run")  # before anything runs: read-only, or git mid-merge/rebase/detached
         store = RunStore(kb)
         run = new_run(runbook, operator)
         run.target = remote.destination if remote is not None else ""
@@ -81,8 +100,13 @@ class RunWalk:
         """Continue an interrupted run: its stored values plus the secrets asked again."""
         import os
 
+        require_writable(kb, "resume")
         store = RunStore(kb)
         run.pid = os.getpid()
+        for state in run.steps:  # the record keeps it: a command that may have run before the stop
+            note = in_flight_note(run, state.position)
+            if note and not any(n.startswith("interrupted: ") for n in state.notes):
+                state.notes.append(f"interrupted: {note}")
         if from_step is not None:
             run.current = from_step - 1
         elif not runbook.decision_tree:
@@ -134,6 +158,7 @@ class RunWalk:
         self._active = CommandRun(command.actual, timeout=timeout or self.timeout, cwd=str(self.kb.root.parent),
                                   on_output=on_output, argv=argv, on_waiting=on_waiting, follow=needs.follow,
                                   interactive=handed, unattended=unattended)
+        self._mark_in_flight(command, self._active)
         try:
             if on_start is not None:
                 on_start()
@@ -150,6 +175,7 @@ class RunWalk:
         state.duration = result.duration
         state.output = redact(result.output[-EXCERPT:], self._secrets())
         state.check = verdict.reason
+        state.inflight = None  # its outcome is known: nothing in flight
         self.store.save(self.run, state)
         return result, verdict
 
@@ -181,6 +207,39 @@ class RunWalk:
         active.attach(terminal, wait=wait, replay=replay)
         return True
 
+    def _mark_in_flight(self, command: PreparedCommand, active: CommandRun) -> None:
+        """Before the command starts, the run state says it is starting (then its pid, once it has one): a run
+        killed now resumes knowing the command may have run (records.in_flight_note)."""
+        import socket
+        import threading
+        import time
+
+        from kb.store.processes import start_ticks
+
+        state = self.state
+        state.inflight = {"command": redact(command.shown, self._secrets()), "started": now(), "pid": 0,
+                          "host": socket.gethostname()}
+        self.store.save(self.run, state)
+
+        def note_pid() -> None:  # the runner starts the process inside run(): its pid is there a moment later
+            for _ in range(500):
+                pid = getattr(active, "pid", None)
+                if pid or self._active is not active:
+                    break
+                time.sleep(0.002)
+            if pid and state.inflight is not None and self._active is active:
+                state.inflight = {**state.inflight, "pid": pid, "pid_started": start_ticks(pid)}
+                self.store.save(self.run, state)
+
+        threading.Thread(target=note_pid, name="runbook-step-pid", daemon=True).start()
+
+    def in_flight_note(self) -> str | None:
+        """What resume says about the current step when its command was running as the run stopped (None while
+        this walk runs a command itself)."""
+        if self._active is not None:
+            return None
+        return in_flight_note(self.run, self.run.current)
+
     def cancel(self) -> None:
         if self._active is not None:
             self._active.cancel()
@@ -199,30 +258,54 @@ class RunWalk:
         """
         state = self.state
         state.status = status
+        state.inflight = None  # the operator decided: whatever ran before the stop is settled
         if note:
             state.notes.append(redact(note, self._secrets()))
-        self.store.save(self.run, state)
+        # the outcome and the move on are saved in one transaction: a kill between them would leave a
+        # done step as the current one, and resume would offer it again
         if self.runbook.decision_tree:
             if status != "failed" and len(self.step.choices) == 1:
-                self._go_to(next(iter(self.step.choices.values())))
-            return
-        if self.run.current + 1 < len(self.run.steps):
-            self.run.current += 1
-            self.run.path.append(self.run.current)
-            self.store.save(self.run)
+                self._move_to(self.runbook.step_by_node(next(iter(self.step.choices.values()))))
+        elif self.run.current + 1 < len(self.run.steps):
+            self._move_to(self.run.current + 1)
+        self.store.save(self.run, state)
 
     def choose(self, label: str) -> None:
         """Decision trees: take the edge the operator chose."""
         target = self.step.choices[label]
-        self.state.status = "done"
-        self.state.notes.append(f"chose: {label}")
-        self.store.save(self.run, self.state)
-        self._go_to(target)
+        state = self.state
+        state.status = "done"
+        state.notes.append(f"chose: {label}")
+        self._move_to(self.runbook.step_by_node(target))
+        self.store.save(self.run, state)
 
-    def _go_to(self, node: str) -> None:
-        self.run.current = self.runbook.step_by_node(node)
-        self.run.path.append(self.run.current)
-        self.store.save(self.run)
+    def _move_to(self, position: int) -> None:
+        """The walk's place (saved by the caller, with the step it leaves)."""
+        self.run.current = position
+        self.run.path.append(position)
+
+    def edit_command(self, command: PreparedCommand, text: str) -> PreparedCommand:
+        """The operator changed the command before it ran (the run screen's `e`): what runs is the new text,
+        and the step's notes say it was edited and from what, so the record shows it.
+
+        The text edited is the one shown: each `••••••` (a masked secret) stands for the secret it hid, in
+        order, and `${NAME}` takes a variable's value, as in the runbook."""
+        text = text.strip()
+        if not text:
+            raise KBError("the edited command is empty: nothing to run")
+        if text == command.shown.strip():
+            return command
+        hidden = _secrets_in_order(command.actual, self.values, self.secret_names)
+        if text.count(MASK) > len(hidden):
+            raise KBError(f"the edited command has more {MASK} than the secrets it hid: type ${{NAME}} for a variable")
+        for value in hidden[: text.count(MASK)]:
+            text = text.replace(MASK, value, 1)
+        actual = substitute(text, self.values)
+        shown = mask(actual, self.values, self.secret_names)
+        self.state.notes.append(redact(f"edited before it ran: `{command.shown}` became `{shown}`", self._secrets()))
+        self.store.save(self.run, self.state)
+        return PreparedCommand(shown=shown, actual=actual, expected=command.expected, comment=command.comment,
+                               note=command.note)
 
     @property
     def step_number(self) -> int:

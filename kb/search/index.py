@@ -38,6 +38,8 @@ INDEX_VERSION = 7  # bump when the schema or the analyzer changes: older indexes
 
 
 _RUN_BATCH = 20_000  # postings per pickle record in a spilled sort run
+# a batch this large is indexed in Whoosh's writer processes (tests set it low to have them at all)
+PARALLEL_DOCUMENTS = int(os.environ.get("RUNBOOK_PARALLEL_INDEX_DOCS", "20000"))
 
 
 def _write_run(self, f, items) -> None:
@@ -381,7 +383,7 @@ def update_index(kb: KnowledgeBase, paths: list[str]) -> None:
             writer.add_document(**doc)
         writer.commit()
     except BaseException:
-        writer.cancel()
+        _cancel(writer)
         raise
     _write_state(kb)
 
@@ -402,7 +404,7 @@ def rebuild_index(kb: KnowledgeBase) -> int:
             count += 1
         writer.commit()
     except BaseException:
-        writer.cancel()
+        _cancel(writer)
         raise
     add_commits(kb, None)
     _write_state(kb)
@@ -429,16 +431,47 @@ def add_commits(kb: KnowledgeBase, commits: list[dict] | None) -> None:
                                    context=f"{files} {commit['author']}")
         writer.commit()
     except BaseException:
-        writer.cancel()
+        _cancel(writer)
         raise
 
 
 def _writer(ix, documents: int):
     """Large batches index on every core (Whoosh's multiprocessing writer); small ones in-process."""
     cores = os.cpu_count() or 1
-    if documents >= 20000 and cores > 1:
-        return ix.writer(procs=cores, limitmb=128, multisegment=True)
+    if documents >= PARALLEL_DOCUMENTS and cores > 1:
+        from kb.search.writer_task import start_task
+
+        writer = ix.writer(procs=cores, limitmb=128, multisegment=True)
+        writer._new_task = lambda: start_task(writer)  # its processes die with this one
+        return writer
     return ix.writer(limitmb=256)
+
+
+def _cancel(writer) -> None:
+    """writer.cancel(), and for Whoosh's multiprocessing writer also end its processes; then remove the files
+    the cancelled write left (segment files no table of contents names, temporary folders): a write that
+    failed on a full disk leaves the index as it was, stale but without debris."""
+    try:
+        writer.cancel()
+    finally:
+        if getattr(writer, "tasks", None):
+            from kb.search.writer_task import stop_tasks
+
+            stop_tasks(writer)
+        _clean_debris(writer.storage, writer.indexname)
+
+
+def _clean_debris(storage, indexname: str) -> None:
+    from whoosh.index import TOC, clean_files
+
+    try:
+        toc = TOC.read(storage, indexname)
+        clean_files(storage, indexname, toc.generation, toc.segments)
+    except Exception:  # no readable table of contents: the next search rebuilds the index anyway
+        pass
+    folder = Path(storage.folder)
+    for path in folder.glob("*.tmp"):
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 def forget_index(kb: KnowledgeBase) -> None:
@@ -450,6 +483,14 @@ def ensure_current(kb: KnowledgeBase) -> None:
     """Rebuild a stale index under the KB's write lock: if another process is mid-ingest, wait for it
     (its own index update usually makes the rebuild unnecessary)."""
     if index_is_current(kb):
+        return
+    read_only = kb.read_only()
+    if read_only:  # nothing can be rebuilt: search the index as it is, if there is one
+        if _indexed_generation(kb) < 0:
+            from kb.store.knowledge_base import KBError
+
+            raise KBError(f"{kb.root} is read-only ({read_only}) and its search index is missing or outdated: "
+                          f"run `runbook --kb {kb.root} reindex` where it can be written")
         return
     from kb.store.lock import write_lock
 

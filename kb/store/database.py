@@ -74,20 +74,28 @@ class SourceInfo:
 
 
 class Store:
-    def __init__(self, path: Path | str, refs: RefMap | None = None) -> None:
+    def __init__(self, path: Path | str, refs: RefMap | None = None, read_only: bool = False) -> None:
         self.path = Path(path)
         self.refs = refs  # stable ids (kb/refs.py); without it, ids are simply the next free ones
+        self.read_only = read_only
         # One connection shared by the UI thread and its workers: SQLite serialises access, and
         # the lock keeps a cursor's statement and fetch together.
         self._lock = threading.RLock()
-        # A reader waits for another process's write transaction (an ingest) rather than failing.
-        self.conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=120)
         self._db: "sqlite_utils.Database | None" = None
-        self._use_wal()
-        self.conn.execute("PRAGMA synchronous=NORMAL")
+        if read_only:
+            self.conn = connect_read_only(self.path)
+        else:
+            # A reader waits for another process's write transaction (an ingest) rather than failing.
+            self.conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=120)
+            self._use_wal()
+            self.conn.execute("PRAGMA synchronous=NORMAL")
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         self.outdated = 0 < version < SCHEMA_VERSION  # written by an older runbook: rebuilt from the reports
-        self._complete_schema(version)
+        if read_only:
+            if not self.outdated and (version != SCHEMA_VERSION or not self._schema_complete()):
+                raise sqlite3.DatabaseError("its tables are incomplete")
+        else:
+            self._complete_schema(version)
 
     def _complete_schema(self, version: int) -> None:
         """Create what is missing; writes only then (a reader must not queue behind an ingest).
@@ -194,8 +202,8 @@ class Store:
             for name, rows in batches.items():
                 if rows:
                     self._insert(name, rows)
-        if self.refs is not None:
-            self.refs.save()
+            if self.refs is not None:  # inside the transaction: ids that cannot be kept (a full disk) store nothing
+                self.refs.save()
         return report_ids
 
     def _insert(self, table: str, rows: list[dict]) -> None:
@@ -359,6 +367,24 @@ class Store:
             batches["timeline"].append({"id": take("timeline"), "report_id": report_id, "position": position,
                                         "row": json.dumps(row, ensure_ascii=False)})
         return report_id
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """Open a database that cannot be written (a read-only mount, another user's directory) without a write:
+    `mode=ro` reads the WAL as it is; where even its shared-memory file cannot be made, `immutable=1` reads
+    the file alone (what the last writer checkpointed)."""
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(path.resolve()))}"
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False, timeout=120)
+    try:
+        conn.execute("select count(*) from sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+    conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
+    conn.execute("select count(*) from sqlite_master").fetchone()
+    return conn
 
 
 def _meta_value(meta: dict[str, str], names: tuple[str, ...]) -> str:

@@ -33,13 +33,30 @@ class DamagedDatabase(KBError):
     """The derived SQLite file cannot be read; `runbook reindex` replaces it."""
 
 
+class OutdatedDatabase(KBError):
+    """The derived SQLite file was written by an older runbook and nobody said how to derive it again."""
+
+
 class KnowledgeBase:
+    # How a database an older runbook wrote is derived again from the Markdown sources: the opener's
+    # choice, since deriving is ingest's work and the store sits below it (kb/open.py sets
+    # kb.ingest.rebuild). Without one, such a database is an OutdatedDatabase error naming reindex.
+    derive_again: "Callable[[KnowledgeBase], object] | None" = None
+
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root).expanduser().resolve()
         self._store: "Store | None" = None
         self._repo: "git.Repo | None" = None
         # Told once when another process holds the KB's write lock and this one waits (kb.store.lock).
         self.on_busy: Callable[[str], None] | None = None
+        self._read_only: str | None | bool = False  # False: not looked at yet
+
+    def read_only(self) -> str | None:
+        """Why the KB cannot be written (a read-only mount, another user's directory), or None. Such a KB
+        is opened for reading only: SQLite read-only, no index rebuild, no run state written."""
+        if self._read_only is False:
+            self._read_only = read_only_reason(self) if self.exists() else None
+        return self._read_only  # type: ignore[return-value]
 
     # -- layout --------------------------------------------------------------------------------------
     @property
@@ -97,7 +114,8 @@ class KnowledgeBase:
     def require(self) -> "KnowledgeBase":
         if not self.exists():
             raise KBError(f"{self.root}: not a runbook KB (create one with: runbook init {self.root})")
-        self.derived_dir.mkdir(exist_ok=True)
+        if not self.read_only():
+            self.derived_dir.mkdir(exist_ok=True)
         return self
 
     # -- parts ---------------------------------------------------------------------------------------
@@ -108,20 +126,34 @@ class KnowledgeBase:
 
             from kb.store.database import Store
 
-            self.derived_dir.mkdir(parents=True, exist_ok=True)
+            read_only = self.read_only()
+            if read_only and not self.db_path.exists():
+                raise KBError(f"{self.root} is read-only ({read_only}) and has no database yet: run "
+                              f"`runbook --kb {self.root} reindex` where it can be written")
+            if not read_only:
+                self.derived_dir.mkdir(parents=True, exist_ok=True)
             try:
                 from kb.store.refs import RefMap
 
-                self._store = Store(self.db_path, refs=RefMap(self.root))
+                self._store = Store(self.db_path, refs=RefMap(self.root), read_only=bool(read_only))
             except sqlite3.DatabaseError as exc:
+                if "full" in str(exc):  # not damaged: it could not grow (its schema is made on first use)
+                    raise KBError(f"no space left on the device of {self.root}: {self.db_path.name} could not be "
+                                  "written (free some space, then try again)") from None
                 raise DamagedDatabase(f"{self.db_path} is damaged ({exc}); rebuild it from the reports with: "
                                       f"runbook --kb {self.root} reindex") from None
+            if self._store.outdated and read_only:
+                raise KBError(f"{self.db_path} was written by an older runbook and {self.root} is read-only "
+                              f"({read_only}): run `runbook --kb {self.root} reindex` where it can be written")
             if self._store.outdated:  # written by an older runbook: derived data, so derive it again
+                if self.derive_again is None:  # left marked outdated (opening it completed its schema), so
+                    self._store.conn.execute("PRAGMA user_version=1")  # whoever opens it next derives it
+                    self.close()
+                    raise OutdatedDatabase(f"{self.db_path} was written by an older runbook; rebuild it from the "
+                                           f"reports with: runbook --kb {self.root} reindex")
                 self.discard_database()
                 self._store = Store(self.db_path)
-                from kb.ingest import rebuild
-
-                rebuild(self)
+                self.derive_again(self)
         return self._store
 
     def discard_database(self) -> None:
@@ -160,8 +192,11 @@ class KnowledgeBase:
             with git_operation(self):
                 if len(paths) > 100:  # thousands of paths do not fit on a command line
                     spec = self.derived_dir / "pathspec"
-                    spec.write_text("\0".join(paths), encoding="utf-8")
-                    self.repo.git.add("--all", f"--pathspec-from-file={spec}", "--pathspec-file-nul")
+                    try:
+                        spec.write_text("\0".join(paths), encoding="utf-8")
+                        self.repo.git.add("--all", f"--pathspec-from-file={spec}", "--pathspec-file-nul")
+                    finally:
+                        spec.unlink(missing_ok=True)
                 else:
                     self.repo.git.add("--all", "--", *paths)
         except git.GitCommandError as exc:
@@ -178,8 +213,10 @@ class KnowledgeBase:
         import git
 
         from kb.store.lock import git_operation
+        from kb.store.write_guard import require_writable
         from kb.parse.redact import redact
 
+        require_writable(self, "commit")  # never a merge commit with conflict markers, nor one no branch holds
         repo = self.repo
         env = _identity_env(repo, author)
         try:
@@ -192,6 +229,30 @@ class KnowledgeBase:
         except git.GitCommandError as exc:
             detail = (exc.stderr or exc.stdout or str(exc)).strip().splitlines()
             raise KBError(f"git commit in {self.root} failed: {detail[-1] if detail else exc}") from None
+
+
+def read_only_reason(kb: KnowledgeBase) -> str | None:
+    """Why the KB cannot be written ("read-only file system", "permission denied"), or None."""
+    for path in (kb.derived_dir, kb.root):
+        if not path.exists():
+            continue
+        if os.access(path, os.W_OK):
+            break
+        return _why_not_writable(path)
+    database = kb.db_path
+    if database.exists() and not os.access(database, os.W_OK):
+        return _why_not_writable(database)
+    return None
+
+
+def _why_not_writable(path: Path) -> str:
+    try:
+        flags = os.statvfs(path).f_flag
+        if flags & getattr(os, "ST_RDONLY", 1):
+            return "read-only file system"
+    except OSError:
+        pass
+    return "permission denied"
 
 
 def _identity_env(repo: "git.Repo", author: tuple[str, str] | None) -> dict[str, str]:

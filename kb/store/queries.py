@@ -161,7 +161,8 @@ def get(store: Store, ref: str) -> tuple[str, dict]:
     except NotFound:
         report_id = find_report_id(store, ref)
         if report_id is None:
-            raise NotFound(f"{ref!r}: no such id or report path") from None
+            raise NotFound(f"no record {ref}: not an id (r12, e34, c5, f6) nor the path of a report "
+                           "(runbook list shows them)") from None
         return "report", get_report(store, report_id)
     getter = {"report": get_report, "error": get_error, "checklist": get_checklist,
               "flowchart": get_flowchart}[kind]

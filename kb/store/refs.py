@@ -78,9 +78,9 @@ class RefMap:
             return []
         lines = [f"{kind}\t{number}\t{path}\t{position}\n" for (kind, path, position), number in
                  sorted(self._numbers.items(), key=lambda item: (item[0][0], item[1]))]
-        tmp = self.path.with_name(f".{REFS_FILE}.tmp")
-        tmp.write_text(_HEADER + "".join(lines), encoding="utf-8")
-        os.replace(tmp, self.path)
+        from kb.store.copy_journal import write_atomic  # no temporary file left behind on a full disk
+
+        write_atomic(self.path, _HEADER + "".join(lines))
         self._mtime = _mtime(self.path)
         self.changed = False
         return [REFS_FILE, *self._ensure_attribute()]

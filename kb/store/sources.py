@@ -81,12 +81,10 @@ class SourceState:
 
     def save(self) -> None:
         """Atomic replace: a crash leaves the old state or the new one, never half."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        tmp.write_text(json.dumps({"version": VERSION, "clean": self.clean, "generation": self.generation,
-                                   "files": self.files},
-                                  separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, self.path)
+        from kb.store.copy_journal import write_atomic  # no temporary file left behind on a full disk
+
+        write_atomic(self.path, json.dumps({"version": VERSION, "clean": self.clean, "generation": self.generation,
+                                            "files": self.files}, separators=(",", ":")))
         self.changed = False
 
     def mark_dirty(self) -> None:

@@ -2,8 +2,8 @@
 
 The click group and its shared helpers are in base; the commands live where they group naturally:
 kb_commands (init, ingest, reindex), read_commands (search, list, show), run_commands (run, resume,
-history, new), trust_command (trust), onboard_command (onboard). `cli` (the group, with every command registered) is
-imported on first use: `runbook search "<error>"`, the command operators run in loops and scripts,
+history, new, edit), trust_command (trust), onboard_command (onboard), config_command (config). `cli`
+(the group, with every command registered) is imported on first use: `runbook search "<error>"`, the command operators run in loops and scripts,
 is answered by plain_search without importing click at all (about 40 ms of its start-up), and
 bare `runbook [--kb PATH]` opens the TUI without it too; anything else about that command line (help, stdin, an unknown option, a usage error) goes to click.
 """
@@ -15,7 +15,18 @@ import sys
 __all__ = ["cli", "main"]
 
 
+COMPLETE_VAR = "_RUNBOOK_COMPLETE"  # click's shell completion: `eval "$(_RUNBOOK_COMPLETE=bash_source runbook)"`
+
+
 def main() -> None:
+    import os
+
+    if os.environ.get(COMPLETE_VAR):  # shell completion is click's: never the TUI, never a plain search
+        _register_commands()
+        from runbook.cli.base import main as click_main
+
+        click_main()
+        return
     from runbook.cli.plain_search import answer, open_tui, parse, tui_kb_option
 
     request = parse(sys.argv[1:])
@@ -31,7 +42,8 @@ def main() -> None:
 
 
 def _register_commands() -> None:
-    from runbook.cli import kb_commands, onboard_command, read_commands, run_commands, trust_command  # noqa: F401
+    from runbook.cli import (config_command, kb_commands, onboard_command, read_commands, run_commands,  # noqa: F401
+                             trust_command)
 
 
 def __getattr__(name: str):

@@ -6,6 +6,7 @@ sqlite-utils, detect-secrets or the shell grammar (tests/test_boundary.py runs i
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Callable
 
@@ -13,6 +14,15 @@ import click
 
 from kb.store.knowledge_base import KBError, KnowledgeBase
 from kb.store.queries import NotFound
+from runbook.config import ConfigError
+
+
+def complete_directories(ctx, param, incomplete: str):
+    """--kb completes directories (the shell's own file completion)."""
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="dir")]
+
 
 class Context:
     def __init__(self, kb_option: str | None) -> None:
@@ -33,12 +43,23 @@ class Context:
 
             self._kb = open_kb(self.kb_option, on_setup=lambda msg: say(msg, err=True))
             self._kb.on_busy = lambda msg: say(msg, err=True)  # another process holds the write lock
+            note = read_only_note(self._kb)
+            if note:
+                say(note, err=True)
         return self._kb
+
+
+def read_only_note(kb: KnowledgeBase) -> str | None:
+    """The note a command on a read-only KB starts with (kb.store.write_guard)."""
+    reason = kb.read_only()
+    if not reason:
+        return None
+    return f"note: {kb.root} is read-only ({reason}): opened for reading only (search, list, show, history)"
 
 
 def _retry_run_records(kb: KnowledgeBase) -> None:
     """Records a previous run could not commit are committed now (cheap: one file check otherwise)."""
-    if not (kb.derived_dir / "runs.sqlite").exists():
+    if not (kb.derived_dir / "runs.sqlite").exists() or kb.read_only():
         return
     from kb.runs.records import git_identity, parse_operator, retry_pending
 
@@ -56,6 +77,14 @@ def say(text: str = "", err: bool = False, nl: bool = True) -> None:
     click.echo(neutralise_text(text), err=err, nl=nl)
 
 
+def say_long(text: str) -> None:
+    """`say` for output that may be long (show, list, history, a dry run): through the pager on a
+    terminal when it does not fit (runbook/pager.py), printed as it is anywhere else."""
+    from runbook.pager import show
+
+    show(neutralise_text(text))
+
+
 def fail(message: str, code: int = 1) -> None:
     say(f"error: {message}", err=True)
     sys.exit(code)
@@ -69,8 +98,8 @@ def guarded(func: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (KBError, NotFound) as exc:
-            fail(str(exc).strip("'\""))
+        except (KBError, NotFound, ConfigError) as exc:
+            fail(str(exc))
         except BrokenPipeError:  # `runbook list | head`: the reader left, nothing to say
             import os
 
@@ -78,30 +107,53 @@ def guarded(func: Callable) -> Callable:
             sys.exit(0)
         except OSError as exc:
             fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}".lstrip(": "))
+        except sqlite3.Error as exc:  # a full disk, a read-only KB, a file another process holds: one line
+            context = next((arg for arg in args if isinstance(arg, Context)), None)
+            kb = context._kb if context is not None else None
+            if "readonly" in str(exc) or (kb is not None and kb.read_only()):
+                fail(f"the KB is read-only ({exc}): this command needs to write to it; search, list, show and "
+                     "history still work")
+            fail(f"the KB's database could not be used ({exc}); if it persists, rebuild it with: runbook reindex")
 
     return wrapper
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--kb", "kb_option", metavar="PATH", envvar="RUNBOOK_KB",
-              help="The KB directory (default: $RUNBOOK_KB, else a KB in your user data dir with the samples).")
+@click.option("--kb", "kb_option", metavar="PATH", envvar="RUNBOOK_KB", shell_complete=complete_directories,
+              help="The KB directory (default: $RUNBOOK_KB, else `kb` in the config file, else a KB in your user "
+                   "data dir with the samples).")
+@click.option("--no-color", "no_color", is_flag=True, help="No colour in any output, CLI or TUI (as NO_COLOR=1 does).")
+@click.option("--no-pager", "no_pager", is_flag=True, help="Never page long output on a terminal.")
 @click.version_option(package_name="runbook")
 @click.pass_context
-def cli(ctx: click.Context, kb_option: str | None) -> None:
+def cli(ctx: click.Context, kb_option: str | None, no_color: bool, no_pager: bool) -> None:
     """runbook: paste an error, get the fix that worked last time.
 
     Without a command, opens the interactive TUI on the current KB.
     """
+    apply_output_flags(no_color, no_pager)
+    if _no_color():
+        ctx.color = False  # every click.echo/secho of this command (and its subcommand) strips styles
     ctx.obj = Context(kb_option)
     if ctx.invoked_subcommand is None:
-        _open_tui(ctx.obj)
+        from runbook.cli.plain_search import open_tui
+
+        code = open_tui(kb_option)
+        if code:
+            sys.exit(code)
 
 
-@guarded
-def _open_tui(context: Context) -> None:
-    from runbook.app import RunbookApp
+def apply_output_flags(no_color: bool, no_pager: bool) -> None:
+    """--no-color and --no-pager, for this process (as the click-free paths apply them: plain_search)."""
+    from runbook.cli.plain_search import GlobalOptions
 
-    RunbookApp(kb_option=context.kb_option).run()
+    GlobalOptions(None, no_color, no_pager).apply()
+
+
+def _no_color() -> bool:
+    from runbook.pager import no_color
+
+    return no_color()
 
 
 def dump_json(data, **_: object) -> str:

@@ -89,7 +89,9 @@ def ingest(context: Context, paths: tuple[str, ...], no_commit: bool, check_only
             if as_json:
                 click.echo(dump_json({"repos": outcomes}, ensure_ascii=False, indent=2))
             sys.exit(1 if failed else 0)
-    bar = _Progress()
+    from runbook.progress import Progress
+
+    bar = Progress("ingesting")
     result = run_ingest(kb, paths, progress=bar.advance, on_total=bar.start, commit=not no_commit)
     bar.finish()
     for message in result.skipped:  # what a folder walk left out (a symlink out of it, a .git directory)
@@ -131,26 +133,6 @@ def _check_secrets(paths: tuple[str, ...], as_json: bool) -> None:
     sys.exit(1 if result.redacted or result.failed else 0)
 
 
-class _Progress:
-    """A click progress bar on a terminal when there are many files; silent otherwise."""
-
-    def __init__(self) -> None:
-        self.bar = None
-
-    def start(self, total: int) -> None:
-        if total >= 20 and sys.stderr.isatty():
-            self.bar = click.progressbar(length=total, label="ingesting", file=sys.stderr)
-            self.bar.__enter__()
-
-    def advance(self, n: int) -> None:
-        if self.bar is not None:
-            self.bar.update(n)
-
-    def finish(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-
-
 @cli.command()
 @click.pass_obj
 @guarded
@@ -166,7 +148,11 @@ def reindex(context: Context) -> None:
         kb.discard_database()
         say("the damaged database was removed and is rebuilt from the reports; "
                    "ingest git histories (--repo) again to restore their commits", err=True)
-    result = rebuild(kb)
+    from runbook.progress import Progress
+
+    bar = Progress("reindexing")
+    result = rebuild(kb, progress=bar.advance, on_total=bar.start)
+    bar.finish()
     for message in result.failed:
         say(f"error: {message}", err=True)
     for note in result.notes:

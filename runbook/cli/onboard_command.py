@@ -46,6 +46,9 @@ def onboard(context: Context, topic: str | None, whole: bool, as_json: bool, res
     if whole or not (sys.stdin.isatty() and sys.stdout.isatty()):
         click.echo(neutralise_text(onboarding.as_markdown(walk.title, pages)), nl=False)
         return
+    from kb.store.write_guard import require_writable
+
+    require_writable(kb, "onboard")  # the walk records progress, drills and its completion
     try:
         _walk(kb, walk, pages, who, author, restart)
     except click.exceptions.Abort:  # ctrl+d or ctrl+c at a prompt: leaving, with the page kept

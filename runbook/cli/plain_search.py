@@ -19,16 +19,55 @@ class SearchRequest:
     as_json: bool = False
 
 
+@dataclass
+class GlobalOptions:
+    """The group's own options, before the command: `--kb PATH`, `--no-color`, `--no-pager`."""
+
+    kb_option: str | None = None
+    no_color: bool = False
+    no_pager: bool = False
+
+    def apply(self) -> None:
+        """For this process (the click group applies them here too): NO_COLOR reaches rich, Textual and what
+        a run starts; --no-pager is runbook.pager's."""
+        import os
+
+        if self.no_color:
+            os.environ["NO_COLOR"] = "1"
+        if self.no_pager:
+            from runbook.pager import disable
+
+            disable()
+
+
+def global_options(args: list[str]) -> tuple[GlobalOptions, list[str]] | None:
+    """The group's options and the rest; None when something else comes first (click's to judge)."""
+    options, rest = GlobalOptions(), list(args)
+    while rest and rest[0].startswith("-"):
+        arg = rest.pop(0)
+        if arg == "--kb" and rest:
+            options.kb_option = rest.pop(0)
+        elif arg.startswith("--kb="):
+            options.kb_option = arg.removeprefix("--kb=")
+        elif arg == "--no-color":
+            options.no_color = True
+        elif arg == "--no-pager":
+            options.no_pager = True
+        else:
+            return None
+    return options, rest
+
+
 def parse(args: list[str]) -> SearchRequest | None:
-    """The request, when args are the plain shape; None for anything else (click takes it)."""
-    kb_option, rest = None, list(args)
-    if rest[:1] == ["--kb"] and len(rest) >= 2:
-        kb_option, rest = rest[1], rest[2:]
-    elif rest and rest[0].startswith("--kb="):
-        kb_option, rest = rest[0].removeprefix("--kb="), rest[1:]
+    """The request, when args are the plain shape; None for anything else (click takes it).
+    The global --no-color / --no-pager it carries are applied to this process."""
+    found = global_options(args)
+    if found is None:
+        return None
+    options, rest = found
     if rest[:1] != ["search"]:
         return None
-    request, rest = SearchRequest(kb_option, ""), rest[1:]
+    request, rest = SearchRequest(options.kb_option, ""), rest[1:]
     query = None
     while rest:
         arg = rest.pop(0)
@@ -43,27 +82,38 @@ def parse(args: list[str]) -> SearchRequest | None:
     if query is None or not query.strip():
         return None  # stdin, or the empty-query error: click's
     request.query = query
+    options.apply()
     return request
 
 
 def tui_kb_option(args: list[str]) -> tuple[str | None] | None:
-    """(the --kb value or None,) when args only name the KB, i.e. open the TUI; None otherwise."""
-    if not args:
-        return (None,)
-    if len(args) == 2 and args[0] == "--kb":
-        return (args[1],)
-    if len(args) == 1 and args[0].startswith("--kb="):
-        return (args[0].removeprefix("--kb="),)
-    return None
+    """(the --kb value or None,) when args only hold the group's options, i.e. open the TUI; None otherwise.
+    The --no-color / --no-pager it carries are applied to this process."""
+    found = global_options(args)
+    if found is None or found[1]:
+        return None
+    found[0].apply()
+    return (found[0].kb_option,)
 
 
 def open_tui(kb_option: str | None) -> int:
-    """The TUI, as the click group opens it (base._open_tui), with the same one-line errors."""
+    """The TUI, as the click group opens it, with the same one-line errors. A KB that is not there is
+    said on one line before the TUI starts (exit 1): a screen would hide it from a script and the shell.
+    What the TUI returns for the shell line (a command chosen with ctrl+r: navi's --print) is printed
+    after it closes."""
     def run() -> int:
+        from runbook.session import check_kb_named
+
+        check_kb_named(kb_option)
         from runbook.app import RunbookApp
 
-        RunbookApp(kb_option=kb_option).run()
-        return 0
+        app = RunbookApp(kb_option=kb_option)
+        chosen = app.run()
+        if isinstance(chosen, str) and chosen:
+            from kb.parse.escapes import neutralise
+
+            echo(neutralise(chosen))
+        return app.return_code or 0
 
     return _guarded(run)
 
@@ -83,7 +133,9 @@ def answer(request: SearchRequest, kb=None) -> int:
         if request.as_json:
             echo(dump_json([r.to_dict() for r in outcome.results]))
         elif outcome.results:
-            echo(render_results(outcome.results, color=sys.stdout.isatty()))
+            from runbook.pager import colour_for, show
+
+            show(render_results(outcome.results, color=colour_for(sys.stdout)))
         if not outcome.results:
             echo("no known fix for this error in the KB", err=request.as_json)
             return 1
@@ -97,11 +149,12 @@ def _guarded(run) -> int:
     exit code 1, never a traceback; a reader that left (`| head`) ends it quietly."""
     from kb.store.knowledge_base import KBError
     from kb.store.queries import NotFound
+    from runbook.config import ConfigError
 
     try:
         return run() or 0
-    except (KBError, NotFound) as exc:
-        echo(f"error: {str(exc).strip(chr(39) + chr(34))}", err=True)
+    except (KBError, NotFound, ConfigError) as exc:
+        echo(f"error: {exc}", err=True)
         return 1
     except BrokenPipeError:
         import os
@@ -121,6 +174,9 @@ def open_for_search(kb_option: str | None):
 
     kb = open_kb(kb_option, on_setup=lambda message: echo(message, err=True))
     kb.on_busy = lambda message: echo(message, err=True)
+    if kb.read_only():  # as base.read_only_note says it (click is not imported on this path)
+        echo(f"note: {kb.root} is read-only ({kb.read_only()}): opened for reading only (search, list, show, history)",
+             err=True)
     return kb
 
 

@@ -8,7 +8,8 @@ import click
 
 from kb.store.knowledge_base import KnowledgeBase
 from kb.parse.words import plural
-from runbook.cli.base import Context, cli, dump_json, fail, guarded, neutralise_text, say
+from runbook.cli.base import Context, cli, dump_json, fail, guarded, neutralise_text, say, say_long
+from runbook.cli.completion import complete_record
 from runbook.cli.table import print_table
 
 LIST_KINDS = ("reports", "errors", "checklists", "runbooks")
@@ -87,17 +88,20 @@ def _list_runbooks(kb: KnowledgeBase, as_json: bool) -> None:
                       row["report"]))
     header = ("REF", "KIND", "STEPS", "LAST RUN", "TITLE", "SOURCE")
     widths = [max(len(line[i]) for line in [header, *lines]) for i in range(4)]
-    for line in [header, *lines]:
-        say("  ".join([*(cell.ljust(width) for cell, width in zip(line, widths)), line[4], f"({line[5]})"]))
+    say_long("\n".join("  ".join([*(cell.ljust(width) for cell, width in zip(line, widths)), line[4], f"({line[5]})"])
+                       for line in [header, *lines]))
 
 
 @cli.command()
-@click.argument("ref")
+@click.argument("ref", shell_complete=complete_record)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--diff", "with_diff", is_flag=True, help="For an error: also print the diffs of its fix commits.")
+@click.option("--print", "print_which", is_flag=False, flag_value="1", default=None, metavar="[N|all]",
+              help="Print only its Nth command (default the first; `all`: every one, a line each), exactly, for "
+                   "the shell line: eval \"$(runbook show e3 --print)\", or zsh's print -z.")
 @click.pass_obj
 @guarded
-def show(context: Context, ref: str, as_json: bool, with_diff: bool) -> None:
+def show(context: Context, ref: str, as_json: bool, with_diff: bool, print_which: str | None) -> None:
     """Show a report (r12 or its path), an error (e34), a checklist (c5) or a flowchart (f6)."""
     from kb.store import queries
     from runbook.render import render_record
@@ -105,6 +109,9 @@ def show(context: Context, ref: str, as_json: bool, with_diff: bool) -> None:
     kind, record = queries.get(context.kb().store, ref)
     if kind == "flowchart" and record["kind"] != "diagram":
         record["steps"] = _tree_steps(context.kb(), record["ref"])
+    if print_which is not None:
+        _print_commands(kind, record, print_which)
+        return
     if with_diff:
         if kind != "error":
             fail("--diff goes with an error id (e34)", 2)
@@ -112,13 +119,31 @@ def show(context: Context, ref: str, as_json: bool, with_diff: bool) -> None:
             fail(f"{record['ref']} has no commits from an ingested repository (runbook ingest --repo PATH)")
         from kb.repo_commits import diff
 
-        for commit in record["repo_commits"]:
-            say(diff(commit["sha"], commit["repo"]))
+        say_long("\n".join(diff(commit["sha"], commit["repo"]) for commit in record["repo_commits"]))
         return
     if as_json:
         click.echo(dump_json(record, ensure_ascii=False, indent=2))
     else:
-        say(render_record(kind, record))
+        say_long(render_record(kind, record))
+
+
+def _print_commands(kind: str, record: dict, which: str) -> None:
+    """navi's --print: the chosen command alone on stdout (for `eval`, `print -z`, a clipboard); how many
+    there are goes to stderr, so a pipe gets the command only."""
+    from runbook.record_commands import record_commands
+
+    commands = record_commands(kind, record)
+    if not commands:
+        fail(f"{record['ref']} has no command to print")
+    if which.strip().lower() == "all":
+        say("\n".join(commands))
+        return
+    if not which.strip().isdigit() or not 1 <= int(which) <= len(commands):
+        fail(f"--print {which}: {record['ref']} has {len(commands)} command{'s' * (len(commands) != 1)} "
+             f"(give 1 to {len(commands)}, or all)", 2)
+    say(commands[int(which) - 1])
+    if len(commands) > 1 and sys.stderr.isatty():
+        say(f"(command {which} of {len(commands)}: --print N picks another, --print all prints them all)", err=True)
 
 
 def _tree_steps(kb: KnowledgeBase, ref: str) -> list[dict]:

@@ -1,4 +1,4 @@
-"""Commands that walk runbooks: run, resume, history, new."""
+"""Commands that walk runbooks: run, resume, history, new, edit."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ import sys
 import click
 
 from kb.store.knowledge_base import KnowledgeBase
-from runbook.cli.base import Context, cli, dump_json, fail, guarded, neutralise_text, say
+from runbook.cli.base import Context, cli, dump_json, fail, guarded, neutralise_text, say, say_long
+from runbook.cli.completion import complete_runbook, complete_runbook_file
 
 def _operator(kb: KnowledgeBase, option: str | None) -> tuple[str, tuple[str, str] | None]:
+    """--operator, else RUNBOOK_OPERATOR or `operator` in the config file, else the KB's git identity."""
     from runbook.cli.identity import operator_for
+    from runbook.config import value
 
-    return operator_for(kb, option)
+    return operator_for(kb, option or value("operator"))
 
 
 def _ask_variables(runbook, given: dict[str, str], only_secret: bool = False,
@@ -68,23 +71,30 @@ def _parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 @cli.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_runbook)
 @click.option("--no-tui", is_flag=True, help="A plain line-by-line prompt instead of the TUI (for SSH and scripts).")
 @click.option("--dry-run", is_flag=True, help="Show every step and the exact commands; run nothing.")
+@click.option("--json", "as_json", is_flag=True, help="With --dry-run: print the steps and commands as JSON.")
 @click.option("--yes", is_flag=True, help="Run commands without asking: only a runbook you trusted on this machine (runbook trust NAME), unchanged since.")
 @click.option("--from", "from_step", type=int, default=1, show_default=True, help="Start at this step number.")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="A variable's value (repeatable).")
 @click.option("--operator", help="Who runs it, as 'Name <email>' (default: your git identity).")
-@click.option("--timeout", type=float, default=300, show_default=True, help="Seconds before a command is killed.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds before a command is killed (default: RUNBOOK_TIMEOUT or `timeout` in the config file, "
+                   "else 300).")
 @click.option("--push", is_flag=True, help="Push the run record to the KB's remote.")
 @click.option("--on", "target", metavar="USER@HOST", help="Run every command on this host, through your ssh.")
 @click.pass_obj
 @guarded
-def run(context: Context, name: str, no_tui: bool, dry_run: bool, yes: bool, from_step: int,
-        variables: tuple[str, ...], operator: str | None, timeout: float, push: bool, target: str | None) -> None:
+def run(context: Context, name: str, no_tui: bool, dry_run: bool, as_json: bool, yes: bool, from_step: int,
+        variables: tuple[str, ...], operator: str | None, timeout: float | None, push: bool, target: str | None) -> None:
     """Walk a runbook or checklist (c5, f2, a file in runbooks/, or a checklist title) step by step."""
     from kb.runs import runbooks
+    from runbook.config import value
 
+    if as_json and not dry_run:
+        raise click.UsageError("--json goes with --dry-run (a run itself is recorded in runs/; see runbook history)")
+    timeout = float(value("timeout", timeout))
     kb = context.kb()
     runbook = runbooks.load(kb, name)
     given = _parse_vars(variables)
@@ -97,10 +107,17 @@ def run(context: Context, name: str, no_tui: bool, dry_run: bool, yes: bool, fro
         _refuse_terminal_steps(runbook)
     if dry_run:
         from kb.runs.trust import verdict
-        from runbook.render import render_dry_run
+        from runbook.render import dry_run_json, render_dry_run
 
-        click.echo(render_dry_run(runbook, given, trust=_trust_line(runbook, verdict(kb, runbook))))
+        found = verdict(kb, runbook)
+        if as_json:
+            click.echo(dump_json(dry_run_json(runbook, given, trusted=found.allowed, trust=found.reason)))
+        else:
+            say_long(render_dry_run(runbook, given, trust=_trust_line(runbook, found)))
         return
+    from kb.store.write_guard import require_writable
+
+    require_writable(kb, "run")  # before any question: read-only, or git mid-merge/rebase/detached
     who, author = _operator(kb, operator)
     values, secrets = _ask_variables(runbook, given, unattended=yes)
     from kb.runs.walk import RunWalk
@@ -163,10 +180,11 @@ def _walk(walk, no_tui: bool, yes: bool, author, push: bool) -> int:
 @click.option("--from", "from_step", type=int, default=None, help="Resume at this step number.")
 @click.option("--operator", help="Who runs it, as 'Name <email>'.")
 @click.option("--push", is_flag=True, help="Push the run record to the KB's remote.")
+@click.option("--json", "as_json", is_flag=True, help="Without RUN_ID: list the interrupted runs as JSON.")
 @click.pass_obj
 @guarded
 def resume(context: Context, run_id: str | None, no_tui: bool, from_step: int | None, operator: str | None,
-           push: bool) -> None:
+           push: bool, as_json: bool) -> None:
     """Resume an interrupted run (a crash, kill -9, a closed terminal); without RUN_ID, list them."""
     from kb.runs import runbooks
     from kb.runs.records import RunStore
@@ -177,6 +195,9 @@ def resume(context: Context, run_id: str | None, no_tui: bool, from_step: int | 
     try:
         if run_id is None:
             runs = store.interrupted()
+            if as_json:
+                click.echo(dump_json([_interrupted_json(state) for state in runs]))
+                return
             if not runs:
                 click.echo("no interrupted runs")
                 return
@@ -185,6 +206,8 @@ def resume(context: Context, run_id: str | None, no_tui: bool, from_step: int | 
                 click.echo(neutralise_text(f"{state.id}  {state.title}  step {state.current + 1}/{len(state.steps)} "
                            f"({done} recorded)  started {state.started} by {state.operator}"))
             return
+        if as_json:
+            raise click.UsageError("--json lists the interrupted runs: give it without RUN_ID")
         state = store.get(run_id)
     finally:
         store.close()
@@ -195,6 +218,9 @@ def resume(context: Context, run_id: str | None, no_tui: bool, from_step: int | 
     if len(runbook.steps) != len(state.steps):
         fail(f"runbook {state.runbook} changed since run {state.id} began ({len(state.steps)} -> "
              f"{len(runbook.steps)} steps); start a new run")
+    from kb.store.write_guard import require_writable
+
+    require_writable(kb, "resume")
     secrets, _ = _ask_variables(runbook, {}, only_secret=True)
     _, author = _operator(kb, operator or (state.operator if "<" in state.operator else None))
     remote = _connect(state.target or None, unattended=False)  # it ran on that host: it goes on there
@@ -209,8 +235,15 @@ def resume(context: Context, run_id: str | None, no_tui: bool, from_step: int | 
     sys.exit(code)
 
 
+def _interrupted_json(state) -> dict:
+    return {"id": state.id, "runbook": state.runbook, "title": state.title, "source": state.source,
+            "step": state.current + 1, "steps": len(state.steps),
+            "recorded": sum(1 for s in state.steps if s.status != "pending"), "started": state.started,
+            "operator": state.operator, "resume": f"runbook resume {state.id}"}
+
+
 @cli.command()
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=complete_runbook)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 @guarded
@@ -218,16 +251,32 @@ def history(context: Context, name: str | None, as_json: bool) -> None:
     """Past runs (of NAME, or all) with their outcomes, from the KB's git history."""
     from kb.runs.records import history as run_history
 
-    rows = run_history(context.kb(), name)
+    kb = context.kb()
+    rows = run_history(kb, name)
+    if name and not rows and not _is_runbook(kb, name):  # a typo must not read as "never run"
+        fail(f"no runbook {name} and no recorded runs of it (see: runbook list runbooks, runbook history)")
     if as_json:
         click.echo(dump_json(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
         click.echo("no recorded runs" + (f" of {name}" if name else ""))
         return
-    for row in rows:
-        click.echo(neutralise_text(f"{row['date']}  {row['title']} [{row['runbook']}]  {row['outcome']}  "
-                                   f"by {row['operator']}  ({row['commit']}) {row['record']}"))
+    say_long("\n".join(f"{row['date']}  {row['title']} [{row['runbook']}]  {row['outcome']}  "
+                       f"by {row['operator']}  ({row['commit']}) {row['record']}" for row in rows))
+
+
+def _is_runbook(kb: KnowledgeBase, name: str) -> bool:
+    """NAME names something runnable (even one that does not load now: a broken include, a diagram)."""
+    from kb.runs import runbooks
+    from kb.store.knowledge_base import KBError
+
+    try:
+        runbooks.load(kb, name)
+    except runbooks.NoSuchRunbook:
+        return False
+    except KBError:
+        return True
+    return True
 
 
 @cli.command()
@@ -247,3 +296,21 @@ def new(context: Context, name: str) -> None:
     except KBError as exc:
         click.echo(f"warning: {path} is written but not committed: {exc}", err=True)
     click.echo(f"Created {path}: edit it, then `runbook run {path.split('/')[-1].removesuffix('.md')}`")
+
+
+@cli.command()
+@click.argument("name", shell_complete=complete_runbook_file)
+@click.pass_obj
+@guarded
+def edit(context: Context, name: str) -> None:
+    """Open a runbook of runbooks/ in $VISUAL or $EDITOR; then check it and commit it.
+
+    A runbook that no longer reads (no steps, a bad include) is left as you wrote it, uncommitted, with a
+    one-line error: fix it with `runbook edit NAME` again.
+    """
+    from runbook.editing import edit_runbook
+
+    outcome = edit_runbook(context.kb(), name)
+    if outcome.problem:
+        fail(outcome.message)
+    say(outcome.message)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runbook.cli.base import neutralise_text, say
+from runbook.cli.base import neutralise_text, say_long
 
 def print_table(rows: list[dict], columns: tuple[str, ...]) -> None:
     """Rows under a header line, columns aligned by display width (a CJK character takes two cells)."""
@@ -18,9 +18,11 @@ def print_table(rows: list[dict], columns: tuple[str, ...]) -> None:
             cells.append(value)
         lines.append(cells)
     widths = [max(_display_width(line[i]) for line in lines) for i in range(len(columns))]
+    out = []
     for line in lines:
         padded = [cell + " " * (width - _display_width(cell)) for cell, width in zip(line[:-1], widths)]
-        say("  ".join([*padded, line[-1]]))
+        out.append("  ".join([*padded, line[-1]]))
+    say_long("\n".join(out))  # through the pager when it is long and stdout is a terminal
 
 
 def _char_width(ch: str) -> int:

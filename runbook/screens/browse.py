@@ -19,6 +19,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Markdown
 
+from runbook.widgets.key_bar import KeyBarOrder
+
 CELL_PADDING = 2  # DataTable pads each cell by one on either side
 SCROLLBAR = 2
 
@@ -114,7 +116,7 @@ class RecordTable(DataTable):
         return max(self.size.width - (SCROLLBAR if overflows else 0), 0)
 
 
-class BrowseScreen(Screen):
+class BrowseScreen(KeyBarOrder, Screen):
     TABLE_ID = "rows"
     DETAIL_ID = "detail"
 

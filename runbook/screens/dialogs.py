@@ -13,11 +13,16 @@ from textual.widgets import Button, Input, Label, Static
 from kb.parse.escapes import neutralise
 
 
-class ConfirmCommand(ModalScreen[bool]):
-    """Shows the exact command; only an explicit yes runs it."""
+class ConfirmCommand(ModalScreen[bool | str]):
+    """Shows the exact command; only an explicit yes runs it. `e` edits it first: the dialog then answers
+    with the edited text (a str), which the run records as edited (RunWalk.edit_command)."""
 
     BINDINGS = [Binding("y", "answer(True)", "Run it", id="confirm.yes", tooltip="Run exactly this command"),
-                Binding("n,escape", "answer(False)", "Don't", id="confirm.no", tooltip="Do not run it")]
+                Binding("n,escape", "answer(False)", "Don't", id="confirm.no", tooltip="Do not run it"),
+                Binding("e", "edit", "Edit", id="confirm.edit", tooltip="Change the command before it runs "
+                        "(recorded as edited)"),
+                Binding("ctrl+r", "run_edited", "Run edited", id="confirm.run_edited", show=False,
+                        tooltip="Run the edited command")]
 
     def __init__(self, command: str, expected: str = "", note: str = "") -> None:
         super().__init__()
@@ -36,12 +41,57 @@ class ConfirmCommand(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Run it (y)", id="yes", variant="warning")
                 yield Button("Don't (n)", id="no")
+                yield Button("Edit (e)", id="edit")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "edit":
+            self.action_edit()
+            return
+        if event.button.id == "yes" and self.query("#confirm-edit"):
+            self.action_run_edited()
+            return
         self.dismiss(event.button.id == "yes")
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+    # -- edit before it runs ---------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        editing = bool(self.query("#confirm-edit"))
+        if action == "edit":
+            return not editing
+        if action == "run_edited":
+            return editing
+        return True
+
+    def action_edit(self) -> None:
+        """The command becomes an input (one line) or a text area (several), its text as shown."""
+        from textual.widgets import TextArea
+
+        shown = self.query_one("#confirm-command", Static)
+        text = neutralise(self.command)
+        editor = (TextArea(text, id="confirm-edit", soft_wrap=True, show_line_numbers=False) if "\n" in text
+                  else Input(text, id="confirm-edit", select_on_focus=False))  # a key typed must not replace it
+        self.query_one(".dialog", Vertical).mount(editor, after=shown)
+        shown.display = False
+        self.query_one("#edit", Button).display = False
+        self.query_one(".dialog-title", Label).update(
+            "Edit the command, then run it (enter)" if isinstance(editor, Input) else
+            "Edit the command, then run it (ctrl+r)")
+        editor.focus()
+        if isinstance(editor, Input):
+            editor.cursor_position = len(text)
+        self.refresh_bindings()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_run_edited()
+
+    def action_run_edited(self) -> None:
+        editor = self.query_one("#confirm-edit")
+        text = editor.value if isinstance(editor, Input) else editor.text
+        if text.strip():
+            self.dismiss(text)
 
 
 @dataclass

@@ -10,9 +10,10 @@ from textual.widgets import Footer, Header, RichLog
 
 from kb.parse.escapes import neutralise
 from kb.store.knowledge_base import KBError
+from runbook.widgets.key_bar import KeyBarOrder
 
 
-class DiffScreen(Screen):
+class DiffScreen(KeyBarOrder, Screen):
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="diff.back", tooltip="Back to the error")]
 
     def __init__(self, sha: str, repo: str) -> None:

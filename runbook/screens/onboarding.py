@@ -22,6 +22,7 @@ from kb import onboarding
 from kb.store.knowledge_base import KBError
 from kb.parse.escapes import neutralise
 from kb.parse.words import plural
+from runbook.widgets.key_bar import KeyBarOrder
 
 _INTRO = ("## Onboarding\n\nGuided walkthroughs of what the team has learned, per topic, from what the reports "
           "say about it: how it is set up here, what went wrong, the errors and their whole fixes, the procedures, "
@@ -34,7 +35,7 @@ class TopicsLoaded(Message):
     problem: str = ""
 
 
-class OnboardingScreen(Screen):
+class OnboardingScreen(KeyBarOrder, Screen):
     BINDINGS = [Binding("enter", "open", "Start", id="onboarding.start", show=False)]
 
     def __init__(self) -> None:
@@ -138,7 +139,7 @@ class OnboardingScreen(Screen):
         self.app.call_from_thread(self.app.push_screen, WalkthroughScreen(topic, pages, who, author))
 
 
-class WalkthroughScreen(Screen):
+class WalkthroughScreen(KeyBarOrder, Screen):
     BINDINGS = [
         Binding("n,right,space", "next", "Next", id="walk.next", tooltip="Next page"),
         Binding("p,left", "previous", "Previous", id="walk.previous", tooltip="Previous page"),

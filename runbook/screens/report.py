@@ -8,9 +8,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, MarkdownViewer
 
 from kb.parse.escapes import neutralise
+from runbook.widgets.key_bar import KeyBarOrder
 
 
-class ReportScreen(Screen):
+class ReportScreen(KeyBarOrder, Screen):
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back", id="report.back", tooltip="Back to where you were")]
 
     def __init__(self, path: str, line: int = 0) -> None:

@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
@@ -26,11 +27,15 @@ from kb.parse.escapes import neutralise
 from kb.runs.expect import Check
 from kb.runs.runner import CommandResult, Terminal
 from kb.runs.walk import RunWalk
+from kb.store.knowledge_base import KBError
 from runbook.markdown_views import error_markdown
 from runbook.screens.dialogs import AskFields, Confirm, ConfirmCommand, Field
 from runbook.step_text import needs_note, output_line, step_title
+from runbook.widgets.key_bar import KeyBarOrder
 
 MARKS = {"pending": "[ ]", "done": "[x]", "failed": "[!]", "skipped": "[-]"}
+_RUN_ACTIONS = {"run", "run_in_terminal", "end_follow", "mark", "note", "learn", "back", "cancel_command", "abort",
+                "leave", "choose"}  # the run screen's own actions (check_action decides when each shows)
 
 
 @dataclass
@@ -64,7 +69,8 @@ class RunEnded(Message):
     problem: str | None
 
 
-class RunScreen(Screen):
+class RunScreen(KeyBarOrder, Screen):
+    running = reactive(False, bindings=True)  # a command runs: the key bar shows what applies (check_action)
     BINDINGS = [
         Binding("r", "run", "Run", id="run.run", tooltip="Run this step's command (you confirm it first)"),
         Binding("t", "run_in_terminal", "In terminal", id="run.terminal",
@@ -74,9 +80,10 @@ class RunScreen(Screen):
         Binding("d", "mark('done')", "Done", id="run.done", tooltip="Mark the step done and go on"),
         Binding("s", "mark('skipped')", "Skip", id="run.skip", tooltip="Skip the step"),
         Binding("f", "mark('failed')", "Failed", id="run.failed", tooltip="Mark the step failed"),
-        Binding("n", "note", "Note", id="run.note", tooltip="Add a note to the step"),
-        Binding("l", "learn", "Learn fix", id="run.learn", tooltip="Record what fixed a failure as a new report"),
-        Binding("b", "back", "Back", id="run.back", tooltip="Go back a step"),
+        Binding("n", "note", "Note", id="run.note", show=False, tooltip="Add a note to the step"),
+        Binding("l", "learn", "Learn fix", id="run.learn", show=False,
+                tooltip="Record what fixed a failure as a new report"),
+        Binding("b", "back", "Back", id="run.back", show=False, tooltip="Go back a step"),
         Binding("x", "cancel_command", "Cancel cmd", id="run.cancel", tooltip="Kill the running command's process group"),
         Binding("a", "abort", "Abort", id="run.abort", tooltip="End the run as aborted (it is recorded)"),
         Binding("q", "leave", "Leave", id="run.leave", tooltip="Leave the finished run"),
@@ -114,6 +121,24 @@ class RunScreen(Screen):
                 with VerticalScroll(id="run-fixes-scroll"):
                     yield Markdown(id="run-fixes")
         yield Footer()
+
+    # Which keys the key bar shows now (issue 25: at 80 columns, `a Abort` and `q Leave` stay visible):
+    # False hides a key that does nothing in this state; F1 lists every key.
+    _WHILE_RUNNING = {"cancel_command", "abort", "note", "run_in_terminal", "end_follow"}
+    _WHEN_FINISHED = {"leave"}
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.walk.finished:
+            return action in self._WHEN_FINISHED or action not in _RUN_ACTIONS
+        if action in self._WHEN_FINISHED:
+            return False
+        if action == "cancel_command":
+            return self.running
+        if action == "end_follow":  # ends a command that runs until stopped (tail -f): only while one does
+            return bool(getattr(self, "following", False))
+        if self.running:
+            return action in self._WHILE_RUNNING or action not in _RUN_ACTIONS
+        return True
 
     def on_mount(self) -> None:
         where = f" · on {self.walk.remote.destination}" if self.walk.remote is not None else ""
@@ -167,6 +192,8 @@ class RunScreen(Screen):
                      else "(choose with the number keys)" if ways > 1
                      else "(d goes on; f stops here as failed)" if ways == 1
                      else "(the end: d asks whether the problem is resolved; f stops here as failed)"]
+        if walk.in_flight_note():  # resumed after a stop while its command ran: the confirmation follows
+            lines.insert(0, f"⚠ {neutralise(walk.in_flight_note())}")
         self.query_one("#step-command", Static).update("\n".join(lines))
         self.query_one("#run-check", Static).update("")
         self.query_one("#run-fixes-scroll").display = False
@@ -214,10 +241,17 @@ class RunScreen(Screen):
         needs = self.walk.needs(command)
         handed = self._in_terminal or needs.terminal
 
-        def go(answer: bool | None) -> None:
+        def go(answer: bool | str | None) -> None:
+            nonlocal command
+            if isinstance(answer, str):  # edited in the dialog (e): what runs, recorded as edited
+                try:
+                    command = self.walk.edit_command(command, answer)
+                except KBError as exc:
+                    self.notify(str(exc), severity="error")
+                    return
             if answer:
+                self.following = needs.follow and not handed  # before running: the key bar reads it
                 self.running = True
-                self.following = needs.follow and not handed
                 self.handed_over = False
                 self._command_from = len(self._lines.setdefault(self.walk.run.current, []))
                 status = ("following… e ends it (the step completes) · x cancels" if self.following

@@ -164,9 +164,14 @@ class RunbooksScreen(BrowseScreen):
                              lambda values: values is not None and self._start(runbook, values, secrets))
 
     def _operator(self) -> str | None:
-        """Who runs: the KB's git identity, else a name given earlier in this session, else None (ask)."""
+        """Who runs: RUNBOOK_OPERATOR or `operator` in the config file, else the KB's git identity, else a
+        name given earlier in this session, else None (ask)."""
         from kb.runs.records import git_identity
+        from runbook.config import value
 
+        configured = value("operator")
+        if configured:
+            return str(configured)
         identity = git_identity(self.app.kb)
         if identity:
             return f"{identity[0]} <{identity[1]}>"
@@ -181,7 +186,9 @@ class RunbooksScreen(BrowseScreen):
         if OPERATOR_FIELD in values:
             self.app.operator_name = values.pop(OPERATOR_FIELD).strip()
         given = getattr(self.app, "operator_name", None)
-        who, author = operator_for(self.app.kb)
+        from runbook.config import value
+
+        who, author = operator_for(self.app.kb, value("operator"))  # the config's operator, else git's
         if author is None and given:
             author = parse_operator(given)
             who = f"{author[0]} <{author[1]}>"

@@ -18,6 +18,7 @@ from kb.parse.words import plural
 from runbook.markdown_views import error_markdown, fix_commands
 from runbook.messages import SearcherReady, SearchFinished
 from runbook.widgets.result_list import ResultList
+from runbook.widgets.key_bar import KeyBarOrder
 
 if TYPE_CHECKING:  # the search index (Whoosh, rapidfuzz) is imported by load_searcher, after the first paint
     from kb.search.ranking import Result
@@ -25,17 +26,21 @@ if TYPE_CHECKING:  # the search index (Whoosh, rapidfuzz) is imported by load_se
 PLACEHOLDER = "Paste an error message or a whole log here…"
 
 
-class SearchScreen(Screen):
+class SearchScreen(KeyBarOrder, Screen):
     BINDINGS = [
-        Binding("ctrl+g", "copy_command", "Copy command", id="search.copy",
+        Binding("ctrl+g", "copy_command", "Copy", id="search.copy",
                 tooltip="Copy a command of the selected fix to the clipboard (pick one when it has several)"),
-        Binding("ctrl+o", "open_report", "Open report", id="search.open",
+        Binding("ctrl+o", "open_report", "Report", id="search.open",
                 tooltip="Read the source report of the selected error"),
-        Binding("ctrl+l", "clear", "Clear", id="search.clear", tooltip="Clear the paste area"),
+        Binding("ctrl+l", "clear", "Clear", id="search.clear", show=False, tooltip="Clear the paste area"),
         # priority: the paste area would take ctrl+d (delete right) and say nothing
-        Binding("ctrl+d", "diff", "Diff", id="search.diff", priority=True,
+        Binding("ctrl+d", "diff", "Diff", id="search.diff", priority=True, show=False,
                 tooltip="Show the diff of the selected fix's commit"),
         Binding("escape", "focus_results", "Results", show=False, id="search.results"),
+        Binding("ctrl+b", "copy_all_commands", "Copy all", id="search.copy_all", show=False,
+                tooltip="Copy every command of the selected fix, one a line"),
+        Binding("ctrl+r", "to_shell", "To shell", id="search.to_shell", show=False,
+                tooltip="Leave runbook and print the selected fix's command for your shell line (navi's --print)"),
     ]
 
     def __init__(self) -> None:
@@ -264,11 +269,55 @@ class SearchScreen(Screen):
         rows = self.app.kb.store.rows("select line from errors where id = ?", [result.id])
         return int(rows[0]["line"] or 0) if rows else 0
 
+    # -- every command of a fix, and a command for the shell line (issue 25) ---------------------------
+    def _fix_commands(self) -> list[str]:
+        from runbook.record_commands import error_commands
+
+        result = self.selected
+        return error_commands(result.to_dict()) if result else []
+
+    def action_copy_all_commands(self) -> None:
+        """Every command of the selected fix, one a line, on the clipboard."""
+        commands = self._fix_commands()
+        if not commands:
+            self.notify("The selected fix has no command to copy.", severity="warning")
+            return
+        self.app.copy_to_clipboard("\n".join(commands))
+        self.notify(f"Copied {plural(len(commands), 'command')} of the fix.", title="Clipboard")
+
+    def action_to_shell(self) -> None:
+        """Leave the TUI; runbook prints the fix's command on stdout for the shell line (navi's --print)."""
+        from runbook.markdown_views import fix_command  # what ctrl+g copies first
+
+        result = self.selected
+        command = fix_command(result.to_dict()) if result else None
+        command = command or next(iter(self._fix_commands()), None)
+        if command is None:
+            self.notify("The selected fix has no command for the shell.", severity="warning")
+            return
+        self.app.exit(result=command)
+
+    @on(Markdown.TableOfContentsUpdated, "#detail")
+    def _fix_in_view(self) -> None:
+        """On a short terminal (80x24) the detail pane cannot show the title, message, cause and fix at
+        once: the pane opens at the fix (the selected result above shows the title and message; the
+        cause is a scroll up)."""
+        if not self.has_class("-short") or self.selected is None:
+            return
+
+        def scroll() -> None:  # the document now on screen (a newer update may have replaced the one told)
+            detail = self.query_one("#detail", Markdown)
+            block = next((block_id for _, label, block_id in detail.table_of_contents if label.strip() == "Fix"),
+                         None)
+            headers = self.query(f"#detail #{block}") if block else []
+            if headers:
+                headers.first().scroll_visible(top=True, animate=False)
+
+        self.call_after_refresh(scroll)
+
     def action_clear(self) -> None:
         self.query_one("#paste", TextArea).clear()
         self.query_one("#paste", TextArea).focus()
-        # the key bar (a widget per binding, about 40 ms to build) follows the first frame
-        self.call_after_refresh(self._mount_key_bar)
 
     def action_focus_results(self) -> None:
         self.query_one(ResultList).focus()
