@@ -62,6 +62,7 @@ def team(tmp_path):
     b = tmp_path / "b"
     git(tmp_path, "clone", "-q", "-b", "main", str(origin), str(b))
     assert runbook(b, "reindex").returncode == 0
+    assert runbook(b, "trust", "drill", "--yes").returncode == 0  # this operator's say, so --yes would run it
     (scratch / "other.md").write_text("# Other outage\n\n## Error: KilnError: kiln 3 cooled early\n\n"
                                       "**Fix**: relight kiln 3.\n", encoding="utf-8")
     return a, b, scratch
@@ -112,22 +113,19 @@ def test_a_conflicting_pull_stops_every_writer_until_the_merge_is_finished(team)
 
 
 def test_onboarding_refuses_to_record_during_a_merge(team):
+    """Completing a walkthrough commits its record: during a merge it refuses in one line, and writes nothing."""
     a, b, scratch = team
     edit_both(a, b)
     git(b, "pull", "-q", "--no-rebase", "origin", "main", check=False)
-    topic = json.loads(runbook(b, "onboard", "--json").stdout)
     before = snapshot(b)
-    assert topic, "the report names a platform: a topic"
-    result = runbook(b, "onboard", topic[0]["topic"], "--operator", "Ann <ann@example.com>", input="n\n" * 40)
-    assert "Traceback" not in result.stderr
-    assert "recording the walkthrough refused: a merge is in progress" in result.stderr
-    assert "git merge --abort" in result.stderr
     from kb import onboarding
     from kb.store.knowledge_base import KnowledgeBase
 
     record, problem = onboarding.complete(KnowledgeBase(b), "Ann <ann@example.com>", "gateway", [], None)
-    assert record == "" and "a merge is in progress" in problem and "git merge --abort" in problem
+    assert record == "" and "recording the walkthrough refused: a merge is in progress" in problem
+    assert "git merge --abort" in problem and "\n" not in problem
     assert snapshot(b) == before
+    assert not (b / "runs" / "onboarding").exists()
 
 
 def test_a_rebase_stopped_at_a_conflict_is_refused(team):
