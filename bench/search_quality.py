@@ -327,27 +327,31 @@ WRONG_COST = 3  # a confident wrong answer costs an operator more than a right o
 
 def calibrate(outcomes: dict[str, list[Outcome]]) -> float:
     """The sweep of the possible-match threshold over every one-KB query (corpus counted with equivalent
-    fixes), and the threshold the rule picks: the one with the fewest confident wrong answers (unknown
-    errors included) weighted WRONG_COST times a right answer shown only as "possible"; ties go to the
-    lowest. Printed so that after a change to what ingest extracts the constant can be re-derived."""
+    fixes), and the threshold the rule picks. Each threshold's cost is its confident wrong answers (unknown
+    errors included) weighted WRONG_COST times a right answer shown only as "possible"; the rule takes the
+    lowest cost averaged with the thresholds either side (a plateau, not a lone dip that one query makes),
+    ties to the lowest. Printed so that after a change to what ingest extracts the constant can be re-derived."""
     every = [o for results in outcomes.values() for o in results]
     answered = [o for o in every if o.answered]
     print(f"-- calibration of WEAK_CONFIDENCE (now {ranking.WEAK_CONFIDENCE}) over {len(every)} one-KB queries "
           f"({len(answered)} answered): at each threshold, first answers shown as the known fix that are wrong, "
-          f"right ones shown only as a possible match; cost = {WRONG_COST} x wrong + hedged")
-    print(f"{'threshold':>10}{'wrong':>8}{'unknown':>9}{'hedged':>8}{'cost':>7}")
-    best = None
+          f"right ones shown only as a possible match; cost = {WRONG_COST} x wrong + hedged; "
+          f"smoothed = cost averaged with its neighbours")
+    rows = []
     for threshold in SWEEP:
         wrong = sum(1 for o in answered if o.kind != "unknown" and o.top_confidence >= threshold
                     and not o.top_right_equivalent)
         unknown = sum(1 for o in answered if o.kind == "unknown" and o.top_confidence >= threshold)
         hedged = sum(1 for o in answered if o.kind != "unknown" and o.top_confidence < threshold and o.top_right_equivalent)
-        cost = WRONG_COST * (wrong + unknown) + hedged
-        print(f"{threshold:>10.3f}{wrong:>8}{unknown:>9}{hedged:>8}{cost:>7}")
-        if best is None or cost < best[0]:
-            best = (cost, threshold)
-    print(f"chosen by the rule: {best[1]:.3f} (the constant in kb/search/ranking.py: {ranking.WEAK_CONFIDENCE})")
-    return best[1]
+        rows.append((threshold, wrong, unknown, hedged, WRONG_COST * (wrong + unknown) + hedged))
+    costs = [row[4] for row in rows]
+    smoothed = [sum(costs[max(i - 1, 0):i + 2]) / len(costs[max(i - 1, 0):i + 2]) for i in range(len(costs))]
+    print(f"{'threshold':>10}{'wrong':>8}{'unknown':>9}{'hedged':>8}{'cost':>7}{'smoothed':>10}")
+    for (threshold, wrong, unknown, hedged, cost), average in zip(rows, smoothed):
+        print(f"{threshold:>10.3f}{wrong:>8}{unknown:>9}{hedged:>8}{cost:>7}{average:>10.1f}")
+    best = min(range(len(rows)), key=lambda i: (smoothed[i], rows[i][0]))
+    print(f"chosen by the rule: {rows[best][0]:.3f} (the constant in kb/search/ranking.py: {ranking.WEAK_CONFIDENCE})")
+    return rows[best][0]
 
 
 def main() -> None:

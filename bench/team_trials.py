@@ -79,6 +79,8 @@ def clones(work: Path) -> tuple[Path, Path, Path]:
     git(a, "push", "-q", "origin", "HEAD:main")
     git(work, "clone", "-q", "-b", "main", str(work / "origin.git"), str(b))
     runbook(b, "reindex")
+    ENV["XDG_STATE_HOME"] = str(work / "state")  # trust is kept here, not in the operator's own state
+    runbook(b, "trust", "drill", "--yes")  # b's operator trusts it, so `run --yes` meets only the git state
     (scratch / "other.md").write_text("# Kiln outage\n\n## Error: KilnError: kiln 3 cooled early\n\n"
                                       "**Fix**: relight kiln 3.\n", encoding="utf-8")
     return a, b, scratch

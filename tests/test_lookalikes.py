@@ -140,3 +140,12 @@ def test_the_bare_template_two_reports_share_is_answered_by_both_as_a_tie(upstre
     assert {Path(r.report["path"]).name for r in results[:2]} == {"orders.md", "ledger.md"}, _names(results)
     assert results[0].tied and results[1].tied, _names(results)
     assert all(result.weak for result in results[:2]), [(r.confidence, r.coverage) for r in results]
+
+
+def test_the_kind_a_line_says_it_is_does_not_make_another_error_the_known_fix(samples):
+    """`panic:` (like `fatal:`) says what kind of line follows, not which error: the sample KB's nil
+    pointer panic is no known fix for a panic about a channel, though `panic` is a rare word there."""
+    own = samples.search("panic: runtime error: invalid memory address or nil pointer dereference", k=3).results
+    assert own and "nil pointer" in own[0].message and not own[0].weak, _names(own)
+    other = samples.search("panic: close of nil channel\n\ngoroutine 12 [running]:", k=3).results
+    assert all(result.weak for result in other), _names(other)

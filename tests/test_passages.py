@@ -204,3 +204,20 @@ def test_the_same_subject_beats_the_same_number_when_fixes_are_listed_in_another
 
 def _error_in(errors, words: str):
     return next(e for e in errors if words in e.title)
+
+
+def test_under_a_fix_heading_an_errors_own_cause_is_not_its_fix():
+    """A write-up filed under `## Solutions` (the whole section reads as a fix) still has a cause and a fix
+    of its own: the fix is what its own fix heading holds, never its cause because of where it stands."""
+    from kb.parse.report import parse_report
+
+    text = ("# Billing worker notes\n\n## Solutions\n\n### Problem: invoices stuck in pending\n\n```\n"
+            "InvoiceStateError: invoice 8812 stuck in pending after 3 retries\n```\n\n#### Root cause\n\n"
+            "Invoices stayed stuck in pending after 3 retries: the retry queue had no consumer once the worker "
+            "pool was split in two.\n\n#### What we changed\n\nA consumer on the new pool; replayed by hand.\n")
+    report = parse_report(text, "x.md")
+    error = _error(report, "InvoiceStateError")
+    linked = [report.passages[i].text for i in error.passages]
+    fix = next(i for i, text in enumerate(linked) if text.startswith("A consumer on the new pool"))
+    cause = next((i for i, text in enumerate(linked) if text.startswith("Invoices stayed stuck")), len(linked))
+    assert fix < cause, linked

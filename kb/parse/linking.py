@@ -102,7 +102,7 @@ def link(anchor: Anchor, passages: list[Passage], bags: list[frozenset[str]] | N
     similarity = _similarities(anchor.text, passages, bags or passage_bags(passages))
     scores: dict[int, float] = {}
     for index, passage in enumerate(passages):
-        structural = _structural(passage, fixes[index], anchor, unit, parent, topic, number, numbered)
+        structural = _structural(passage, fixes[index], anchor, unit, parent, topic, number, numbered, roles)
         if structural == 0.0 and similarity[index] < 0.5:
             continue
         score = structural + 0.5 * similarity[index]
@@ -125,7 +125,7 @@ def link(anchor: Anchor, passages: list[Passage], bags: list[frozenset[str]] | N
 
 
 def _structural(passage: Passage, is_fix: bool, anchor: Anchor, unit: str, parent: str, topic: str,
-                number: str, numbered: dict[str, int]) -> float:
+                number: str, numbered: dict[str, int], roles: dict[str, str] | None = None) -> float:
     """How the report's structure ties a passage to the error written up in `unit`."""
     heading = passage.heading
     score = 0.0
@@ -135,8 +135,10 @@ def _structural(passage: Passage, is_fix: bool, anchor: Anchor, unit: str, paren
     elif _within(heading, unit) if unit else heading == anchor.heading:
         if heading == anchor.heading and passage.line <= anchor.line:
             score = 0.6  # the error's own text: context, not the fix
-        else:
-            score = 1.0 if is_fix else 0.6 if passage.role == "cause" else 0.5
+        else:  # the write-up's own heading reading as a fix ("Solution.md") makes nothing under it one
+            own_fix = is_fix and (passage.role == "fix" or heading == unit or _fix_below(heading, unit, roles or {})
+                                  or _SUCCESS_LINE_RE.search(passage.text[:200]) is not None)
+            score = 1.0 if own_fix else 0.6 if passage.role == "cause" else 0.5
     elif is_fix:
         score = 0.75 if not parent or _within(heading, parent) else 0.35  # a sibling or cousin that reads as a fix
         if topic and _same_topic(topic, heading):
@@ -192,6 +194,16 @@ def _number(title: str) -> str:
     """The number of a numbered heading ("问题2：…", "Fix 3 - …", "2. …"), or ""."""
     match = _NUMBER_RE.search(title.strip())
     return (match.group(1) or match.group(2)) if match else ""
+
+
+def _fix_below(heading: str, unit: str, roles: dict[str, str]) -> bool:
+    """A heading between the passage and the error's write-up (`unit`) that reads as a fix."""
+    node = parent_of(heading)
+    while node and node != unit and _within(node, unit):
+        if roles.get(node, heading_role(_last(node))) == "fix":
+            return True
+        node = parent_of(node)
+    return False
 
 
 def _fix_ancestor(heading: str, roles: dict[str, str]) -> bool:

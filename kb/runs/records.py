@@ -169,14 +169,10 @@ class RunStore:
 
 
 def _alive(pid: int | None) -> bool:
-    if not pid or pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
+    """Is the run's process still running (this process is not: its own runs are not interrupted)?"""
+    from kb.store.processes import process_alive
+
+    return bool(pid) and pid != os.getpid() and process_alive(pid)
     try:  # a zombie is not alive
         with open(f"/proc/{pid}/stat", encoding="utf-8") as handle:
             return handle.read().rsplit(")", 1)[1].split()[0] != "Z"

@@ -514,22 +514,6 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie leader still "exists"; reap-less check via /proc where available
-    return True if not os.path.exists("/proc") else any(
-        _pgid_of(pid) == pgid for pid in os.listdir("/proc") if pid.isdigit())
+    from kb.store.processes import group_alive  # one definition of "alive" (a group of zombies is gone)
 
-
-def _pgid_of(pid: str) -> int | None:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-        state, pgid = fields[0], int(fields[2])
-        return None if state == "Z" else pgid
-    except (OSError, IndexError, ValueError):
-        return None
+    return group_alive(pgid)

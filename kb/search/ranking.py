@@ -26,7 +26,7 @@ import kb.search.whoosh_import  # noqa: F401  (first: Whoosh without its unused 
 from rapidfuzz import fuzz
 from whoosh import scoring
 
-from kb.search import glossary, lookalike
+from kb.search import glossary, lookalike, phrases
 from kb.search.identity import names
 from kb.search.ports import conflict, ports_in, service_words
 from kb.search.analysis import RUN_RE as _RUN_RE, iter_terms, term_set
@@ -34,7 +34,8 @@ from kb.search.bm25 import Scorer
 from kb.search.index import FIELD_BOOSTS, PASSAGE_FIELDS, ensure_current, forget_index, open_index
 from kb.store.knowledge_base import KnowledgeBase
 from kb.parse.labels import looks_like_error
-from kb.parse.normalize import cut, fingerprint, mask, salient_lines, signature, strip_prefix
+from kb.parse.normalize import _FRAME_RE as _FRAME_LINE_RE, cut, fingerprint, mask, salient_lines, signature, strip_prefix
+from kb.parse.structured_logs import readable
 from kb.parse.textsim import CJK_RUN
 from kb.parse.lazy_re import lazy
 
@@ -49,9 +50,9 @@ CANDIDATES = 25
 # stands above the best answer from another report (its margin). Below WEAK_CONFIDENCE a result is shown
 # as a possible match. The value is calibrated on `bench/search_quality.py --one-kb`, which prints the
 # sweep: of the thresholds 0.20..0.70 it is the one with the fewest confident wrong first answers
-# (unknown errors included) counted three times against a right first answer shown only as possible.
-# Re-run the bench after a change to ranking or to what ingest extracts, and set it to what it picks.
-WEAK_CONFIDENCE = 0.40
+# (unknown errors included) counted three times against a right first answer shown only as possible,
+# averaged with the thresholds either side (the middle of a plateau, not a dip one query makes). Re-run the bench after a change to ranking or to what ingest extracts, and set it to what it picks.
+WEAK_CONFIDENCE = 0.375
 EVIDENCE_PRIOR = 1.0  # concepts of average rarity a paste is measured against beyond its own (Coverage.evidence)
 CLEAR_MARGIN = 0.7  # another report's best at under 70% of a result's score: the result stands clear
 MARGIN_FLOOR = 0.3  # ... at 100% (a tie) its confidence is this share of its coverage
@@ -60,6 +61,7 @@ MIN_CONFIDENCE = 0.16  # share of the paste's rarity-weighted words a result mus
 RELATIVE_FLOOR = 0.3  # results scoring under 30% of the best are noise, not alternatives
 LONE_CONFIDENCE = 0.08  # the top hit is kept as a possible match down to this share, when nothing else is left
 MAX_PASSAGES = 5
+FOUND_PASSAGES = 3  # passages of a card's report that the search found beside it, shown with it
 ANSWER_WEIGHT = 0.3  # a paste word found only in the cause, fix or linked passages: they talk about the error
 PORT_CONFLICT = 0.7  # same template, another service's port (kb/search/ports.py): a weaker match
 LOOKALIKE = 0.7  # same template, another name that its fix is about (kb/search/lookalike.py): a weaker match
@@ -183,7 +185,7 @@ class Searcher:
         measure = Coverage(concepts, {term: value / weighted[term] for term, value in rarity.items()},
                            {term for term, frequency in frequencies.items() if not frequency})
         top = hits[0].score or 1.0
-        lines = salient_lines(text)
+        lines = telling_lines(text)
         query_signature = " ".join(signature(line) for line, _ in lines[:3])
         query_print = {fingerprint(line) for line, _ in lines}
         query_ports = ports_in("\n".join(line for line, _ in lines))
@@ -251,6 +253,7 @@ class Searcher:
                 for pid in row.get("passage_ids", []):
                     carded.setdefault(pid, result)
             results.append(result)
+        _card_the_causes(results, carded, rarity)
         results = _fold_passages(results, carded)
         results.sort(key=lambda r: -r.score)
         kept = [r for r in results if r.coverage >= MIN_CONFIDENCE]
@@ -506,6 +509,8 @@ class Coverage:
 
 
 CHAIN_TAIL = 2.0  # the innermost cause of a wrapped error (`a: b: request is too large`) against the rest of the line
+KIND_HEAD = 0.5  # the kind a line says it is before its message (`panic:`, `fatal:`): every such error's template
+_KIND_HEAD_RE = lazy(r"(?i)^\W*(panic|fatal|error|err|critical|crit|warning|warn|exception)\s*:")
 
 
 def _chain_tail(body: str) -> set[str]:
@@ -514,7 +519,10 @@ def _chain_tail(body: str) -> set[str]:
     segments = [segment for segment in body.split(": ") if segment.strip()]
     if len(segments) < 3:
         return set()
-    return set(_RUN_RE.findall(segments[-1]))
+    tail = set(_RUN_RE.findall(segments[-1]))
+    if phrases.is_system_error(segments[-1]):  # `./build.sh: No such file or directory`:
+        tail.update(run for run in _RUN_RE.findall(segments[-2]) if "/" in run or "." in run)  # the file it names
+    return tail
 
 
 def query_terms(text: str, words: glossary.Glossary = glossary.BUNDLED) -> dict[str, float]:
@@ -552,18 +560,30 @@ def read_query(text: str, words: glossary.Glossary = glossary.BUNDLED) -> tuple[
             concepts[terms] = Concept(terms, weight, translated and (known is None or known.translated),
                                       _is_cjk(terms[0]), where and (known is None or known.where))
 
-    for line, weight in salient_lines(text):
+    for line, weight in telling_lines(text):
         body = _PLACEHOLDER_RE.sub(" ", strip_prefix(mask_for_query(line)))
         tail = _chain_tail(body)
-        for run in _RUN_RE.findall(body):
+        fixed = phrases.spans(body)  # `No such file or directory`: one thing said, not three words
+        kind = _KIND_HEAD_RE.match(body)  # `panic: assignment to entry in nil map`: the message tells, not `panic`
+        kind_at = kind.start(1) if kind else -1
+        said: list[list] = [[(), 0.0] for _ in fixed]  # per fixed text: its terms, its weight
+        for match in _RUN_RE.finditer(body):
+            run = match.group(0)
             terms = tuple(dict.fromkeys(term for term, _, _ in iter_terms(run)))
             for term in terms:
                 weights[term] = max(weights.get(term, 0.0), weight)
             if terms and _is_cjk(terms[0]):
                 for term in terms:
                     add((term,), weight, False)
+                continue
+            within = next((i for i, (start, end) in enumerate(fixed) if start <= match.start() < end), None)
+            run_weight = weight * (CHAIN_TAIL if run in tail else KIND_HEAD if match.start() == kind_at else 1.0)
+            if within is None:
+                add(terms, run_weight, False)
             else:
-                add(terms, weight * (CHAIN_TAIL if run in tail else 1.0), False)
+                said[within] = [said[within][0] + terms, max(said[within][1], run_weight)]
+        for terms, phrase_weight in said:
+            add(tuple(dict.fromkeys(terms)), phrase_weight, False)
         for name, where in names(line):
             terms = tuple(dict.fromkeys(term for term, _, _ in iter_terms(name)))
             for term in terms:
@@ -576,6 +596,25 @@ def read_query(text: str, words: glossary.Glossary = glossary.BUNDLED) -> tuple[
     own_terms = {term for concept in concepts.values() if not concept.translated for term in concept.terms}
     kept = [c for c in concepts.values() if not (c.translated and c.terms[0] in own_terms)]
     return weights, kept
+
+
+_WRAPPER_RE = lazy(  # a line that only says something ended badly: an exit code, a build that failed
+    r"(?i)^\W*(?:error\W*)?(?:.*\bexit(?:ed)?\s+(?:with\s+)?(?:code\s+|status\s+)?(?:\d+|<n>)|"
+    r"(?:the\s+)?(?:build|deploy(?:ment)?|job|step|command|task|pipeline|workflow)\s+failed)\W*$")
+WRAPPED_LINES = 3  # lines before a wrapper-only error that are read as what went wrong
+
+
+def telling_lines(text: str) -> list[tuple[str, float]]:
+    """The paste's salient lines; when every one only says that something ended badly (`Command "npm run
+    build" exited with 1`, `Process completed with exit code 1`, `Build failed`), what the command printed
+    before it is what went wrong: its last WRAPPED_LINES lines join them at the weight of a plain log line."""
+    lines = salient_lines(text)
+    if not lines or not all(_WRAPPER_RE.match(strip_prefix(mask(line))) for line, _ in lines):
+        return lines
+    every = [line.strip() for line in text.splitlines() if line.strip()]
+    first = next((i for i, line in enumerate(every) if lines[0][0] in (line, readable(line))), len(every))
+    before = [line for line in every[:first] if not _FRAME_LINE_RE.match(line)][-WRAPPED_LINES:]
+    return [(readable(line), 1.0) for line in before] + lines
 
 
 _SMALL_NUMBER_RE = lazy(r"(?<![\w.:/])(\d{3})(?![\w.]|:\d)")
@@ -659,24 +698,54 @@ def _public(row: dict) -> dict:
     return {"heading": row["heading"], "line": row["line"], "text": row["text"], "role": row.get("role") or ""}
 
 
+CAUSE_TEXT = 40  # characters of a card's cause or fix that, found in a passage, make it that card's own text
+
+
+def _card_the_causes(results: list[Result], carded: dict[int, Result], rarity: dict[str, float]) -> None:
+    """A passage that holds what a card of its report says as its cause or fix (the root-cause section
+    whose `E2 – lock held by ...` paragraph is card E2's cause) is that card's text, as a linked passage
+    is: it lifts the card instead of standing above it. A passage that holds several cards' causes
+    (one root-cause section for four errors) lifts the one whose own cause and fix hold most of the paste."""
+    cards = [r for r in results if r.kind == "error"]
+    for result in results:
+        if result.kind != "passage" or result.id in carded:
+            continue
+        text = _flat(result.passage_row["text"])  # type: ignore[attr-defined]
+        holders = [card for card in cards if card.report["path"] == result.report["path"]
+                   and len(_flat(card.root_cause)) >= CAUSE_TEXT and _flat(card.root_cause) in text]
+        if holders:
+            carded[result.id] = max(holders, key=lambda card: (sum(
+                rarity[term] for term in _held(set(rarity), card.root_cause + "\n" + card.fix)), card.score))
+
+
+def _flat(text: str) -> str:
+    """Text without emphasis, code marks and line breaks, to find one text inside another."""
+    return " ".join((text or "").replace("*", "").replace("`", "").split())
+
+
 def _fold_passages(results: list[Result], carded: dict[int, "Result"]) -> list[Result]:
     """A passage hit that a card already links lifts that card instead of standing beside it; a passage
     below a card of its own report adds nothing to it (the report already answers); and a report answers
     with at most one passage result (its best)."""
     out: list[Result] = []
     shown: dict[str, Result] = {}  # report path -> its passage result
-    carded_reports: set[str] = set()
+    carded_reports: dict[str, Result] = {}  # report path -> its best card
     for result in sorted(results, key=lambda r: -r.score):
         if result.kind != "passage":
             out.append(result)
-            carded_reports.add(result.report["path"])
+            carded_reports.setdefault(result.report["path"], result)
             continue
         card = carded.get(result.id)
         if card is not None:  # what weakens the card (another port, another name) weakens what lifts it
             card.score = max(card.score, result.score * card.discount)  # type: ignore[attr-defined]
             card.coverage = max(card.coverage, round(result.coverage * card.coverage_discount, 3))  # type: ignore[attr-defined]
             continue
-        if result.report["path"] in carded_reports:
+        card = carded_reports.get(result.report["path"])
+        if card is not None:
+            if result.coverage >= MIN_CONFIDENCE and len(getattr(card, "found", [])) < FOUND_PASSAGES \
+                    and all(p["text"] != result.passage_row["text"] for p in card.passages):  # type: ignore[attr-defined]
+                card.found = getattr(card, "found", []) + [result]  # type: ignore[attr-defined]
+                card.passages = card.passages + [{**_public(result.passage_row), "found": True}]  # type: ignore[attr-defined]
             continue
         first = shown.get(result.report["path"])
         if first is not None:  # the search found it too: a fix passage among them is the answer's fix
