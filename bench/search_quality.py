@@ -109,8 +109,13 @@ class Outcome:
         return self.answered and not self.top_weak
 
 
+ANSWERS: list[str] = []  # every query's answer, one line each, for --answers (a behaviour-preserving change leaves it alike)
+
+
 def answer(searcher: Searcher, query: dict, show_misses: bool = False, label: str = "") -> Outcome:
     results = searcher.search(query["query"], k=10).results
+    ANSWERS.append(f"{label}{query['kind']}\t{query['query'][:80]!r}\t" + " ".join(
+        f"{r.ref}:{r.confidence:.3f}{'?' if r.weak else ''}" for r in results))
     top = results[0] if results else None
     if query["kind"] == "unknown":
         if show_misses and top is not None and not top.weak:
@@ -359,7 +364,17 @@ def main() -> None:
                         help="our own samples with bench/shapes_queries.jsonl, scored like a corpus")
     parser.add_argument("--one-kb", action="store_true", help="one KB of samples, seeds and corpus; every query set")
     parser.add_argument("--all", action="store_true", help="each set alone, then the one KB")
+    parser.add_argument("--answers", type=Path,
+                        help="write every query's results (refs, confidence) to this file: diff two runs to see a change")
     args = parser.parse_args()
+    try:
+        _run_sets(args)
+    finally:
+        if args.answers is not None:
+            args.answers.write_text("\n".join(ANSWERS) + "\n", encoding="utf-8")
+
+
+def _run_sets(args: argparse.Namespace) -> None:
     corpus = args.corpus if args.corpus is not None else ROOT.parent / "shared" / "corpus"
     if args.all:
         own_set(args.show_misses)

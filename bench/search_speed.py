@@ -14,6 +14,18 @@ machine has it (PYTHONDONTWRITEBYTECODE removed from its environment, one warm-u
 interleaved query by query with `rg -i -F` (when installed) and `grep -r -i -F` over the same
 report folder, and prints the medians and ratios; also the time to import `runbook.cli`.
 Targets: `runbook search` median <= 0.15 s at 2,000 reports, <= 0.2 s at 10,000.
+
+    python bench/search_speed.py --scale                    # 2,000, 10,000 and 50,000 reports (issue 24)
+    python bench/search_speed.py --scale --sizes 2000,10000
+
+`--scale` builds (or reuses) a KB per size under bench/.work/ and prints, per size and then as growth:
+the first ingest's wall time and peak memory (a child process; kept beside the KB for re-runs), adding
+100 new reports to a copy of the KB (in-process, by phase), and whole-process `runbook search` (bytecode
+cached) interleaved query by query with `rg -i -F`, `grep -r -i -F` and an SQLite FTS5 query as a whole
+process (a floor for an indexed lookup: one table of the reports' text, a phrase match of the query's
+telling line), with card and passage answers counted. Targets (issue 24): search within 2x of rg at
+10,000 and faster than rg and FTS5 at 50,000; 100 reports added in under 1.5 s at 50,000; first ingest
+of 50,000 under 4 minutes and 600 MB.
 """
 
 from __future__ import annotations
@@ -141,6 +153,157 @@ def print_whole_process(kb: KnowledgeBase, n: int, queries: list[str], runs: int
     print(f"target (`runbook search` median <= {target} s at {n} reports):", "met" if own <= target else "MISSED")
 
 
+_BUILD_CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[3])
+from kb.ingest import ingest
+from kb.store.knowledge_base import KnowledgeBase
+kb = KnowledgeBase.init(sys.argv[1])
+start = time.perf_counter()
+ingest(kb, [sys.argv[2]])
+print(json.dumps({"seconds": time.perf_counter() - start, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+_FTS_QUERY = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("select path from reports where reports match ? limit 3", ['"' + sys.argv[2].replace('"', '""') + '"']).fetchall()
+print("\\n".join(row[0] for row in rows))
+"""
+
+
+def build_scaled(work: Path, n: int) -> tuple[KnowledgeBase, dict]:
+    """The KB of n synthetic reports, built in a child process (its peak memory is the ingest's own);
+    its build figures are kept beside it so a re-run reuses both."""
+    import json
+
+    kb_path, figures = work / f"kb-{n}", work / f"kb-{n}.build.json"
+    kb = KnowledgeBase(kb_path)
+    if kb.exists() and figures.exists() and kb.store.counts()["reports"] == n:
+        return kb, json.loads(figures.read_text())
+    kb.close()
+    shutil.rmtree(kb_path, ignore_errors=True)
+    corpus = write_corpus(work / f"corpus-{n}", n)[0].parent
+    done = subprocess.run([sys.executable, "-c", _BUILD_CHILD, str(kb_path), str(corpus), str(ROOT)],
+                          capture_output=True, text=True, env=cached_bytecode_env())
+    if done.returncode != 0:
+        sys.exit(f"error: building the {n}-report KB failed: {done.stderr.strip().splitlines()[-1:]}")
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    figures.write_text(json.dumps(data))
+    return KnowledgeBase(kb_path), data
+
+
+def fts_table(work: Path, kb: KnowledgeBase, n: int) -> Path:
+    """An SQLite FTS5 table of the same reports' text (path, body), made once per size."""
+    path = work / f"fts-{n}.sqlite"
+    if path.exists():
+        return path
+    partial = path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    db = __import__("sqlite3").connect(partial)
+    db.execute("create virtual table reports using fts5(path unindexed, body)")
+    db.executemany("insert into reports (path, body) values (?, ?)",
+                   ((str(p.relative_to(kb.root)), p.read_text(encoding="utf-8")) for p in sorted(kb.reports_dir.glob("*.md"))))
+    db.commit()
+    db.close()
+    partial.rename(path)
+    return path
+
+
+def add_hundred(work: Path, kb: KnowledgeBase, n: int) -> tuple[float, dict[str, float]]:
+    """Wall seconds and phases of ingesting 100 new reports into a copy of the KB (in-process)."""
+    from synth import synth_report
+
+    copy, new = work / f"kb-{n}-plus-100", work / f"new-{n}"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.rmtree(new, ignore_errors=True)
+    subprocess.run(["cp", "-a", str(kb.root), str(copy)], check=True)
+    new.mkdir()
+    for index in range(n, n + 100):
+        (new / f"synthetic-{index:05d}.md").write_text(synth_report(index), encoding="utf-8")
+    target = KnowledgeBase(copy)
+    start = time.perf_counter()
+    result = ingest(target, [new])
+    seconds = time.perf_counter() - start
+    target.close()
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.rmtree(new, ignore_errors=True)
+    return seconds, dict(result.timings)
+
+
+def scaled_process(kb: KnowledgeBase, fts: Path, queries: list[str]) -> dict[str, float]:
+    """Median wall seconds per query of each tool, run interleaved query by query; and how many of
+    runbook's first answers were passages."""
+    runbook = shutil.which("runbook") or str(Path(sys.executable).parent / "runbook")
+    env = cached_bytecode_env()
+    folder = str(kb.reports_dir)
+    tools: dict[str, Callable[[str], list[str]]] = {"runbook search": lambda q: [runbook, "--kb", str(kb.root), "search", q]}
+    if shutil.which("rg"):
+        tools["rg -i -F"] = lambda q: ["rg", "-i", "-F", "-l", "-e", q.splitlines()[0][:200], folder]
+    tools["grep -r -i -F"] = lambda q: ["grep", "-r", "-i", "-F", "-l", "-e", q.splitlines()[0][:200], folder]
+    tools["FTS5 (python + sqlite3)"] = lambda q: [sys.executable, "-c", _FTS_QUERY, str(fts), q.splitlines()[0][:200]]
+    for command in tools.values():
+        subprocess.run(command(queries[0]), capture_output=True, env=env)  # bytecode written, caches warm
+    times: dict[str, list[float]] = {name: [] for name in tools}
+    passages = 0
+    for query in queries:
+        for name, command in tools.items():
+            start = time.perf_counter()
+            done = subprocess.run(command(query), capture_output=True, text=True, env=env)
+            times[name].append(time.perf_counter() - start)
+            if name == "runbook search":
+                passages += "(a passage of this report)" in done.stdout.split("\n\n")[0]
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    medians["passage answers"] = passages
+    return medians
+
+
+def scale(sizes: list[int], runs: int) -> None:
+    work = ROOT / "bench" / ".work"
+    work.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for n in sizes:
+        kb, build = build_scaled(work, n)
+        fts = fts_table(work, kb, n)
+        queries = make_queries(kb, runs)
+        load = os.getloadavg()[0]
+        process = scaled_process(kb, fts, queries)
+        added, phases = add_hundred(work, kb, n)
+        kb.close()
+        rows.append((n, build, process, added, phases, load))
+        own = process["runbook search"]
+        print(f"== {n} reports (load {load:.1f}; medians of {len(queries)} queries, "
+              f"{int(process['passage answers'])} answered first by a passage)")
+        for name, value in process.items():
+            if name != "passage answers":
+                print(f"  {name:<26} {value * 1000:7.1f} ms" + ("" if name == "runbook search" else f"   runbook / it: {own / value:.2f}x"))
+        print(f"  first ingest               {build['seconds']:7.1f} s, peak {build['peak_mb']:.0f} MB")
+        print(f"  100 new reports added      {added:7.2f} s  (" + ", ".join(f"{k} {v:.2f}" for k, v in phases.items()) + ")")
+    if len(rows) > 1:
+        print("growth from the smallest size (x):")
+        base = rows[0]
+        for n, build, process, added, _, _ in rows[1:]:
+            print(f"  {base[0]} -> {n}: runbook search {process['runbook search'] / base[2]['runbook search']:.2f}, "
+                  f"rg {process.get('rg -i -F', 0) / max(base[2].get('rg -i -F', 1), 1e-9):.2f}, "
+                  f"grep {process['grep -r -i -F'] / base[2]['grep -r -i -F']:.2f}, "
+                  f"FTS5 {process['FTS5 (python + sqlite3)'] / base[2]['FTS5 (python + sqlite3)']:.2f}, "
+                  f"adding 100 {added / base[3]:.2f}, first ingest {build['seconds'] / base[1]['seconds']:.2f}, "
+                  f"peak memory {build['peak_mb'] / base[1]['peak_mb']:.2f}")
+    for n, build, process, added, _, _ in rows:
+        verdicts = []
+        if n == 10_000 and "rg -i -F" in process:
+            verdicts.append(f"search <= 2x rg: {'met' if process['runbook search'] <= 2 * process['rg -i -F'] else 'MISSED'}")
+        if n == 50_000:
+            if "rg -i -F" in process:
+                verdicts.append(f"search < rg: {'met' if process['runbook search'] < process['rg -i -F'] else 'MISSED'}")
+            verdicts.append(f"search < FTS5: {'met' if process['runbook search'] < process['FTS5 (python + sqlite3)'] else 'MISSED'}")
+            verdicts.append(f"100 added < 1.5 s: {'met' if added < 1.5 else 'MISSED'}")
+            verdicts.append(f"first ingest < 240 s: {'met' if build['seconds'] < 240 else 'MISSED'}")
+            verdicts.append(f"peak < 600 MB: {'met' if build['peak_mb'] < 600 else 'MISSED'}")
+        if verdicts:
+            print(f"targets at {n}: " + "; ".join(verdicts))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=10_000)
@@ -148,8 +311,13 @@ def main() -> None:
     parser.add_argument("--process-runs", type=int, default=20)
     parser.add_argument("--process-only", action="store_true",
                         help="Only the whole-process figures, on the KB already built under bench/.work/ (no rebuild).")
+    parser.add_argument("--scale", action="store_true", help="2k/10k/50k reports side by side with rg, grep and FTS5 (issue 24)")
+    parser.add_argument("--sizes", default="2000,10000,50000", help="report counts for --scale, comma-separated")
     args = parser.parse_args()
     work = ROOT / "bench" / ".work"
+    if args.scale:
+        scale([int(size) for size in args.sizes.split(",") if size.strip()], args.process_runs)
+        return
     if args.process_only:
         kb = KnowledgeBase(work / f"kb-{args.n}")
         if not kb.exists():

@@ -11,3 +11,5 @@ tests/test_architecture.py):
 `ingest` drives parse -> store -> index for report files, `repo_commits` does the same for a
 code repository's fix commits, and `onboarding` builds walkthroughs on top of the rest.
 """
+
+import kb.parse.lean_imports  # noqa: E402,F401  (dataclasses without inspect: start-up of `runbook search`)

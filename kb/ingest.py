@@ -439,14 +439,16 @@ def _write_store_commit(kb: KnowledgeBase, result: IngestResult, clock: "_Clock"
     written = [info.path for info, _, _ in ready]
     # `git add` is a git process: it overlaps the store and index work.
     staging = writing.staging = ThreadPoolExecutor(max_workers=1).submit(kb.stage, written) if commit else None
+    if index:
+        from kb.search.index import documents_of, update_index
+
+        previous = documents_of(kb, written)  # what the index holds of these reports, before the store forgets it
     kb.store.replace_reports([(info, report) for info, report, _ in ready])
     if writing.journal is not None:
         writing.journal.settle()  # the records are in: the copies are the KB's now
     clock.lap("store")
     if index:
-        from kb.search.index import update_index
-
-        update_index(kb, written)
+        update_index(kb, written, previous)
         clock.lap("index")
     result.ingested = written
     if staging is not None:

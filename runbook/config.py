@@ -41,6 +41,8 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Setting:
+    """A setting's value and where it came from (a docstring of its own: kb/parse/lean_imports.py)."""
+
     value: object
     source: str  # "--kb", "RUNBOOK_KB", "the config file", "PAGER", "default"
 

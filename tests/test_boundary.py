@@ -94,3 +94,28 @@ def test_whoosh_loads_without_its_unused_urllib_and_asyncio_imports_and_leaves_t
             "print(early, real); sys.exit(0 if not early and real else 1)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+_WHOOSH_EXTRAS = ("from whoosh.analysis import StemmingAnalyzer, DoubleMetaphoneFilter, RegexTokenizer\n"
+                  "from whoosh.codec import base\n"
+                  "from whoosh import searching\n"
+                  "print([t.text for t in StemmingAnalyzer()('running connections refused')],\n"
+                  "      [t.text for t in (RegexTokenizer() | DoubleMetaphoneFilter())('Thompson')],\n"
+                  "      [base.lev.levenshtein_automaton('lock', 1).to_dfa().accept(w) for w in ('lick', 'locks', 'lack2')],\n"
+                  "      searching.highlight.Highlighter.__name__)\n")
+
+
+def test_whoosh_parts_search_never_uses_load_on_first_use_and_work_as_whoosh_own():
+    """Stemming, phonetic filters, fuzzy-term automata and the highlighter are not loaded to answer a paste
+    (kb/search/whoosh_import.py), and behave exactly as Whoosh's own once something uses them."""
+    lean = ("import sys, kb.search.ranking\n"
+            "early = [m for m in ('whoosh.lang.porter', 'whoosh.lang.dmetaphone', 'whoosh.automata.fsa', "
+            "'whoosh.highlight') if m in sys.modules]\n"
+            "print(early)\n" + _WHOOSH_EXTRAS)
+    ours = subprocess.run([sys.executable, "-c", lean], cwd=ROOT, capture_output=True, text=True)
+    plain = subprocess.run([sys.executable, "-c", "import whoosh.index\n" + _WHOOSH_EXTRAS], cwd=ROOT,
+                           capture_output=True, text=True)
+    assert ours.returncode == 0 and plain.returncode == 0, ours.stderr + plain.stderr
+    early, used = ours.stdout.split("\n", 1)
+    assert early == "[]", early
+    assert used == plain.stdout and "runn" in used, (used, plain.stdout)

@@ -120,3 +120,32 @@ def test_an_older_kb_without_refs_keeps_the_ids_it_shows(kb):
     assert {ref: after[ref] for ref in before} == before
     assert (kb.root / "refs.tsv").exists()
     reopened.close()
+
+
+def test_new_records_are_appended_to_refs_tsv_and_a_line_cut_short_is_ignored(kb, tmp_path):
+    """Adding reports writes only their lines (the file is not rewritten: its earlier lines stay byte for
+    byte), and a last line an interrupted append left without its newline is not read as a record."""
+    from kb.ingest import ingest
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir(), second.mkdir()
+    (first / "one.md").write_text("# One\n\n## Error: boom\n\n**Error log**:\n```\nValueError: boom one\n```\n\n"
+                                  "**Fix**: stop the boom.\n", encoding="utf-8")
+    (second / "two.md").write_text("# Two\n\n## Error: bang\n\n**Error log**:\n```\nKeyError: bang two\n```\n\n"
+                                   "**Fix**: catch the bang.\n", encoding="utf-8")
+    ingest(kb, [first])
+    refs = kb.root / "refs.tsv"
+    before = refs.read_text(encoding="utf-8")
+    ingest(kb, [second])
+    after = refs.read_text(encoding="utf-8")
+    assert after.startswith(before) and "reports/two.md" in after[len(before):]
+    assert "reports/one.md" not in after[len(before):]
+    ids = {line.split("\t")[2] + line.split("\t")[0]: line.split("\t")[1] for line in after.splitlines()[1:]}
+    refs.write_text(after + "e\t99\treports/three.md\t0", encoding="utf-8")  # an append cut short
+    from kb.store.refs import RefMap
+
+    reread = RefMap(kb.root)
+    reread.load()
+    assert reread.number("e", "reports/two.md", 0) == int(ids["reports/two.mde"])
+    assert not reread.changed
+    assert reread.number("e", "reports/three.md", 0) != 99  # the line cut short named no record

@@ -298,3 +298,33 @@ def test_an_index_of_an_older_version_is_rebuilt_without_being_opened(tmp_path):
         toc.write_bytes(data.replace(b"kb.search.analysis", b"kb.search.analysiz"))  # a module that moved
     assert "unzip" in search(knowledge, "SystemPackageMissingError").results[0].message
     knowledge.close()
+
+
+def test_an_index_updated_report_by_report_holds_what_a_rebuild_holds(tmp_path):
+    """Adding reports writes only their documents (and their groups'); a changed report drops what it held
+    (its passages, a group it has left): the index then holds the same documents as one built from scratch."""
+    from kb.search.index import open_index, rebuild_index
+
+    knowledge = KnowledgeBase.init(tmp_path / "kb")
+    source = tmp_path / "r.md"
+    source.write_text(HEALTH_REPORT, encoding="utf-8")
+    ingest(knowledge, [source])
+    other = tmp_path / "more"
+    other.mkdir()
+    (other / "again.md").write_text(HEALTH_REPORT.replace("# ", "# Again: ", 1), encoding="utf-8")
+    ingest(knowledge, [other])  # the same errors in a second report: their groups grow
+    source.write_text(HEALTH_REPORT.split("### 错误 6")[0], encoding="utf-8")
+    ingest(knowledge, [source])  # the first report loses an error and its passages change
+
+    def documents() -> dict[str, dict]:
+        with open_index(knowledge).searcher() as searcher:
+            return {fields["id"]: {k: v for k, v in fields.items() if k not in ("error", "passage")}
+                    for fields in searcher.all_stored_fields()}
+
+    updated = documents()
+    rebuild_index(knowledge)
+    rebuilt = documents()
+    assert set(updated) == set(rebuilt)
+    assert updated == rebuilt  # seen_in and sources alike
+    assert any(fields.get("seen_in") == 2 for fields in rebuilt.values())
+    knowledge.close()

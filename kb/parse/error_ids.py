@@ -16,13 +16,10 @@ from dataclasses import dataclass
 from kb.parse import labels
 from kb.parse.blocks import Block, Section
 from kb.parse.errors import _heading_role, label_heading_role, salient_line, unboxed
+from kb.parse.id_words import DEFINING_HEADING_RE as _DEFINING_HEADING_RE, ID as _ID, leading_id, mentions  # noqa: F401
 from kb.parse.model import ErrorEntry
 
-_ID = r"(?:[A-Z]{1,3}-?\d{1,3}|#\d{1,3})"
 _BARE_ID_RE = re.compile(rf"^[\W_]*({_ID})[\W_]*$")
-# `E2: state lock`, `E2 – state lock`, `E2. state lock`, `[E2] state lock` (a separator is needed:
-# `S3 bucket policy` names no id)
-_DEFINING_HEADING_RE = re.compile(rf"^\W*({_ID})\s*(?:[:：.)\]\-–—])\s*(\S.*)$")
 # a paragraph led by the id: `**E2 – lock held by a killed runner.** Cancelling the job ...`
 _LEAD_RE = re.compile(rf"^\W*({_ID})\s*[:：.\-–—]\s*\S")
 _LOG_LANGS = frozenset({"", "text", "log", "txt", "console", "plaintext", "output", "shell-session"})
@@ -37,17 +34,6 @@ class _Definition:
 
 def _key(raw: str) -> str:
     return raw.upper().replace("-", "")
-
-
-def leading_id(title: str) -> str:
-    """The id a title starts with (`E2: state lock` -> `E2`), or ""."""
-    match = _DEFINING_HEADING_RE.match(title)
-    return match.group(1) if match else ""
-
-
-def mentions(text: str, error_id: str) -> bool:
-    """Whether text names the id as a word (`(E2)`, `E2 –`, not `E23` or `CVE-2`)."""
-    return re.search(rf"(?<![\w-]){re.escape(error_id)}(?![\w-])", text) is not None
 
 
 def _definitions(root: Section) -> dict[str, _Definition]:

@@ -8,8 +8,9 @@ visible Unicode control pictures, so nothing is interpreted and nothing is hidde
 from __future__ import annotations
 
 import re
+from kb.parse.lazy_re import lazy
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
+_CONTROL_RE = lazy(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
 
 
 def neutralise(text: str) -> str:
@@ -27,15 +28,15 @@ def neutralise(text: str) -> str:
 
 # -- a command's terminal output: plain text for the record and the known-fix search ------------------
 # OSC, DCS/SOS/PM/APC strings (ended by BEL or ST), CSI sequences, two-character escapes, 8-bit CSI.
-_ESCAPE_RE = re.compile(
+_ESCAPE_RE = lazy(
     r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
     r"|\x1b[P^_X][^\x1b]*(?:\x1b\\)?"
     r"|\x1b\[[0-?]*[ -/]*[@-~]"
     r"|\x9b[0-?]*[ -/]*[@-~]"
     r"|\x1b[ -/]*[0-~]"
     r"|\x1b")
-_SGR_RE = re.compile(r"\x1b\[([0-9;:]*)m")
-_OTHER_CONTROL_RE = re.compile(r"[\x00-\x07\x0b-\x1f\x7f\x80-\x9f]")
+_SGR_RE = lazy(r"\x1b\[([0-9;:]*)m")
+_OTHER_CONTROL_RE = lazy(r"[\x00-\x07\x0b-\x1f\x7f\x80-\x9f]")
 _CONCEAL = 8  # SGR "hidden text": never kept, it would hide what a command printed
 
 

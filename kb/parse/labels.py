@@ -6,10 +6,11 @@ import re
 from functools import lru_cache
 
 from kb.parse import vocab
+from kb.parse.lazy_re import lazy
 
-_EMOJI_RE = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff\u2b50\u2b06\u2194-\u21ff\ufe0f\u200d]")
-_ANNOTATION_RE = re.compile(r"\s*[(（\[【].*?[)）\]】]\s*")
-_NUMBERING_RE = re.compile(r"^\s*(?:\d+(?:\.\d+)*[.、)]?|[一二三四五六七八九十]+[、.])\s*")
+_EMOJI_RE = lazy("[\u2600-\u27bf\U0001f000-\U0001faff\u2b50\u2b06\u2194-\u21ff\ufe0f\u200d]")
+_ANNOTATION_RE = lazy(r"\s*[(（\[【].*?[)）\]】]\s*")
+_NUMBERING_RE = lazy(r"^\s*(?:\d+(?:\.\d+)*[.、)]?|[一二三四五六七八九十]+[、.])\s*")
 
 _FIELD_TABLE = sorted(
     ((word, role) for role, words in vocab.FIELD_WORDS.items() for word in words),
@@ -96,7 +97,7 @@ def has_cjk(text: str) -> bool:
     return any(_is_cjk(ch) for ch in text)
 
 
-_ERROR_HEADING_RE = re.compile(
+_ERROR_HEADING_RE = lazy(
     r"^(?:" + "|".join(re.escape(w) for w in vocab.ERROR_HEADING_WORDS) + r")\s*(?:#?\s*(?:\d+|[一二三四五六七八九十]+|[a-z]))?\s*(?:[:：.、\-—–)]|$)\s*",
     re.IGNORECASE,
 )
@@ -112,7 +113,7 @@ def error_heading_title(heading: str) -> str | None:
     return text[match.end():].strip()  # "" for a bare `Problem` / `问题 1`: the caller names it
 
 
-_ERROR_TOKEN_RE = re.compile(
+_ERROR_TOKEN_RE = lazy(
     r"\b[A-Z][A-Za-z0-9]*(?:Error|Exception|Exit|Fault|Warning)\b|\bE[A-Z]{3,}\b|\bERR_[A-Z_]+\b|\bE\d{4,5}\b"
     r"|\b(?:OOMKilled|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|Segmentation fault|panic:|FATAL|CRITICAL)"
     r"|\b[45]\d\d\s+[A-Z][a-z]+|\bHTTP[/ ]?\d?\.?\d?\s*[45]\d\d\b|\bexit (?:code|status) [1-9]",
@@ -153,21 +154,21 @@ def phase_of(text: str) -> str:
 
 # --- printed messages (error cards) ---------------------------------------------------------------------
 
-_QUOTE_RE = re.compile(r"`([^`\n]{3,300})`|\"([^\"\n]{6,300})\"|“([^”\n]{6,300})”|「([^」\n]{4,300})」|'([^'\n]{12,300})'")
-_EXIT_RE = re.compile(r"\bexit(?:ed)?\s+(?:with\s+)?(?:code|status)\s*[1-9]", re.IGNORECASE)
+_QUOTE_RE = lazy(r"`([^`\n]{3,300})`|\"([^\"\n]{6,300})\"|“([^”\n]{6,300})”|「([^」\n]{4,300})」|'([^'\n]{12,300})'")
+_EXIT_RE = lazy(r"\bexit(?:ed)?\s+(?:with\s+)?(?:code|status)\s*[1-9]", re.IGNORECASE)
 _ERRNO = ("NOENT ACCES ADDRINUSE ADDRNOTAVAIL CONNREFUSED CONNRESET CONNABORTED NOSPC PERM EXIST TIMEDOUT PIPE "
           "AI_AGAIN BADENGINE RESOLVE NOTFOUND HOSTUNREACH NETUNREACH MFILE NFILE NOMEM ISDIR NOTDIR BUSY INVAL ROFS "
           "LOOP NOTEMPTY INTEGRITY NOTSUP OVERRIDE USAGE NOTCONN PROTO 2BIG AGAIN DQUOT").split()
-_CLASS_TOKEN_RE = re.compile(r"\b[A-Z][a-z][A-Za-z0-9]*(?:Error|Exception)\b|\bE(?:" + "|".join(_ERRNO) + r")\b|"
+_CLASS_TOKEN_RE = lazy(r"\b[A-Z][a-z][A-Za-z0-9]*(?:Error|Exception)\b|\bE(?:" + "|".join(_ERRNO) + r")\b|"
                              r"\bERR_[A-Z_]+\b|\bERR!|\b(?:OOMKilled|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|"
                              r"CreateContainerConfigError|Segmentation fault|Traceback \(most recent call last\))")
-_MESSAGE_TOKEN_RE = re.compile(r"\bE\d{4,5}\b|\bpanic:|\b(?:FATAL|CRITICAL|ERROR)\b")
-_STATUS_RE = re.compile(r"\b[45]\d\d\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*\s*$|^\s*[45]\d\d\s+[A-Z][a-z]+|"
+_MESSAGE_TOKEN_RE = lazy(r"\bE\d{4,5}\b|\bpanic:|\b(?:FATAL|CRITICAL|ERROR)\b")
+_STATUS_RE = lazy(r"\b[45]\d\d\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*\s*$|^\s*[45]\d\d\s+[A-Z][a-z]+|"
                         r"\bHTTP[/ ]?\d?\.?\d?\s*[45]\d\d\b")  # `502 Bad Gateway`, `HTTP/2 504`
-_STATUS_PHRASE_RE = re.compile(r"\b(?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out|"
+_STATUS_PHRASE_RE = lazy(r"\b(?:Internal Server Error|Bad Gateway|Service Unavailable|Gateway Time-?out|"
                                r"Too Many Requests|Request Entity Too Large)\b")
-_IDENTIFIER_RE = re.compile(r"\b\w+(?:[-_.]\w+)+\b")
-_LETTER_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’]+")
+_IDENTIFIER_RE = lazy(r"\b\w+(?:[-_.]\w+)+\b")
+_LETTER_WORD_RE = lazy(r"[A-Za-z][A-Za-z'’]+")
 
 
 def _cjk_count(text: str) -> int:

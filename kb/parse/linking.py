@@ -15,15 +15,20 @@ import re
 from functools import lru_cache
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kb.parse import textsim
-from kb.parse.error_ids import leading_id, mentions
-from kb.parse.model import ErrorEntry, Passage
+from kb.parse.id_words import leading_id, mentions
 from kb.parse.passages import heading_role, subject
+from kb.parse.lazy_re import lazy
+
+if TYPE_CHECKING:
+    from kb.parse.model import ErrorEntry
+    from kb.parse.passage_model import Passage
 
 MAX_LINKS = 5
 MIN_SCORE = 0.45
-_SHA_RE = re.compile(r"\b[0-9a-f]{7,40}\b")
+_SHA_RE = lazy(r"\b[0-9a-f]{7,40}\b")
 
 
 @dataclass
@@ -179,10 +184,10 @@ def _is_fix(passage: Passage, roles: dict[str, str]) -> bool:
     return passage.role == "fix" or _fix_ancestor(passage.heading, roles) or _SUCCESS_LINE_RE.search(passage.text[:200]) is not None
 
 
-_SUCCESS_LINE_RE = re.compile(r"^\s*(?:\*\*)?(?:✅\s*)?(?:solution|fix|修复|解决方案?|解决办法)(?:\*\*)?\s*[:：]", re.IGNORECASE | re.MULTILINE)
+_SUCCESS_LINE_RE = lazy(r"^\s*(?:\*\*)?(?:✅\s*)?(?:solution|fix|修复|解决方案?|解决办法)(?:\*\*)?\s*[:：]", re.IGNORECASE | re.MULTILINE)
 
 
-_NUMBER_RE = re.compile(r"(?:^|[\s#第])(\d{1,2})(?:[\s.、:：)）]|$)|^[^\d]{0,12}?(\d{1,2})\b")
+_NUMBER_RE = lazy(r"(?:^|[\s#第])(\d{1,2})(?:[\s.、:：)）]|$)|^[^\d]{0,12}?(\d{1,2})\b")
 
 
 def _number(title: str) -> str:

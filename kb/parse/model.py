@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from kb.parse.passage_model import Passage  # noqa: F401  (its own module: search links passages without the rest)
+
 
 @dataclass
 class CommitRef:
@@ -30,17 +32,6 @@ class ErrorEntry:
     passages: list[int] = field(default_factory=list)  # indexes into ParsedReport.passages, best fix first
     fix_inferred: bool = False  # the fix is only the prose after the log (no fix label): a linked fix passage wins
     printed: bool = False  # the message is set as code where the report quotes it (`port is already allocated`)
-
-
-@dataclass
-class Passage:
-    """A piece of a report under one heading: the fallback that makes any shape searchable."""
-
-    heading: str  # heading path, "Report / Troubleshooting / Fix 2"
-    line: int
-    text: str  # Markdown
-    role: str = ""  # "fix" | "cause" | "problem" | "" (what its heading reads as)
-    whole: bool = False  # a whole fix section with its sub-sections (linked as one fix, not indexed)
 
 
 @dataclass

@@ -15,36 +15,37 @@ from functools import lru_cache
 
 from kb.parse import labels
 from kb.parse.structured_logs import readable
+from kb.parse.lazy_re import lazy
 
 MAX_QUERY_BYTES = 1024 * 1024
 
 _SUBS: list[tuple[re.Pattern, str]] = [
     # timestamps: ISO 8601, nginx/Go 2026/01/14 09:12:44, syslog "Feb 11 22:31:05", bare times
-    (re.compile(r"\b\d{4}[-/]\d{2}[-/]\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"), " <ts> "),
-    (re.compile(r"\b\d{4}[-/]\d{2}[-/]\d{2}\b"), " <date> "),
-    (re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}(?:\.\d+)?"), " <ts> "),
-    (re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"), " <time> "),
+    (lazy(r"\b\d{4}[-/]\d{2}[-/]\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"), " <ts> "),
+    (lazy(r"\b\d{4}[-/]\d{2}[-/]\d{2}\b"), " <date> "),
+    (lazy(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}(?:\.\d+)?"), " <ts> "),
+    (lazy(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"), " <time> "),
     # identifiers that vary per machine
-    (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"), " <uuid> "),
-    (re.compile(r"\b(?:[a-z][a-z0-9-]*://)?[^\s/@:]+:[^\s/@]+@"), " <cred>@"),  # user:pass@ in URLs
-    (re.compile(r"(?<=://)[A-Za-z0-9.-]+(?::\d+)?"), "<host>"),  # hosts in URLs
-    (re.compile(r"\[?(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\]?(?::\d+)?|:::\d+"), " <ip> "),
-    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b"), " <ip> "),
-    (re.compile(r"\b0x[0-9a-fA-F]+\b"), " <hex> "),
-    (re.compile(r"(?i)\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|cn|dev|app|local|internal|cloud|co|uk|de|jp|ai|me|info|"
+    (lazy(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"), " <uuid> "),
+    (lazy(r"\b(?:[a-z][a-z0-9-]*://)?[^\s/@:]+:[^\s/@]+@"), " <cred>@"),  # user:pass@ in URLs
+    (lazy(r"(?<=://)[A-Za-z0-9.-]+(?::\d+)?"), "<host>"),  # hosts in URLs
+    (lazy(r"\[?(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\]?(?::\d+)?|:::\d+"), " <ip> "),
+    (lazy(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b"), " <ip> "),
+    (lazy(r"\b0x[0-9a-fA-F]+\b"), " <hex> "),
+    (lazy(r"(?i)\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|cn|dev|app|local|internal|cloud|co|uk|de|jp|ai|me|info|"
                 r"biz|xyz|lan|svc|example|test|localdomain)\b"), "<host>"),
-    (re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,64}\b"), " <hex> "),
-    (re.compile(r"(?i)\b(pid|process|worker|thread|tid)([\s:=#(]+)\d+"), r"\1\2<n>"),
-    (re.compile(r"\[\d+\]"), "[<n>]"),
-    (re.compile(r"\b\d+#\d+\b"), "<n>"),
+    (lazy(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,64}\b"), " <hex> "),
+    (lazy(r"(?i)\b(pid|process|worker|thread|tid)([\s:=#(]+)\d+"), r"\1\2<n>"),
+    (lazy(r"\[\d+\]"), "[<n>]"),
+    (lazy(r"\b\d+#\d+\b"), "<n>"),
     # absolute paths down to their last two parts
-    (re.compile(r"(?<![\w.])(?:/[\w.@+-]+){3,}"), lambda m: " …/" + "/".join(m.group(0).split("/")[-2:]) + " "),
-    (re.compile(r"\b[A-Za-z]:\\(?:[\w.@+ -]+\\)+([\w.@+-]+)"), r" …\\\1 "),
+    (lazy(r"(?<![\w.])(?:/[\w.@+-]+){3,}"), lambda m: " …/" + "/".join(m.group(0).split("/")[-2:]) + " "),
+    (lazy(r"\b[A-Za-z]:\\(?:[\w.@+ -]+\\)+([\w.@+-]+)"), r" …\\\1 "),
     # remaining numbers (ports, sizes, counts), not inside identifiers such as E11000 or ERR_2
-    (re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?![\w])"), "<n>"),
+    (lazy(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?![\w])"), "<n>"),
 ]
-_SPACE_RE = re.compile(r"\s+")
-_PREFIX_RE = re.compile(
+_SPACE_RE = lazy(r"\s+")
+_PREFIX_RE = lazy(
     r"^\s*(?:#<n>\s+(?:<n>\s+)?)?"  # BuildKit's step number and elapsed seconds: `#12 4.183 `
     r"(?:<ts>|<date>|<time>|\s)*(?:\[?(?:DEBUG|INFO|WARN|WARNING|ERROR|FATAL|CRITICAL|E|W|I)\]?(?=[\s:\]])\s*)?"
     r"(?:\[[\w.:/<>-]{1,40}\]\s*)?(?:[\w.<>-]+\s+[\w.<>-]+\[<n>\]:\s+)?"
@@ -73,8 +74,8 @@ def fingerprint(message: str) -> str:
     return hashlib.sha1(signature(message).encode("utf-8")).hexdigest()[:16]
 
 
-_TRACEBACK_END_RE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Fault)\b")
-_ERROR_WORD_RE = re.compile(r"(?i)\b(?:error|err!|failed|failure|fatal|panic|exception|refused|denied|timed out|"
+_TRACEBACK_END_RE = lazy(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Fault)\b")
+_ERROR_WORD_RE = lazy(r"(?i)\b(?:error|err!|failed|failure|fatal|panic|exception|refused|denied|timed out|"
                             r"not found|cannot|can't|unable|invalid|killed|emerg|crit)\b|错误|失败|异常|超时|拒绝"
                             # the C library's own error texts (strerror), as shells and runtimes print them after
                             # a path or a call: `./build.sh: No such file or directory`, `bind: address already in use`
@@ -84,7 +85,7 @@ _ERROR_WORD_RE = re.compile(r"(?i)\b(?:error|err!|failed|failure|fatal|panic|exc
                             r"|\bnetwork is unreachable\b|\btoo many open files\b|\bexec format error\b"
                             # a requirement the environment does not meet: `Node.js version >= v18.17.0 is required`
                             r"|\b(?:is|are) required\b|\bunsupported\b|\bnot supported\b|\bincompatible\b)")
-_FRAME_RE = re.compile(r"^\s*(?:at\s|File \"|\^|~+|\.\.\.|Traceback \(most recent|goroutine\s|\S+\.go:\d+"
+_FRAME_RE = lazy(r"^\s*(?:at\s|File \"|\^|~+|\.\.\.|Traceback \(most recent|goroutine\s|\S+\.go:\d+"
                        r"|#\d+\s+(?:0x[0-9a-fA-F]+\s+in\s|[\w:~<>]+\s*\(.*\)\s+at\s))")  # gdb frames, not BuildKit steps
 
 

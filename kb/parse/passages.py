@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from kb.parse import vocab
 from kb.parse.labels import error_heading_title, field_role, normalise_label
-from kb.parse.model import Passage
+from kb.parse.passage_model import Passage
+from kb.parse.lazy_re import lazy
 
 if TYPE_CHECKING:  # annotations only: kb.parse.blocks brings markdown-it, which search never needs
     from kb.parse.blocks import Block, Section
@@ -106,14 +107,14 @@ def _block_markdown(block: Block) -> str:
     return block.markdown()
 
 
-_OPTION_RE = re.compile(
+_OPTION_RE = lazy(
     r"^(?:方案|方法|方式|办法|选项|措施|option|approach|alternative|method|fix|修复|解法|步骤|step|phase|阶段)\s*"
     r"(?:#?\s*(?:\d+|[A-Za-z](?![A-Za-z])|[一二三四五六七八九十]+))", re.IGNORECASE)
-_CHANGE_RE = re.compile(r"^(?:key |file |code |config |configuration |the )?changes?\b(?!\s*log)|^(?:修改|改动|变更|更改)(?:内容|说明|记录)?$"
+_CHANGE_RE = lazy(r"^(?:key |file |code |config |configuration |the )?changes?\b(?!\s*log)|^(?:修改|改动|变更|更改)(?:内容|说明|记录)?$"
                         r"|\bchanges? (?:made|applied)\b|^fix(?:es)? applied\b|^applied fix")
-_SUCCESS_RE = re.compile(r"\(SUCCESS\)|\bSUCCESS\b|✅.*(?:成功|success|fixed|resolved|working)|（成功）|\(成功\)")
-_STEP_RE = re.compile(vocab.STEP_HEADING_PATTERN, re.IGNORECASE)
-_SUBJECT_RE = re.compile(
+_SUCCESS_RE = lazy(r"\(SUCCESS\)|\bSUCCESS\b|✅.*(?:成功|success|fixed|resolved|working)|（成功）|\(成功\)")
+_STEP_RE = lazy(vocab.STEP_HEADING_PATTERN, re.IGNORECASE)
+_SUBJECT_RE = lazy(
     r"^(?:" + "|".join(re.escape(w) for w in sorted(vocab.HEADING_LABEL_WORDS, key=len, reverse=True)) + r")s?"
     r"\s*(?:#?\s*(?:\d+|[a-z](?![a-z])|[一二三四五六七八九十]+))?\s*(?:[.、)）:：\-—–]\s*|$|\s+)", re.IGNORECASE)
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 import re
+from kb.parse.lazy_re import lazy
 
 _LEVEL_KEYS = ("level", "lvl", "severity", "levelname", "log.level")
 _MESSAGE_KEYS = ("msg", "message", "event")
 # error, err, exception, reason, and their parts: err.detail, error.message, error_msg (not err.code)
-_ERROR_KEY_RE = re.compile(r"^(?:error|err|exception|exc|reason|cause)(?:[._](?:detail|details|message|msg|reason|cause))?$",
+_ERROR_KEY_RE = lazy(r"^(?:error|err|exception|exc|reason|cause)(?:[._](?:detail|details|message|msg|reason|cause))?$",
                            re.IGNORECASE)
-_LOGFMT_PAIR_RE = re.compile(r'([\w.\-]+)=("(?:[^"\\]|\\.)*"|\S*)')
+_LOGFMT_PAIR_RE = lazy(r'([\w.\-]+)=("(?:[^"\\]|\\.)*"|\S*)')
 
 
 def readable(line: str) -> str:

@@ -15,11 +15,12 @@ from collections.abc import Iterator
 
 import kb.search.whoosh_import  # noqa: F401  (first: Whoosh without its unused urllib/asyncio imports)
 from whoosh.analysis import Token, Tokenizer
+from kb.parse.lazy_re import lazy
 
-RUN_RE = _RUN_RE = re.compile(r"[A-Za-z0-9_]+(?:[.\-:/][A-Za-z0-9_]+)*|[\u3400-\u9fff\uf900-\ufaff]+")  # a word or a Chinese run
-_PART_RE = re.compile(r"[A-Za-z0-9]+")
-_CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
-_VERSION_RE = re.compile(r"v?(\d+\.\d+\.\d+)")
+RUN_RE = _RUN_RE = lazy(r"[A-Za-z0-9_]+(?:[.\-:/][A-Za-z0-9_]+)*|[\u3400-\u9fff\uf900-\ufaff]+")  # a word or a Chinese run
+_PART_RE = lazy(r"[A-Za-z0-9]+")
+_CAMEL_RE = lazy(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_VERSION_RE = lazy(r"v?(\d+\.\d+\.\d+)")
 STOP_WORDS = frozenset("""a an the is are was were be been to of in on at for and or it its this that with by from as
 into than then there their they we you your our i he she them these those if so do does did has have had will would
 can could should may might must also just only about after before over under again here when while which who what

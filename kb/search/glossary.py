@@ -36,15 +36,17 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from kb.parse.textsim import CJK_RUN
 from kb.store.knowledge_base import KBError
+from kb.parse.lazy_re import lazy
 
 DATA = Path(__file__).with_name("glossary.json")
 TEAM_FILE = "glossary.toml"  # at the root of a KB
 
-_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-_CHINESE_KEY_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*")
-_CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_CJK_RE = lazy(CJK_RUN)  # one pattern string with textsim and ranking: compiled once
+_CHINESE_KEY_RE = lazy(CJK_RUN)
+_WORD_RE = lazy(r"[A-Za-z][A-Za-z0-9]*")
+_CAMEL_RE = lazy(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
 class GlossaryError(KBError):
@@ -76,7 +78,7 @@ class Glossary:
     def expand(self, text: str) -> str:
         """Words of the other language for the glossary entries found in text."""
         extra: list[str] = []
-        for run in _CJK_RE.findall(text):
+        for run in _CJK_RE.findall(text) if not text.isascii() else ():
             extra.extend(words for _, words in self.chinese_keys(run) if words)
         extra.extend(self._english(text))
         return " ".join(dict.fromkeys(extra))

@@ -13,15 +13,16 @@ against a match.
 from __future__ import annotations
 
 import re
+from kb.parse.lazy_re import lazy
 
-_QUOTED_RE = re.compile(r"""(?<![\w'"`])['"`]([^'"`\s]{2,100})['"`](?![\w'"`])""")
-_URL_HOST_RE = re.compile(r"\b[a-z][a-z0-9+.-]*://(?:[^\s/@]+@)?([A-Za-z0-9.-]+)")
-_HOST_RE = re.compile(r"(?i)(?<![\w.@/-])((?:[a-z0-9-]+\.)+(?:com|net|org|io|cn|dev|app|local|internal|cloud|co|uk|de|"
+_QUOTED_RE = lazy(r"""(?<![\w'"`])['"`]([^'"`\s]{2,100})['"`](?![\w'"`])""")
+_URL_HOST_RE = lazy(r"\b[a-z][a-z0-9+.-]*://(?:[^\s/@]+@)?([A-Za-z0-9.-]+)")
+_HOST_RE = lazy(r"(?i)(?<![\w.@/-])((?:[a-z0-9-]+\.)+(?:com|net|org|io|cn|dev|app|local|internal|cloud|co|uk|de|"
                       r"jp|ai|me|info|biz|xyz|lan|svc|example|test|localdomain|in))\b")
-_PREFIX_RE = re.compile(r"^\s*([A-Za-z][\w.-]{1,60})\s+\|\s")  # `api-1  | ...`: docker compose names the service
-_PATH_RE = re.compile(r"(?<![\w.:])(?:/[\w.@+-]+){2,}")
-_IP_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$|^[0-9a-fA-F:]+$")
-_TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_PREFIX_RE = lazy(r"^\s*([A-Za-z][\w.-]{1,60})\s+\|\s")  # `api-1  | ...`: docker compose names the service
+_PATH_RE = lazy(r"(?<![\w.:])(?:/[\w.@+-]+){2,}")
+_IP_RE = lazy(r"^\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?$|^[0-9a-fA-F:]+$")
+_TIMESTAMP_RE = lazy(r"^\d{4}-\d{2}-\d{2}")
 _COMMON_PATH_PARTS = frozenset("""etc var usr lib lib64 bin sbin opt home root tmp app src srv run log logs local share
 site-packages dist-packages node_modules python3 venv .venv""".split())
 

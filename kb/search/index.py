@@ -20,7 +20,7 @@ import kb.search.whoosh_import  # noqa: F401  (first: Whoosh without its unused 
 from whoosh import index as whoosh_index
 from whoosh.codec.base import OutOfOrderError
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, W3PerDocReader, _lenfield
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.formats import Frequency
 from whoosh.system import emptybytes, pack_uint
 from whoosh.util.numeric import byte_to_length
@@ -34,7 +34,7 @@ FIELD_BOOSTS = {"message": 4.0, "title": 2.5, "log": 1.5, "symptom": 1.2, "cause
                 "heading": 2.5, "where": 0.8, "body": 1.0}
 PASSAGE_FIELDS = frozenset({"heading", "where", "body"})  # passages have fields of their own, so error fields stay short
 _STATE_FILE = "generation.json"
-INDEX_VERSION = 7  # bump when the schema or the analyzer changes: older indexes are rebuilt
+INDEX_VERSION = 8  # bump when the schema or the analyzer changes: older indexes are rebuilt
 
 
 _RUN_BATCH = 20_000  # postings per pickle record in a spilled sort run
@@ -274,8 +274,12 @@ SegmentWriter.add_document = _add_document
 
 def schema() -> Schema:
     text = {name: TEXT(analyzer=analyzer(), field_boost=boost, phrase=False) for name, boost in FIELD_BOOSTS.items()}
+    # `reports` (a passage's or a commit's source) and `seen_in` (how many reports an error group is seen in)
+    # are stored, not indexed: a group's report list held every member's path as a term, so adding one report
+    # to a group seen in thousands rewrote thousands of terms (ingest finds the documents a report held in
+    # SQLite instead: documents_of)
     return Schema(id=ID(stored=True, unique=True), error=STORED(), commit=STORED(), passage=STORED(), kind=ID(),
-                  reports=KEYWORD(stored=True, commas=True), **text)
+                  reports=STORED(), seen_in=STORED(), **text)
 
 
 def open_index(kb: KnowledgeBase, create: bool = True):
@@ -315,20 +319,36 @@ def _rows_where(kb: KnowledgeBase, sql: str, column: str, values: list[str] | No
 
 
 def _documents(kb: KnowledgeBase, fingerprints: list[str] | None):
-    rows = _rows_where(kb, _ERROR_SQL, "where e.fingerprint", fingerprints)
+    """One document per error group (fingerprint): the representative write-up's fields (representative_order)
+    and every member's distinct title, cause and fix in that order. Members are read with only what ranks
+    and joins them; the representative's whole row (its log, its commits' messages) is read once per group:
+    a group seen in thousands of reports (adding reports to a large KB touches its large groups) costs
+    thousands of short rows, not thousands of full ones with a commit lookup each."""
+    rows = _rows_where(kb, _MEMBER_SQL, "where e.fingerprint", fingerprints)
     groups: dict[str, list[dict]] = {}
     for row in rows:
         groups.setdefault(row["fingerprint"] or f"error-{row['id']}", []).append(row)
+    best_ids = {}
     for key, members in groups.items():
         members.sort(key=representative_order)
-        best = members[0]
+        best_ids[key] = members[0]["id"]
+    best_rows = {row["id"]: row for row in _rows_where(kb, _ERROR_SQL, "where e.id", list(best_ids.values()))}
+    for key, members in groups.items():
+        best = best_rows[best_ids[key]]
         context = " ".join(filter(None, [best["report_title"], best["section"], best["project"], best["platform"],
                                          best["commit_messages"]]))
-        yield {"id": key, "error": best["id"], "reports": ",".join(sorted({m["report"] for m in members})),
+        yield {"id": key, "error": best["id"], "seen_in": len({m["report"] for m in members}),
                "message": best["message"] or "", "title": _unique(m["title"] for m in members),
                "log": (best["log"] or "")[:_CAP], "symptom": best["symptom"] or "",
                "cause": _unique(m["cause"] for m in members), "fix": _unique(m["fix"] for m in members),
                "context": context}
+
+
+# What ranks a group's members and what every member adds to its document (no log, no commit lookup).
+_MEMBER_SQL = """
+select e.id, e.fingerprint, r.path as report, e.title, e.root_cause as cause, e.fix
+from errors e join reports r on r.id = e.report_id
+"""
 
 
 _PASSAGE_SQL = """
@@ -355,8 +375,24 @@ def _unique(texts) -> str:
     return "\n".join(seen)[:_CAP]
 
 
-def update_index(kb: KnowledgeBase, paths: list[str]) -> None:
-    """Replace the documents of these reports (right after one store write).
+def documents_of(kb: KnowledgeBase, paths: list[str]) -> set[str]:
+    """The index documents these reports' records make (error groups and passages), read from SQLite:
+    ingest asks before it replaces the reports, so update_index can drop what they held."""
+    keys: set[str] = set()
+    for start in range(0, len(paths), 500):
+        chunk = paths[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        keys.update(row["fingerprint"] or f"error-{row['id']}" for row in kb.store.rows(
+            f"select e.id, e.fingerprint from errors e join reports r on r.id = e.report_id where r.path in ({marks})", chunk))
+        keys.update(f"p:{row['id']}" for row in kb.store.rows(
+            f"select p.id from passages p join reports r on r.id = p.report_id where not p.whole and r.path in ({marks})",
+            chunk))
+    return keys
+
+
+def update_index(kb: KnowledgeBase, paths: list[str], previous: set[str]) -> None:
+    """Replace the documents of these reports (right after one store write; previous: documents_of them
+    before it). A new segment holds what changed: the cost follows the reports added, not the KB.
 
     If the index missed an earlier write it is rebuilt whole instead.
     """
@@ -364,10 +400,7 @@ def update_index(kb: KnowledgeBase, paths: list[str]) -> None:
         rebuild_index(kb)
         return
     ix = open_index(kb)
-    affected: set[str] = set()
-    with ix.searcher() as searcher:  # groups that held these reports before the write
-        for path in paths:
-            affected.update(fields["id"] for fields in searcher.documents(reports=path))
+    affected = set(previous)  # groups and passages that held these reports before the write
     for start in range(0, len(paths), 500):  # groups that hold them now
         chunk = paths[start:start + 500]
         affected.update(row["fingerprint"] for row in kb.store.rows(

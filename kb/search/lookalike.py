@@ -20,8 +20,9 @@ from functools import lru_cache
 from kb.parse.normalize import signature
 from kb.search.analysis import STOP_WORDS, term_set
 from kb.search.identity import is_host
+from kb.parse.lazy_re import lazy
 
-_TOKEN_RE = re.compile(r"<\w+>|[A-Za-z_][\w.-]*\w|[A-Za-z_]|\d+")
+_TOKEN_RE = lazy(r"<\w+>|[A-Za-z_][\w.-]*\w|[A-Za-z_]|\d+")
 MIN_SHARED = 3  # tokens of the template the two must share, in order
 MIN_SHARE = 0.6  # ... and the share of the candidate's message they make up
 MAX_SLOT = 2  # words a name takes in the candidate (the paste's side may have one more: `/bin/sh: 1: curl:`)
@@ -34,7 +35,7 @@ def tokens(text: str) -> tuple[str, ...]:
 
 
 # a systemd unit, or a file (an app's own asset, config or log): instances that differ between machines
-_WHERE_RE = re.compile(r".+\.(?:service|socket|timer|mount|target|path|slice|scope|css|scss|js|mjs|cjs|ts|jsx|tsx|"
+_WHERE_RE = lazy(r".+\.(?:service|socket|timer|mount|target|path|slice|scope|css|scss|js|mjs|cjs|ts|jsx|tsx|"
                        r"json|ya?ml|toml|conf|cfg|ini|log|txt|md|html?|sh|pem|crt|key|sql|env|lock|xml|csv)$")
 
 

@@ -9,13 +9,14 @@ paste that only says `:6379` still finds a report that says Redis.
 from __future__ import annotations
 
 import re
+from kb.parse.lazy_re import lazy
 
 # host:port as clients print it: `127.0.0.1:6379`, `redis:6379`, `[::1]:5432`, `:::3000`, `db.internal:5432`;
 # (image tags such as `node:20` are not ports: a port here is 80 or 3 to 5 digits);
 # not a clock (`20:47:13`: the host part is digits only) nor a Windows drive or URL scheme (`C:`, `http:`)
-_HOST_PORT_RE = re.compile(r"(?:\b\d{1,3}(?:\.\d{1,3}){3}|\b[A-Za-z][\w-]*(?:\.[\w-]+)*|\]|::)"
+_HOST_PORT_RE = lazy(r"(?:\b\d{1,3}(?:\.\d{1,3}){3}|\b[A-Za-z][\w-]*(?:\.[\w-]+)*|\]|::)"
                            r":(80|\d{3,5})(?!\d|[:.]\d)")
-_PORT_WORD_RE = re.compile(r"\bport\s+(80|\d{3,5})\b", re.IGNORECASE)
+_PORT_WORD_RE = lazy(r"\bport\s+(80|\d{3,5})\b", re.IGNORECASE)
 
 WELL_KNOWN: dict[str, str] = {
     "5432": "postgres postgresql", "3306": "mysql mariadb", "6379": "redis", "27017": "mongodb mongo",

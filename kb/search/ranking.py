@@ -36,6 +36,8 @@ from kb.store.knowledge_base import KnowledgeBase
 from kb.parse.labels import looks_like_error
 from kb.parse.normalize import _FRAME_RE as _FRAME_LINE_RE, cut, fingerprint, mask, salient_lines, signature, strip_prefix
 from kb.parse.structured_logs import readable
+from kb.parse.textsim import CJK_RUN
+from kb.parse.lazy_re import lazy
 
 MAX_TERMS = 12
 COMMON = 0.2  # a term in over 20% of the documents is noise unless little else is left
@@ -63,11 +65,13 @@ FOUND_PASSAGES = 3  # passages of a card's report that the search found beside i
 ANSWER_WEIGHT = 0.3  # a paste word found only in the cause, fix or linked passages: they talk about the error
 PORT_CONFLICT = 0.7  # same template, another service's port (kb/search/ports.py): a weaker match
 LOOKALIKE = 0.7  # same template, another name that its fix is about (kb/search/lookalike.py): a weaker match
-_PLACEHOLDER_RE = re.compile(r"<(?:ts|date|time|uuid|cred|host|ip|hex|n)>")
+_PLACEHOLDER_RE = lazy(r"<(?:ts|date|time|uuid|cred|host|ip|hex|n)>")
 
 
 @dataclass
 class Result:
+    """One answer: an error card (or a passage of a report) with its fix, score and confidence."""
+
     id: int
     ref: str
     title: str
@@ -110,6 +114,8 @@ class Hit(dict):
 
 @dataclass
 class SearchOutcome:
+    """The answers to one paste, whether it was cut to 1 MB, and the terms it was searched by."""
+
     results: list[Result]
     truncated: bool = False  # the paste was cut at 1 MB
     terms: list[str] = field(default_factory=list)
@@ -237,8 +243,8 @@ class Searcher:
             if another:
                 score *= LOOKALIKE
             result = _passage_result(row, score, matched) if is_passage else _result(row, score, matched)
-            if not is_passage and result.fingerprint and hit.get("reports"):
-                seen_in[result.fingerprint] = len(hit["reports"].split(","))
+            if not is_passage and result.fingerprint and hit.get("seen_in"):
+                seen_in[result.fingerprint] = hit["seen_in"]
             result.coverage, result.exact = round(coverage, 3), exact
             result.discount = (PORT_CONFLICT if other_service else 1.0) * (LOOKALIKE if another else 1.0)  # type: ignore[attr-defined]
             result.coverage_discount = LOOKALIKE if another else 1.0  # type: ignore[attr-defined]
@@ -278,7 +284,7 @@ class Searcher:
         if not results:
             return
         from kb.parse.linking import Anchor, link  # only a passage answer needs the linker (start-up: `runbook search`)
-        from kb.parse.model import Passage
+        from kb.parse.passage_model import Passage
 
         for result in results:
             anchor_row = result.passage_row
@@ -504,7 +510,7 @@ class Coverage:
 
 CHAIN_TAIL = 2.0  # the innermost cause of a wrapped error (`a: b: request is too large`) against the rest of the line
 KIND_HEAD = 0.5  # the kind a line says it is before its message (`panic:`, `fatal:`): every such error's template
-_KIND_HEAD_RE = re.compile(r"(?i)^\W*(panic|fatal|error|err|critical|crit|warning|warn|exception)\s*:")
+_KIND_HEAD_RE = lazy(r"(?i)^\W*(panic|fatal|error|err|critical|crit|warning|warn|exception)\s*:")
 
 
 def _chain_tail(body: str) -> set[str]:
@@ -592,7 +598,7 @@ def read_query(text: str, words: glossary.Glossary = glossary.BUNDLED) -> tuple[
     return weights, kept
 
 
-_WRAPPER_RE = re.compile(  # a line that only says something ended badly: an exit code, a build that failed
+_WRAPPER_RE = lazy(  # a line that only says something ended badly: an exit code, a build that failed
     r"(?i)^\W*(?:error\W*)?(?:.*\bexit(?:ed)?\s+(?:with\s+)?(?:code\s+|status\s+)?(?:\d+|<n>)|"
     r"(?:the\s+)?(?:build|deploy(?:ment)?|job|step|command|task|pipeline|workflow)\s+failed)\W*$")
 WRAPPED_LINES = 3  # lines before a wrapper-only error that are read as what went wrong
@@ -611,9 +617,9 @@ def telling_lines(text: str) -> list[tuple[str, float]]:
     return [(readable(line), 1.0) for line in before] + lines
 
 
-_SMALL_NUMBER_RE = re.compile(r"(?<![\w.:/])(\d{3})(?![\w.]|:\d)")
-_VERSION_RE = re.compile(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.]*\d)")  # a release: 18.12.1, v2.4.0
-_PORT_RE = re.compile(r"(?<=[:(,'\"= ])(\d{4,5})(?=[)'\",/ ]|$)")
+_SMALL_NUMBER_RE = lazy(r"(?<![\w.:/])(\d{3})(?![\w.]|:\d)")
+_VERSION_RE = lazy(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.]*\d)")  # a release: 18.12.1, v2.4.0
+_PORT_RE = lazy(r"(?<=[:(,'\"= ])(\d{4,5})(?=[)'\",/ ]|$)")
 
 
 def mask_for_query(line: str) -> str:
@@ -655,11 +661,11 @@ def _is_cjk(term: str) -> bool:
     return "\u3400" <= term[0] <= "\ufaff"
 
 
-_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK_RE = lazy(CJK_RUN)  # the pattern string glossary and textsim compile too: compiled once
 
 
 def _has_cjk(text: str) -> bool:
-    return _CJK_RE.search(text) is not None
+    return not text.isascii() and _CJK_RE.search(text) is not None
 
 
 def _passage_similarity(query_signature: str, text: str) -> float:

@@ -13,6 +13,7 @@ nothing changes. Measured in bench/search_speed.py; tests/test_boundary.py check
 from __future__ import annotations
 
 import functools
+import importlib
 import io
 import mmap
 import os
@@ -32,10 +33,51 @@ def _lazy_variations(*args, **kwargs):
     return variations(*args, **kwargs)
 
 
+def _lazy_stem(*args, **kwargs):
+    from whoosh.lang.porter import stem
+
+    return stem(*args, **kwargs)
+
+
+def _lazy_double_metaphone(*args, **kwargs):
+    from whoosh.lang.dmetaphone import double_metaphone
+
+    return double_metaphone(*args, **kwargs)
+
+
+class _Later(types.ModuleType):
+    """A module Whoosh imports at load time and runbook never uses to read its index (fuzzy-term automata,
+    highlighting): the real one is imported the first time anything is read from it."""
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        real = importlib.import_module(self.__name__)
+        return getattr(real, name)
+
+
+# Whoosh modules loaded lazily (issue 24: ~7 ms of `runbook search`): stemming and phonetic filters
+# (no field of ours uses them), the Levenshtein automata behind fuzzy terms, and highlighting.
+_LATER = ("whoosh.automata.lev", "whoosh.highlight")
+
+
 def _import_whoosh_lean() -> None:
     if "whoosh.compat" in sys.modules:
         return
     stand_ins = {}
+    for name in _LATER:
+        if name not in sys.modules:
+            stand_ins[name] = _Later(name)
+    if "whoosh.lang.porter" not in sys.modules:
+        porter = types.ModuleType("whoosh.lang.porter")
+        porter.stem = _lazy_stem  # type: ignore[attr-defined]
+        stand_ins["whoosh.lang.porter"] = porter
+    if "whoosh.lang.dmetaphone" not in sys.modules:
+        metaphone = types.ModuleType("whoosh.lang.dmetaphone")
+        metaphone.double_metaphone = _lazy_double_metaphone  # type: ignore[attr-defined]
+        stand_ins["whoosh.lang.dmetaphone"] = metaphone
     if "urllib.request" not in sys.modules:
         request = types.ModuleType("urllib.request")
         request.urlretrieve = _lazy_urlretrieve  # type: ignore[attr-defined]
@@ -53,6 +95,9 @@ def _import_whoosh_lean() -> None:
         import whoosh.compat  # noqa: F401
         import whoosh.query  # noqa: F401
         import whoosh.reading  # noqa: F401
+        import whoosh.analysis  # noqa: F401
+        import whoosh.codec.whoosh3  # noqa: F401
+        import whoosh.searching  # noqa: F401
     finally:
         for name, module in stand_ins.items():
             if sys.modules.get(name) is module:

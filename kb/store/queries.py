@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import re
 from typing import TYPE_CHECKING
+from kb.parse.lazy_re import lazy
 
 if TYPE_CHECKING:  # annotations only: the CLI imports NotFound from here before it knows the command
     from kb.store.database import Store
 
-_ID_RE = re.compile(r"^([recf]?)(\d+)$", re.IGNORECASE)
+_ID_RE = lazy(r"^([recf]?)(\d+)$", re.IGNORECASE)
 KINDS = {"r": "report", "e": "error", "c": "checklist", "f": "flowchart"}
 
 

@@ -35,6 +35,7 @@ class RefMap:
         self._numbers: dict[Key, int] | None = None
         self._highest: dict[str, int] = {}
         self._mtime: float | None = None
+        self._on_disk = 0  # the first this-many entries of _numbers are in the file as they are: the rest are new
         self.changed = False
 
     # -- reading -------------------------------------------------------------------------------------
@@ -44,11 +45,13 @@ class RefMap:
             return
         self._mtime = _mtime(self.path)
         if self.path.exists():
-            self._numbers = _settle(list(_lines(self.path)))
-            self.changed = self._numbers != _read_raw(self.path)
+            entries = list(_lines(self.path))  # read once: a 50,000-report KB has ~370,000 lines
+            self._numbers = _settle(entries)
+            self.changed = self._numbers != _first_seen(entries)
         else:
             self._numbers = dict(seed or {})
             self.changed = bool(self._numbers)
+        self._on_disk = len(self._numbers) if not self.changed else 0  # how many of _numbers the file holds as they are
         self._highest = {}
         for (kind, _, _), number in self._numbers.items():
             self._highest[kind] = max(self._highest.get(kind, 0), number)
@@ -76,11 +79,19 @@ class RefMap:
         """Write refs.tsv (and the union-merge attribute) if they changed; returns the KB paths to commit."""
         if self._numbers is None or not self.changed:
             return []
-        lines = [f"{kind}\t{number}\t{path}\t{position}\n" for (kind, path, position), number in
-                 sorted(self._numbers.items(), key=lambda item: (item[0][0], item[1]))]
-        from kb.store.copy_journal import write_atomic  # no temporary file left behind on a full disk
+        if self._on_disk and self._mtime is not None and self._mtime == _mtime(self.path):
+            # only new records since the file was read: appended (adding N reports costs N lines, not the
+            # whole file; the order of lines carries no meaning, _settle reads them in any order)
+            new = list(self._numbers.items())[self._on_disk:]
+            _append(self.path, "".join(f"{kind}\t{number}\t{path}\t{position}\n" for (kind, path, position), number in
+                                       sorted(new, key=lambda item: (item[0][0], item[1]))))
+        else:
+            lines = [f"{kind}\t{number}\t{path}\t{position}\n" for (kind, path, position), number in
+                     sorted(self._numbers.items(), key=lambda item: (item[0][0], item[1]))]
+            from kb.store.copy_journal import write_atomic  # no temporary file left behind on a full disk
 
-        write_atomic(self.path, _HEADER + "".join(lines))
+            write_atomic(self.path, _HEADER + "".join(lines))
+        self._on_disk = len(self._numbers)
         self._mtime = _mtime(self.path)
         self.changed = False
         return [REFS_FILE, *self._ensure_attribute()]
@@ -102,15 +113,37 @@ def _mtime(path: Path) -> float | None:
         return None
 
 
-def _read_raw(path: Path) -> dict[Key, int]:
+def _append(path: Path, text: str) -> None:
+    """Add lines at the end, all or none: on a failed write (a full disk) the file is cut back to what it was."""
+    with path.open("r+b") as out:
+        size = out.seek(0, os.SEEK_END)
+        try:
+            if size:
+                out.seek(-1, os.SEEK_END)
+                if out.read(1) != b"\n":
+                    text = "\n" + text  # a file edited by hand or merged without its last newline
+            out.write(text.encode("utf-8"))
+            out.flush()
+            os.fsync(out.fileno())
+        except OSError:
+            out.truncate(size)
+            raise
+
+
+def _first_seen(entries: list[tuple[str, int, str, int]]) -> dict[Key, int]:
+    """Each record's number as the file gives it first (what the file says, before any settling)."""
     out: dict[Key, int] = {}
-    for kind, number, report, position in _lines(path):
+    for kind, number, report, position in entries:
         out.setdefault((kind, report, position), number)
     return out
 
 
 def _lines(path: Path):
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    text = path.read_text(encoding="utf-8", errors="replace")
+    lines = text.splitlines()
+    if lines and not text.endswith("\n"):
+        lines.pop()  # a line cut short (an append interrupted by a crash) is no record: it gets a new number
+    for line in lines:
         if not line.strip() or line.startswith("#"):
             continue
         parts = line.split("\t")
@@ -129,6 +162,8 @@ def _settle(entries: list[tuple[str, int, str, int]]) -> dict[Key, int]:
     for kind, number, path, position in entries:
         key = (kind, path, position)
         by_key[key] = min(number, by_key.get(key, number))
+    if len({(key[0], number) for key, number in by_key.items()}) == len(by_key):
+        return by_key  # no number claimed twice (the usual case): nothing to settle, no need to sort
     owner: dict[tuple[str, int], Key] = {}
     losers: list[Key] = []
     for key in sorted(by_key):

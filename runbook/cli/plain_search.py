@@ -6,6 +6,8 @@ from `parse` and click handles it, so help, usage errors and stdin reading stay 
 from __future__ import annotations
 
 import sys
+
+import kb  # noqa: F401  (first: kb/parse/lean_imports.py loads dataclasses without inspect)
 from dataclasses import dataclass
 
 MAX_RESULTS = 100  # the click option's range is 1..100
@@ -13,6 +15,8 @@ MAX_RESULTS = 100  # the click option's range is 1..100
 
 @dataclass
 class SearchRequest:
+    """The plain `search` command line: which KB, the paste, how many answers, JSON or text."""
+
     kb_option: str | None
     query: str
     limit: int = 3
