@@ -410,6 +410,8 @@ def _write_store_commit(kb: KnowledgeBase, result: IngestResult, clock: "_Clock"
             continue
         if redaction.findings:
             result.redacted.append((str(candidate.source), redaction))
+        if report.bound_note:  # a giant file read as sections only up to the parse bound (kb/parse/bound.py)
+            result.notes.append(f"{candidate.source} {report.bound_note}")
         # The hash is the original's (so an unchanged original is recognised); the text is the redacted copy.
         info = SourceInfo(path=candidate.dest, sha256=digest, origin=str(candidate.source.resolve()),
                           size=len(redaction.text.encode("utf-8")), ingested_at=now)
@@ -610,6 +612,8 @@ def _rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None,
         else:
             if outcome[0].findings:
                 result.redacted.append((info.path, outcome[0]))
+            if report.bound_note:
+                result.notes.append(f"{info.path} {report.bound_note}")
             ready.append((info, report))
             result.ingested.append(info.path)
     with kb.store.db.atomic():

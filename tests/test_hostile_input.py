@@ -85,7 +85,10 @@ def test_a_paste_of_errors_only_keeps_its_last_exception():
     assert lines[0][0] == "ERROR worker 0 failed to renew the lease"
 
 
-def test_a_report_of_thousands_of_sections_keeps_every_section_in_bounded_passages():
+def test_a_report_of_thousands_of_sections_is_read_up_to_the_bound_in_bounded_passages():
+    """Its first sections as sections (each its own passage), the rest as plain passages up to a cap: the
+    stored passages stay bounded however many sections the file has (kb/parse/bound.py)."""
+    from kb.parse.bound import MAX_SECTIONS, TAIL_SEARCH_CHARS
     from kb.parse.passages import MAX_PASSAGES
     from kb.parse.report import parse_report
 
@@ -93,18 +96,22 @@ def test_a_report_of_thousands_of_sections_keeps_every_section_in_bounded_passag
                                           for n in range(5000))
     report = parse_report(text, "reports/index.md")
     assert len(report.passages) <= MAX_PASSAGES
-    joined = "\n".join(passage.text for passage in report.passages)
-    for n in (0, 1, 2499, 4999):
-        assert f"Run rotate-{n} on host h{n}." in joined
-        assert f"**Step {n}: rotate key {n}**" in joined or any(p.heading.endswith(f"Step {n}: rotate key {n}")
-                                                                 for p in report.passages)
+    for n in (0, 1, MAX_SECTIONS - 2):  # read as sections
+        assert any(p.heading.endswith(f"Step {n}: rotate key {n}") and p.text == f"Run rotate-{n} on host h{n}."
+                   for p in report.passages)
+    plain = "\n".join(p.text for p in report.passages if p.line >= report.outline[0]["children"][-1]["line"] + 3)
+    for n in (MAX_SECTIONS, MAX_SECTIONS + 100):  # the rest: plain text, searchable up to the cap
+        assert f"## Step {n}: rotate key {n}\n\nRun rotate-{n} on host h{n}." in plain
+    assert "rotate-4999" not in plain and len(plain) <= TAIL_SEARCH_CHARS
 
 
-def test_a_report_of_thousands_of_errors_keeps_each_with_its_fix():
+def test_a_report_of_thousands_of_errors_keeps_each_one_read_with_its_fix():
+    from kb.parse.bound import MAX_SECTIONS
     from kb.parse.report import parse_report
 
     text = "# Error catalogue\n\n" + "".join(f"## Error {n}: Quota{n}Error: bucket {n} refused\n\n"
                                             f"**Fix**: raise the quota of bucket {n}.\n\n" for n in range(3000))
     report = parse_report(text, "reports/catalogue.md")
-    assert len(report.errors) == 3000
-    assert report.errors[2999].fix == "raise the quota of bucket 2999."
+    assert len(report.errors) == MAX_SECTIONS - 1  # the title is the first heading
+    assert report.errors[-1].fix == f"raise the quota of bucket {MAX_SECTIONS - 2}."
+    assert report.errors[0].fix == "raise the quota of bucket 0."

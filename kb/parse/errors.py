@@ -692,7 +692,8 @@ def is_error_card(entry: ErrorEntry) -> bool:
 
 # --- merging duplicates ---------------------------------------------------------------------------
 
-MERGE_BUDGET = 400  # errors compared pairwise in one report; past them, only the same message merges
+MERGE_BUDGET = 150  # errors compared pairwise in one report (the most in a real one: 14); past them, only the
+# same message merges
 
 
 def merge_errors(errors: list[ErrorEntry]) -> list[ErrorEntry]:

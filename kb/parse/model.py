@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import ClassVar
 
 from kb.parse.passage_model import Passage  # noqa: F401  (its own module: search links passages without the rest)
 
@@ -96,6 +97,9 @@ class ParsedReport:
     lessons: list[Lesson] = field(default_factory=list)
     timeline: list[dict] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
+    # Set (on the instance) for a giant report cut at the parse bound (kb/parse/bound.py): what ingest says about
+    # it. Not a field: a report within the bound is exactly what it always was.
+    bound_note: ClassVar[str] = ""
 
     def to_dict(self) -> dict:
         return asdict(self)

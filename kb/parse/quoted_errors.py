@@ -52,10 +52,11 @@ def quoted_errors(root: Section, cards: list[ErrorEntry]) -> list[ErrorEntry]:
     carded = {card.section for card in cards if card.sources and card.sources[0]["kind"] == "section"}
     found: list[ErrorEntry] = []
     for section in root.walk():
+        leads: dict[int, bool] = {}  # per block: does a lead-in head the run of pasted lines it ends (_pasted_line)
         for index, block in enumerate(section.blocks):
             if section.path() in carded and not (block.kind == "code" and _another_log(section, index)):
                 continue  # a write-up that has its card quotes that error again (its diagnosis, more lines)
-            for message, log in _quotes(section, index, block):
+            for message, log in _quotes(section, index, block, leads):
                 plain = _plain(message)
                 mentioned = _mentioned(found, plain) if block.kind == "code" else None
                 if mentioned is not None:  # `ERR_X` in a sentence, then the log that prints it
@@ -218,8 +219,8 @@ def _held(plain: str, held: list[str]) -> bool:
     return False
 
 
-def _quotes(section: Section, index: int, block: Block):
-    """(message, log) pairs a block quotes."""
+def _quotes(section: Section, index: int, block: Block, leads: dict[int, bool] | None = None):
+    """(message, log) pairs a block quotes (leads: _pasted_line's answers so far in this section)."""
     if block.kind == "code":
         if _code_looks_like_error(block) or _printed_lines(block):
             line = salient_line(block.code)
@@ -239,7 +240,7 @@ def _quotes(section: Section, index: int, block: Block):
                         yield quote, quote
         return
     if block.kind in ("para", "item"):
-        if block.kind == "para" and _pasted_line(section, index, block):
+        if block.kind == "para" and _pasted_line(section, index, block, leads):
             yield block.text.strip(), block.text.strip()
             return
         if not _QUOTE_CHARS_RE.search(block.text):
@@ -278,7 +279,7 @@ def _usable(quote: str, strict: bool = True) -> bool:
     return not is_command_line(quote.lstrip("$ "))
 
 
-def _pasted_line(section: Section, index: int, block: Block) -> bool:
+def _pasted_line(section: Section, index: int, block: Block, leads: dict[int, bool] | None = None) -> bool:
     """A one-line paragraph that is an error line pasted without a fence, under a lead-in that says so
     (`Look for messages like:`, `报错如下：`, or another such line right above it)."""
     if len(block.lines) != 1 or block.depth:
@@ -287,15 +288,34 @@ def _pasted_line(section: Section, index: int, block: Block) -> bool:
     if not labels.reads_as_message(text) or not _usable(text, strict=False) or "`" in text \
             or text.endswith(("。", ".")) and not labels.has_error_token(text):
         return False
-    for before in reversed(section.blocks[:index]):
+    return _lead_in_above(section.blocks, index - 1, {} if leads is None else leads)
+
+
+def _lead_in_above(blocks: list[Block], start: int, leads: dict[int, bool]) -> bool:
+    """Walking up from blocks[start] over pasted lines: is the first other paragraph a lead-in? Each block's
+    answer is kept in `leads`, so a section of thousands of pasted lines (a log pasted as paragraphs) is walked
+    once, not once per line."""
+    walked: list[int] = []
+    at, answer = start, False
+    while at >= 0:
+        if at in leads:
+            answer = leads[at]
+            break
+        before = blocks[at]
         if before.kind != "para" or before.depth:
-            return False
+            break
         lead = before.text.strip()
         if len(before.lines) == 1 and labels.reads_as_message(lead) and _usable(lead, strict=False) \
                 and not lead.endswith((":", "：")):
-            continue  # another pasted line of the same list
-        return lead.endswith((":", "：")) and labels.matches_any(lead, _LEAD_WORDS)
-    return False
+            walked.append(at)  # another pasted line of the same list
+            at -= 1
+            continue
+        answer = lead.endswith((":", "：")) and labels.matches_any(lead, _LEAD_WORDS)
+        walked.append(at)
+        break
+    for index in walked:
+        leads[index] = answer
+    return answer
 
 
 def _plain(text: str) -> str:

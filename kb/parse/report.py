@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from kb.parse import commits as commit_finder
 from kb.parse import labels, vocab
+from kb.parse.bound import TAIL_SEARCH_CHARS, find_cut, plain_pieces
 from kb.parse.blocks import Section, parse_sections
 from kb.parse.checklists import ChecklistExtractor
 from kb.parse.errors import extract_section_errors, is_error_card, merge_errors, table_errors
@@ -15,7 +16,7 @@ from kb.parse.error_ids import join_by_id
 from kb.parse.quoted_errors import quoted_errors, rows_into_quotes
 from kb.parse.flowchart import is_flowchart, parse_flowchart
 from kb.parse.linking import link_errors
-from kb.parse.model import CommitRef, FlowchartEntry, Lesson, ParsedReport
+from kb.parse.model import CommitRef, FlowchartEntry, Lesson, ParsedReport, Passage
 from kb.parse.passages import cut_passages
 
 _FRONT_MATTER_RE = re.compile(r"\A(?:\ufeff)?---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
@@ -48,6 +49,10 @@ def _collector_paused():
 def _parse_report(text: str, name: str) -> ParsedReport:
     front, body = split_front_matter(text)
     body = _ESCAPED_FENCE_RE.sub(r"\1```", body)  # chat-tool exports write fences as \`\`\`
+    cut = find_cut(body)  # a giant file (50,000 headings): only its first part is read as sections
+    rest = ""
+    if cut is not None:
+        body, rest = body[:cut.at], body[cut.at:]
     root = parse_sections(body)
     report = ParsedReport(title=_title(root, front, name), lang=_language(root))
     report.meta = {**front, **_metadata(root)}
@@ -61,7 +66,23 @@ def _parse_report(text: str, name: str) -> ParsedReport:
     report.timeline = _timeline(root)
     report.passages = cut_passages(root)
     link_errors(report.errors, report.passages)
+    if cut is not None:
+        _read_rest_as_text(report, cut, rest)
     return report
+
+
+BOUND_META_KEY = "read as sections"
+
+
+def _read_rest_as_text(report: ParsedReport, cut, rest: str) -> None:
+    """The part of a giant report beyond the parse bound: plain passages (after the others, so every index into
+    the passages stays put), and a word of it where the report is shown and where it is ingested."""
+    for piece in plain_pieces(rest, cut.line):
+        heading = " / ".join(part for part in (report.title, piece.heading) if part)
+        report.passages.append(Passage(heading=heading, line=piece.line, text=piece.text))
+    report.meta[BOUND_META_KEY] = (f"lines 1-{cut.line - 1:,} of {cut.lines:,}; the rest as plain text (its first "
+                                   f"{TAIL_SEARCH_CHARS // 1000:,} KB searchable)")
+    report.bound_note = cut.describe()
 
 
 def split_front_matter(text: str) -> tuple[dict[str, str], str]:

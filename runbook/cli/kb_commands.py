@@ -98,6 +98,8 @@ def ingest(context: Context, paths: tuple[str, ...], no_commit: bool, check_only
         say(f"skipped: {message}", err=True)
     for message in result.failed:
         say(f"error: {message}", err=True)
+    for note in result.notes:  # e.g. a giant file read as sections only up to the parse bound
+        say(f"note: {note}", err=True)
     if as_json:
         payload = {"ingested": result.ingested, "unchanged": result.unchanged, "failed": result.failed,
                    "skipped": result.skipped, "commit": result.commit, "redacted": result.redactions_json()}

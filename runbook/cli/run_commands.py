@@ -98,6 +98,10 @@ def run(context: Context, name: str, no_tui: bool, dry_run: bool, as_json: bool,
     kb = context.kb()
     runbook = runbooks.load(kb, name)
     given = _parse_vars(variables)
+    if not dry_run:  # a dry run writes nothing: it reads a read-only KB or one mid-merge as well as any
+        from kb.store.write_guard import require_writable
+
+        require_writable(kb, "run")  # before any question (trust included): read-only, or git mid-merge/rebase/detached
     if yes:  # only what this operator trusted, on this machine, in exactly this content (kb/runs/trust.py)
         from kb.runs.trust import verdict
 
@@ -115,9 +119,6 @@ def run(context: Context, name: str, no_tui: bool, dry_run: bool, as_json: bool,
         else:
             say_long(render_dry_run(runbook, given, trust=_trust_line(runbook, found)))
         return
-    from kb.store.write_guard import require_writable
-
-    require_writable(kb, "run")  # before any question: read-only, or git mid-merge/rebase/detached
     who, author = _operator(kb, operator)
     values, secrets = _ask_variables(runbook, given, unattended=yes)
     from kb.runs.walk import RunWalk
