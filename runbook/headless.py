@@ -18,6 +18,8 @@ command (`tail -f`) is ended with ctrl+c, and that completes the step.
 from __future__ import annotations
 
 import sys
+import termios
+from contextlib import contextmanager
 
 import click
 
@@ -30,6 +32,31 @@ from runbook.step_text import needs_note, output_line, step_title
 
 def _say(text: str = "", **style) -> None:
     click.echo(click.style(neutralise(text), **style) if style else neutralise(text))
+
+
+@contextmanager
+def _not_echoed(stream):
+    """While a captured command runs, what the operator types is not echoed by their terminal: a password typed
+    at a prompt the command printed, before runbook has handed the terminal over, would otherwise show. What is
+    typed stays buffered and reaches the command once it has the terminal."""
+    try:
+        fd = stream.fileno() if stream is not None and stream.isatty() else None
+        saved = termios.tcgetattr(fd) if fd is not None else None
+    except (AttributeError, ValueError, OSError, termios.error):
+        saved = None
+    if saved is None:
+        yield
+        return
+    quiet = termios.tcgetattr(fd)
+    quiet[3] &= ~(termios.ECHO | termios.ECHONL)
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    try:
+        yield
+    finally:
+        try:
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        except termios.error:
+            pass
 
 
 def _colour() -> bool:
@@ -219,9 +246,10 @@ class HeadlessRun:
                      fg="magenta")
         if needs.follow and attached is None and not self.yes:
             _say("    -- following: ctrl+c ends it, and the step completes --", fg="magenta")
-        result, verdict = walk.run_command(
-            command, on_output=lambda line: click.echo("    | " + output_line(line, self.colour)),
-            terminal=attached, on_waiting=self._waiting, unattended=self.yes)
+        with _not_echoed(None if attached is not None else sys.stdin):
+            result, verdict = walk.run_command(
+                command, on_output=lambda line: click.echo("    | " + output_line(line, self.colour)),
+                terminal=attached, on_waiting=self._waiting, unattended=self.yes)
         if attached is not None:
             _say("    -- runbook has the terminal back --", fg="magenta")
         mark = {True: "✓", False: "✗", None: "?"}[verdict.passed]

@@ -370,3 +370,27 @@ def test_dry_run_marks_terminal_and_follow_commands(runner, classes_kb):
     result = run_cli(runner, kb_root, "run", "classes", "--dry-run")
     assert "needs your terminal (read waits for a line from you)" in result.output
     assert "follows until you stop it (tail -f follows the file)" in result.output
+
+
+def test_a_password_typed_as_soon_as_its_prompt_shows_is_never_echoed(kb, tmp_path):
+    """The captured command's prompt shows before runbook notices it waits and hands the terminal over; an
+    operator who types the password at once must not see it echoed (nor anyone behind them)."""
+    askpass = write_askpass(tmp_path)
+    (kb.runbooks_dir / "unlock.md").write_text(
+        f"# Unlock\n\n- [ ] Unlock\n  ```bash\n  python3 {askpass}\n  # expected: access granted\n  ```\n",
+        encoding="utf-8")
+    kb.close()
+    operator = Operator(runbook_argv(kb.root, "run", "unlock", "--no-tui"),
+                        env=runbook_env(tmp_path, ASKPASS_WANTS=SECRET))
+    try:
+        operator.expect("[r]un")
+        operator.line("r")
+        operator.expect("Run it?")
+        operator.line("y")
+        operator.expect("password for ann: ")
+        operator.line(SECRET)  # at once: runbook has not handed the terminal over yet
+        operator.expect("✓ output has 'access granted'")
+        assert operator.wait() == 0, operator.text
+    finally:
+        operator.close()
+    assert SECRET.encode() not in operator.seen
