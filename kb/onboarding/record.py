@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from kb.onboarding import progress
+from kb.runs.catalogue import front_matter_head
 from kb.runs.runbooks import slug
 from kb.store.knowledge_base import FALLBACK_AUTHOR, KBError, KnowledgeBase
 
@@ -78,26 +79,9 @@ def team(kb: KnowledgeBase) -> list[dict]:
     folder = kb.runs_dir / FOLDER
     out = []
     for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
-        front = _front_matter(path)
+        front = front_matter_head(path)
         if front.get("topic") and front.get("operator"):
             out.append({"operator": front["operator"], "topic": front["topic"], "completed": front.get("completed", ""),
                         "drills": front.get("drills", ""), "dry_run": front.get("dry_run", ""),
                         "record": str(path.relative_to(kb.root))})
     return sorted(out, key=lambda r: (r["operator"].lower(), r["completed"], r["topic"]))
-
-
-def _front_matter(path: Path) -> dict[str, str]:
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return {}
-    if not lines or lines[0].strip() != "---":
-        return {}
-    out = {}
-    for line in lines[1:]:
-        if line.strip() == "---":
-            break
-        key, sep, value = line.partition(":")
-        if sep:
-            out[key.strip()] = value.strip()
-    return out

@@ -106,7 +106,7 @@ def last_runs(kb: KnowledgeBase) -> dict[str, dict]:
     seen: dict[str, dict] = {}  # run id -> {"runbook", "outcome", "date"}
     if kb.runs_dir.is_dir():
         for record in kb.runs_dir.glob("*.md"):
-            front = _front_matter(record)
+            front = front_matter_head(record)
             if front.get("runbook"):
                 key = front.get("run") or record.name
                 seen[key] = {"runbook": front["runbook"], "outcome": front.get("outcome") or "interrupted",
@@ -123,7 +123,8 @@ def last_runs(kb: KnowledgeBase) -> dict[str, dict]:
     return out
 
 
-def _front_matter(path) -> dict[str, str]:
+def front_matter_head(path) -> dict[str, str]:
+    """A run record's front matter, read from the file's head only ({} when it has none or cannot be read)."""
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             head = handle.read(_FRONT_MATTER_BYTES)
