@@ -149,3 +149,47 @@ def test_new_records_are_appended_to_refs_tsv_and_a_line_cut_short_is_ignored(kb
     assert reread.number("e", "reports/two.md", 0) == int(ids["reports/two.mde"])
     assert not reread.changed
     assert reread.number("e", "reports/three.md", 0) != 99  # the line cut short named no record
+
+
+def _one_error_report(folder, name: str, message: str) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.md").write_text(f"# {name}\n\n## Error: {name}\n\n**Error log**:\n```\n{message}\n```\n\n"
+                                       f"**Fix**: undo {name}.\n", encoding="utf-8")
+
+
+def test_a_number_claimed_in_a_pulled_refs_tsv_is_never_handed_out_again(kb, tmp_path):
+    """The database keeps a copy of the numbers so that adding reports need not read refs.tsv whole; a
+    file changed outside this KB's own ingest (a pull that brought another clone's lines) must win over
+    that copy: a new record gets a number above the ones the pulled lines claim."""
+    _one_error_report(tmp_path / "a", "one", "ValueError: boom one")
+    ingest(kb, [tmp_path / "a"])
+    refs = kb.root / "refs.tsv"
+    highest = max(int(line.split("\t")[1]) for line in refs.read_text().splitlines()[1:] if line.startswith("e\t"))
+    with refs.open("a", encoding="utf-8") as out:  # what a union merge of a teammate's ingest appends
+        out.write(f"e\t{highest + 5}\treports/theirs.md\t0\nr\t40\treports/theirs.md\t0\n")
+    _one_error_report(tmp_path / "b", "two", "KeyError: bang two")
+    ingest(kb, [tmp_path / "b"])
+    mine = kb.store.rows("select e.id from errors e join reports r on r.id = e.report_id where r.path = 'reports/two.md'")
+    assert [row["id"] for row in mine] == [highest + 6]
+    assert kb.store.rows("select id from reports where path = 'reports/two.md'")[0]["id"] == 41
+
+
+def test_the_databases_copy_of_the_numbers_is_the_file_settled(kb, tmp_path):
+    """After ingests that append (the copy is extended, not re-read), the copy holds exactly what reading
+    refs.tsv whole gives; a reindex on a clone without the database gives every record the same number."""
+    from kb.store.refs import _lines, _settle
+
+    for index, name in enumerate(("one", "two", "three")):
+        _one_error_report(tmp_path / name, name, f"ValueError: boom {index}")
+        ingest(kb, [tmp_path / name])
+    copy = {(row["kind"], row["path"], row["position"]): row["number"]
+            for row in kb.store.rows("select * from ref_numbers")}
+    assert copy == _settle(list(_lines(kb.root / "refs.tsv")))
+    assert len(copy) == 6
+    before = _identities(kb)
+    clone = tmp_path / "clone"
+    git.Repo.clone_from(str(kb.root), str(clone))
+    other = KnowledgeBase(clone)
+    rebuild(other)
+    assert _identities(other) == before
+    other.close()

@@ -21,7 +21,7 @@ OWN_MODULES = {
     "kb.parse.structured_logs", "kb.parse.textsim", "kb.parse.vocab", "kb.parse.words",
     "kb.search", "kb.search.analysis", "kb.search.bm25", "kb.search.glossary", "kb.search.identity",
     "kb.search.index", "kb.search.lookalike", "kb.search.phrases", "kb.search.ports", "kb.search.ranking", "kb.search.whoosh_import",
-    "kb.store", "kb.store.database", "kb.store.knowledge_base", "kb.store.queries", "kb.store.refs",
+    "kb.store", "kb.store.database", "kb.store.groups", "kb.store.knowledge_base", "kb.store.queries", "kb.store.refs",
     "runbook", "runbook.cli", "runbook.cli.plain_search", "runbook.paths", "runbook.render", "runbook.session",
     "runbook.shown_passages", "kb.open", "runbook.config", "runbook.pager",
 }

@@ -318,37 +318,46 @@ def _rows_where(kb: KnowledgeBase, sql: str, column: str, values: list[str] | No
     return rows
 
 
-def _documents(kb: KnowledgeBase, fingerprints: list[str] | None):
+def _group_rows(kb: KnowledgeBase, sql: str, keys: list[str] | None) -> list[dict]:
+    """Rows of sql about these groups (None: every group), 500 at a time; {groups} is where the condition goes."""
+    if keys is None:
+        return kb.store.rows(sql.replace("{groups}", "1"))
+    rows: list[dict] = []
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        rows += kb.store.rows(sql.replace("{groups}", f"group_key in ({','.join('?' * len(chunk))})"), chunk)
+    return rows
+
+
+def _documents(kb: KnowledgeBase, keys: list[str] | None):
     """One document per error group (fingerprint): the representative write-up's fields (representative_order)
-    and every member's distinct title, cause and fix in that order. Members are read with only what ranks
-    and joins them; the representative's whole row (its log, its commits' messages) is read once per group:
-    a group seen in thousands of reports (adding reports to a large KB touches its large groups) costs
-    thousands of short rows, not thousands of full ones with a commit lookup each."""
-    rows = _rows_where(kb, _MEMBER_SQL, "where e.fingerprint", fingerprints)
-    groups: dict[str, list[dict]] = {}
-    for row in rows:
-        groups.setdefault(row["fingerprint"] or f"error-{row['id']}", []).append(row)
-    best_ids = {}
-    for key, members in groups.items():
-        members.sort(key=representative_order)
-        best_ids[key] = members[0]["id"]
-    best_rows = {row["id"]: row for row in _rows_where(kb, _ERROR_SQL, "where e.id", list(best_ids.values()))}
-    for key, members in groups.items():
-        best = best_rows[best_ids[key]]
+    and every member's distinct title, cause and fix in that order. The store keeps each group's best
+    write-up and distinct texts as write-ups come and go (kb/store/groups.py): at 50,000 reports a group
+    can hold 10,000 write-ups, and reading them all was most of adding 100 reports."""
+    heads = _group_rows(kb, "select group_key, best, seen_in, first from error_groups where {groups}", keys)
+    if not heads:
+        return
+    # Documents are numbered in the order they are added, and equal scores keep that order: a rebuild adds
+    # groups by their first write-up, an update by key (as they came when Python walked the members).
+    heads.sort(key=(lambda row: row["first"]) if keys is None else (lambda row: row["group_key"]))
+    texts: dict[tuple[str, str], list[str]] = {}
+    for row in _group_rows(kb, "select group_key, field, text from group_texts where {groups} "
+                               "order by group_key, field, complete desc, fix_length desc, id desc", keys):
+        texts.setdefault((row["group_key"], row["field"]), []).append(row["text"])
+    best_rows = {row["id"]: row for row in _rows_where(kb, _ERROR_SQL, "where e.id", [head["best"] for head in heads])}
+    for head in heads:
+        key, best = head["group_key"], best_rows[head["best"]]
         context = " ".join(filter(None, [best["report_title"], best["section"], best["project"], best["platform"],
                                          best["commit_messages"]]))
-        yield {"id": key, "error": best["id"], "seen_in": len({m["report"] for m in members}),
-               "message": best["message"] or "", "title": _unique(m["title"] for m in members),
+        yield {"id": key, "error": best["id"], "seen_in": head["seen_in"],
+               "message": best["message"] or "", "title": _joined(texts.get((key, "title"), ())),
                "log": (best["log"] or "")[:_CAP], "symptom": best["symptom"] or "",
-               "cause": _unique(m["cause"] for m in members), "fix": _unique(m["fix"] for m in members),
+               "cause": _joined(texts.get((key, "cause"), ())), "fix": _joined(texts.get((key, "fix"), ())),
                "context": context}
 
 
-# What ranks a group's members and what every member adds to its document (no log, no commit lookup).
-_MEMBER_SQL = """
-select e.id, e.fingerprint, r.path as report, e.title, e.root_cause as cause, e.fix
-from errors e join reports r on r.id = e.report_id
-"""
+def _joined(texts) -> str:
+    return "\n".join(texts)[:_CAP]
 
 
 _PASSAGE_SQL = """
@@ -365,14 +374,6 @@ def _passage_documents(kb: KnowledgeBase, paths: list[str] | None):
         yield {"id": f"p:{row['id']}", "error": 0, "passage": row["id"], "kind": "passage", "reports": row["report"],
                "heading": heading.rsplit(" / ", 1)[-1], "where": f"{row['report_title']} {heading}",
                "body": (row["text"] or "")[:_CAP]}
-
-
-def _unique(texts) -> str:
-    seen: list[str] = []
-    for text in texts:
-        if text and text not in seen:
-            seen.append(text)
-    return "\n".join(seen)[:_CAP]
 
 
 def documents_of(kb: KnowledgeBase, paths: list[str]) -> set[str]:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.parse.normalize import fingerprint
+from kb.store import groups
 from kb.store.refs import KINDS as REF_KINDS, RefMap
 
 if TYPE_CHECKING:  # the parser's model is only a type here: `runbook search` opens the store without it
@@ -92,7 +93,7 @@ class Store:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         self.outdated = 0 < version < SCHEMA_VERSION  # written by an older runbook: rebuilt from the reports
         if read_only:
-            if not self.outdated and (version != SCHEMA_VERSION or not self._schema_complete()):
+            if not self.outdated and (version != SCHEMA_VERSION or not self._schema_complete(derived=False)):
                 raise sqlite3.DatabaseError("its tables are incomplete")
         else:
             self._complete_schema(version)
@@ -140,12 +141,16 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
-    def _schema_complete(self) -> bool:
-        """Every table and column this version writes is there (reads only)."""
+    def _schema_complete(self, derived: bool = True) -> bool:
+        """Every table and column this version writes is there (reads only); derived: and the error groups
+        that only ingest and reindex read (a reader opening an older read-only KB does without them)."""
         for name, columns in _TABLES.items():
             have = {row[1] for row in self.conn.execute(f"PRAGMA table_info([{name}])")}
             if not have or not set(columns) <= have:
                 return False
+        if derived:
+            present = {row[0] for row in self.conn.execute("select name from sqlite_master where type = 'table'")}
+            return set(groups.TABLES) <= present
         return True
 
     def _ensure_schema(self) -> None:
@@ -164,6 +169,9 @@ class Store:
                               ("timeline", "report_id"),
                               ("error_commits", "error_id"), ("commits", "sha"), ("errors", "fingerprint")):
             self.db[table].create_index([column], if_not_exists=True, unique=(table, column) == ("reports", "path"))
+        with self.conn:
+            if groups.ensure(self.conn):  # a database from before them: made from its errors, once
+                groups.remake(self.conn, None)
         self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     # -- reads ---------------------------------------------------------------------------------------
@@ -192,7 +200,7 @@ class Store:
             return []
         self._load_refs()
         with self.db.atomic():
-            self._delete_paths([info.path for info, _ in parsed])
+            changed_groups = self._delete_paths([info.path for info, _ in parsed])
             self._bump_generation()
             next_id = {name: self._max_id(name) + 1 for name in _TABLES if name not in ("error_commits", "kb_state")}
             batches: dict[str, list[dict]] = {name: [] for name in _TABLES}
@@ -202,6 +210,8 @@ class Store:
             for name, rows in batches.items():
                 if rows:
                     self._insert(name, rows)
+            groups.remake(self.conn, changed_groups)  # groups that lost write-ups: made again from their members
+            groups.fold_in(self.conn, batches["errors"], skip=changed_groups)
             if self.refs is not None:  # inside the transaction: ids that cannot be kept (a full disk) store nothing
                 self.refs.save()
         return report_ids
@@ -230,13 +240,13 @@ class Store:
                 if kind != "r":
                     seed.update({(kind, row[1], row[2]): row[0] for row in self.db.execute(
                         f"select t.id, r.path, t.position from [{table}] t join reports r on r.id = t.report_id")})
-        self.refs.load(seed)
+        self.refs.load(seed, cache=None if self.read_only else self.conn)
 
     def clear(self) -> None:
         self._load_refs()  # before the rows it may be seeded from are gone
         with self.db.atomic():
             self._bump_generation()
-            for name in _TABLES:
+            for name in (*_TABLES, *groups.TABLES):
                 if name != "kb_state":
                     self.db.execute(f"delete from [{name}]")
 
@@ -265,18 +275,22 @@ class Store:
     def _max_id(self, table: str) -> int:
         return self.db.execute(f"select coalesce(max(id), 0) from [{table}]").fetchone()[0]
 
-    def _delete_paths(self, paths: list[str]) -> None:
+    def _delete_paths(self, paths: list[str]) -> set[str]:
+        """Delete these reports' records; returns the error groups that lost write-ups."""
+        changed: set[str] = set()
         for chunk in _chunks(paths, 500):
             marks = ",".join("?" * len(chunk))
             ids = [row[0] for row in self.db.execute(f"select id from reports where path in ({marks})", chunk)]
             if not ids:
                 continue
+            changed |= groups.keys_of_reports(self.conn, ids)
             id_marks = ",".join("?" * len(ids))
             self.db.execute(f"delete from error_commits where error_id in (select id from errors where report_id in ({id_marks}))", ids)
             self.db.execute(f"delete from items where checklist_id in (select id from checklists where report_id in ({id_marks}))", ids)
             for table in _CHILD_TABLES:
                 self.db.execute(f"delete from [{table}] where report_id in ({id_marks})", ids)
             self.db.execute(f"delete from reports where id in ({id_marks})", ids)
+        return changed
 
     def _rows_for(self, info: SourceInfo, report: ParsedReport, next_id: dict[str, int],
                   batches: dict[str, list[dict]]) -> int:

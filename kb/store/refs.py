@@ -10,11 +10,19 @@ records get the next free number and the file is committed with them.
 Two clones that ingest at the same time both append; `.gitattributes` merges the
 file as a union, and a number claimed twice is settled the same way on every
 clone (the record whose key sorts first keeps it, the other gets a new one).
+
+A 50,000-report KB has ~370,000 lines: reading and settling them all costs seconds, and adding 100
+reports needs only their own numbers and each kind's highest. So the settled numbers are also kept
+in the derived database (table `ref_numbers`), stamped with the file's size, mtime and inode; while
+the file is as stamped, a number is one indexed lookup and new lines are appended to both. A file
+changed by anyone else (a pull, a merge, a crash between the append and the database's commit) no
+longer matches its stamp and is read whole again, as without the cache.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 REFS_FILE = "refs.tsv"
@@ -36,14 +44,24 @@ class RefMap:
         self._highest: dict[str, int] = {}
         self._mtime: float | None = None
         self._on_disk = 0  # the first this-many entries of _numbers are in the file as they are: the rest are new
+        self._cache: sqlite3.Connection | None = None  # the database's copy of the numbers (ref_numbers)
+        self._lazy = False  # _numbers holds only new records; the rest are looked up in the cache
         self.changed = False
 
     # -- reading -------------------------------------------------------------------------------------
-    def load(self, seed: dict[Key, int] | None = None) -> None:
-        """Read refs.tsv; without one, start from `seed` (the ids an older KB already shows)."""
+    def load(self, seed: dict[Key, int] | None = None, cache: sqlite3.Connection | None = None) -> None:
+        """Read refs.tsv; without one, start from `seed` (the ids an older KB already shows). With a
+        database connection whose copy of the numbers matches the file's stamp, nothing is read: numbers
+        are looked up as asked."""
         if self._numbers is not None and self._mtime == _mtime(self.path):
             return
         self._mtime = _mtime(self.path)
+        self._cache, self._lazy = cache, False
+        if cache is not None and self._mtime is not None and _cached_stamp(cache) == _stamp(self.path):
+            self._numbers, self._on_disk, self._lazy, self.changed = {}, 0, True, False
+            self._highest = {kind: number for kind, number in cache.execute(
+                "select kind, max(number) from ref_numbers group by kind")}
+            return
         if self.path.exists():
             entries = list(_lines(self.path))  # read once: a 50,000-report KB has ~370,000 lines
             self._numbers = _settle(entries)
@@ -55,6 +73,8 @@ class RefMap:
         self._highest = {}
         for (kind, _, _), number in self._numbers.items():
             self._highest[kind] = max(self._highest.get(kind, 0), number)
+        if cache is not None and not self.changed and self._mtime is not None:
+            _fill_cache(cache, self._numbers, _stamp(self.path))  # the next load looks numbers up instead
 
     @property
     def loaded(self) -> bool:
@@ -68,6 +88,11 @@ class RefMap:
         found = self._numbers.get(key)
         if found is not None:
             return found
+        if self._lazy and self._cache is not None:
+            row = self._cache.execute("select number from ref_numbers where kind = ? and path = ? and position = ?",
+                                      key).fetchone()
+            if row is not None:
+                return row[0]
         value = max(self._highest.get(kind, 0), floor) + 1
         self._numbers[key] = value
         self._highest[kind] = value
@@ -76,10 +101,12 @@ class RefMap:
 
     # -- writing -------------------------------------------------------------------------------------
     def save(self) -> list[str]:
-        """Write refs.tsv (and the union-merge attribute) if they changed; returns the KB paths to commit."""
+        """Write refs.tsv (and the union-merge attribute) if they changed; returns the KB paths to commit.
+        Called inside the store's transaction: the database's copy of the numbers and its stamp go in
+        with the records, or not at all."""
         if self._numbers is None or not self.changed:
             return []
-        if self._on_disk and self._mtime is not None and self._mtime == _mtime(self.path):
+        if self._lazy or (self._on_disk and self._mtime is not None and self._mtime == _mtime(self.path)):
             # only new records since the file was read: appended (adding N reports costs N lines, not the
             # whole file; the order of lines carries no meaning, _settle reads them in any order)
             new = list(self._numbers.items())[self._on_disk:]
@@ -91,9 +118,15 @@ class RefMap:
             from kb.store.copy_journal import write_atomic  # no temporary file left behind on a full disk
 
             write_atomic(self.path, _HEADER + "".join(lines))
+        appended = list(self._numbers.items())[self._on_disk:]
         self._on_disk = len(self._numbers)
         self._mtime = _mtime(self.path)
         self.changed = False
+        if self._cache is not None:
+            if self._lazy or len(appended) < len(self._numbers):
+                _add_to_cache(self._cache, appended, _stamp(self.path))
+            else:  # the file was written whole
+                _fill_cache(self._cache, self._numbers, _stamp(self.path), commit=False)
         return [REFS_FILE, *self._ensure_attribute()]
 
     def _ensure_attribute(self) -> list[str]:
@@ -104,6 +137,75 @@ class RefMap:
         attributes.write_text(text + ("" if not text or text.endswith("\n") else "\n") + ATTRIBUTE_LINE + "\n",
                               encoding="utf-8")
         return [ATTRIBUTES_FILE]
+
+
+def _stamp(path: Path) -> str | None:
+    """What tells the file the database's copy was made from from any other: size, mtime and inode."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
+
+
+def _ensure_cache(cache: sqlite3.Connection) -> None:
+    cache.execute("create table if not exists ref_numbers (kind text, path text, position integer, number integer, "
+                  "primary key (kind, path, position)) without rowid")
+    cache.execute("create index if not exists idx_ref_numbers_kind_number on ref_numbers (kind, number)")
+
+
+def _cached_stamp(cache: sqlite3.Connection) -> str | None:
+    try:
+        row = cache.execute("select value from kb_state where key = 'refs_stamp'").fetchone()
+        if row is None or cache.execute("select 1 from sqlite_master where name = 'ref_numbers'").fetchone() is None:
+            return None
+    except sqlite3.DatabaseError:
+        return None
+    return row[0]
+
+
+def _set_stamp(cache: sqlite3.Connection, stamp: str | None) -> None:
+    cache.execute("insert into kb_state (key, value) values ('refs_stamp', ?) "
+                  "on conflict(key) do update set value = excluded.value", [stamp or ""])
+
+
+def _fill_cache(cache: sqlite3.Connection, numbers: dict[Key, int], stamp: str | None, commit: bool = True) -> None:
+    """The database's copy made again from the settled numbers (after the file was read whole); in the
+    caller's transaction when one is open (a reindex clears the store and reads the file in one)."""
+    commit = commit and not cache.in_transaction
+    try:
+        with _maybe_transaction(cache, commit):
+            _ensure_cache(cache)
+            cache.execute("delete from ref_numbers")
+            cache.executemany("insert into ref_numbers (kind, path, position, number) values (?, ?, ?, ?)",
+                              ((kind, path, position, number) for (kind, path, position), number in numbers.items()))
+            _set_stamp(cache, stamp)
+    except sqlite3.OperationalError:
+        if not commit:
+            raise  # inside the store's transaction: its caller rolls back
+        # a read-only or locked database: the file alone is the truth, read whole next time too
+
+
+def _add_to_cache(cache: sqlite3.Connection, entries: list[tuple[Key, int]], stamp: str | None) -> None:
+    _ensure_cache(cache)
+    cache.executemany("insert or replace into ref_numbers (kind, path, position, number) values (?, ?, ?, ?)",
+                      ((kind, path, position, number) for (kind, path, position), number in entries))
+    _set_stamp(cache, stamp)
+
+
+class _maybe_transaction:
+    """`with connection:` (commit or roll back) when asked; otherwise the caller's transaction."""
+
+    def __init__(self, cache: sqlite3.Connection, commit: bool) -> None:
+        self.cache, self.commit = cache, commit
+
+    def __enter__(self) -> None:
+        if self.commit:
+            self.cache.__enter__()
+
+    def __exit__(self, *exc) -> None:
+        if self.commit:
+            self.cache.__exit__(*exc)
 
 
 def _mtime(path: Path) -> float | None:
