@@ -160,8 +160,10 @@ from kb.ingest import ingest
 from kb.store.knowledge_base import KnowledgeBase
 kb = KnowledgeBase.init(sys.argv[1])
 start = time.perf_counter()
-ingest(kb, [sys.argv[2]])
-print(json.dumps({"seconds": time.perf_counter() - start, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+result = ingest(kb, [sys.argv[2]])
+print(json.dumps({"seconds": time.perf_counter() - start, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "child_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                  "phases": result.timings}))
 """
 
 _FTS_QUERY = """

@@ -39,6 +39,8 @@ if TYPE_CHECKING:  # the parser and the secret scanner are imported where they r
 
 REPORT_SUFFIXES = (".md", ".markdown", ".txt")
 PARALLEL_THRESHOLD = 64
+POOL_CHUNK = 32  # files per job sent to a worker
+STORE_BATCH = 500  # parsed reports held in memory before they go into the store's transaction
 
 
 @dataclass
@@ -193,6 +195,41 @@ def _prepare_one(job: tuple[str, str]) -> tuple[Redaction, ParsedReport | str] |
     return redaction, _parse_one((redaction.text, name))
 
 
+@dataclass
+class _Prepared:
+    """A source file read, hashed, redacted and parsed (in a pool worker): what the store needs of it."""
+
+    digest: str  # the original's SHA-256 (an unchanged original is recognised by it)
+    source_size: int  # the original's size in bytes (as UTF-8)
+    text: str  # the redacted copy
+    findings: Redaction | None  # what was redacted (its text dropped), or None
+    report: ParsedReport
+
+
+def _prepare_file(job: tuple[str, str]) -> _Prepared | str:
+    """Read, hash, redact and parse one source file (job: its path, its KB path). The worker reads the
+    file itself: the ingesting process never holds thousands of texts, only the batch being stored."""
+    path, name = job
+    try:
+        text = read_text(Path(path))
+    except DecodeError as exc:
+        return str(exc)
+    outcome = _prepare_one((text, name))
+    if isinstance(outcome, str):
+        return outcome
+    redaction, report = outcome
+    if isinstance(report, str):
+        return report
+    from kb.parse.redact import Redaction
+
+    return _Prepared(content_hash(text), len(text.encode("utf-8")), redaction.text,
+                     Redaction("", redaction.findings) if redaction.findings else None, report)
+
+
+def _run_chunk(func: Callable, jobs: list) -> list:
+    return [func(job) for job in jobs]
+
+
 def _scan_one(job: tuple[str, str]) -> Redaction | str:
     from kb.parse.redact import scan
 
@@ -210,7 +247,8 @@ def _pooled(func: Callable, jobs: list, progress: Callable[[int], None] | None) 
 
 def _pooled_iter(func: Callable, jobs: list, progress: Callable[[int], None] | None) -> Iterator:
     """func over jobs, each result as soon as it is there (in job order): the caller's own work on
-    the first results goes on while the pool works on the rest."""
+    the first results goes on while the pool works on the rest. At most a few chunks are in flight,
+    so results wait in memory only as long as the caller is behind, a few hundred at most."""
     workers = os.cpu_count() or 1
     if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
         for job in jobs:
@@ -218,6 +256,7 @@ def _pooled_iter(func: Callable, jobs: list, progress: Callable[[int], None] | N
             if progress:
                 progress(1)
         return
+    from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 
     from kb.store.processes import die_with_parent
@@ -225,23 +264,23 @@ def _pooled_iter(func: Callable, jobs: list, progress: Callable[[int], None] | N
     # Each worker dies with this process: after a `kill -9` of it, none is left blocked on a pipe
     # nobody reads (kb/store/processes.py).
     pool = ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),))
+    in_flight: deque[Future] = deque()
     try:
-        for item in pool.map(func, jobs, chunksize=32):
-            yield item
-            if progress:
-                progress(1)
+        for start in range(0, len(jobs), POOL_CHUNK):
+            in_flight.append(pool.submit(_run_chunk, func, jobs[start:start + POOL_CHUNK]))
+            if len(in_flight) < workers * 3:
+                continue
+            for item in in_flight.popleft().result():
+                yield item
+                if progress:
+                    progress(1)
+        while in_flight:
+            for item in in_flight.popleft().result():
+                yield item
+                if progress:
+                    progress(1)
     finally:  # a caller that stops early (a full disk) does not wait for the jobs nobody will read
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def parse_many(jobs: list[tuple[str, str]], progress: Callable[[int], None] | None = None) -> list[ParsedReport | str]:
-    """Parse texts, in a process pool when there are many."""
-    return _pooled(_parse_one, jobs, progress)
-
-
-def prepare_many(jobs: list[tuple[str, str]], progress: Callable[[int], None] | None = None) -> list:
-    """Redact and parse texts, in a process pool when there are many."""
-    return _pooled(_prepare_one, jobs, progress)
 
 
 @dataclass
@@ -309,7 +348,7 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
     known = _KnownHashes(kb, state)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     root = str(kb.root)
-    pending: list[tuple[_Candidate, str, str]] = []  # candidate, text, sha
+    pending: list[tuple[_Candidate, os.stat_result | None, int]] = []  # candidate, its stat, when it was stat'ed
     seen: dict[str, tuple[str, os.stat_result, int, str]] = {}  # dest -> origin, stat, when read, sha (for the state)
     for candidate in candidates:
         origin = os.path.abspath(candidate.origin)
@@ -317,7 +356,7 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
         try:
             stat = os.stat(origin)
         except OSError:
-            stat = None  # read_text says why, in one line
+            stat = None  # the worker's read says why, in one line
         if stat is not None:
             sha = state.unchanged_sha(candidate.dest, origin, stat)
             if sha is not None and known.holds(candidate.dest, sha) and os.path.exists(f"{root}/{candidate.dest}"):
@@ -326,22 +365,23 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
                 if progress:
                     progress(1)
                 continue
-        try:
-            text = read_text(candidate.source)
-        except DecodeError as exc:
-            result.failed.append(str(exc))
-            if progress:
-                progress(1)
-            continue
-        digest = content_hash(text)
-        if stat is not None:
-            seen[candidate.dest] = (origin, stat, read_ns, digest)
-        if known.all().get(candidate.dest) == digest and os.path.exists(f"{root}/{candidate.dest}"):
-            result.unchanged.append(candidate.dest)
-            if progress:
-                progress(1)
-            continue
-        pending.append((candidate, text, digest))
+        if candidate.dest in known.all():  # stored before: unchanged if its hash is the stored one
+            try:
+                digest = content_hash(read_text(candidate.source))
+            except DecodeError as exc:
+                result.failed.append(str(exc))
+                if progress:
+                    progress(1)
+                continue
+            if stat is not None:
+                seen[candidate.dest] = (origin, stat, read_ns, digest)
+            if known.all()[candidate.dest] == digest and os.path.exists(f"{root}/{candidate.dest}"):
+                result.unchanged.append(candidate.dest)
+                if progress:
+                    progress(1)
+                continue
+        # new or changed: read again, hashed, redacted and parsed by a worker (the text is not kept here)
+        pending.append((candidate, stat, read_ns))
     clock.lap("read")
     was_clean = state.clean
     # Copies an ingest that died before its store left behind are undone first (kb/store/copy_journal.py).
@@ -397,40 +437,52 @@ def _stored(journal: copy_journal.CopyJournal) -> bool:
 def _write_store_commit(kb: KnowledgeBase, result: IngestResult, clock: "_Clock", pending: list, writing: _Writing,
                         state: SourceState, seen: dict, known: "_KnownHashes", was_clean: bool, now: str, commit: bool,
                         index: bool, progress: Callable[[int], None] | None) -> IngestResult:
-    """Copies, then records (one transaction), then the index and the commit."""
-    prepared = _pooled_iter(_prepare_one, [(text, c.dest) for c, text, _ in pending], progress)
-    ready: list[tuple[SourceInfo, ParsedReport, str]] = []
-    for (candidate, text, digest), outcome in zip(pending, prepared):
-        if isinstance(outcome, str):
-            result.failed.append(outcome)
-            continue
-        redaction, report = outcome
-        if isinstance(report, str):
-            result.failed.append(report)
-            continue
-        if redaction.findings:
-            result.redacted.append((str(candidate.source), redaction))
-        if report.bound_note:  # a giant file read as sections only up to the parse bound (kb/parse/bound.py)
-            result.notes.append(f"{candidate.source} {report.bound_note}")
-        # The hash is the original's (so an unchanged original is recognised); the text is the redacted copy.
-        info = SourceInfo(path=candidate.dest, sha256=digest, origin=str(candidate.source.resolve()),
-                          size=len(redaction.text.encode("utf-8")), ingested_at=now)
-        ready.append((info, report, redaction.text))
-        # Copies first (atomic renames), so stored records never point at a copy that is not there; each
-        # as its report comes back from the pool, while the pool parses the rest.
-        state.mark_dirty()  # once, before the first copy
-        target = kb.root / info.path
-        if target.resolve() != Path(info.origin) or redaction.text != _read_or_none(target):
-            writing.written.add(info.path)
-            _write_atomic(target, redaction.text)
-    clock.lap("redact, parse and write files")
+    """Copies, then records (one transaction), then the index and the commit. Reports go into the store's
+    transaction a batch at a time as the workers hand them back, each copy written before its batch:
+    memory holds one batch, and the transaction still stores all of them or none."""
     # Copies an interrupted ingest left uncommitted: only looked for when the last ingest did not finish
-    # its commit (a `git status` over thousands of reports is most of an unchanged re-ingest).
+    # its commit (a `git status` over thousands of reports is most of an unchanged re-ingest); before this
+    # ingest's own `git add` starts, as `git status` may take git's index lock.
     leftovers = _uncommitted(kb, known.all()) if commit and not was_clean else []
-    stored = {info.path: info.sha256 for info, _, _ in ready}
-    if not ready:
-        if writing.journal is not None:
-            writing.journal.settle()  # nothing was copied
+    prepared = _pooled_iter(_prepare_file, [(str(c.source), c.dest) for c, _, _ in pending], progress)
+    written: list[str] = []
+    stored: dict[str, str] = {}  # KB path -> the original's hash
+    previous: set[str] = set()  # what the index held of these reports before the store forgot it
+    if index:
+        from kb.search.index import update_index
+    with kb.store.replacing() as store:
+        batch: list[tuple[SourceInfo, ParsedReport]] = []
+        for (candidate, stat, read_ns), outcome in zip(pending, prepared):
+            if isinstance(outcome, str):
+                result.failed.append(outcome)
+                continue
+            if outcome.findings is not None:
+                result.redacted.append((str(candidate.source), outcome.findings))
+            if outcome.report.bound_note:  # a giant file read as sections only up to the parse bound (kb/parse/bound.py)
+                result.notes.append(f"{candidate.source} {outcome.report.bound_note}")
+            if stat is not None:
+                seen[candidate.dest] = (os.path.abspath(candidate.origin), stat, read_ns, outcome.digest)
+            info = SourceInfo(path=candidate.dest, sha256=outcome.digest, origin=str(candidate.source.resolve()),
+                              size=len(outcome.text.encode("utf-8")), ingested_at=now)
+            # Copies first (atomic renames), so stored records never point at a copy that is not there.
+            state.mark_dirty()  # once, before the first copy
+            target = kb.root / info.path
+            if target.resolve() != Path(info.origin) or outcome.text != _read_or_none(target):
+                writing.written.add(info.path)
+                _write_atomic(target, outcome.text)
+            batch.append((info, outcome.report))
+            written.append(info.path)
+            stored[info.path] = outcome.digest
+            if len(batch) >= STORE_BATCH:
+                _store_batch(kb, store, batch, previous if index else None)
+        _store_batch(kb, store, batch, previous if index else None)
+        clock.lap("redact, parse, write files and store")
+        # `git add` is a git process: it overlaps the rest of the store and the index
+        if written and commit:
+            writing.staging = ThreadPoolExecutor(max_workers=1).submit(kb.stage, written)
+    if writing.journal is not None:
+        writing.journal.settle()  # the records are in (or there were none): the copies are the KB's now
+    if not written:
         if leftovers or (commit and not was_clean and _dirty_ref_files(kb)):
             # with the stable ids they numbered (refs.tsv), or it stays modified for good
             _commit(kb, result, leftovers + _ref_files(kb),
@@ -438,21 +490,12 @@ def _write_store_commit(kb: KnowledgeBase, result: IngestResult, clock: "_Clock"
                     else "kb: stable ids an interrupted ingest left uncommitted")
         _save_state(kb, state, seen, known, set(result.unchanged), stored, clean=commit and not result.failed_commit)
         return result
-    written = [info.path for info, _, _ in ready]
-    # `git add` is a git process: it overlaps the store and index work.
-    staging = writing.staging = ThreadPoolExecutor(max_workers=1).submit(kb.stage, written) if commit else None
-    if index:
-        from kb.search.index import documents_of, update_index
-
-        previous = documents_of(kb, written)  # what the index holds of these reports, before the store forgets it
-    kb.store.replace_reports([(info, report) for info, report, _ in ready])
-    if writing.journal is not None:
-        writing.journal.settle()  # the records are in: the copies are the KB's now
     clock.lap("store")
     if index:
         update_index(kb, written, previous)
         clock.lap("index")
     result.ingested = written
+    staging = writing.staging
     if staging is not None:
         try:
             staging.result()
@@ -470,6 +513,18 @@ def _write_store_commit(kb: KnowledgeBase, result: IngestResult, clock: "_Clock"
         clock.lap("git commit")
     _save_state(kb, state, seen, known, set(result.unchanged), stored, clean=commit and not result.failed_commit)
     return result
+
+
+def _store_batch(kb: KnowledgeBase, store: Callable, batch: list, previous: set[str] | None) -> None:
+    """Into the store's open transaction; previous (when indexing) first learns what the index held of them."""
+    if not batch:
+        return
+    if previous is not None:
+        from kb.search.index import documents_of
+
+        previous.update(documents_of(kb, [info.path for info, _ in batch]))
+    store(batch)
+    batch.clear()
 
 
 class _KnownHashes:
@@ -590,35 +645,26 @@ def _rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None,
              and not _hidden(p.relative_to(kb.reports_dir))]
     if on_total:
         on_total(len(files))
-    jobs, infos = [], []
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    ingested = _ingested_dates(kb, [file.relative_to(kb.root).as_posix() for file in files])
-    for file in files:
-        rel = file.relative_to(kb.root).as_posix()
-        try:
-            text = read_text(file)
-        except DecodeError as exc:
-            result.failed.append(str(exc))
-            continue
-        jobs.append((text, rel))
-        infos.append(SourceInfo(path=rel, sha256=content_hash(text), origin=str(file), size=len(text.encode("utf-8")),
-                                ingested_at=ingested.get(rel) or now))
-    prepared = prepare_many(jobs, progress)
-    ready = []
-    for info, outcome in zip(infos, prepared):
-        report = outcome if isinstance(outcome, str) else outcome[1]
-        if isinstance(report, str):
-            result.failed.append(report)
-        else:
-            if outcome[0].findings:
-                result.redacted.append((info.path, outcome[0]))
-            if report.bound_note:
-                result.notes.append(f"{info.path} {report.bound_note}")
-            ready.append((info, report))
-            result.ingested.append(info.path)
-    with kb.store.db.atomic():
-        kb.store.clear()
-        kb.store.replace_reports(ready)
+    paths = [file.relative_to(kb.root).as_posix() for file in files]
+    ingested = _ingested_dates(kb, paths)
+    prepared = _pooled_iter(_prepare_file, [(str(file), rel) for file, rel in zip(files, paths)], progress)
+    with kb.store.replacing(clear=True) as store:  # one batch at a time in memory; all of them or none
+        batch: list = []
+        for file, rel, outcome in zip(files, paths, prepared):
+            if isinstance(outcome, str):
+                result.failed.append(outcome)
+                continue
+            if outcome.findings is not None:
+                result.redacted.append((rel, outcome.findings))
+            if outcome.report.bound_note:
+                result.notes.append(f"{rel} {outcome.report.bound_note}")
+            batch.append((SourceInfo(path=rel, sha256=outcome.digest, origin=str(file), size=outcome.source_size,
+                                     ingested_at=ingested.get(rel) or now), outcome.report))
+            result.ingested.append(rel)
+            if len(batch) >= STORE_BATCH:
+                _store_batch(kb, store, batch, None)
+        _store_batch(kb, store, batch, None)
     from kb.search.index import rebuild_index
 
     rebuild_index(kb)

@@ -235,3 +235,25 @@ def test_a_database_made_again_gets_every_report_back_from_an_unchanged_folder(k
     again = ingest(kb, [folder])
     assert sorted(again.ingested) == ["reports/a.md", "reports/b.md"]
     assert kb.store.counts()["reports"] == 2
+
+
+def test_a_failure_after_some_batches_are_stored_keeps_nothing_of_the_ingest(kb, tmp_path, monkeypatch):
+    """Reports go into the store's transaction a batch at a time (memory holds one batch); a failure after
+    some batches went in still leaves the KB as it was: no records, no copies, no new stable ids."""
+    import kb.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "STORE_BATCH", 2)
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for index in range(7):
+        (folder / f"r{index}.md").write_text(REPORT.replace("5432", str(6000 + index)), encoding="utf-8")
+    (kb.reports_dir / "r5.md").mkdir()  # the sixth copy cannot be written: a folder is in its place
+    refs_before = (kb.root / "refs.tsv").read_text() if (kb.root / "refs.tsv").exists() else None
+    with pytest.raises(OSError):
+        ingest(kb, [folder])
+    assert kb.store.counts()["reports"] == 0 and kb.store.counts()["errors"] == 0
+    assert sorted(p.name for p in kb.reports_dir.iterdir() if p.name != ".gitkeep") == ["r5.md"]
+    assert ((kb.root / "refs.tsv").read_text() if (kb.root / "refs.tsv").exists() else None) == refs_before
+    (kb.reports_dir / "r5.md").rmdir()
+    assert ingest(kb, [folder]).summary() == "ingested 7, unchanged 0, failed 0"
+    assert kb.store.counts()["reports"] == 7

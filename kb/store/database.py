@@ -17,7 +17,8 @@ import operator
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -189,6 +190,19 @@ class Store:
             names = [column[0] for column in cursor.description or ()]
             return [dict(zip(names, row)) for row in cursor.fetchall()]
 
+    def stream(self, sql: str, params: Iterable = (), size: int = 2000) -> Iterator[dict]:
+        """Rows of sql as dicts, read `size` at a time: a rebuild reads 400,000 passages without holding them."""
+        with self._lock:
+            cursor = self.conn.execute(sql, list(params))
+            names = [column[0] for column in cursor.description or ()]
+        while True:
+            with self._lock:
+                chunk = cursor.fetchmany(size)
+            if not chunk:
+                return
+            for row in chunk:
+                yield dict(zip(names, row))
+
     def has_table(self, name: str) -> bool:
         return self.conn.execute("select 1 from sqlite_master where type = 'table' and name = ?",
                                  [name]).fetchone() is not None
@@ -198,23 +212,42 @@ class Store:
         """Insert or replace whole reports in one transaction; returns their report ids."""
         if not parsed:
             return []
+        with self.replacing() as add:
+            return add(parsed)
+
+    @contextmanager
+    def replacing(self, clear: bool = False) -> Iterator[Callable[[list[tuple[SourceInfo, ParsedReport]]], list[int]]]:
+        """Replace whole reports a batch at a time, all in one transaction (with clear: every record goes
+        first): `add(batch)` returns the batch's report ids. An ingest of 50,000 reports holds one batch of
+        parsed reports in memory, not all of them, and still stores all of them or none."""
         self._load_refs()
         with self.db.atomic():
-            changed_groups = self._delete_paths([info.path for info, _ in parsed])
-            self._bump_generation()
-            next_id = {name: self._max_id(name) + 1 for name in _TABLES if name not in ("error_commits", "kb_state")}
-            batches: dict[str, list[dict]] = {name: [] for name in _TABLES}
-            report_ids = []
-            for info, report in parsed:
-                report_ids.append(self._rows_for(info, report, next_id, batches))
-            for name, rows in batches.items():
-                if rows:
-                    self._insert(name, rows)
-            groups.remake(self.conn, changed_groups)  # groups that lost write-ups: made again from their members
-            groups.fold_in(self.conn, batches["errors"], skip=changed_groups)
+            if clear:
+                self._delete_everything()
+            next_id: dict[str, int] = {}
+            changed_groups: set[str] = set()  # groups that lost write-ups: made again from their members at the end
+
+            def add(parsed: list[tuple[SourceInfo, ParsedReport]]) -> list[int]:
+                if not parsed:
+                    return []
+                if not next_id:  # the first batch: a transaction that stores nothing changes no generation
+                    self._bump_generation()
+                changed_groups.update(self._delete_paths([info.path for info, _ in parsed]))
+                if not next_id:
+                    next_id.update({name: self._max_id(name) + 1 for name in _TABLES
+                                    if name not in ("error_commits", "kb_state")})
+                batches: dict[str, list[dict]] = {name: [] for name in _TABLES}
+                report_ids = [self._rows_for(info, report, next_id, batches) for info, report in parsed]
+                for name, rows in batches.items():
+                    if rows:
+                        self._insert(name, rows)
+                groups.fold_in(self.conn, batches["errors"], skip=changed_groups)
+                return report_ids
+
+            yield add
+            groups.remake(self.conn, changed_groups)
             if self.refs is not None:  # inside the transaction: ids that cannot be kept (a full disk) store nothing
                 self.refs.save()
-        return report_ids
 
     def _insert(self, table: str, rows: list[dict]) -> None:
         """Insert rows that all have the same keys (each a column; values already str, int or None), in
@@ -245,10 +278,13 @@ class Store:
     def clear(self) -> None:
         self._load_refs()  # before the rows it may be seeded from are gone
         with self.db.atomic():
-            self._bump_generation()
-            for name in (*_TABLES, *groups.TABLES):
-                if name != "kb_state":
-                    self.db.execute(f"delete from [{name}]")
+            self._delete_everything()
+
+    def _delete_everything(self) -> None:
+        self._bump_generation()
+        for name in (*_TABLES, *groups.TABLES):
+            if name != "kb_state":
+                self.db.execute(f"delete from [{name}]")
 
     def generation(self) -> int:
         """A counter bumped by every write, so derived data (the index) can tell it is stale."""
