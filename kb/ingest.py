@@ -18,6 +18,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -424,7 +425,8 @@ class _Writing:
 
     journal: copy_journal.CopyJournal | None
     written: set[str] = field(default_factory=set)  # copies written by this process
-    staging: Future | None = None  # the `git add` running beside the store
+    staging: Future | None = None  # the `git add` (then the commit) running beside the store and the index
+    git: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="git"))
 
 
 def _stored(journal: copy_journal.CopyJournal) -> bool:
@@ -449,10 +451,14 @@ def _write_store_commit(kb: KnowledgeBase, result: IngestResult, clock: "_Clock"
     stored: dict[str, str] = {}  # KB path -> the original's hash
     previous: set[str] = set()  # what the index held of these reports before the store forgot it
     if index:
-        from kb.search.index import update_index
-    with kb.store.replacing() as store:
+        from kb.search.index import index_is_current, update_index
+
+        # an index that is not current now is rebuilt whole after the store: what it held does not matter
+        previous_wanted = index_is_current(kb)
+    with closing(prepared), kb.store.replacing() as store:  # closing: no worker outlives a failure here
         batch: list[tuple[SourceInfo, ParsedReport]] = []
-        for (candidate, stat, read_ns), outcome in zip(pending, prepared):
+        # the pool's generator first: its end (and the pool's shutdown) is reached with the last report
+        for outcome, (candidate, stat, read_ns) in zip(prepared, pending):
             if isinstance(outcome, str):
                 result.failed.append(outcome)
                 continue
@@ -474,12 +480,12 @@ def _write_store_commit(kb: KnowledgeBase, result: IngestResult, clock: "_Clock"
             written.append(info.path)
             stored[info.path] = outcome.digest
             if len(batch) >= STORE_BATCH:
-                _store_batch(kb, store, batch, previous if index else None)
-        _store_batch(kb, store, batch, previous if index else None)
+                _store_batch(kb, store, batch, previous if index and previous_wanted else None)
+        _store_batch(kb, store, batch, previous if index and previous_wanted else None)
         clock.lap("redact, parse, write files and store")
         # `git add` is a git process: it overlaps the rest of the store and the index
         if written and commit:
-            writing.staging = ThreadPoolExecutor(max_workers=1).submit(kb.stage, written)
+            writing.staging = writing.git.submit(kb.stage, written)
     if writing.journal is not None:
         writing.journal.settle()  # the records are in (or there were none): the copies are the KB's now
     if not written:
@@ -491,28 +497,36 @@ def _write_store_commit(kb: KnowledgeBase, result: IngestResult, clock: "_Clock"
         _save_state(kb, state, seen, known, set(result.unchanged), stored, clean=commit and not result.failed_commit)
         return result
     clock.lap("store")
-    if index:
-        update_index(kb, written, previous)
-        clock.lap("index")
     result.ingested = written
-    staging = writing.staging
-    if staging is not None:
-        try:
-            staging.result()
-        except KBError as exc:
-            result.failed.append(f"{exc} (the reports are saved in {kb.reports_dir}; the next ingest commits them)")
-            result.failed_commit = True
-            _save_state(kb, state, seen, known, set(result.unchanged), stored, clean=False)
-            return result
-        clock.lap("git add")
-    if commit:
+    if commit:  # git adds and commits in its thread while the index is updated here: both wait on other work
         noun = "report" if len(written) == 1 else "reports"
         first = Path(written[0]).name
         message = f"ingest: {first}" if len(written) == 1 else f"ingest: {len(written)} {noun} ({first}, ...)"
-        _commit(kb, result, sorted(set(written) | set(leftovers)) + _ref_files(kb), message)
-        clock.lap("git commit")
+        staging = writing.staging
+        writing.staging = writing.git.submit(_commit_after_staging, kb, result, staging,
+                                             sorted(set(written) | set(leftovers)) + _ref_files(kb), message)
+    if index:
+        update_index(kb, written, previous)
+        clock.lap("index")
+    if writing.staging is not None:
+        writing.staging.result()
+        clock.lap("git add and commit (beyond the index's time)")
     _save_state(kb, state, seen, known, set(result.unchanged), stored, clean=commit and not result.failed_commit)
     return result
+
+
+def _commit_after_staging(kb: KnowledgeBase, result: IngestResult, staging: Future | None, paths: list[str],
+                          message: str) -> None:
+    """Commit the copies once their `git add` is done; a failed add or commit is said in result.failed, and
+    the reports stay saved for the next ingest to commit."""
+    try:
+        if staging is not None:
+            staging.result()
+    except KBError as exc:
+        result.failed.append(f"{exc} (the reports are saved in {kb.reports_dir}; the next ingest commits them)")
+        result.failed_commit = True
+        return
+    _commit(kb, result, paths, message)
 
 
 def _store_batch(kb: KnowledgeBase, store: Callable, batch: list, previous: set[str] | None) -> None:
@@ -649,9 +663,9 @@ def _rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None,
     paths = [file.relative_to(kb.root).as_posix() for file in files]
     ingested = _ingested_dates(kb, paths)
     prepared = _pooled_iter(_prepare_file, [(str(file), rel) for file, rel in zip(files, paths)], progress)
-    with kb.store.replacing(clear=True) as store:  # one batch at a time in memory; all of them or none
+    with closing(prepared), kb.store.replacing(clear=True) as store:  # a batch at a time in memory; all or none
         batch: list = []
-        for file, rel, outcome in zip(files, paths, prepared):
+        for outcome, file, rel in zip(prepared, files, paths):  # the pool ends with the last report, not later
             if isinstance(outcome, str):
                 result.failed.append(outcome)
                 continue

@@ -281,7 +281,13 @@ def test_copies_of_an_ingest_killed_before_its_store_are_undone_by_the_next_inge
 
 def test_an_ingest_killed_after_its_store_is_committed_whole_by_the_next_one(kbdir, tmp_path):
     """Killed after its records (and stable ids) were stored, before its commit: the next ingest commits the
-    copies and refs.tsv with them; nothing stays modified for good."""
+    copies and refs.tsv with them; nothing stays modified for good. The KB has ingested before, so its
+    source state says all was committed: only the mark the killed ingest left before its first copy
+    (.runbook/sources.dirty) tells the next one to look for uncommitted copies."""
+    first = tmp_path / "first.md"
+    first.write_text("# Kiln outage\n\n## Error: KilnError: kiln 3 cooled early\n\n**Fix**: relight kiln 3.\n",
+                     encoding="utf-8")
+    assert _run(kbdir, "ingest", str(first)).returncode == 0
     folder = _reports(tmp_path / "in", 240)
     ingest = _start(kbdir, "ingest", str(folder), env=_env(RUNBOOK_PARALLEL_INDEX_DOCS="100000000"))
     journal, refs = kbdir / ".runbook" / "copies.json", kbdir / "refs.tsv"
@@ -305,7 +311,7 @@ def test_an_ingest_killed_after_its_store_is_committed_whole_by_the_next_one(kbd
     status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=kbdir, capture_output=True,
                             text=True).stdout
     assert status == ""
-    assert len(json.loads(_run(kbdir, "list", "--json").stdout)) == 240
+    assert len(json.loads(_run(kbdir, "list", "--json").stdout)) == 241
 
 
 def test_a_git_command_outliving_its_killed_ingest_is_let_finish(kbdir, tmp_path):

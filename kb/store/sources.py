@@ -12,7 +12,9 @@ change whose mtime was set back (`touch -d`, `cp -p`).
 
 `clean` says the last ingest committed everything it copied: only when it is not (an
 interrupted ingest, a failed commit, `--no-commit`, no state file) does the next ingest walk
-`git status` looking for copies to commit.
+`git status` looking for copies to commit. An ingest about to write copies says so with an empty
+`sources.dirty` beside the state, not by rewriting the state (at 50,000 reports that is 7 MB of
+JSON); the state saved clean at the end removes it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from kb.store.knowledge_base import KnowledgeBase
 
 STATE_FILE = "sources.json"
+DIRTY_FILE = "sources.dirty"  # present: copies may have been written since the state was saved clean
 VERSION = 1
 STAT_SLACK_NS = 2_000_000_000  # coarser than any filesystem's mtime granularity in use (FAT: 2 s)
 
@@ -52,8 +55,8 @@ class SourceState:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("version") == VERSION and isinstance(data.get("files"), dict):
                 generation = data.get("generation")
-                return cls(path, data["files"], bool(data.get("clean")),
-                           generation if isinstance(generation, list) else None)
+                clean = bool(data.get("clean")) and not path.with_name(DIRTY_FILE).exists()
+                return cls(path, data["files"], clean, generation if isinstance(generation, list) else None)
         except (OSError, ValueError, AttributeError):
             pass  # missing or damaged: derived data, so start afresh (and check git once)
         return cls(path, {}, clean=False)
@@ -86,12 +89,15 @@ class SourceState:
         write_atomic(self.path, json.dumps({"version": VERSION, "clean": self.clean, "generation": self.generation,
                                             "files": self.files}, separators=(",", ":")))
         self.changed = False
+        if self.clean:  # after the clean state is on disk: a crash between the two leaves it dirty, never wrongly clean
+            self.path.with_name(DIRTY_FILE).unlink(missing_ok=True)
 
     def mark_dirty(self) -> None:
         """Before copies are written: until they are committed, the next ingest checks git."""
         if self.clean or not self.path.exists():
             self.clean = False
-            self.save()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.with_name(DIRTY_FILE).touch()
 
 
 def now_ns() -> int:
