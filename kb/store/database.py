@@ -150,8 +150,8 @@ class Store:
             if not have or not set(columns) <= have:
                 return False
         if derived:
-            present = {row[0] for row in self.conn.execute("select name from sqlite_master where type = 'table'")}
-            return set(groups.TABLES) <= present
+            present = {row[0] for row in self.conn.execute("select name from sqlite_master")}
+            return set(groups.TABLES) <= present and set(groups.INDEXES) <= present
         return True
 
     def _ensure_schema(self) -> None:

@@ -27,7 +27,11 @@ SCHEMA = (
     "create table if not exists group_texts (group_key text, field text, text text, complete integer, "
     "fix_length integer, id integer)",
     "create unique index if not exists idx_group_texts_key on group_texts (group_key, field, text)",
+    # a group's texts best first, read in order without a sort (kb/search/index.py's _documents)
+    "create index if not exists idx_group_texts_rank on group_texts "
+    "(group_key, field, complete desc, fix_length desc, id desc)",
 )
+INDEXES = ("idx_group_texts_key", "idx_group_texts_rank")
 TABLES = ("error_groups", "group_texts")
 
 # The group of an error (its fingerprint, or itself), and how its write-up ranks: best first is
@@ -45,7 +49,7 @@ _BEST_FIRST = "complete desc, fix_length desc, id desc"
 def ensure(conn: sqlite3.Connection) -> bool:
     """Create the tables; True when they were not there (the caller fills them from the errors)."""
     missing = conn.execute("select count(*) from sqlite_master where name in ('error_groups', 'group_texts')"
-                           ).fetchone()[0] < 2
+                           ).fetchone()[0] < len(TABLES)
     for statement in SCHEMA:
         conn.execute(statement)
     return missing

@@ -13,10 +13,11 @@ clone (the record whose key sorts first keeps it, the other gets a new one).
 
 A 50,000-report KB has ~370,000 lines: reading and settling them all costs seconds, and adding 100
 reports needs only their own numbers and each kind's highest. So the settled numbers are also kept
-in the derived database (table `ref_numbers`), stamped with the file's size, mtime and inode; while
-the file is as stamped, a number is one indexed lookup and new lines are appended to both. A file
-changed by anyone else (a pull, a merge, a crash between the append and the database's commit) no
-longer matches its stamp and is read whole again, as without the cache.
+in the derived database (table `ref_numbers`), stamped with the file's size and a hash of its bytes
+(hashing 14 MB is a few milliseconds; parsing it is seconds); while the file is as stamped, a number
+is one indexed lookup and new lines are appended to both. A file changed by anyone else (a pull, a
+merge, a crash between the append and the database's commit) no longer matches its stamp and is read
+whole again, as without the cache.
 """
 
 from __future__ import annotations
@@ -62,8 +63,9 @@ class RefMap:
             self._highest = {kind: number for kind, number in cache.execute(
                 "select kind, max(number) from ref_numbers group by kind")}
             return
-        if self.path.exists():
-            entries = list(_lines(self.path))  # read once: a 50,000-report KB has ~370,000 lines
+        data = _read_or_none(self.path)
+        if data is not None:
+            entries = list(_entries(data.decode("utf-8", errors="replace")))  # ~370,000 lines at 50,000 reports
             self._numbers = _settle(entries)
             self.changed = self._numbers != _first_seen(entries)
         else:
@@ -73,8 +75,8 @@ class RefMap:
         self._highest = {}
         for (kind, _, _), number in self._numbers.items():
             self._highest[kind] = max(self._highest.get(kind, 0), number)
-        if cache is not None and not self.changed and self._mtime is not None:
-            _fill_cache(cache, self._numbers, _stamp(self.path))  # the next load looks numbers up instead
+        if cache is not None and not self.changed and data is not None:
+            _fill_cache(cache, self._numbers, _stamp_of(data))  # the next load looks numbers up instead
 
     @property
     def loaded(self) -> bool:
@@ -140,12 +142,23 @@ class RefMap:
 
 
 def _stamp(path: Path) -> str | None:
-    """What tells the file the database's copy was made from from any other: size, mtime and inode."""
+    """What tells the file the database's copy was made from from any other: its size and a hash of its
+    bytes (a copied or cloned KB keeps a valid copy; any change to the file, however made, does not)."""
+    data = _read_or_none(path)
+    return None if data is None else _stamp_of(data)
+
+
+def _stamp_of(data: bytes) -> str:
+    import hashlib
+
+    return f"{len(data)}:{hashlib.blake2b(data, digest_size=16).hexdigest()}"
+
+
+def _read_or_none(path: Path) -> bytes | None:
     try:
-        stat = path.stat()
+        return path.read_bytes()
     except OSError:
         return None
-    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
 
 
 def _ensure_cache(cache: sqlite3.Connection) -> None:
@@ -241,7 +254,11 @@ def _first_seen(entries: list[tuple[str, int, str, int]]) -> dict[Key, int]:
 
 
 def _lines(path: Path):
-    text = path.read_text(encoding="utf-8", errors="replace")
+    """The records of a refs.tsv file (kind, number, report path, position)."""
+    return _entries(path.read_text(encoding="utf-8", errors="replace"))
+
+
+def _entries(text: str):
     lines = text.splitlines()
     if lines and not text.endswith("\n"):
         lines.pop()  # a line cut short (an append interrupted by a crash) is no record: it gets a new number
