@@ -41,7 +41,10 @@ if TYPE_CHECKING:  # the parser and the secret scanner are imported where they r
 REPORT_SUFFIXES = (".md", ".markdown", ".txt")
 PARALLEL_THRESHOLD = 64
 POOL_CHUNK = 32  # files per job sent to a worker
-STORE_BATCH = 500  # parsed reports held in memory before they go into the store's transaction
+# parsed reports held in memory before they go into the store's transaction (crash trials set it low, so a
+# kill lands between batches of one transaction: RUNBOOK_STORE_BATCH)
+STORE_BATCH = int(os.environ.get("RUNBOOK_STORE_BATCH", "")) if os.environ.get("RUNBOOK_STORE_BATCH", "").isdigit() \
+    and int(os.environ["RUNBOOK_STORE_BATCH"]) > 0 else 500
 
 
 @dataclass
