@@ -206,11 +206,22 @@ def test_a_killed_run_leaves_no_command_behind(tmp_path):
     os.kill(child, 0)  # running
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    for _ in range(100):
+    for _ in range(200):  # 10 s: CI's loaded machine once needed more than 5
         if not _alive(child):
             break
         time.sleep(0.05)
-    assert not _alive(child), "the command outlived the run that started it"
+    assert not _alive(child), f"the command outlived the run that started it: {_described(child)}"
+
+
+def _described(pid: int) -> str:
+    """state, parent, process group, session and terminal of a process (what /proc/PID/stat says), for a failure
+    to say why a process was still there."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return f"state {fields[0]}, ppid {fields[1]}, pgid {fields[2]}, sid {fields[3]}, tty {fields[4]}"
+    except OSError:
+        return "gone"
 
 
 def _alive(pid: int) -> bool:
