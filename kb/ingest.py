@@ -449,15 +449,55 @@ def _write_store_commit(kb: KnowledgeBase, result: IngestResult, clock: "_Clock"
     # its commit (a `git status` over thousands of reports is most of an unchanged re-ingest); before this
     # ingest's own `git add` starts, as `git status` may take git's index lock.
     leftovers = _uncommitted(kb, known.all()) if commit and not was_clean else []
-    prepared = _pooled_iter(_prepare_file, [(str(c.source), c.dest) for c, _, _ in pending], progress)
     written: list[str] = []
     stored: dict[str, str] = {}  # KB path -> the original's hash
     previous: set[str] = set()  # what the index held of these reports before the store forgot it
+    if pending:  # (an unchanged folder imports neither the index nor sqlite-utils)
+        _copy_and_store(kb, result, clock, pending, writing, state, seen, now, commit, index, progress, written,
+                        stored, previous)
+    if writing.journal is not None:
+        writing.journal.settle()  # the records are in (or there were none): the copies are the KB's now
+    if not written:
+        if leftovers or (commit and not was_clean and _dirty_ref_files(kb)):
+            # with the stable ids they numbered (refs.tsv), or it stays modified for good
+            _commit(kb, result, leftovers + _ref_files(kb),
+                    f"ingest: {len(leftovers)} reports an interrupted ingest left uncommitted" if leftovers
+                    else "kb: stable ids an interrupted ingest left uncommitted")
+        _save_state(kb, state, seen, known, set(result.unchanged), stored, clean=commit and not result.failed_commit)
+        return result
+    clock.lap("store")
+    result.ingested = written
+    if commit:  # git adds and commits in its thread while the index is updated here: both wait on other work
+        noun = "report" if len(written) == 1 else "reports"
+        first = Path(written[0]).name
+        message = f"ingest: {first}" if len(written) == 1 else f"ingest: {len(written)} {noun} ({first}, ...)"
+        staging = writing.staging
+        writing.staging = writing.git.submit(_commit_after_staging, kb, result, staging,
+                                             sorted(set(written) | set(leftovers)) + _ref_files(kb), message)
     if index:
-        from kb.search.index import index_is_current, update_index
+        from kb.search.index import update_index
 
-        # an index that is not current now is rebuilt whole after the store: what it held does not matter
-        previous_wanted = index_is_current(kb)
+        update_index(kb, written, previous)
+        clock.lap("index")
+    if writing.staging is not None:
+        writing.staging.result()
+        clock.lap("git add and commit (beyond the index's time)")
+    _save_state(kb, state, seen, known, set(result.unchanged), stored, clean=commit and not result.failed_commit)
+    return result
+
+
+def _copy_and_store(kb: KnowledgeBase, result: IngestResult, clock: "_Clock", pending: list, writing: _Writing,
+                    state: SourceState, seen: dict, now: str, commit: bool, index: bool,
+                    progress: Callable[[int], None] | None, written: list[str], stored: dict[str, str],
+                    previous: set[str]) -> None:
+    """Each report as a worker hands it back: its copy written, then into the store's transaction a batch at
+    a time (written, stored and previous are filled in); `git add` starts once the copies are all there."""
+    prepared = _pooled_iter(_prepare_file, [(str(c.source), c.dest) for c, _, _ in pending], progress)
+    learn: set[str] | None = None  # previous, while the index is current (a stale one is rebuilt whole after)
+    if index:
+        from kb.search.index import index_is_current
+
+        learn = previous if index_is_current(kb) else None
     with closing(prepared), kb.store.replacing() as store:  # closing: no worker outlives a failure here
         batch: list[tuple[SourceInfo, ParsedReport]] = []
         # the pool's generator first: its end (and the pool's shutdown) is reached with the last report
@@ -483,39 +523,12 @@ def _write_store_commit(kb: KnowledgeBase, result: IngestResult, clock: "_Clock"
             written.append(info.path)
             stored[info.path] = outcome.digest
             if len(batch) >= STORE_BATCH:
-                _store_batch(kb, store, batch, previous if index and previous_wanted else None)
-        _store_batch(kb, store, batch, previous if index and previous_wanted else None)
+                _store_batch(kb, store, batch, learn)
+        _store_batch(kb, store, batch, learn)
         clock.lap("redact, parse, write files and store")
         # `git add` is a git process: it overlaps the rest of the store and the index
         if written and commit:
             writing.staging = writing.git.submit(kb.stage, written)
-    if writing.journal is not None:
-        writing.journal.settle()  # the records are in (or there were none): the copies are the KB's now
-    if not written:
-        if leftovers or (commit and not was_clean and _dirty_ref_files(kb)):
-            # with the stable ids they numbered (refs.tsv), or it stays modified for good
-            _commit(kb, result, leftovers + _ref_files(kb),
-                    f"ingest: {len(leftovers)} reports an interrupted ingest left uncommitted" if leftovers
-                    else "kb: stable ids an interrupted ingest left uncommitted")
-        _save_state(kb, state, seen, known, set(result.unchanged), stored, clean=commit and not result.failed_commit)
-        return result
-    clock.lap("store")
-    result.ingested = written
-    if commit:  # git adds and commits in its thread while the index is updated here: both wait on other work
-        noun = "report" if len(written) == 1 else "reports"
-        first = Path(written[0]).name
-        message = f"ingest: {first}" if len(written) == 1 else f"ingest: {len(written)} {noun} ({first}, ...)"
-        staging = writing.staging
-        writing.staging = writing.git.submit(_commit_after_staging, kb, result, staging,
-                                             sorted(set(written) | set(leftovers)) + _ref_files(kb), message)
-    if index:
-        update_index(kb, written, previous)
-        clock.lap("index")
-    if writing.staging is not None:
-        writing.staging.result()
-        clock.lap("git add and commit (beyond the index's time)")
-    _save_state(kb, state, seen, known, set(result.unchanged), stored, clean=commit and not result.failed_commit)
-    return result
 
 
 def _commit_after_staging(kb: KnowledgeBase, result: IngestResult, staging: Future | None, paths: list[str],

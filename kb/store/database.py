@@ -220,7 +220,8 @@ class Store:
         """Replace whole reports a batch at a time, all in one transaction (with clear: every record goes
         first): `add(batch)` returns the batch's report ids. An ingest of 50,000 reports holds one batch of
         parsed reports in memory, not all of them, and still stores all of them or none."""
-        self._load_refs()
+        if clear:
+            self._load_refs()  # before the rows it may be seeded from are gone
         with self.db.atomic():
             if clear:
                 self._delete_everything()
@@ -230,7 +231,8 @@ class Store:
             def add(parsed: list[tuple[SourceInfo, ParsedReport]]) -> list[int]:
                 if not parsed:
                     return []
-                if not next_id:  # the first batch: a transaction that stores nothing changes no generation
+                if not next_id:  # the first batch: a transaction that stores nothing reads no ids, bumps nothing
+                    self._load_refs()
                     self._bump_generation()
                 changed_groups.update(self._delete_paths([info.path for info, _ in parsed]))
                 if not next_id:
