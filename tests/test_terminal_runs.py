@@ -191,13 +191,16 @@ def test_a_timeout_still_kills_a_command_that_was_expected_to_end():
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
-def test_a_killed_run_leaves_no_command_behind(tmp_path):
-    """kill -9 of runbook mid-command: the pty closes, the session is hung up, its processes go."""
+@pytest.mark.parametrize("under_nohup", [False, True], ids=["plain", "under-nohup"])
+def test_a_killed_run_leaves_no_command_behind(tmp_path, under_nohup):
+    """kill -9 of runbook mid-command: the pty closes, the session is hung up, its processes go; also when
+    runbook itself was started with SIGHUP ignored, as `nohup` starts it (the command must not inherit that)."""
     marker = tmp_path / "pid"
     script = ("import sys; sys.path.insert(0, %r); from kb.runs.runner import CommandRun; "
               "CommandRun('sleep 300 & echo $! > %s; sleep 300').run()") % (str(tmp_path.parent), marker)
+    ignore_hup = (lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)) if under_nohup else None
     process = subprocess.Popen([sys.executable, "-c", script], cwd=os.getcwd(), start_new_session=True,
-                               env={**os.environ, "PYTHONPATH": os.getcwd()})
+                               env={**os.environ, "PYTHONPATH": os.getcwd()}, preexec_fn=ignore_hup)
     for _ in range(200):
         if marker.exists() and marker.read_text().strip():
             break

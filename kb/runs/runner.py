@@ -440,7 +440,10 @@ def mask_typed(raw: bytes, start: int, typed: list[tuple[str, bool, int]]) -> by
 # -- the pty and the operator's terminal ---------------------------------------------------------------------
 
 def _take_controlling_terminal() -> None:
-    """In the child, after setsid: the pty on stdin becomes its controlling terminal (for /dev/tty)."""
+    """In the child, after setsid: the pty on stdin becomes its controlling terminal (for /dev/tty), and a
+    hangup ends the command as it ends a terminal's. runbook started under `nohup` (or by anything else that
+    ignores SIGHUP) would otherwise pass the ignored signal on, and a killed run's commands would live on."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
