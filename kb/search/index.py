@@ -302,11 +302,6 @@ from errors e join reports r on r.id = e.report_id
 _CAP = 20000
 
 
-def representative_order(row: dict) -> tuple:
-    """The write-up a group shows: the most complete (cause + fix), then the newest."""
-    return (-(len(row["cause"] or "") > 0) - (len(row["fix"] or "") > 0), -len(row["fix"] or ""), -row["id"])
-
-
 def _rows_where(kb: KnowledgeBase, sql: str, column: str, values: list[str] | None) -> list[dict]:
     """Rows of sql (all of them, or those whose column is one of values, asked 500 at a time)."""
     if values is None:
@@ -330,10 +325,10 @@ def _group_rows(kb: KnowledgeBase, sql: str, keys: list[str] | None) -> list[dic
 
 
 def _documents(kb: KnowledgeBase, keys: list[str] | None):
-    """One document per error group (fingerprint): the representative write-up's fields (representative_order)
-    and every member's distinct title, cause and fix in that order. The store keeps each group's best
-    write-up and distinct texts as write-ups come and go (kb/store/groups.py): at 50,000 reports a group
-    can hold 10,000 write-ups, and reading them all was most of adding 100 reports."""
+    """One document per error group (fingerprint): the best write-up's fields (the most complete, then the
+    longest fix, then the newest) and every member's distinct title, cause and fix in that order. The store
+    keeps each group's best write-up and distinct texts as write-ups come and go (kb/store/groups.py): at
+    50,000 reports a group can hold 10,000 write-ups, and reading them all was most of adding 100 reports."""
     heads = _group_rows(kb, "select group_key, best, seen_in, first from error_groups where {groups}", keys)
     if not heads:
         return
