@@ -43,8 +43,8 @@ PARALLEL_THRESHOLD = 64
 POOL_CHUNK = 32  # files per job sent to a worker
 # parsed reports held in memory before they go into the store's transaction (crash trials set it low, so a
 # kill lands between batches of one transaction: RUNBOOK_STORE_BATCH)
-STORE_BATCH = int(os.environ.get("RUNBOOK_STORE_BATCH", "")) if os.environ.get("RUNBOOK_STORE_BATCH", "").isdigit() \
-    and int(os.environ["RUNBOOK_STORE_BATCH"]) > 0 else 500
+_BATCH_SETTING = os.environ.get("RUNBOOK_STORE_BATCH", "")
+STORE_BATCH = int(_BATCH_SETTING) if _BATCH_SETTING.isdigit() and int(_BATCH_SETTING) > 0 else 500
 
 
 @dataclass
