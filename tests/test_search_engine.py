@@ -72,12 +72,15 @@ def _pastes(knowledge: KnowledgeBase) -> list[str]:
 @pytest.mark.parametrize("budget", [300_000, 1])  # scored postings kept across pastes, or dropped every time
 def test_the_ranking_is_whooshs_own_on_a_real_index_with_segments_and_deletions(grown_kb, budget, monkeypatch):
     monkeypatch.setattr("kb.search.bm25.SCORED_BUDGET", budget)
-    handle = Searcher(grown_kb)
+    from kb.search.index import open_index
+    from kb.search.segments import IndexFiles
+
+    files = IndexFiles(grown_kb.index_dir)
+    whoosh_searcher = open_index(grown_kb, create=False).searcher()
     try:
-        whoosh_searcher = handle._searcher
         reader = whoosh_searcher.reader()
         assert not reader.is_atomic() or reader.has_deletions(), "the fixture should exercise segments or deletions"
-        scorer = Scorer(whoosh_searcher)
+        scorer = Scorer(files)
         compared = 0
         for paste in _pastes(grown_kb):
             weighted = query_terms(cut(paste)[0])
@@ -99,7 +102,8 @@ def test_the_ranking_is_whooshs_own_on_a_real_index_with_segments_and_deletions(
             compared += 1
         assert compared > 50
     finally:
-        handle.close()
+        whoosh_searcher.close()
+        files.close()
 
 
 def _by_score(ranked: list[tuple[int, float]]) -> dict[float, set[int]]:
@@ -210,8 +214,8 @@ def test_an_index_whose_schema_names_a_module_that_moved_is_rebuilt_not_a_traceb
     message = knowledge.store.rows("select message from errors where log != '' order by id limit 1")[0]["message"]
     for toc in knowledge.index_dir.glob("*.toc"):
         data = toc.read_bytes()
-        assert b"kb.search.analysis" in data
-        toc.write_bytes(data.replace(b"kb.search.analysis", b"kb.search.analysiz"))  # a module that is gone
+        assert b"kb.search.tokenizer" in data
+        toc.write_bytes(data.replace(b"kb.search.tokenizer", b"kb.search.tokenizez"))  # a module that is gone
     state = knowledge.index_dir / "generation.json"
     for version in (INDEX_VERSION, INDEX_VERSION - 1):  # this version's state, and the version before
         state.write_text(json.dumps({**json.loads(state.read_text()), "version": version}))
@@ -221,7 +225,7 @@ def test_an_index_whose_schema_names_a_module_that_moved_is_rebuilt_not_a_traceb
         finally:
             handle.close()
         for toc in knowledge.index_dir.glob("*.toc"):
-            toc.write_bytes(toc.read_bytes().replace(b"kb.search.analysis", b"kb.search.analysiz"))
+            toc.write_bytes(toc.read_bytes().replace(b"kb.search.tokenizer", b"kb.search.tokenizez"))
     knowledge.close()
 
 
@@ -260,7 +264,8 @@ def test_an_index_missing_a_segment_file_is_rebuilt_and_search_still_answers(tmp
 def test_the_index_term_counts_are_the_tokenizer_s_tokens_counted():
     """kb/search/index.py counts a field's terms with term_counts instead of Whoosh's token stream: the
     same terms, counts and first-seen order for every sample report (CJK, identifiers, versions)."""
-    from kb.search.analysis import KBTokenizer, term_counts
+    from kb.search.analysis import term_counts
+    from kb.search.tokenizer import KBTokenizer
 
     tokenizer = KBTokenizer()
     texts = [path.read_text(encoding="utf-8") for path in sorted(SAMPLES.glob("*.md"))]

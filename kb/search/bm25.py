@@ -17,34 +17,25 @@ from __future__ import annotations
 
 import heapq
 from array import array
-from collections.abc import Iterator
 from math import log
 
-import kb.search.whoosh_import  # noqa: F401  (first: Whoosh without its unused urllib/asyncio imports)
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.reading import TermNotFound
-from whoosh.util.numeric import byte_to_length
+from kb.search.segments import BYTE_TO_LENGTH as _LENGTH, IndexFiles, TermInfo
 
 B, K1 = 0.75, 1.2  # BM25F's free parameters (the index's weighting: bench/search_quality.py)
-_LENGTH = [byte_to_length(b) for b in range(256)]
-SCORED_BUDGET = 300_000  # scored postings kept across queries (12 bytes each: ~4 MB)  # a stored length byte -> the length Whoosh scores with
+SCORED_BUDGET = 300_000  # scored postings kept across queries (12 bytes each: ~4 MB)
 
 
 class Scorer:
-    """BM25F over one open Whoosh searcher; keeps what is the same for every query (segments, their
-    deletions, average field lengths, the field-length columns). Make a new one when the searcher
-    is refreshed (an ingest changes all of these)."""
+    """BM25F over one open index (kb/search/segments.py); keeps what is the same for every query
+    (segments, their deletions, average field lengths, the field-length columns). Make a new one
+    when the index is reopened (an ingest changes all of these)."""
 
-    def __init__(self, searcher) -> None:
-        self.searcher = searcher
-        self.doc_count = searcher.doc_count_all()
-        reader = searcher.reader()
-        leaves = reader.leaf_readers() if not reader.is_atomic() else [(reader, 0)]
-        self._segments = [(leaf, offset, frozenset(leaf.deleted_docs_set) if leaf.has_deletions() else None)
-                          for leaf, offset in leaves if hasattr(leaf, "_terms")]  # an empty index has no segment
+    def __init__(self, files: IndexFiles) -> None:
+        self.files = files
+        self.doc_count = files.doc_count_all
+        self._segments = list(zip(files.segments, files.offsets))
         self._avgfl: dict[str, float] = {}
-        self._lengths: dict[tuple[int, str], bytes] = {}
-        self._infos: dict[tuple[str, str], list] = {}  # (field, term) -> its term info in each segment (or None)
+        self._infos: dict[tuple[str, str], list[TermInfo | None]] = {}  # (field, term) -> its term info in each segment
         self._scored: dict[tuple[str, str], tuple[array, array]] = {}  # (field, term) -> its scored postings
         self._scored_size = 0
 
@@ -52,16 +43,16 @@ class Scorer:
         """Each (field, term)'s document frequency over the whole index, counting deleted documents
         as Whoosh does. The term infos looked up for it are kept: its postings are read from them
         without a second lookup, and the next paste with the same words skips the lookup."""
-        return {pair: sum(info.doc_frequency() for info in self._term_infos(pair) if info is not None)
+        return {pair: sum(info.doc_frequency for info in self._term_infos(pair) if info is not None)
                 for pair in pairs}
 
-    def _term_infos(self, pair: tuple[str, str]) -> list:
+    def _term_infos(self, pair: tuple[str, str]) -> list[TermInfo | None]:
         infos = self._infos.get(pair)
         if infos is None:
             if len(self._infos) >= 50_000:
                 self._infos.clear()  # a bound on memory; the next queries refill it
             field, term = pair
-            infos = self._infos[pair] = [_term_info(leaf, field, term) for leaf, _, _ in self._segments]
+            infos = self._infos[pair] = [segment.term_info(field, term) for segment, _ in self._segments]
         return infos
 
     def top(self, clauses: list[tuple[str, str, float]], limit: int) -> list[tuple[int, float]]:
@@ -85,16 +76,17 @@ class Scorer:
         if kept is not None:
             return kept
         infos = self._term_infos(key)
-        idf = log(self.doc_count / (sum(info.doc_frequency() for info in infos if info is not None) + 1)) + 1
+        idf = log(self.doc_count / (sum(info.doc_frequency for info in infos if info is not None) + 1)) + 1
         avgfl = self._avg_field_length(field)
         k1_plus_1, norm_fixed = K1 + 1, 1 - B
         docnums, partial = array("l"), array("d")
-        for number, ((leaf, offset, deleted), info) in enumerate(zip(self._segments, infos)):
+        for (segment, offset), info in zip(self._segments, infos):
             if info is None:
                 continue
-            lengths = self._field_lengths(number, leaf, field)
+            deleted = segment.deleted
+            lengths = segment.length_column(field)
             count = len(lengths)
-            for ids, weights in _blocks(leaf, field, info):
+            for ids, weights in segment.postings(info):
                 for docnum, tf in zip(ids, weights):
                     if deleted is not None and docnum in deleted:
                         continue
@@ -111,50 +103,5 @@ class Scorer:
 
     def _avg_field_length(self, field: str) -> float:
         if field not in self._avgfl:
-            self._avgfl[field] = self.searcher.avg_field_length(field) or 1
+            self._avgfl[field] = self.files.avg_field_length(field) or 1
         return self._avgfl[field]
-
-    def _field_lengths(self, number: int, leaf, field: str) -> bytes:
-        """One segment's length column of a field as bytes (one read, kept): a byte per document."""
-        key = (number, field)
-        if key not in self._lengths:
-            self._lengths[key] = _length_column(leaf, field)
-        return self._lengths[key]
-
-
-def _length_column(leaf, field: str) -> bytes:
-    perdoc = getattr(leaf, "_perdoc", None)
-    column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN) if perdoc is not None else None
-    if column is None:
-        return b""
-    raw = getattr(column, "_dbfile", None)
-    if raw is not None and getattr(column, "_fixedlen", None) == 1:
-        return bytes(raw.get(column._basepos, column._count))
-    return bytes(column[docnum] for docnum in range(leaf.doc_count_all()))  # any other column kind: slower
-
-
-def _term_info(leaf, field: str, term: str):
-    """A segment's Whoosh 3 term info for (field, term), or None where the segment lacks it."""
-    try:
-        return leaf._terms.term_info(field, term.encode("utf-8"))
-    except TermNotFound:
-        return None
-
-
-def _blocks(leaf, field: str, info) -> Iterator[tuple[tuple, object]]:
-    """The postings behind a term info as (document numbers, weights) blocks; deleted documents are
-    left to the caller (Whoosh would filter them one call at a time)."""
-    terms = leaf._terms
-    matcher = terms._codec.postings_reader(terms._postfile, info, leaf.schema[field].format)
-    if not hasattr(matcher, "_read_ids"):  # postings inlined in the term info (a rare word): a short list
-        while matcher.is_active():
-            yield (matcher.id(),), (matcher.weight(),)
-            matcher.next()
-        return
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        if matcher._weights is None:
-            matcher._read_weights()
-        yield matcher._ids, matcher._weights
-        matcher._next_block()

@@ -27,14 +27,13 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.fields import FieldType
 from whoosh.writing import PostingPool, SegmentWriter
 
-from kb.search.analysis import KBTokenizer, analyzer, term_counts
+from kb.search.analysis import term_counts
+from kb.search.index_state import (  # noqa: F401  (callers import these from here too)
+    FIELD_BOOSTS, INDEX_VERSION, PASSAGE_FIELDS, ensure_current, forget_index, index_is_current, indexed_generation,
+    write_state)
+from kb.search.tokenizer import KBTokenizer, analyzer
 from kb.store.knowledge_base import KnowledgeBase
 
-FIELD_BOOSTS = {"message": 4.0, "title": 2.5, "log": 1.5, "symptom": 1.2, "cause": 1.5, "fix": 1.0, "context": 0.8,
-                "heading": 2.5, "where": 0.8, "body": 1.0}
-PASSAGE_FIELDS = frozenset({"heading", "where", "body"})  # passages have fields of their own, so error fields stay short
-_STATE_FILE = "generation.json"
-INDEX_VERSION = 8  # bump when the schema or the analyzer changes: older indexes are rebuilt
 
 
 _RUN_BATCH = 20_000  # postings per pickle record in a spilled sort run
@@ -397,7 +396,7 @@ def update_index(kb: KnowledgeBase, paths: list[str], previous: set[str]) -> Non
 
     If the index missed an earlier write it is rebuilt whole instead.
     """
-    if _indexed_generation(kb) != kb.store.generation() - 1:
+    if indexed_generation(kb) != kb.store.generation() - 1:
         rebuild_index(kb)
         return
     ix = open_index(kb)
@@ -419,7 +418,7 @@ def update_index(kb: KnowledgeBase, paths: list[str], previous: set[str]) -> Non
     except BaseException:
         _cancel(writer)
         raise
-    _write_state(kb)
+    write_state(kb)
 
 
 def rebuild_index(kb: KnowledgeBase) -> int:
@@ -441,7 +440,7 @@ def rebuild_index(kb: KnowledgeBase) -> int:
         _cancel(writer)
         raise
     add_commits(kb, None)
-    _write_state(kb)
+    write_state(kb)
     return count
 
 
@@ -506,55 +505,3 @@ def _clean_debris(storage, indexname: str) -> None:
     folder = Path(storage.folder)
     for path in folder.glob("*.tmp"):
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-
-
-def forget_index(kb: KnowledgeBase) -> None:
-    """Mark the index stale, so the next ensure_current rebuilds it (a segment file went missing)."""
-    Path(kb.index_dir, _STATE_FILE).unlink(missing_ok=True)
-
-
-def ensure_current(kb: KnowledgeBase) -> None:
-    """Rebuild a stale index under the KB's write lock: if another process is mid-ingest, wait for it
-    (its own index update usually makes the rebuild unnecessary)."""
-    if index_is_current(kb):
-        return
-    read_only = kb.read_only()
-    if read_only:  # nothing can be rebuilt: search the index as it is, if there is one
-        if _indexed_generation(kb) < 0:
-            from kb.store.knowledge_base import KBError
-
-            raise KBError(f"{kb.root} is read-only ({read_only}) and its search index is missing or outdated: "
-                          f"run `runbook --kb {kb.root} reindex` where it can be written")
-        return
-    from kb.store.lock import write_lock
-
-    with write_lock(kb, "index rebuild"):
-        if not index_is_current(kb):
-            rebuild_index(kb)
-
-
-def index_is_current(kb: KnowledgeBase) -> bool:
-    return _indexed_generation(kb) == kb.store.generation()
-
-
-def _indexed_generation(kb: KnowledgeBase) -> int:
-    """The store generation the index reflects; -1 (rebuild it) for an index of another version, checked
-    before Whoosh opens it (an older one may name an analyzer module that no longer exists), or one
-    Whoosh cannot open."""
-    state = kb.index_dir / _STATE_FILE
-    try:
-        data = json.loads(state.read_text())
-        if data.get("version") != INDEX_VERSION:
-            return -1  # read before Whoosh opens the index: an older one may name an analyzer that moved
-        generation = int(data["generation"])
-    except (ValueError, KeyError, OSError, TypeError, AttributeError):
-        return -1
-    try:
-        return generation if whoosh_index.exists_in(str(kb.index_dir)) else -1
-    except Exception:  # an unreadable table of contents (a schema pickle that no longer loads): rebuilt
-        return -1
-
-
-def _write_state(kb: KnowledgeBase) -> None:
-    Path(kb.index_dir, _STATE_FILE).write_text(json.dumps({"generation": kb.store.generation(),
-                                                            "version": INDEX_VERSION}))

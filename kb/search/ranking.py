@@ -22,16 +22,15 @@ from functools import lru_cache
 from pathlib import Path
 from dataclasses import asdict, dataclass, field
 
-import kb.search.whoosh_import  # noqa: F401  (first: Whoosh without its unused urllib/asyncio imports)
 from rapidfuzz import fuzz
-from whoosh import scoring
 
 from kb.search import glossary, lookalike, phrases
 from kb.search.identity import names
 from kb.search.ports import conflict, ports_in, service_words
 from kb.search.analysis import RUN_RE as _RUN_RE, iter_terms, term_set
 from kb.search.bm25 import Scorer
-from kb.search.index import FIELD_BOOSTS, PASSAGE_FIELDS, ensure_current, forget_index, open_index
+from kb.search.index_state import FIELD_BOOSTS, PASSAGE_FIELDS, ensure_current, forget_index
+from kb.search.segments import IndexFiles, IndexUnreadable
 from kb.store.knowledge_base import KnowledgeBase
 from kb.parse.labels import looks_like_error
 from kb.parse.normalize import _FRAME_RE as _FRAME_LINE_RE, cut, fingerprint, mask, salient_lines, signature, strip_prefix
@@ -130,38 +129,36 @@ class Searcher:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.glossary = glossary.for_kb(kb.root)  # the bundled words and the team's glossary.toml
-        self.index, self._searcher = self._open()
+        self._files = self._open()
         self._passages: int | None = None
-        self._scorer: Scorer | None = None  # per open searcher: made on the first query, dropped on refresh
+        self._scorer: Scorer | None = None  # per open index: made on the first query, dropped on refresh
         self._lock = threading.Lock()  # the TUI searches from worker threads
 
     def close(self) -> None:
-        self._searcher.close()
+        self._files.close()
 
     def refresh(self) -> None:
-        """Catch up with ingests since the index was opened: a new searcher on the index as it is now
-        (an ingest may have rebuilt it from scratch, which Whoosh's own refresh cannot follow), and
-        new per-index caches with it."""
+        """Catch up with ingests since the index was opened: the index as it is now (an ingest may
+        have rebuilt it from scratch), and new per-index caches with it."""
         with self._lock:
-            stale = self._searcher
+            stale = self._files
             self.glossary = glossary.for_kb(self.kb.root)
-            self.index, self._searcher = self._open()
+            self._files = self._open()
             stale.close()
             self._passages = None
             self._scorer = None
 
-    def _open(self):
-        """The current index and a searcher on it. The index is derived data: one whose segment file
-        is gone (deleted by hand, a half-copied KB) is rebuilt from SQLite, not reported as a failure."""
+    def _open(self) -> IndexFiles:
+        """The current index, read without Whoosh (kb/search/segments.py). The index is derived data:
+        one whose segment file is gone (deleted by hand, a half-copied KB) or cannot be read is
+        rebuilt from SQLite, not reported as a failure."""
         ensure_current(self.kb)
         try:
-            index = open_index(self.kb)
-            return index, index.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
-        except FileNotFoundError:
+            return IndexFiles(self.kb.index_dir)
+        except (FileNotFoundError, IndexUnreadable):
             forget_index(self.kb)
             ensure_current(self.kb)
-            index = open_index(self.kb)
-            return index, index.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+            return IndexFiles(self.kb.index_dir)
 
     def search(self, paste: str, k: int = 5) -> SearchOutcome:
         with self._lock:
@@ -309,7 +306,7 @@ class Searcher:
         counts as the rarest (a pasted identifier the KB does not know counts against every match);
         an unknown Chinese bigram is only phrasing (the glossary carries its meaning): left out.
         (Counting unknown words as rarer still cost paraphrase recall more than it saved: measured.)"""
-        total = max(self._searcher.doc_count(), 1)
+        total = max(self._files.doc_count(), 1)
         out = {}
         for term, weight in weighted.items():
             frequency = frequencies[term]
@@ -324,12 +321,12 @@ class Searcher:
 
     def _bm25(self) -> Scorer:
         if self._scorer is None:
-            self._scorer = Scorer(self._searcher)
+            self._scorer = Scorer(self._files)
         return self._scorer
 
     def _hits(self, clauses: list[tuple[str, str, float]]) -> list[Hit]:
         """The CANDIDATES best documents by BM25F (kb/search/bm25.py: Whoosh's ranking, computed faster)."""
-        stored = self._searcher.stored_fields
+        stored = self._files.stored_fields
         return [Hit(stored(docnum), score) for docnum, score in self._bm25().top(clauses, CANDIDATES)]
 
     def _clauses(self, ranked: list[tuple[str, float]],
@@ -337,7 +334,7 @@ class Searcher:
         """One clause per (field, term), leaving out fields where the term is everywhere: such a
         clause walks a long posting list for almost no score (the field's BM25 idf is near zero)."""
         passages = self._passage_count()
-        cards = max(self._searcher.doc_count() - passages, 1)
+        cards = max(self._files.doc_count() - passages, 1)
         clauses = []
         for rank, (term, weight) in enumerate(ranked):
             for name in FIELD_BOOSTS:
@@ -354,7 +351,7 @@ class Searcher:
     def _passage_count(self) -> int:
         """How many documents are passages (their fields are measured against their own number)."""
         if self._passages is None:
-            self._passages = self._searcher.doc_frequency("kind", "passage") if "kind" in self.index.schema else 0
+            self._passages = self._files.doc_frequency("kind", "passage")
         return self._passages
 
     def _select_terms(self, weighted: dict[str, float], frequencies: dict[str, int]) -> list[tuple[str, float]]:
@@ -363,7 +360,7 @@ class Searcher:
         Terms the index has never seen (a Chinese phrasing of an English error) are dropped, and
         very common terms only stay when little else is left: they cost the most and say the least.
         """
-        total = max(self._searcher.doc_count(), 1)
+        total = max(self._files.doc_count(), 1)
         scored = []
         for term, weight in weighted.items():
             frequency = frequencies[term]

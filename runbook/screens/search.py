@@ -20,7 +20,7 @@ from runbook.messages import SearcherReady, SearchFinished
 from runbook.widgets.result_list import ResultList
 from runbook.widgets.key_bar import KeyBarOrder
 
-if TYPE_CHECKING:  # the search index (Whoosh, rapidfuzz) is imported by load_searcher, after the first paint
+if TYPE_CHECKING:  # the search index reader and rapidfuzz are imported by load_searcher, after the first paint
     from kb.search.ranking import Result
 
 PLACEHOLDER = "Paste an error message or a whole log here…"
@@ -98,7 +98,7 @@ class SearchScreen(KeyBarOrder, Screen):
 
     @work(thread=True, exclusive=True, group="searcher")
     def load_searcher(self) -> None:
-        """Open the search index off the UI thread (Whoosh's reader, field statistics)."""
+        """Open the search index off the UI thread (its segments, field statistics)."""
         from kb.search.ranking import Searcher
 
         try:
