@@ -312,3 +312,42 @@ def test_runbook_new_commits_the_runbook_it_writes(runner, screen_kb):
     assert "runbooks/rotate-certificates.md" in repo.git.ls_files("runbooks")
     assert not repo.git.status("--porcelain", "runbooks")
     assert repo.head.commit.message.startswith("runbook: new Rotate certificates")
+
+
+WAITS = """# Waits
+
+- [ ] Step 1: Wait for the flag
+  ```bash
+  while [ ! -e {flag} ]; do sleep 0.05; done; echo flag seen
+  ```
+- [ ] Step 2: Look around
+  ```bash
+  echo fine
+  ```
+"""
+
+
+async def test_keys_typed_while_a_command_runs_never_note_or_abort(screen_kb, tmp_path):
+    """An operator who types ahead of a prompt runbook has not noticed yet ("hunter2", Enter) must not
+    have `n` open a note the password fills and Enter saves into the run record, nor `a` then `y`
+    abort the run: those wait until the command ends."""
+    flag = tmp_path / "flag"
+    (screen_kb.runbooks_dir / "waits.md").write_text(WAITS.format(flag=flag), encoding="utf-8")
+    app, walk = await _open(screen_kb, "waits")
+    async with app.run_test(size=(110, 34)) as pilot:
+        await until(pilot, lambda: _screen_name(app) == "RunScreen" and bool(app.screen.query("#step-title")))
+        await _run_step(pilot, app)
+        await until(pilot, lambda: app.screen.running and walk.command_running, tries=1200)
+        for key in ["n", *"hunter2", "enter", "a", "y"]:
+            await pilot.press(key)
+        await pilot.pause(0.2)
+        assert _screen_name(app) == "RunScreen" and app.screen.running and not walk.finished
+        assert not walk.state.notes
+        flag.touch()
+        await until(pilot, lambda: walk.run.current == 1 and not app.screen.running, tries=1200)
+        await pilot.press("n")  # the command has ended: a note is the operator's again
+        await until(pilot, lambda: _screen_name(app) == "AskFields")
+        for key in [*"pump ok", "enter"]:
+            await pilot.press(key)
+        await until(pilot, lambda: bool(walk.state.notes))
+    assert walk.state.notes == ["pump ok"] and not walk.finished

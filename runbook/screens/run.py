@@ -124,7 +124,12 @@ class RunScreen(KeyBarOrder, Screen):
 
     # Which keys the key bar shows now (issue 25: at 80 columns, `a Abort` and `q Leave` stay visible):
     # False hides a key that does nothing in this state; F1 lists every key.
-    _WHILE_RUNNING = {"cancel_command", "abort", "note", "run_in_terminal", "end_follow"}
+    _WHILE_RUNNING = {"cancel_command", "run_in_terminal", "end_follow"}
+    # While a command runs, what the operator types may be meant for it (a prompt not yet noticed):
+    # `n` would open a note that the rest of a password fills and Enter saves into the run record, and
+    # `a` then `y` would abort the run. Both wait for the command to end (or to be cancelled with x),
+    # except while following a command that runs until stopped (tail -f), which reads nothing.
+    _WHILE_FOLLOWING = {"abort", "note"}
     _WHEN_FINISHED = {"leave"}
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -137,6 +142,8 @@ class RunScreen(KeyBarOrder, Screen):
         if action == "end_follow":  # ends a command that runs until stopped (tail -f): only while one does
             return bool(getattr(self, "following", False))
         if self.running:
+            if action in self._WHILE_FOLLOWING:
+                return bool(getattr(self, "following", False))
             return action in self._WHILE_RUNNING or action not in _RUN_ACTIONS
         return True
 
