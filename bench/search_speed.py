@@ -182,6 +182,7 @@ def build_scaled(work: Path, n: int) -> tuple[KnowledgeBase, dict]:
     kb_path, figures = work / f"kb-{n}", work / f"kb-{n}.build.json"
     kb = KnowledgeBase(kb_path)
     if kb.exists() and figures.exists() and kb.store.counts()["reports"] == n:
+        _settle_refs(kb)
         return kb, json.loads(figures.read_text())
     kb.close()
     shutil.rmtree(kb_path, ignore_errors=True)
@@ -193,6 +194,21 @@ def build_scaled(work: Path, n: int) -> tuple[KnowledgeBase, dict]:
     data = json.loads(done.stdout.strip().splitlines()[-1])
     figures.write_text(json.dumps(data))
     return KnowledgeBase(kb_path), data
+
+
+def _settle_refs(kb: KnowledgeBase) -> None:
+    """A KB kept from an earlier run may carry `refs.tsv`'s stamp in an older form: its first ingest reads
+    the file whole once and stamps it again (4.5 s at 50,000). Every copy `add_hundred` makes would pay
+    that, which a KB in use pays once; so the kept KB is settled here, as its first ingest would."""
+    import sqlite3
+
+    from kb.store.refs import RefMap
+
+    connection = sqlite3.connect(kb.root / ".runbook" / "kb.sqlite")
+    try:
+        RefMap(kb.root).load(cache=connection)  # with a current stamp: nothing is read
+    finally:
+        connection.close()
 
 
 def fts_table(work: Path, kb: KnowledgeBase, n: int) -> Path:

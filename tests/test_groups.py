@@ -96,3 +96,28 @@ def test_a_database_from_before_the_groups_gets_them_from_its_write_ups(tmp_path
     reopened = KnowledgeBase(tmp_path / "kb")
     assert _group_documents(reopened) == before
     reopened.close()
+
+
+def test_a_group_with_more_texts_than_its_document_holds_reads_only_what_it_keeps(kb, tmp_path, monkeypatch):
+    """A group document holds each field's texts up to a cap (kb/search/index.py); reading stops once it is
+    full. What it holds must be the first cap characters of every text joined, at every boundary: a text
+    that ends exactly at the cap, one cut inside it, and the newline right after a full cap."""
+    import kb.search.index as index
+
+    folder = tmp_path / "many"
+    causes = [f"cause {n:02d}: the shard {n} pool ran dry" for n in range(12)]
+    for n, cause in enumerate(causes):
+        _report(folder, f"dry-{n:02d}", [(REFUSED, cause, "start postgres again")])
+    ingest(kb, [folder])
+    key = next(doc["id"] for doc in _documents(kb, None) if "5432" in doc["message"])
+    rows = kb.store.rows("select text from group_texts where group_key = ? and field = 'cause' "
+                         "order by complete desc, fix_length desc, id desc", [key])
+    every = "\n".join(row["text"] for row in rows)
+    assert len(rows) == 12
+    lengths = [len(row["text"]) + 1 for row in rows]
+    caps = {sum(lengths[:4]), sum(lengths[:4]) - 1, sum(lengths[:4]) + 1, sum(lengths[:4]) + 5, len(every) + 10}
+    for cap in caps:
+        monkeypatch.setattr(index, "_CAP", cap)
+        cause = next(doc["cause"] for doc in index._documents(kb, [key]))
+        assert cause == every[:cap], cap
+        assert next(doc["cause"] for doc in _documents(kb, None) if doc["id"] == key) == every[:cap], cap
