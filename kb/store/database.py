@@ -180,6 +180,11 @@ class Store:
         """path -> sha256 of every stored report: the unchanged check needs only this."""
         return {row[0]: row[1] for row in self.conn.execute("select path, sha256 from reports").fetchall()}
 
+    def known_hash(self, path: str) -> str | None:
+        """The sha256 of one stored report (None: not stored): for an ingest of a few files into a big KB."""
+        row = self.conn.execute("select sha256 from reports where path = ?", [path]).fetchone()
+        return row[0] if row else None
+
     def counts(self) -> dict[str, int]:
         return {name: self.conn.execute(f"select count(*) from [{name}]").fetchone()[0] for name in ("reports", "errors", "commits", "checklists", "items", "commands",
                                                        "flowcharts", "lessons", "passages")}
