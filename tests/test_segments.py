@@ -146,3 +146,30 @@ def test_an_index_that_names_a_missing_module_or_is_cut_short_is_unreadable(tmp_
     toc.write_bytes(data)
     assert open_index(knowledge, create=False) is not None
     knowledge.close()
+
+
+def _write_separate_files(folder) -> dict[str, bytes]:
+    """700 documents written without a compound file: each part's bytes by its extension."""
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), schema())
+    writer = ix.writer(compound=False)
+    for number in range(700):
+        writer.add_document(id=f"e{number}", error=number, kind="error", seen_in=1 + number % 3,
+                            message=f"ConnectionResetError worker-{number} " + "peer reset " * (number % 7),
+                            fix=f"restart shard {number % 11}", title=f"pool {number % 5} 重置 连接")
+    writer.commit()
+    ix.close()
+    return {path.name.split(".", 1)[1]: path.read_bytes() for path in folder.iterdir() if path.suffix in (".trm", ".pst")}
+
+
+def test_the_terms_and_postings_runbook_writes_are_byte_for_byte_whooshs(tmp_path, monkeypatch):
+    """kb/search/index.py writes each term's last block itself (`_finish_term`): the term hash and the
+    posting blocks must be the bytes Whoosh's own code writes, for one-block and many-block terms."""
+    import kb.search.index as index
+    from whoosh.codec.whoosh3 import W3FieldWriter
+
+    ours = _write_separate_files(tmp_path / "ours")
+    assert W3FieldWriter.finish_term is index._finish_term
+    monkeypatch.setattr(W3FieldWriter, "finish_term", index.WHOOSH_WRITE_PATHS[W3FieldWriter, "finish_term"])
+    whooshs = _write_separate_files(tmp_path / "whoosh")
+    assert set(ours) == {"trm", "pst"} and ours == whooshs
