@@ -1,7 +1,8 @@
 """Crash trials: `kill -9` at random moments, then recover, then count what was lost.
 
-    python bench/crash_trials.py                      # 100 trials of each of the 5 kinds below
-    python bench/crash_trials.py --runs 20 --ingests 20 --parent-runs 20 --parent-ingests 20 --parent-reindexes 20
+    python bench/crash_trials.py                      # 100 trials of each of the 6 kinds below
+    python bench/crash_trials.py --runs 20 --ingests 20 --parent-runs 20 --parent-ingests 20 --parent-reindexes 20 \
+        --added-ingests 20
 
 Run trials: a 6-step runbook, trusted (`runbook trust drill --yes`), runs headless (`runbook run --yes --no-tui`); its whole process
 group (python, the step's shell, any git child) gets SIGKILL at a random moment; then
@@ -12,6 +13,9 @@ Ingest trials: `runbook ingest` of 300 synthetic reports into a fresh KB, SIGKIL
 then a second `runbook ingest` of the same folder. Counted: reports missing from SQLite or from git,
 copies differing from what SQLite recorded, `git fsck` errors, commands failing after (the second
 ingest, list, search).
+
+Adding trials: the same, into a KB that already holds all but 20 of the reports (ingested from the same
+folder, settled): the killed ingest adds a few to a KB in use, as most ingests do.
 
 Parent-alone trials (issue 22): the same, but SIGKILL goes to the runbook process's pid alone, as a user's
 `kill -9 PID` or the OOM killer sends it: ingest's pool workers, Whoosh's writer processes, a git child and a
@@ -258,16 +262,29 @@ def run_trials(work: Path, trials: int, rng: random.Random, alone: bool = False)
     return counts
 
 
-def ingest_trials(work: Path, trials: int, reports: int, rng: random.Random, alone: bool = False) -> dict[str, int]:
+def ingest_trials(work: Path, trials: int, reports: int, rng: random.Random, alone: bool = False,
+                  added: int = 0) -> dict[str, int]:
+    """added: the KB already holds all but that many of the reports, ingested from the same folder, so the
+    killed ingest adds a few to a settled KB (its ingest state takes them as an appended line)."""
     counts = {"trials": trials, "killed mid-ingest": 0, "reports missing from SQLite": 0,
               "reports missing from git": 0, "copies differing from SQLite": 0, "git fsck errors": 0,
               "commands failing after": 0, "processes of the KB left alive": 0,
               "next write not started within 5 s": 0, "git status not clean": 0}
     corpus = _corpus(work, reports)
-    template = work / "ingest-template"
+    template = work / ("ingest-template" if not added else f"ingest-template-{added}")
     if not template.exists():
         made = runbook(template, "init")
         assert made.returncode == 0 and template.exists(), (made.stdout, made.stderr)
+        if added:
+            aside = work / "aside"
+            aside.mkdir(exist_ok=True)
+            later = sorted(corpus.glob("*.md"))[-added:]
+            for path in later:
+                path.rename(aside / path.name)
+            time.sleep(2.2)  # older than the ingest state's stat slack, as a user's files are
+            assert runbook(template, "ingest", str(corpus)).returncode == 0
+            for path in later:
+                (aside / path.name).rename(path)
     probe = work / "probe"
     shutil.copytree(template, probe)
     began = time.monotonic()
@@ -372,6 +389,9 @@ def main() -> None:
                         help="ingest trials, the pid alone killed (default 100)")
     parser.add_argument("--parent-reindexes", type=int, default=100,
                         help="reindex trials, the pid alone killed (default 100)")
+    parser.add_argument("--added-ingests", type=int, default=100,
+                        help="ingest trials into a KB holding all but --added of the reports, group killed (default 100)")
+    parser.add_argument("--added", type=int, default=20, help="reports the --added-ingests trials add (default 20)")
     parser.add_argument("--reports", type=int, default=300, help="reports per ingest (default 300)")
     parser.add_argument("--seed", type=int, default=12)
     args = parser.parse_args()
@@ -390,6 +410,9 @@ def main() -> None:
         if args.parent_ingests:
             print("ingests (pid alone):     ", json.dumps(ingest_trials(work, args.parent_ingests, args.reports, rng,
                                                                       alone=True)), flush=True)
+        if args.added_ingests:
+            print(f"adding {args.added} (group killed):", json.dumps(ingest_trials(work, args.added_ingests, args.reports,
+                                                                          rng, added=args.added)), flush=True)
         if args.parent_reindexes:
             print("reindexes (pid alone):   ", json.dumps(reindex_trials(work, args.parent_reindexes, args.reports,
                                                                        rng)), flush=True)
