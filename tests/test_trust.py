@@ -291,3 +291,49 @@ async def test_the_run_screen_asks_unless_this_exact_content_is_trusted(kb, tmp_
     trust(kb, runbooks.load(kb, "touch"))
     assert await _screen_runs_unasked(kb, "touch")  # trusted, unchanged: runs
     assert marker.exists()
+
+
+async def _runbooks_detail(kb, name: str) -> str:
+    """The F4 detail pane of a runbook, as the operator reads it before pressing Enter."""
+    from runbook.app import RunbookApp
+
+    app = RunbookApp(kb)
+    async with app.run_test(size=(110, 34)) as pilot:
+        await _until(pilot, lambda: app.current_mode == "search" and bool(app.screen.query("#paste")))
+        await pilot.press("f4")
+        await _until(pilot, lambda: app.current_mode == "runbooks" and bool(app.screen.query("#checklist-detail")))
+        table = app.screen.table
+        await _until(pilot, lambda: table.row_count > 0)
+        table.move_cursor(row=next(i for i in range(table.row_count) if str(table.get_row_at(i)[0]) == name))
+        detail = app.screen.query_one("#checklist-detail")
+        await _until(pilot, lambda: "**Trust**" in detail._markdown)
+        return detail._markdown
+
+
+async def test_the_tui_says_whether_a_runbook_is_trusted_and_that_its_own_say_so_decides_nothing(kb, tmp_path):
+    from kb.runs import runbooks
+    from kb.runs.trust import trust
+
+    text = f"---\ntrusted: true\n---\n# Touch\n\n- [ ] touch\n  ```bash\n  touch {tmp_path / 'ran'}\n  ```\n"
+    (kb.runbooks_dir / "touch.md").write_text(text, encoding="utf-8")
+    shown = await _runbooks_detail(kb, "touch")
+    assert "not trusted on this machine" in shown and "author's suggestion, not your decision" in shown
+    trust(kb, runbooks.load(kb, "touch"))
+    shown = await _runbooks_detail(kb, "touch")
+    assert "trusted on this machine on" in shown and "runbook run touch --yes" in shown
+
+
+async def test_a_run_asked_to_go_unattended_says_why_it_asks(kb, tmp_path):
+    from kb.runs import runbooks
+    from kb.runs.walk import RunWalk
+    from runbook.app import RunbookApp
+
+    text = f"---\ntrusted: true\n---\n# Touch\n\n- [ ] touch\n  ```bash\n  touch {tmp_path / 'ran'}\n  ```\n"
+    (kb.runbooks_dir / "touch.md").write_text(text, encoding="utf-8")
+    walk = RunWalk.start(kb, runbooks.load(kb, "touch"), "Ann Op <ann@example.com>", {}, set())
+    app = RunbookApp(kb, run_walk=walk, run_options={"yes": True, "author": ("Ann Op", "ann@example.com")})
+    async with app.run_test(size=(110, 34)) as pilot:
+        await _until(pilot, lambda: any("Each command asks first" in n.message for n in app._notifications))
+        (note,) = [n.message for n in app._notifications if "Each command asks first" in n.message]
+        assert "touch is not trusted on this machine" in note and "author's suggestion" in note
+        walk.store.close()

@@ -94,9 +94,12 @@ class RunScreen(KeyBarOrder, Screen):
                  exit_when_done: bool = False) -> None:
         super().__init__()
         self.walk = walk
-        from kb.runs.trust import may_run_unasked  # the trust rule, as the CLI's --yes: kb/runs/trust.py
+        from kb.runs.trust import verdict  # the trust rule, as the CLI's --yes: kb/runs/trust.py
 
-        self.yes = yes and may_run_unasked(walk.kb, walk.runbook)
+        found = verdict(walk.kb, walk.runbook) if yes else None
+        self.yes = bool(found and found.allowed)
+        # --yes asked for, and refused: said on the screen, as the CLI says it (why, and how to trust it)
+        self._refused_yes = found.reason if found is not None and not found.allowed else None
         self.author = author
         self.push = push
         self.exit_when_done = exit_when_done
@@ -150,6 +153,9 @@ class RunScreen(KeyBarOrder, Screen):
     def on_mount(self) -> None:
         where = f" · on {self.walk.remote.destination}" if self.walk.remote is not None else ""
         self.sub_title = f"run {self.walk.run.id} · {self.walk.runbook.source}{where}"
+        if self._refused_yes:
+            self.notify(f"Each command asks first: {neutralise(self._refused_yes)}.", title="Not trusted",
+                        severity="warning", timeout=12, markup=False)
         self.query_one("#run-fixes-scroll").display = False
         self.refresh_step()
 

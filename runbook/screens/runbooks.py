@@ -118,11 +118,14 @@ class RunbooksScreen(BrowseScreen):
                                  "checked": False, "depth": step.depth,
                                  "commands": [{"command": c.command, "expected": c.expected} for c in step.commands]}
                                 for step in runbook.steps]}
+            record["trust"] = _trust_line(self.app.kb, runbook)
         record["key"] = key
         return record
 
     def render_record(self, record: dict) -> str:
-        return checklist_markdown(record) + "\n\n*Enter starts a run: each command is shown and confirmed first.*"
+        trust = f"\n\n{record['trust']}" if record.get("trust") else ""
+        return (checklist_markdown(record) + "\n\n*Enter starts a run: each command is shown and confirmed first.*"
+                + trust)
 
     # -- runs ----------------------------------------------------------------------------------------
     @on(DataTable.RowSelected)
@@ -224,3 +227,18 @@ class RunbooksScreen(BrowseScreen):
         walk = RunWalk.resume(self.app.kb, runbook, state, values)
         self.notify(f"Resuming {state.title} at step {walk.run.current + 1}")
         self.app.push_screen(RunScreen(walk, author=author))
+
+
+def _trust_line(kb, runbook) -> str:
+    """What this machine's trust says of the runbook (kb/runs/trust.py), as `runbook trust` says it: a
+    front matter `trusted: true` is shown as its author's suggestion, never as a decision."""
+    from kb.runs.trust import name_of, verdict
+
+    found = verdict(kb, runbook)
+    name = name_of(runbook.files[0][0]) if runbook.files else runbook.name
+    if found.allowed:
+        line = (f"**Trust**: {found.reason}: `runbook run {name} --yes` runs its commands without asking. "
+                f"`runbook trust --revoke {name}` takes it back.")
+    else:
+        line = f"**Trust**: {found.reason}."
+    return neutralise(line)
