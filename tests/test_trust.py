@@ -337,3 +337,31 @@ async def test_a_run_asked_to_go_unattended_says_why_it_asks(kb, tmp_path):
         (note,) = [n.message for n in app._notifications if "Each command asks first" in n.message]
         assert "touch is not trusted on this machine" in note and "author's suggestion" in note
         walk.store.close()
+
+
+def test_a_link_swapped_between_its_check_and_its_read_is_refused(kb, tmp_path, monkeypatch):
+    """runbooks/deploy.md is a link to runbooks/real.md (allowed). If it is pointed at a report in the
+    moment between the check of where it leads and the read, the report's content must not run under the
+    runbook's name: the file actually opened is checked."""
+    import kb.runs.runbooks as runbooks_module
+    from kb.store.knowledge_base import KBError
+
+    real = kb.runbooks_dir / "real.md"
+    real.write_text("# Deploy\n\n- [ ] say hello\n  ```bash\n  echo hello\n  ```\n", encoding="utf-8")
+    report = kb.reports_dir / "incident.md"
+    report.write_text("# Incident\n\n- [ ] wipe\n  ```bash\n  echo wiped\n  ```\n", encoding="utf-8")
+    link = kb.runbooks_dir / "deploy.md"
+    link.symlink_to(real)
+    assert runbooks_module.load(kb, "deploy").steps[0].commands[0].command == "echo hello"  # a link inside: fine
+
+    checked = runbooks_module.kb_path
+
+    def check_then_swap(knowledge, path):
+        here = checked(knowledge, path)
+        link.unlink()
+        link.symlink_to(report)  # the swap, right after the check
+        return here
+
+    monkeypatch.setattr(runbooks_module, "kb_path", check_then_swap)
+    with pytest.raises(KBError, match="changed into another file"):
+        runbooks_module.load(kb, "deploy")

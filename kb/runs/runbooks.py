@@ -26,6 +26,7 @@ exactly the content that was parsed, so nothing can change between the check and
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -177,19 +178,39 @@ def _include_file(kb: KnowledgeBase, including: Path, name: str) -> Path:
     raise KBError(f"{including.name}: includes {name!r}, which is not in {_RUNBOOKS}/")
 
 
-def _read(path: Path) -> tuple[str, str]:
-    """The file's text and the sha256 of the very bytes it was decoded from."""
+def _read(path: Path, kb: KnowledgeBase | None = None, here: str | None = None) -> tuple[str, str]:
+    """The file's text and the sha256 of the very bytes it was decoded from. With kb and here (the KB path
+    its name was checked as), the file read must be that one: a link swapped between the check and the read
+    (to a report, or out of the KB) is refused, not run under the checked name."""
     from kb.parse.decode import MAX_BYTES, DecodeError, decode_report
 
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise KBError(f"{path}: too large for a runbook")
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            if kb is not None and here is not None and not _opened_is(handle.fileno(), kb, here):
+                raise KBError(f"{path}: it changed into another file while it was read (a link swapped?): refused")
+            if os.fstat(handle.fileno()).st_size > MAX_BYTES:
+                raise KBError(f"{path}: too large for a runbook")
+            data = handle.read(MAX_BYTES + 1)
         return decode_report(data, str(path)), hashlib.sha256(data).hexdigest()
     except DecodeError as exc:
         raise KBError(str(exc)) from None
     except OSError as exc:
         raise KBError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def _opened_is(fd: int, kb: KnowledgeBase, here: str) -> bool:
+    """Is the open file descriptor the file runbooks/... that `here` names? Asked of the descriptor itself
+    (Linux's /proc/self/fd), or else by comparing it with what that path is now."""
+    expected = kb.runbooks_dir.resolve() / here.removeprefix(f"{_RUNBOOKS}/")
+    try:
+        return Path(os.readlink(f"/proc/self/fd/{fd}")) == expected
+    except OSError:
+        pass
+    try:
+        opened, named = os.fstat(fd), os.stat(expected, follow_symlinks=False)
+    except OSError:
+        return False
+    return (opened.st_dev, opened.st_ino) == (named.st_dev, named.st_ino)
 
 
 def _from_checklist(kb: KnowledgeBase, checklist_id: int) -> Runbook:
@@ -269,7 +290,7 @@ def _from_file(kb: KnowledgeBase, path: Path, chain: tuple[str, ...]) -> Runbook
     if len(chain) >= MAX_INCLUDE_DEPTH:
         raise KBError(f"{path.name}: includes nest deeper than {MAX_INCLUDE_DEPTH} files ({' -> '.join(chain)})")
     chain = (*chain, here)
-    text, digest = _read(path)
+    text, digest = _read(path, kb, here)
     front, _ = split_front_matter(text)
     report = parse_report(text, path.name)
     name = path.stem
