@@ -167,25 +167,15 @@ def _settled_folder(tmp_path, texts: dict[str, str]):
 
 
 def test_an_unchanged_folder_is_neither_read_nor_reindexed_nor_committed(kb, tmp_path):
-    import sys
+    from opened_files import files_opened
 
     folder = _settled_folder(tmp_path, {"a.md": REPORT, "b.md": REPORT.replace("5432", "6379")})
     first = ingest(kb, [folder])
     assert sorted(first.ingested) == ["reports/a.md", "reports/b.md"]
     head, generation = kb.repo.head.commit.hexsha, kb.store.generation()
     index_files = {p: p.stat().st_mtime_ns for p in kb.index_dir.rglob("*") if p.is_file()}
-    opened: list[str] = []
-    watching = [True]
-
-    def watch(event, args):
-        if watching[0] and event == "open" and isinstance(args[0], str):
-            opened.append(args[0])
-
-    sys.addaudithook(watch)
-    try:
+    with files_opened() as opened:
         again = ingest(kb, [folder])
-    finally:
-        watching[0] = False
     assert again.summary() == "ingested 0, unchanged 2, failed 0"
     assert not [path for path in opened if path.startswith(str(folder))]  # sizes and times vouch for them
     assert kb.repo.head.commit.hexsha == head and kb.store.generation() == generation

@@ -105,14 +105,7 @@ def test_long_posting_lists_in_separate_files_read_as_whoosh_reads_them(tmp_path
     """A term in 700 documents spans several blocks, compressed; a segment written without a compound
     file keeps its parts as separate files."""
     folder = tmp_path / "index"
-    folder.mkdir()
-    ix = whoosh_index.create_in(str(folder), schema())
-    writer = ix.writer(compound=False)
-    for number in range(700):
-        writer.add_document(id=f"e{number}", error=number, kind="error", seen_in=1 + number % 3,
-                            message=f"ConnectionResetError worker-{number} " + "peer reset " * (number % 7),
-                            fix=f"restart shard {number % 11}")
-    writer.commit()
+    ix = _seven_hundred(folder)
     writer = ix.writer(compound=False)
     writer.delete_by_term("id", "e5")
     writer.add_document(id="e5", error=5, kind="error", message="ConnectionResetError again", fix="restart")
@@ -148,8 +141,8 @@ def test_an_index_that_names_a_missing_module_or_is_cut_short_is_unreadable(tmp_
     knowledge.close()
 
 
-def _write_separate_files(folder) -> dict[str, bytes]:
-    """700 documents written without a compound file: each part's bytes by its extension."""
+def _seven_hundred(folder):
+    """An index of 700 documents written without a compound file (its parts stay separate files); open."""
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), schema())
     writer = ix.writer(compound=False)
@@ -158,7 +151,12 @@ def _write_separate_files(folder) -> dict[str, bytes]:
                             message=f"ConnectionResetError worker-{number} " + "peer reset " * (number % 7),
                             fix=f"restart shard {number % 11}", title=f"pool {number % 5} 重置 连接")
     writer.commit()
-    ix.close()
+    return ix
+
+
+def _write_separate_files(folder) -> dict[str, bytes]:
+    """The 700 documents' term hash and postings: each part's bytes by its extension."""
+    _seven_hundred(folder).close()
     return {path.name.split(".", 1)[1]: path.read_bytes() for path in folder.iterdir() if path.suffix in (".trm", ".pst")}
 
 

@@ -4,10 +4,10 @@ wrong "unchanged"; and a large change writes the state whole again."""
 
 from __future__ import annotations
 
-import sys
 import time
 
 from kb.ingest import ingest
+from opened_files import files_opened
 from kb.store.sources import LOG_FILE, STAT_SLACK_NS, STATE_FILE, SourceState
 
 REPORT = """# Pool outage {n}
@@ -38,18 +38,8 @@ def _settle() -> None:
 
 def _opened_sources(kb, folders) -> tuple[object, list[str]]:
     """Ingest the folders again; which of their files were opened."""
-    opened: list[str] = []
-    watching = [True]
-
-    def watch(event, args):
-        if watching[0] and event == "open" and isinstance(args[0], str):
-            opened.append(args[0])
-
-    sys.addaudithook(watch)
-    try:
+    with files_opened() as opened:
         result = ingest(kb, folders)
-    finally:
-        watching[0] = False
     return result, [path for path in opened if any(path.startswith(str(folder)) for folder in folders)]
 
 
