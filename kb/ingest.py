@@ -39,6 +39,8 @@ if TYPE_CHECKING:  # the parser and the secret scanner are imported where they r
     from kb.parse.redact import Redaction
 
 REPORT_SUFFIXES = (".md", ".markdown", ".txt")
+# on_phase(what, how many) -> a callable told each n done, or None (as kb/search/index.py's Phase)
+Phase = Callable[[str, int], "Callable[[int], None] | None"]
 PARALLEL_THRESHOLD = 64
 LOOKUPS_BEFORE_LOADING = 1000  # stored hashes asked one by one before all are read at once
 POOL_CHUNK = 32  # files per job sent to a worker
@@ -338,16 +340,20 @@ def check(paths: Iterable[Path | str], progress: Callable[[int], None] | None = 
 
 
 def ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[int], None] | None = None,
-           on_total: Callable[[int], None] | None = None, commit: bool = True, index: bool = True) -> IngestResult:
-    """Ingest files/directories into the KB. See the module docstring for the guarantees."""
+           on_total: Callable[[int], None] | None = None, commit: bool = True, index: bool = True,
+           on_phase: Phase | None = None) -> IngestResult:
+    """Ingest files/directories into the KB. See the module docstring for the guarantees. `on_total` is told
+    how many files there are and `progress` each one done; `on_phase` of the indexing that follows (a
+    first ingest spends about half its time there: kb/search/index.py)."""
     kb.require()
     require_writable(kb, "ingest")  # read-only, or git mid-merge/rebase/detached: refused before any write
     with write_lock(kb, "ingest"):
-        return _ingest(kb, paths, progress, on_total, commit, index)
+        return _ingest(kb, paths, progress, on_total, commit, index, on_phase)
 
 
 def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[int], None] | None,
-            on_total: Callable[[int], None] | None, commit: bool, index: bool) -> IngestResult:
+            on_total: Callable[[int], None] | None, commit: bool, index: bool,
+            on_phase: Phase | None = None) -> IngestResult:
     result = IngestResult()
     clock = _Clock(result.timings)
     candidates = find_sources(paths, result)
@@ -405,7 +411,7 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
                        if pending else None)
     try:
         return _write_store_commit(kb, result, clock, pending, writing, state, seen, known, was_clean, now, commit,
-                                   index, progress)
+                                   index, progress, on_phase)
     except BaseException as exc:
         if writing.staging is not None:
             try:
@@ -447,7 +453,8 @@ def _stored(journal: copy_journal.CopyJournal) -> bool:
 
 def _write_store_commit(kb: KnowledgeBase, result: IngestResult, clock: "_Clock", pending: list, writing: _Writing,
                         state: SourceState, seen: dict, known: "_KnownHashes", was_clean: bool, now: str, commit: bool,
-                        index: bool, progress: Callable[[int], None] | None) -> IngestResult:
+                        index: bool, progress: Callable[[int], None] | None,
+                        on_phase: Phase | None = None) -> IngestResult:
     """Copies, then records (one transaction), then the index and the commit. Reports go into the store's
     transaction a batch at a time as the workers hand them back, each copy written before its batch:
     memory holds one batch, and the transaction still stores all of them or none."""
@@ -483,7 +490,7 @@ def _write_store_commit(kb: KnowledgeBase, result: IngestResult, clock: "_Clock"
     if index:
         from kb.search.index import update_index
 
-        update_index(kb, written, previous)
+        update_index(kb, written, previous, on_phase)
         clock.lap("index")
     if writing.staging is not None:
         writing.staging.result()
@@ -673,7 +680,7 @@ def _dirty_ref_files(kb: KnowledgeBase) -> bool:
 
 
 def rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None = None,
-            on_total: Callable[[int], None] | None = None) -> IngestResult:
+            on_total: Callable[[int], None] | None = None, on_phase: Phase | None = None) -> IngestResult:
     """Re-derive the database from the Markdown sources in reports/ (after a pull, or a lost cache).
 
     Sources are redacted on the way into SQLite and the index (a teammate's older copy may hold a
@@ -683,11 +690,11 @@ def rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None = None,
     kb.require()
     require_writable(kb, "reindex")
     with write_lock(kb, "reindex"):
-        return _rebuild(kb, progress, on_total)
+        return _rebuild(kb, progress, on_total, on_phase)
 
 
 def _rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None,
-             on_total: Callable[[int], None] | None = None) -> IngestResult:
+             on_total: Callable[[int], None] | None = None, on_phase: Phase | None = None) -> IngestResult:
     result = IngestResult()
     files = [p for p in sorted(kb.reports_dir.rglob("*")) if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES
              and not _hidden(p.relative_to(kb.reports_dir))]
@@ -715,7 +722,7 @@ def _rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None,
         _store_batch(kb, store, batch, None)
     from kb.search.index import rebuild_index
 
-    rebuild_index(kb)
+    rebuild_index(kb, on_phase)
     _commit_new_refs(kb, result)
     return result
 

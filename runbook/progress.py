@@ -1,6 +1,7 @@
 """Progress of long work on a terminal, as git prints it: `ingesting:  48% (12/25), eta 3 s`, rewritten in
-place on stderr, then `ingesting: 100% (25/25), done in 6.1 s.` Silent when stderr is not a terminal (a
-pipe, a log file, a test) and for a handful of files, where a bar would only flicker."""
+place on stderr, then `ingesting: 100% (25/25), done in 6.1 s.`, and a line per phase after it
+(`indexing:  40% (2000/5000), eta 9 s`). Silent when stderr is not a terminal (a pipe, a log file, a test)
+and for a handful of files, where a bar would only flicker."""
 
 from __future__ import annotations
 
@@ -38,6 +39,18 @@ class Progress:
         now = time.monotonic()
         if now - self.shown_at >= 0.1 or self.done == self.total:
             self._show()
+
+    def phase(self, label: str, total: int):
+        """The next phase of the same work (a first ingest parses its files, then indexes ~10 documents a
+        report): the bar so far is finished, a new one counts this phase with its own ETA. Shown only if
+        the work so far was (a handful of files gets no bar for its indexing either)."""
+        shown = self.active
+        self.finish()
+        self.label = label
+        if not shown:
+            return None
+        self.start(total)
+        return self.advance if self.active else None
 
     def finish(self) -> None:
         if not self.active:

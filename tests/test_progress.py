@@ -38,6 +38,8 @@ def test_ingesting_many_files_on_a_terminal_shows_counts_and_an_eta(empty_kb, tm
     assert "ingested 25, unchanged 0, failed 0" in ran.terminal
     assert re.search(r"ingesting: +\d+% \(\d+/25\), eta \d+ s", ran.terminal), ran.terminal  # counts and an ETA
     assert re.search(r"ingesting: 100% \(25/25\), done in [\d.]+ s\.", ran.terminal), ran.terminal
+    # then the indexing, which is half of a first ingest: its own count of documents and its own line
+    assert re.search(r"indexing: 100% \((\d+)/\1\), done in [\d.]+ s\.", ran.terminal), ran.terminal
 
 
 def test_reindex_on_a_terminal_shows_its_progress_too(empty_kb, tmp_path):
@@ -48,6 +50,7 @@ def test_reindex_on_a_terminal_shows_its_progress_too(empty_kb, tmp_path):
     assert ran.code == 0 and "reindexed 25 reports" in ran.terminal, ran.terminal
     assert re.search(r"reindexing: +\d+% \(\d+/25\), eta \d+ s", ran.terminal), ran.terminal
     assert "reindexing: 100% (25/25), done in" in ran.terminal
+    assert re.search(r"indexing: 100% \((\d+)/\1\), done in [\d.]+ s\.", ran.terminal), ran.terminal
 
 
 @pytest.mark.parametrize("command", ["ingest", "reindex"])
@@ -118,3 +121,31 @@ def test_the_eta_is_what_is_left_at_the_pace_so_far():
     bar.advance(30)
     bar.finish()
     assert out.getvalue().endswith("ingesting: 100% (40/40), done in 10.0 s.\x1b[K\n")
+
+
+def test_a_second_phase_gets_its_own_line_and_eta_and_a_silent_first_phase_keeps_it_silent():
+    import io
+
+    from runbook.progress import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Terminal()
+    bar = Progress("ingesting", stream=out)
+    bar.start(40)
+    bar.advance(40)
+    advance = bar.phase("indexing", 400)
+    assert "ingesting: 100% (40/40), done in" in out.getvalue() and advance is not None
+    bar.started -= 4.0
+    bar.shown_at -= 1.0
+    advance(100)
+    assert "indexing:  25% (100/400), eta 12 s" in out.getvalue()
+    bar.finish()
+    assert out.getvalue().rstrip("\x1b[K\n").split("\r")[-1].startswith("indexing: 100% (400/400), done in")
+    few = Terminal()
+    quiet = Progress("ingesting", stream=few)
+    quiet.start(3)  # a handful of files: no bar, and none for their indexing
+    assert quiet.phase("indexing", 500) is None and few.getvalue() == ""
+

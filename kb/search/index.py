@@ -15,6 +15,7 @@ import pickle
 import os
 import shutil
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import kb.search.whoosh_import  # noqa: F401  (first: Whoosh without its unused urllib/asyncio imports)
@@ -478,14 +479,48 @@ def documents_of(kb: KnowledgeBase, paths: list[str]) -> set[str]:
     return keys
 
 
-def update_index(kb: KnowledgeBase, paths: list[str], previous: set[str]) -> None:
+# What a caller is told of a long phase: on_phase(what, how many) returns a callable told each n done (or None)
+Phase = Callable[[str, int], "Callable[[int], None] | None"]
+
+
+def _counted(documents: Iterable[dict], advance: Callable[[int], None] | None, every: int = 256) -> Iterator[dict]:
+    """The documents as they come; advance told every `every` of them (a first ingest indexes ~10 per report)."""
+    if advance is None:
+        yield from documents
+        return
+    count = 0
+    for document in documents:
+        yield document
+        count += 1
+        if count == every:
+            advance(count)
+            count = 0
+    if count:
+        advance(count)
+
+
+def _passages_of(kb: KnowledgeBase, paths: list[str] | None) -> int:
+    """How many passage documents these reports make (None: every report)."""
+    if paths is None:
+        return kb.store.conn.execute("select count(*) from passages where not whole").fetchone()[0]
+    total = 0
+    for start in range(0, len(paths), 500):
+        chunk = paths[start:start + 500]
+        total += kb.store.conn.execute(
+            f"select count(*) from passages p join reports r on r.id = p.report_id where not p.whole "
+            f"and r.path in ({','.join('?' * len(chunk))})", chunk).fetchone()[0]
+    return total
+
+
+def update_index(kb: KnowledgeBase, paths: list[str], previous: set[str], on_phase: Phase | None = None) -> None:
     """Replace the documents of these reports (right after one store write; previous: documents_of them
     before it). A new segment holds what changed: the cost follows the reports added, not the KB.
 
-    If the index missed an earlier write it is rebuilt whole instead.
+    If the index missed an earlier write it is rebuilt whole instead. on_phase hears of the indexing
+    (a first ingest of 50,000 reports spends half its time here, after every file was parsed).
     """
     if indexed_generation(kb) != kb.store.generation() - 1:
-        rebuild_index(kb)
+        rebuild_index(kb, on_phase)
         return
     ix = open_index(kb)
     affected = set(previous)  # groups and passages that held these reports before the write
@@ -494,13 +529,15 @@ def update_index(kb: KnowledgeBase, paths: list[str], previous: set[str]) -> Non
         affected.update(row["fingerprint"] for row in kb.store.rows(
             f"select e.fingerprint from errors e join reports r on r.id = e.report_id "
             f"where r.path in ({','.join('?' * len(chunk))})", chunk))
+    groups = sorted(key for key in affected if not key.startswith("p:"))
+    advance = on_phase("indexing", len(groups) + _passages_of(kb, paths)) if on_phase else None
     writer = _writer(ix, len(affected))
     try:
         for key in affected:
             writer.delete_by_term("id", key)
-        for doc in _documents(kb, sorted(key for key in affected if not key.startswith("p:"))):
+        for doc in _counted(_documents(kb, groups), advance):
             writer.add_document(**doc)
-        for doc in _passage_documents(kb, paths):
+        for doc in _counted(_passage_documents(kb, paths), advance):
             writer.add_document(**doc)
         writer.commit()
     except BaseException:
@@ -509,18 +546,22 @@ def update_index(kb: KnowledgeBase, paths: list[str], previous: set[str]) -> Non
     write_state(kb)
 
 
-def rebuild_index(kb: KnowledgeBase) -> int:
+def rebuild_index(kb: KnowledgeBase, on_phase: Phase | None = None) -> int:
     """Build the index from scratch from SQLite; returns the number of documents."""
     shutil.rmtree(kb.index_dir, ignore_errors=True)
     ix = open_index(kb)
     counts = kb.store.counts()
+    advance = None
+    if on_phase:
+        groups = kb.store.conn.execute("select count(*) from error_groups").fetchone()[0]
+        advance = on_phase("indexing", groups + _passages_of(kb, None))
     writer = _writer(ix, counts["errors"] + counts["passages"])
     count = 0
     try:
-        for doc in _documents(kb, None):
+        for doc in _counted(_documents(kb, None), advance):
             writer.add_document(**doc)
             count += 1
-        for doc in _passage_documents(kb, None):
+        for doc in _counted(_passage_documents(kb, None), advance):
             writer.add_document(**doc)
             count += 1
         writer.commit()

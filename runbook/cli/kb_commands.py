@@ -92,7 +92,8 @@ def ingest(context: Context, paths: tuple[str, ...], no_commit: bool, check_only
     from runbook.progress import Progress
 
     bar = Progress("ingesting")
-    result = run_ingest(kb, paths, progress=bar.advance, on_total=bar.start, commit=not no_commit)
+    result = run_ingest(kb, paths, progress=bar.advance, on_total=bar.start, commit=not no_commit,
+                        on_phase=bar.phase)
     bar.finish()
     for message in result.skipped:  # what a folder walk left out (a symlink out of it, a .git directory)
         say(f"skipped: {message}", err=True)
@@ -153,7 +154,7 @@ def reindex(context: Context) -> None:
     from runbook.progress import Progress
 
     bar = Progress("reindexing")
-    result = rebuild(kb, progress=bar.advance, on_total=bar.start)
+    result = rebuild(kb, progress=bar.advance, on_total=bar.start, on_phase=bar.phase)
     bar.finish()
     for message in result.failed:
         say(f"error: {message}", err=True)
