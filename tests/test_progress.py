@@ -3,6 +3,7 @@ keeps when each report was ingested."""
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 import sys
@@ -102,16 +103,17 @@ def test_a_reindex_without_the_database_takes_the_dates_from_git(empty_kb, tmp_p
     assert set(_ingested_at(empty_kb).values()) == {"2024-05-06T05:08:09+00:00"}
 
 
-def test_the_eta_is_what_is_left_at_the_pace_so_far():
-    import io
+class _Terminal(io.StringIO):
+    """stderr as a terminal: what the bar writes, kept."""
 
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_eta_is_what_is_left_at_the_pace_so_far():
     from runbook.progress import Progress
 
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    out = Terminal()
+    out = _Terminal()
     bar = Progress("ingesting", stream=out)
     bar.start(40)
     bar.started -= 10.0  # 10 s for the first 10 files: 30 left take 30 s
@@ -124,15 +126,9 @@ def test_the_eta_is_what_is_left_at_the_pace_so_far():
 
 
 def test_a_second_phase_gets_its_own_line_and_eta_and_a_silent_first_phase_keeps_it_silent():
-    import io
-
     from runbook.progress import Progress
 
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    out = Terminal()
+    out = _Terminal()
     bar = Progress("ingesting", stream=out)
     bar.start(40)
     bar.advance(40)
@@ -144,7 +140,7 @@ def test_a_second_phase_gets_its_own_line_and_eta_and_a_silent_first_phase_keeps
     assert "indexing:  25% (100/400), eta 12 s" in out.getvalue()
     bar.finish()
     assert out.getvalue().rstrip("\x1b[K\n").split("\r")[-1].startswith("indexing: 100% (400/400), done in")
-    few = Terminal()
+    few = _Terminal()
     quiet = Progress("ingesting", stream=few)
     quiet.start(3)  # a handful of files: no bar, and none for their indexing
     assert quiet.phase("indexing", 500) is None and few.getvalue() == ""
