@@ -593,8 +593,9 @@ class _KnownHashes:
 
     def get(self, dest: str) -> str | None:
         """The stored hash of one report: looked up alone while few are asked (adding 100 reports to 50,000
-        read all 50,000 hashes), all of them read once many are."""
-        if self.loaded is None and self.lookups < LOOKUPS_BEFORE_LOADING:
+        read all 50,000 hashes), all of them read once many are. Only while the state is the store's: when
+        the store changed since (a reindex after a pull), all are read, so the state forgets what left it."""
+        if self.loaded is None and self.trusted and self.lookups < LOOKUPS_BEFORE_LOADING:
             self.lookups += 1
             return self.kb.store.known_hash(dest)
         return self.all().get(dest)

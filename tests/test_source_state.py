@@ -86,3 +86,21 @@ def test_a_large_change_writes_the_state_whole(kb, tmp_path):
     ingest(kb, [second])
     assert not (kb.derived_dir / LOG_FILE).exists()
     assert len(SourceState.load(kb).files) == 1200
+
+
+def test_a_report_the_store_lost_is_ingested_again_even_after_other_ingests(kb, tmp_path):
+    """The state vouches for a source only while the store holds its report: one a reindex could not read
+    back (its copy damaged) must be ingested again from its unchanged source, even when other reports were
+    added in between (their ingest saves the state)."""
+    from kb.ingest import rebuild
+
+    first = _folder(tmp_path, "first", range(2))
+    _settle()
+    ingest(kb, [first])
+    (kb.reports_dir / "r0.md").write_bytes(b"\x00\x01 damaged" * 8)
+    assert any("r0.md" in line for line in rebuild(kb).failed)  # the store lost it; its copy is still there
+    second = _folder(tmp_path, "second", range(5, 7))
+    assert ingest(kb, [second]).summary() == "ingested 2, unchanged 0, failed 0"
+    again = ingest(kb, [first])
+    assert again.ingested == ["reports/r0.md"] and again.unchanged == ["reports/r1.md"]
+    assert "reports/r0.md" in kb.store.known_hashes()
