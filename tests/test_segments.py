@@ -171,3 +171,24 @@ def test_the_terms_and_postings_runbook_writes_are_byte_for_byte_whooshs(tmp_pat
     monkeypatch.setattr(W3FieldWriter, "finish_term", index.WHOOSH_WRITE_PATHS[W3FieldWriter, "finish_term"])
     whooshs = _write_separate_files(tmp_path / "whoosh")
     assert set(ours) == {"trm", "pst"} and ours == whooshs
+
+
+@pytest.mark.parametrize("damage", ["cut short", "overwritten"])
+def test_a_damaged_segment_is_rebuilt_and_the_search_answers(tmp_path, damage):
+    """The index is derived: a segment file cut short (a full disk, a half copy) or overwritten in the middle
+    is found when it is opened or read, rebuilt from SQLite, and the paste still gets its answer."""
+    from kb.search.ranking import search
+
+    knowledge = KnowledgeBase.init(tmp_path / "kb")
+    ingest(knowledge, [SAMPLES])
+    message = knowledge.store.rows("select message from errors where log != '' order by id limit 1")[0]["message"]
+    (segment,) = knowledge.index_dir.glob("*.seg")
+    data = segment.read_bytes()
+    if damage == "cut short":
+        segment.write_bytes(data[: len(data) // 2])
+    else:
+        third = len(data) // 3
+        segment.write_bytes(data[:third] + b"\x00" * third + data[2 * third:])
+    assert search(knowledge, message).results[0].message == message
+    assert not segment.exists()  # rebuilt: a new segment
+    knowledge.close()

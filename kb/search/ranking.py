@@ -162,7 +162,16 @@ class Searcher:
 
     def search(self, paste: str, k: int = 5) -> SearchOutcome:
         with self._lock:
-            return self._search(paste, k)
+            try:
+                return self._search(paste, k)
+            except IndexUnreadable:  # a segment damaged on disk: derived data, so rebuilt and asked again
+                stale = self._files
+                forget_index(self.kb)
+                self._files = self._open()
+                stale.close()
+                self._passages = None
+                self._scorer = None
+                return self._search(paste, k)
 
     def _search(self, paste: str, k: int) -> SearchOutcome:
         text, truncated = cut(paste or "")

@@ -46,7 +46,13 @@ _SWAP = sys.byteorder == "little"  # Whoosh writes arrays big-endian
 
 
 class IndexUnreadable(Exception):
-    """The index files are not the Whoosh 3 layout this module reads (or name a module that is gone)."""
+    """The index files are not the Whoosh 3 layout this module reads (or name a module that is gone), or
+    are damaged (cut short, overwritten): the index is derived data, so the caller rebuilds it."""
+
+
+# what reading a damaged file raises here: a short read, a bad pickle or zlib stream, a position past the end
+_DAMAGE = (EOFError, IndexError, ValueError, TypeError, KeyError, AttributeError, struct.error, zlib.error,
+           pickle.UnpicklingError, OverflowError)
 
 
 def latest_toc(folder: Path, indexname: str = "MAIN") -> Path | None:
@@ -160,12 +166,19 @@ class Segment:
     (a compound `.seg` file) or from its separate files."""
 
     def __init__(self, folder: Path, info) -> None:
+        try:
+            self._open(folder, info)
+        except _DAMAGE as error:
+            self.close()
+            raise IndexUnreadable(f"segment {getattr(info, 'segid', '?')}: {error!r}") from error
+
+    def _open(self, folder: Path, info) -> None:
+        self._maps: list[mmap.mmap] = []
         self.name = f"{info.indexname}_{info.segid}"
         self.doc_count_all: int = info._doccount
         deleted = getattr(info, "_deleted", None)
         self.deleted: frozenset[int] | None = frozenset(deleted) if deleted else None
         self.field_lengths: dict[str, int] = dict(getattr(info, "_fieldlengths", None) or {})
-        self._maps: list[mmap.mmap] = []
         self._files: dict[str, tuple[object, int, int]] = {}
         if getattr(info, "compound", False):
             data = self._map(Path(folder, self.name + ".seg"))
@@ -177,7 +190,7 @@ class Segment:
                 data = self._map(path)
                 self._files[path.name] = (data, 0, len(data))
         self._terms = _TermHash(*self._file(".trm"))
-        self._postings = self._file(".pst")
+        self._postfile = self._file(".pst")
         self._columns: dict[str, bytes | None] = {}
         self._stored: _StoredColumn | None = None
 
@@ -205,11 +218,20 @@ class Segment:
         return self.doc_count_all - (len(self.deleted) if self.deleted else 0)
 
     def term_info(self, field: str, term: str) -> "TermInfo | None":
-        return self._terms.term_info(field, term.encode("utf-8"))
+        try:
+            return self._terms.term_info(field, term.encode("utf-8"))
+        except _DAMAGE as error:
+            raise IndexUnreadable(f"{self.name}.trm: {error!r}") from error
 
     def postings(self, info: "TermInfo") -> Iterator[tuple[tuple[int, ...], object]]:
         """(document numbers, weights) a block at a time; deleted documents are left to the caller."""
-        data, base, _ = self._postings
+        try:
+            yield from self._postings(info)
+        except _DAMAGE as error:
+            raise IndexUnreadable(f"{self.name}.pst: {error!r}") from error
+
+    def _postings(self, info: "TermInfo") -> Iterator[tuple[tuple[int, ...], object]]:
+        data, base, _ = self._postfile
         position = base + info.offset
         if bytes(data[position:position + 4]) != _POSTINGS_MAGIC:
             raise IndexUnreadable(f"{self.name}.pst: no posting block at {info.offset}")
@@ -239,9 +261,12 @@ class Segment:
         return self._columns[field] or b""
 
     def stored_fields(self, docnum: int) -> dict:
-        if self._stored is None:
-            self._stored = _StoredColumn(*self._file("._stored.col"), self.doc_count_all)
-        return self._stored[docnum]
+        try:
+            if self._stored is None:
+                self._stored = _StoredColumn(*self._file("._stored.col"), self.doc_count_all)
+            return self._stored[docnum]
+        except _DAMAGE as error:
+            raise IndexUnreadable(f"{self.name}._stored.col: {error!r}") from error
 
 
 class TermInfo:
