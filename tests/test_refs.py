@@ -177,15 +177,23 @@ def test_a_number_claimed_in_a_pulled_refs_tsv_is_never_handed_out_again(kb, tmp
 def test_the_databases_copy_of_the_numbers_is_the_file_settled(kb, tmp_path):
     """After ingests that append (the copy is extended, not re-read), the copy holds exactly what reading
     refs.tsv whole gives; a reindex on a clone without the database gives every record the same number."""
-    from kb.store.refs import _lines, _settle
+    from kb.store.refs import _lines, _settle, _stamp
 
     for index, name in enumerate(("one", "two", "three")):
         _one_error_report(tmp_path / name, name, f"ValueError: boom {index}")
         ingest(kb, [tmp_path / name])
+    for index, name in enumerate(("four", "five")):  # as `runbook ingest` does: a process that loads the copy
+        _one_error_report(tmp_path / name, name, f"KeyError: bang {index}")
+        fresh = KnowledgeBase(kb.root)
+        ingest(fresh, [tmp_path / name])
+        fresh.close()
     copy = {(row["kind"], row["path"], row["position"]): row["number"]
             for row in kb.store.rows("select * from ref_numbers")}
     assert copy == _settle(list(_lines(kb.root / "refs.tsv")))
-    assert len(copy) == 6
+    assert len(copy) == 10
+    # its stamp, carried over each append without reading the file again, is the file's as it is now
+    stamped = kb.store.rows("select value from kb_state where key = 'refs_stamp'")[0]["value"]
+    assert stamped == _stamp(kb.root / "refs.tsv")
     before = _identities(kb)
     clone = tmp_path / "clone"
     git.Repo.clone_from(str(kb.root), str(clone))
@@ -193,3 +201,29 @@ def test_the_databases_copy_of_the_numbers_is_the_file_settled(kb, tmp_path):
     rebuild(other)
     assert _identities(other) == before
     other.close()
+
+
+def test_a_stamp_in_the_earlier_form_is_still_trusted_and_written_in_this_one(kb, tmp_path):
+    """KBs stamped before (size and BLAKE2b) keep their copy of the numbers: the first load checks the
+    older stamp, writes the new one, and looks numbers up instead of reading 370,000 lines; a wrong
+    older stamp is not trusted."""
+    import hashlib
+    import sqlite3
+
+    from kb.store.refs import RefMap, _stamp
+
+    _one_error_report(tmp_path / "a", "one", "ValueError: boom one")
+    ingest(kb, [tmp_path / "a"])
+    kb.close()
+    data = (kb.root / "refs.tsv").read_bytes()
+    older = f"{len(data)}:{hashlib.blake2b(data, digest_size=16).hexdigest()}"
+    for stamp, trusted in ((older, True), (older[:-4] + "0000", False)):
+        with sqlite3.connect(kb.db_path) as connection:
+            connection.execute("update kb_state set value = ? where key = 'refs_stamp'", [stamp])
+        connection = sqlite3.connect(kb.db_path)
+        refs = RefMap(kb.root)
+        refs.load(cache=connection)
+        written = connection.execute("select value from kb_state where key = 'refs_stamp'").fetchone()[0]
+        connection.close()
+        assert refs._lazy is trusted  # untrusted: read whole, and the copy made again
+        assert written == _stamp(kb.root / "refs.tsv")

@@ -14,7 +14,7 @@ clone (the record whose key sorts first keeps it, the other gets a new one).
 A 50,000-report KB has ~370,000 lines: reading and settling them all costs seconds, and adding 100
 reports needs only their own numbers and each kind's highest. So the settled numbers are also kept
 in the derived database (table `ref_numbers`), stamped with the file's size and a hash of its bytes
-(hashing 14 MB is a few milliseconds; parsing it is seconds); while the file is as stamped, a number
+(hashing 14 MB is ~10 ms; parsing it is seconds); while the file is as stamped, a number
 is one indexed lookup and new lines are appended to both. A file changed by anyone else (a pull, a
 merge, a crash between the append and the database's commit) no longer matches its stamp and is read
 whole again, as without the cache.
@@ -47,6 +47,7 @@ class RefMap:
         self._on_disk = 0  # the first this-many entries of _numbers are in the file as they are: the rest are new
         self._cache: sqlite3.Connection | None = None  # the database's copy of the numbers (ref_numbers)
         self._lazy = False  # _numbers holds only new records; the rest are looked up in the cache
+        self._hashed: _Hashed | None = None  # the file's stamp as read (while lazy), carried over appends
         self.changed = False
 
     # -- reading -------------------------------------------------------------------------------------
@@ -57,12 +58,19 @@ class RefMap:
         if self._numbers is not None and self._mtime == _mtime(self.path):
             return
         self._mtime = _mtime(self.path)
-        self._cache, self._lazy = cache, False
-        if cache is not None and self._mtime is not None and _cached_stamp(cache) == _stamp(self.path):
-            self._numbers, self._on_disk, self._lazy, self.changed = {}, 0, True, False
-            self._highest = {kind: number for kind, number in cache.execute(
-                "select kind, max(number) from ref_numbers group by kind")}
-            return
+        self._cache, self._lazy, self._hashed = cache, False, None
+        if cache is not None and self._mtime is not None:
+            hashed = _Hashed.of_file(self.path)
+            if hashed is not None and _stamp_matches(cache, hashed, self.path):
+                self._numbers, self._on_disk, self._lazy, self.changed = {}, 0, True, False
+                self._hashed = hashed
+                # one index lookup per kind (a `group by kind` read all 370,000 numbers at 50,000 reports)
+                self._highest = {}
+                for kind in KINDS:
+                    highest = cache.execute("select max(number) from ref_numbers where kind = ?", [kind]).fetchone()[0]
+                    if highest is not None:
+                        self._highest[kind] = highest
+                return
         data = _read_or_none(self.path)
         if data is not None:
             entries = list(_entries(data.decode("utf-8", errors="replace")))  # ~370,000 lines at 50,000 reports
@@ -75,8 +83,10 @@ class RefMap:
         self._highest = {}
         for (kind, _, _), number in self._numbers.items():
             self._highest[kind] = max(self._highest.get(kind, 0), number)
+        if data is not None:
+            self._hashed = _Hashed.of_bytes(data)
         if cache is not None and not self.changed and data is not None:
-            _fill_cache(cache, self._numbers, _stamp_of(data))  # the next load looks numbers up instead
+            _fill_cache(cache, self._numbers, self._hashed.stamp)  # the next load looks numbers up instead
 
     @property
     def loaded(self) -> bool:
@@ -112,23 +122,29 @@ class RefMap:
             # only new records since the file was read: appended (adding N reports costs N lines, not the
             # whole file; the order of lines carries no meaning, _settle reads them in any order)
             new = list(self._numbers.items())[self._on_disk:]
-            _append(self.path, "".join(f"{kind}\t{number}\t{path}\t{position}\n" for (kind, path, position), number in
-                                       sorted(new, key=lambda item: (item[0][0], item[1]))))
+            unchanged = self._hashed is not None and self._mtime == _mtime(self.path)
+            added = _append(self.path, "".join(f"{kind}\t{number}\t{path}\t{position}\n" for (kind, path, position),
+                                               number in sorted(new, key=lambda item: (item[0][0], item[1]))))
+            # the stamp of the file as read, carried on over what was appended: not read and hashed again
+            self._hashed = self._hashed.extended(added) if unchanged else None
         else:
             lines = [f"{kind}\t{number}\t{path}\t{position}\n" for (kind, path, position), number in
                      sorted(self._numbers.items(), key=lambda item: (item[0][0], item[1]))]
             from kb.store.copy_journal import write_atomic  # no temporary file left behind on a full disk
 
-            write_atomic(self.path, _HEADER + "".join(lines))
+            text = _HEADER + "".join(lines)
+            write_atomic(self.path, text)
+            self._hashed = _Hashed.of_bytes(text.encode("utf-8"))  # as written (write_atomic keeps newlines)
         appended = list(self._numbers.items())[self._on_disk:]
         self._on_disk = len(self._numbers)
         self._mtime = _mtime(self.path)
         self.changed = False
         if self._cache is not None:
+            stamp = self._hashed.stamp if self._hashed is not None and self._hashed.size == _size(self.path) else _stamp(self.path)
             if self._lazy or len(appended) < len(self._numbers):
-                _add_to_cache(self._cache, appended, _stamp(self.path))
+                _add_to_cache(self._cache, appended, stamp)
             else:  # the file was written whole
-                _fill_cache(self._cache, self._numbers, _stamp(self.path), commit=False)
+                _fill_cache(self._cache, self._numbers, stamp, commit=False)
         return [REFS_FILE, *self._ensure_attribute()]
 
     def _ensure_attribute(self) -> list[str]:
@@ -141,17 +157,77 @@ class RefMap:
         return [ATTRIBUTES_FILE]
 
 
+class _Hashed:
+    """The file's size and SHA-256 so far: what tells the file the database's copy was made from from any
+    other (a copied or cloned KB keeps a valid copy; any change to the file, however made, does not).
+    Kept open after a read, so lines this process appends extend it without reading 14 MB again."""
+
+    def __init__(self, digest, size: int) -> None:
+        self.digest, self.size = digest, size
+
+    @classmethod
+    def of_bytes(cls, data) -> "_Hashed":
+        import hashlib
+
+        return cls(hashlib.sha256(data), len(data))
+
+    @classmethod
+    def of_file(cls, path: Path) -> "_Hashed | None":
+        """Hashed from a memory map: no copy of the file is made (SHA-256 runs in hardware on most CPUs)."""
+        import mmap
+
+        try:
+            with open(path, "rb") as handle:
+                if os.fstat(handle.fileno()).st_size == 0:
+                    return cls.of_bytes(b"")
+                with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                    return cls.of_bytes(mapped)
+        except (OSError, ValueError):
+            return None
+
+    def extended(self, added: bytes) -> "_Hashed":
+        digest = self.digest.copy()
+        digest.update(added)
+        return _Hashed(digest, self.size + len(added))
+
+    @property
+    def stamp(self) -> str:
+        return f"{self.size}:sha256:{self.digest.hexdigest()}"
+
+
 def _stamp(path: Path) -> str | None:
-    """What tells the file the database's copy was made from from any other: its size and a hash of its
-    bytes (a copied or cloned KB keeps a valid copy; any change to the file, however made, does not)."""
-    data = _read_or_none(path)
-    return None if data is None else _stamp_of(data)
+    hashed = _Hashed.of_file(path)
+    return None if hashed is None else hashed.stamp
 
 
-def _stamp_of(data: bytes) -> str:
+def _stamp_matches(cache: sqlite3.Connection, hashed: _Hashed, path: Path) -> bool:
+    """Is the database's copy of the numbers made from this file? A stamp in the earlier form (size and
+    BLAKE2b) is checked that way once and written again in this one."""
+    cached = _cached_stamp(cache)
+    if cached is None:
+        return False
+    if cached == hashed.stamp:
+        return True
+    if cached.count(":") != 1:
+        return False
     import hashlib
 
-    return f"{len(data)}:{hashlib.blake2b(data, digest_size=16).hexdigest()}"
+    data = _read_or_none(path)
+    if data is None or cached != f"{len(data)}:{hashlib.blake2b(data, digest_size=16).hexdigest()}":
+        return False
+    try:
+        with _maybe_transaction(cache, not cache.in_transaction):
+            _set_stamp(cache, hashed.stamp)
+    except sqlite3.OperationalError:
+        pass  # read-only: checked the older way again next time
+    return True
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
 
 
 def _read_or_none(path: Path) -> bytes | None:
@@ -228,8 +304,9 @@ def _mtime(path: Path) -> float | None:
         return None
 
 
-def _append(path: Path, text: str) -> None:
-    """Add lines at the end, all or none: on a failed write (a full disk) the file is cut back to what it was."""
+def _append(path: Path, text: str) -> bytes:
+    """Add lines at the end, all or none: on a failed write (a full disk) the file is cut back to what it was.
+    Returns the bytes appended."""
     with path.open("r+b") as out:
         size = out.seek(0, os.SEEK_END)
         try:
@@ -237,12 +314,14 @@ def _append(path: Path, text: str) -> None:
                 out.seek(-1, os.SEEK_END)
                 if out.read(1) != b"\n":
                     text = "\n" + text  # a file edited by hand or merged without its last newline
-            out.write(text.encode("utf-8"))
+            added = text.encode("utf-8")
+            out.write(added)
             out.flush()
             os.fsync(out.fileno())
         except OSError:
             out.truncate(size)
             raise
+    return added
 
 
 def _first_seen(entries: list[tuple[str, int, str, int]]) -> dict[Key, int]:
