@@ -35,6 +35,8 @@ from kb.store.database import SourceInfo
 
 if TYPE_CHECKING:  # the parser and the secret scanner are imported where they run: an unchanged
     # re-ingest never parses, and `runbook ingest` of an unchanged folder should not pay for them
+    from concurrent.futures import ProcessPoolExecutor
+
     from kb.parse.model import ParsedReport
     from kb.parse.redact import Redaction
 
@@ -253,25 +255,22 @@ def _pooled(func: Callable, jobs: list, progress: Callable[[int], None] | None) 
     return list(_pooled_iter(func, jobs, progress))
 
 
-def _pooled_iter(func: Callable, jobs: list, progress: Callable[[int], None] | None) -> Iterator:
+def _pooled_iter(func: Callable, jobs: list, progress: Callable[[int], None] | None,
+                 pool: "ProcessPoolExecutor | None" = None) -> Iterator:
     """func over jobs, each result as soon as it is there (in job order): the caller's own work on
     the first results goes on while the pool works on the rest. At most a few chunks are in flight,
-    so results wait in memory only as long as the caller is behind, a few hundred at most."""
+    so results wait in memory only as long as the caller is behind, a few hundred at most. `pool`: one
+    started early (start_pool); it is shut down here all the same."""
     workers = os.cpu_count() or 1
-    if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
+    if pool is None and (len(jobs) < PARALLEL_THRESHOLD or workers < 2):
         for job in jobs:
             yield func(job)
             if progress:
                 progress(1)
         return
     from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
 
-    from kb.store.processes import die_with_parent
-
-    # Each worker dies with this process: after a `kill -9` of it, none is left blocked on a pipe
-    # nobody reads (kb/store/processes.py).
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),))
+    pool = pool or start_pool(workers)
     in_flight: deque[Future] = deque()
     try:
         # a few hundred files in chunks small enough that each worker gets several: the last chunks do not
@@ -292,6 +291,63 @@ def _pooled_iter(func: Callable, jobs: list, progress: Callable[[int], None] | N
                     progress(1)
     finally:  # a caller that stops early (a full disk) does not wait for the jobs nobody will read
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def start_pool(workers: int, warm: bool = False) -> "ProcessPoolExecutor":
+    """The worker processes. Each dies with this process: after a `kill -9` of it, none is left blocked
+    on a pipe nobody reads (kb/store/processes.py). Warm: started at once, each importing the parser and
+    the secret scanner and compiling their patterns (~0.1 s of CPU) while this process is still reading
+    the folder and its ingest state, instead of after."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(os.getpid(), warm))
+    if warm:
+        pool.submit(int)  # workers start at the first job (with fork, all of them)
+    return pool
+
+
+def _start_worker(parent_pid: int, warm: bool) -> None:
+    from kb.store.processes import die_with_parent
+
+    die_with_parent(parent_pid)
+    if warm:
+        _prepare_one((_WARM_UP, "warm-up.md"))
+
+
+# A report of a few shapes (an error log, a fix with commands, a task list, a table), parsed once by a
+# warm worker so that what the parser compiles on first use is ready before the first real file.
+_WARM_UP = """# Warm-up: deploy failed
+
+## Error: connection refused
+
+```
+2026-01-01T00:00:00Z ERROR [api-1] ConnectionRefusedError: [Errno 111] Connection refused
+```
+
+**Root cause**: the database was not up yet.
+
+**Fix**:
+```bash
+sudo systemctl restart postgresql
+```
+
+- [ ] check `pg_isready`
+
+| Symptom | Fix |
+|---|---|
+| refused | restart |
+"""
+
+
+def _early_pool(kb: KnowledgeBase, candidates: list) -> "ProcessPoolExecutor | None":
+    """A warm pool when the folder is mostly new reports (the first 128 files looked at: at least 64 not in
+    the KB), so parsing starts on warm workers; an unchanged or mostly unchanged folder starts none."""
+    workers = os.cpu_count() or 1
+    if len(candidates) < PARALLEL_THRESHOLD or workers < 2:
+        return None
+    root = str(kb.root)
+    new = sum(not os.path.exists(f"{root}/{candidate.dest}") for candidate in candidates[:2 * PARALLEL_THRESHOLD])
+    return start_pool(workers, warm=True) if new >= PARALLEL_THRESHOLD else None
 
 
 @dataclass
@@ -359,6 +415,17 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
     candidates = find_sources(paths, result)
     if on_total:
         on_total(len(candidates))
+    pool = _early_pool(kb, candidates)  # warming up while the state is loaded and the folder read
+    try:
+        return _ingest_found(kb, result, clock, candidates, pool, progress, commit, index, on_phase)
+    finally:
+        if pool is not None:  # (shut down already once used; otherwise a failure came first)
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _ingest_found(kb: KnowledgeBase, result: IngestResult, clock: "_Clock", candidates: list,
+                  pool: "ProcessPoolExecutor | None", progress: Callable[[int], None] | None, commit: bool,
+                  index: bool, on_phase: Phase | None) -> IngestResult:
     state = SourceState.load(kb)
     known = _KnownHashes(kb, state)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -408,7 +475,7 @@ def _ingest(kb: KnowledgeBase, paths: Iterable[Path | str], progress: Callable[[
     from kb.store.refs import ATTRIBUTES_FILE, REFS_FILE
 
     writing = _Writing(copy_journal.CopyJournal.begin(kb, [c.dest for c, _, _ in pending] + [REFS_FILE, ATTRIBUTES_FILE])
-                       if pending else None)
+                       if pending else None, pool)
     try:
         return _write_store_commit(kb, result, clock, pending, writing, state, seen, known, was_clean, now, commit,
                                    index, progress, on_phase)
@@ -439,6 +506,7 @@ class _Writing:
     """What an ingest has written so far, so a failure before its store can undo exactly that."""
 
     journal: copy_journal.CopyJournal | None
+    pool: "ProcessPoolExecutor | None" = None  # workers started early (start_pool), or None
     written: set[str] = field(default_factory=set)  # copies written by this process
     staging: Future | None = None  # the `git add` (then the commit) running beside the store and the index
     git: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="git"))
@@ -485,8 +553,11 @@ def _write_store_commit(kb: KnowledgeBase, result: IngestResult, clock: "_Clock"
         first = Path(written[0]).name
         message = f"ingest: {first}" if len(written) == 1 else f"ingest: {len(written)} {noun} ({first}, ...)"
         staging = writing.staging
+        # the copies' own `git add` (staging) is done before the commit: only the rest is added there (adding
+        # the copies again made git match 100 paths against a 50,000-entry index once more)
+        unstaged = set(leftovers) - set(written) if staging is not None else set(written) | set(leftovers)
         writing.staging = writing.git.submit(_commit_after_staging, kb, result, staging,
-                                             sorted(set(written) | set(leftovers)) + _ref_files(kb), message)
+                                             sorted(unstaged) + _ref_files(kb), message)
     if index:
         from kb.search.index import update_index
 
@@ -505,7 +576,7 @@ def _copy_and_store(kb: KnowledgeBase, result: IngestResult, clock: "_Clock", pe
                     previous: set[str]) -> None:
     """Each report as a worker hands it back: its copy written, then into the store's transaction a batch at
     a time (written, stored and previous are filled in); `git add` starts once the copies are all there."""
-    prepared = _pooled_iter(_prepare_file, [(str(c.source), c.dest) for c, _, _ in pending], progress)
+    prepared = _pooled_iter(_prepare_file, [(str(c.source), c.dest) for c, _, _ in pending], progress, writing.pool)
     learn: set[str] | None = None  # previous, while the index is current (a stale one is rebuilt whole after)
     if index:
         from kb.search.index import index_is_current
