@@ -566,6 +566,7 @@ def _write_store_commit(kb: KnowledgeBase, result: IngestResult, clock: "_Clock"
     if writing.staging is not None:
         writing.staging.result()
         clock.lap("git add and commit (beyond the index's time)")
+    kb.store.wait_for_checkpoint()  # (done beside the index: kb/store/checkpoint.py)
     _save_state(kb, state, seen, known, set(result.unchanged), stored, clean=commit and not result.failed_commit)
     return result
 
@@ -795,6 +796,7 @@ def _rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None,
     from kb.search.index import rebuild_index
 
     rebuild_index(kb, on_phase)
+    kb.store.wait_for_checkpoint()
     _commit_new_refs(kb, result)
     return result
 
