@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -443,7 +444,7 @@ def _ingest_found(kb: KnowledgeBase, result: IngestResult, clock: "_Clock", cand
             sha = state.unchanged_sha(candidate.dest, origin, stat)
             if sha is not None and known.holds(candidate.dest, sha) and os.path.exists(f"{root}/{candidate.dest}"):
                 result.unchanged.append(candidate.dest)  # same stat, same stored hash: not even opened
-                seen[candidate.dest] = (origin, stat, state.files[candidate.dest][5], sha)
+                seen[candidate.dest] = (origin, stat, state.entry(candidate.dest)[5], sha)
                 if progress:
                     progress(1)
                 continue
@@ -690,12 +691,14 @@ def _save_state(kb: KnowledgeBase, state: SourceState, seen: dict[str, tuple[str
         state.generation, state.changed = generation, True
     if state.clean != clean:
         state.clean, state.changed = clean, True
-    if not state.changed and state.path.exists():
-        return  # an unchanged folder: nothing new to remember
     try:
+        if not state.changed and state.path.exists():
+            return  # an unchanged folder: nothing new to remember
         state.save()
-    except OSError:
+    except (OSError, sqlite3.Error):
         pass  # only an accelerator: the next ingest reads and hashes the files instead
+    finally:
+        state.close()
 
 
 def _commit(kb: KnowledgeBase, result: IngestResult, paths: list[str], message: str) -> None:

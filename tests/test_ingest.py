@@ -202,7 +202,8 @@ def test_a_lost_ingest_state_only_costs_a_read(kb, tmp_path):
     source.write_text(REPORT, encoding="utf-8")
     ingest(kb, [source])
     head = kb.repo.head.commit.hexsha
-    (kb.derived_dir / "sources.json").write_text("{not json", encoding="utf-8")
+    kb.close()
+    (kb.derived_dir / "sources.sqlite").write_text("{not a database", encoding="utf-8")
     again = ingest(kb, [source])
     assert again.unchanged == ["reports/demo.md"] and not again.failed
     assert kb.repo.head.commit.hexsha == head
@@ -221,7 +222,7 @@ def test_a_file_that_fails_keeps_failing_until_fixed(kb, tmp_path):
 def test_a_database_made_again_gets_every_report_back_from_an_unchanged_folder(kb, tmp_path):
     folder = _settled_folder(tmp_path, {"a.md": REPORT, "b.md": REPORT.replace("5432", "6379")})
     ingest(kb, [folder])
-    kb.discard_database()  # lost or deleted by hand; sources.json stays
+    kb.discard_database()  # lost or deleted by hand; sources.sqlite stays
     again = ingest(kb, [folder])
     assert sorted(again.ingested) == ["reports/a.md", "reports/b.md"]
     assert kb.store.counts()["reports"] == 2

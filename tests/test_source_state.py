@@ -1,6 +1,6 @@
-"""The ingest state (kb/store/sources.py) after a small ingest is appended to `sources.log`, not rewritten:
-replayed, it still vouches for every unchanged file; a log cut short by a crash costs reads, never a
-wrong "unchanged"; and a large change writes the state whole again."""
+"""The ingest state (kb/store/sources.py), a small database: an ingest looks up only its own files' entries
+and saves only those that changed, and the state still vouches for every unchanged file; a damaged state
+costs reads, never a wrong "unchanged"; a state in the earlier form (sources.json and its log) is moved in."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import time
 
 from kb.ingest import ingest
 from opened_files import files_opened
-from kb.store.sources import LOG_FILE, STAT_SLACK_NS, STATE_FILE, SourceState
+import json
+import sqlite3
+
+from kb.store.sources import OLD_LOG_FILE, OLD_STATE_FILE, STAT_SLACK_NS, STATE_FILE, SourceState
 
 REPORT = """# Pool outage {n}
 
@@ -43,49 +46,77 @@ def _opened_sources(kb, folders) -> tuple[object, list[str]]:
     return result, [path for path in opened if any(path.startswith(str(folder)) for folder in folders)]
 
 
-def test_a_small_ingest_appends_to_the_state_and_the_state_still_vouches_for_every_file(kb, tmp_path):
+def _entries(kb) -> dict[str, list]:
+    with sqlite3.connect(kb.derived_dir / STATE_FILE) as conn:
+        return {row[0]: list(row[1:]) for row in conn.execute("select * from files")}
+
+
+def test_a_small_ingest_saves_only_its_own_entries_and_the_state_still_vouches_for_every_file(kb, tmp_path):
     first = _folder(tmp_path, "first", range(20))
     _settle()
     ingest(kb, [first])
-    state_file = kb.derived_dir / STATE_FILE
-    whole = state_file.read_bytes()
-    assert not (kb.derived_dir / LOG_FILE).exists()
+    before = _entries(kb)
+    assert len(before) == 20
     second = _folder(tmp_path, "second", range(20, 22))
     _settle()
     assert ingest(kb, [second]).summary() == "ingested 2, unchanged 0, failed 0"
-    assert state_file.read_bytes() == whole  # not rewritten: the two new files are in the log
-    assert b"r20.md" in (kb.derived_dir / LOG_FILE).read_bytes()
+    after = _entries(kb)
+    assert {dest: entry for dest, entry in after.items() if dest in before} == before  # the 20 as they were
+    assert sorted(set(after) - set(before)) == ["reports/r20.md", "reports/r21.md"]
     again, opened = _opened_sources(kb, [first, second])
     assert again.summary() == "ingested 0, unchanged 22, failed 0" and not opened
 
 
-def test_a_log_cut_short_costs_reads_and_is_written_whole_next_time(kb, tmp_path):
-    first = _folder(tmp_path, "first", range(20))
+def test_a_damaged_state_costs_reads_never_a_wrong_unchanged(kb, tmp_path):
+    first = _folder(tmp_path, "first", range(3))
     _settle()
     ingest(kb, [first])
-    second = _folder(tmp_path, "second", range(20, 22))
+    kb.close()
+    state = kb.derived_dir / STATE_FILE
+    state.write_bytes(b"not a database at all" * 100)  # a crash of the disk, a stray write
+    (first / "r2.md").write_text(REPORT.format(n=2, port=7002), encoding="utf-8")  # and a change since
     _settle()
-    ingest(kb, [second])
-    log = kb.derived_dir / LOG_FILE
-    log.write_bytes(log.read_bytes()[:-15])  # a crash in the middle of the append
-    (second / "r21.md").write_text(REPORT.format(n=21, port=7021), encoding="utf-8")  # and a change since
-    _settle()
-    again, opened = _opened_sources(kb, [first, second])
-    assert again.ingested == ["reports/r21.md"] and len(again.unchanged) == 21
-    assert str(second / "r20.md") in opened and not [path for path in opened if path.startswith(str(first))]
-    assert not log.exists()  # the state was written whole
-    state = SourceState.load(kb)
-    assert state.files["reports/r21.md"][6] == kb.store.known_hashes()["reports/r21.md"]
+    again, opened = _opened_sources(kb, [first])
+    assert again.ingested == ["reports/r2.md"] and len(again.unchanged) == 2 and not again.failed
+    assert len(set(opened)) == 3 and opened.count(str(first / "r0.md")) == 1  # each read and hashed (r2 parsed too)
+    assert _entries(kb)["reports/r2.md"][6] == kb.store.known_hashes()["reports/r2.md"]
+    again, opened = _opened_sources(kb, [first])  # and the state vouches for them again
+    assert again.summary() == "ingested 0, unchanged 3, failed 0" and not opened
 
 
-def test_a_large_change_writes_the_state_whole(kb, tmp_path):
+def test_a_state_in_the_earlier_form_is_moved_in_and_still_vouches(kb, tmp_path):
+    """A KB ingested by an earlier runbook has sources.json and changes appended to sources.log: its first
+    ingest moves both into the database, replaying the log up to a line cut short, and reads nothing."""
+    first = _folder(tmp_path, "first", range(3))
+    _settle()
+    ingest(kb, [first])
+    entries = _entries(kb)
+    with sqlite3.connect(kb.derived_dir / STATE_FILE) as conn:
+        meta = dict(conn.execute("select key, value from meta"))
+    for name in (STATE_FILE, f"{STATE_FILE}-wal", f"{STATE_FILE}-shm"):
+        (kb.derived_dir / name).unlink(missing_ok=True)
+    early = {dest: entry for dest, entry in entries.items() if dest != "reports/r2.md"}
+    (kb.derived_dir / OLD_STATE_FILE).write_text(json.dumps({"version": 1, "clean": True, "generation": None,
+                                                             "files": early}), encoding="utf-8")
+    line = json.dumps({"files": {"reports/r2.md": entries["reports/r2.md"]}, "drop": [], "clean": True,
+                       "generation": json.loads(meta["generation"])})
+    (kb.derived_dir / OLD_LOG_FILE).write_text(line + "\n" + line[:20], encoding="utf-8")  # the last cut short
+    again, opened = _opened_sources(kb, [first])
+    assert again.summary() == "ingested 0, unchanged 3, failed 0" and not opened
+    assert not (kb.derived_dir / OLD_STATE_FILE).exists() and not (kb.derived_dir / OLD_LOG_FILE).exists()
+    assert _entries(kb) == entries
+
+
+def test_a_state_of_over_a_thousand_files_vouches_for_all_of_them(kb, tmp_path):
     first = _folder(tmp_path, "first", range(5))
     _settle()
     ingest(kb, [first])
     second = _folder(tmp_path, "second", range(5, 1200))  # more than 1,000 new entries
+    _settle()
     ingest(kb, [second])
-    assert not (kb.derived_dir / LOG_FILE).exists()
-    assert len(SourceState.load(kb).files) == 1200
+    assert len(SourceState.load(kb)) == 1200
+    again, opened = _opened_sources(kb, [first, second])
+    assert again.summary() == "ingested 0, unchanged 1200, failed 0" and not opened
 
 
 def test_a_report_the_store_lost_is_ingested_again_even_after_other_ingests(kb, tmp_path):
