@@ -10,8 +10,10 @@ a `git pull` + reindex elsewhere) makes search rebuild it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
+import struct
 import os
 import shutil
 import zlib
@@ -21,7 +23,8 @@ from pathlib import Path
 import kb.search.whoosh_import  # noqa: F401  (first: Whoosh without its unused urllib/asyncio imports)
 from whoosh import index as whoosh_index
 from whoosh.codec.base import OutOfOrderError
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, W3PerDocReader, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, W3PerDocReader, W3PostingsWriter, W3TermInfo, _lenfield
+from whoosh.filedb.filetables import OrderedHashWriter, md5_hash
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.formats import Frequency
 from whoosh.system import emptybytes, pack_int, pack_uint, pack_ushort
@@ -171,6 +174,7 @@ def _add_postings(self, schema, lengths, items):
         self.finish_term()
     if lastfn is not None:
         self.finish_field()
+    _check_positions(self)
 
 
 _HEADER_MAGIC = b"W3Bl"
@@ -191,10 +195,11 @@ def _finish_term(self):
     ids = postings._ids
     terminfo = postings._terminfo
     if not ids or postings._byteids or terminfo is None or postings._inlinelimit > 1:
+        self._tindex.__dict__.pop("_runbook_pos", None)  # Whoosh's own code moves the files on: asked again
+        self.__dict__.pop("_runbook_post_end", None)
         return _whoosh_finish_term(self)
     postfile = postings._postfile
-    if not postings._blockcount:
-        postfile.write(_HEADER_MAGIC)
+    first_block = not postings._blockcount  # nothing written for this term yet (no full block before this one)
     weights = postings._weights
     minlength, maxlength, maxweight = postings._minlength, postings._maxlength, postings._maxweight
     # terminfo.add_block(postings)
@@ -226,17 +231,71 @@ def _finish_term(self):
         data = zlib.compress(data, compression)
     info = pickle.dumps((len(ids), ids[-1], maxweight, compression, length_to_byte(minlength),
                          length_to_byte(maxlength)), _INFO_PROTOCOL)
-    postfile.write(pack_int(-(len(info) + len(data))) + info + data)
+    block = pack_int(-(len(info) + len(data))) + info + data
+    if first_block:
+        block = _HEADER_MAGIC + block
+    postfile.write(block)
     postings._blockcount += 1
     postings._new_block()
     startoffset = postings._startoffset
-    terminfo.set_extent(startoffset, postfile.tell() - startoffset)
+    # where the term ends (and the next one starts: _start_term), counted rather than asked of the file
+    end = startoffset + len(block) if first_block else postfile.tell()
+    postings._runbook_end = self._runbook_post_end = end
+    terminfo.set_extent(startoffset, end - startoffset)
     postings._terminfo = None
-    self._tindex.add(pack_ushort(self._fieldid) + self._btext, terminfo.to_bytes())
+    _add_term(self._tindex, pack_ushort(self._fieldid) + self._btext, terminfo.to_bytes())
+
+
+_TERM_LENGTHS = struct.Struct("!ii")  # Whoosh's HashWriter: a key's and its value's length before them
+
+
+def _add_term(tindex, key: bytes, value: bytes) -> None:
+    """OrderedHashWriter.add (its key order check, its position index, HashWriter.add's record and md5
+    bucket), with the file position counted instead of asked of the file twice per term."""
+    if type(tindex) is not OrderedHashWriter or tindex.hashfn is not md5_hash:
+        tindex.__dict__.pop("_runbook_pos", None)
+        return tindex.add(key, value)
+    if key <= tindex.lastkey:
+        raise ValueError("Keys must increase: %r..%r" % (tindex.lastkey, key))
+    pos = tindex.__dict__.get("_runbook_pos")
+    if pos is None:
+        pos = tindex.dbfile.tell()
+    tindex.index.append(pos)
+    tindex.dbfile.write(_TERM_LENGTHS.pack(len(key), len(value)) + key + value)
+    hashed = int(hashlib.md5(key, usedforsecurity=False).hexdigest(), 16) & 0xFFFFFFFF
+    tindex.buckets[hashed & 255].append((hashed, pos))
+    tindex.lastkey = key
+    tindex._runbook_pos = pos + _TERM_LENGTHS.size + len(key) + len(value)
+
+
+def _start_term(self, btext):
+    """W3FieldWriter.start_term with W3PostingsWriter.start_postings written into it: the term starts
+    where the last one written by _finish_term ended (the file is asked only when Whoosh's own code
+    wrote last)."""
+    postings = self._postwriter
+    if type(postings) is not W3PostingsWriter or postings._terminfo:
+        return _whoosh_start_term(self, btext)
+    self._btext = btext
+    postings._format = self._fieldobj.format
+    postings._blockcount = 0
+    postings._new_block()
+    postings._terminfo = W3TermInfo()
+    end = postings.__dict__.pop("_runbook_end", None)
+    postings._startoffset = postings._postfile.tell() if end is None else end
+
+
+def _check_positions(fieldwriter) -> None:
+    """The counted positions are where the files are (once per segment): a count gone wrong is an error
+    here, never a term pointing into the wrong place."""
+    for counted, where in ((fieldwriter._tindex.__dict__.get("_runbook_pos"), fieldwriter._tindex.dbfile),
+                           (fieldwriter.__dict__.get("_runbook_post_end"), fieldwriter._postfile)):
+        if counted is not None and counted != where.tell():
+            raise RuntimeError(f"index file position counted {counted}, is {where.tell()}")
 
 
 _whoosh_word_values = Frequency.word_values
 _whoosh_finish_term = W3FieldWriter.finish_term
+_whoosh_start_term = W3FieldWriter.start_term
 _whoosh_pool_add = PostingPool.add
 _whoosh_field_index = FieldType.index
 
@@ -329,13 +388,15 @@ WHOOSH_WRITE_PATHS = {(PostingPool, "_write_run"): PostingPool._write_run,
                       (W3PerDocReader, "doc_field_length"): W3PerDocReader.doc_field_length,
                       (W3FieldWriter, "add_postings"): W3FieldWriter.add_postings,
                       (SegmentWriter, "add_document"): SegmentWriter.add_document,
-                      (W3FieldWriter, "finish_term"): W3FieldWriter.finish_term}
+                      (W3FieldWriter, "finish_term"): W3FieldWriter.finish_term,
+                      (W3FieldWriter, "start_term"): W3FieldWriter.start_term}
 PostingPool._write_run, PostingPool._read_run = _write_run, _read_run  # the index comes out the same
 Frequency.word_values = _word_values
 W3PerDocReader.doc_field_length = _doc_field_length
 W3FieldWriter.add_postings = _add_postings
 SegmentWriter.add_document = _add_document
 W3FieldWriter.finish_term = _finish_term
+W3FieldWriter.start_term = _start_term
 
 
 def schema() -> Schema:
