@@ -31,6 +31,7 @@ of 50,000 under 4 minutes and 600 MB.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
@@ -177,8 +178,6 @@ print("\\n".join(row[0] for row in rows))
 def build_scaled(work: Path, n: int) -> tuple[KnowledgeBase, dict]:
     """The KB of n synthetic reports, built in a child process (its peak memory is the ingest's own);
     its build figures are kept beside it so a re-run reuses both."""
-    import json
-
     kb_path, figures = work / f"kb-{n}", work / f"kb-{n}.build.json"
     kb = KnowledgeBase(kb_path)
     if kb.exists() and figures.exists() and kb.store.counts()["reports"] == n:
@@ -197,18 +196,21 @@ def build_scaled(work: Path, n: int) -> tuple[KnowledgeBase, dict]:
 
 
 def _settle_refs(kb: KnowledgeBase) -> None:
-    """A KB kept from an earlier run may carry `refs.tsv`'s stamp in an older form: its first ingest reads
-    the file whole once and stamps it again (4.5 s at 50,000). Every copy `add_hundred` makes would pay
-    that, which a KB in use pays once; so the kept KB is settled here, as its first ingest would."""
+    """A KB kept from an earlier run may carry `refs.tsv`'s stamp, or its ingest state, in an older form:
+    its first ingest reads the file whole once and stamps it again (4.5 s at 50,000), or moves the state
+    into its database (0.4 s). Every copy `add_hundred` makes would pay that, which a KB in use pays once;
+    so the kept KB is settled here, as its first ingest would."""
     import sqlite3
 
     from kb.store.refs import RefMap
+    from kb.store.sources import SourceState
 
     connection = sqlite3.connect(kb.root / ".runbook" / "kb.sqlite")
     try:
         RefMap(kb.root).load(cache=connection)  # with a current stamp: nothing is read
     finally:
         connection.close()
+    SourceState.load(kb).close()
 
 
 def fts_table(work: Path, kb: KnowledgeBase, n: int) -> Path:
@@ -229,11 +231,26 @@ def fts_table(work: Path, kb: KnowledgeBase, n: int) -> Path:
 
 
 ADDS = 3  # batches of 100 added in a row to the same copy: the median is reported (one add varied by 40%)
+_ADD_CHILD = """
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[4])
+from kb.ingest import ingest
+from kb.store.knowledge_base import KnowledgeBase
+adds = []
+for batch in range(int(sys.argv[3])):
+    target = KnowledgeBase(Path(sys.argv[1]))
+    start = time.perf_counter()
+    result = ingest(target, [Path(sys.argv[2]) / str(batch)])
+    adds.append((time.perf_counter() - start, dict(result.timings)))
+    target.close()
+print(json.dumps(adds))
+"""
 
 
 def add_hundred(work: Path, kb: KnowledgeBase, n: int) -> tuple[float, dict[str, float], list[float]]:
     """Median wall seconds (with that add's phases, and every add's seconds) of ingesting 100 new reports
-    into a copy of the KB (in-process), ADDS times in a row."""
+    into a copy of the KB (ingest() timed in a process of its own), ADDS times in a row."""
     from synth import synth_report
 
     copy, new = work / f"kb-{n}-plus-100", work / f"new-{n}"
@@ -247,13 +264,13 @@ def add_hundred(work: Path, kb: KnowledgeBase, n: int) -> tuple[float, dict[str,
     # git's index records each file's inode and ctime, which a copy changes: refreshed once, as a KB in use has it
     subprocess.run(["git", "-C", str(copy), "update-index", "-q", "--refresh"], capture_output=True)
     os.sync()  # the copy's gigabyte written back first: timed is the ingest into a KB as a user has it, settled
-    adds: list[tuple[float, dict[str, float]]] = []
-    for batch in range(ADDS):
-        target = KnowledgeBase(copy)
-        start = time.perf_counter()
-        result = ingest(target, [new / str(batch)])
-        adds.append((time.perf_counter() - start, dict(result.timings)))
-        target.close()
+    # in a process of its own, as `runbook ingest` or the TUI runs it, not in this one (grown by the queries
+    # and the FTS table, whose heap its forked parse workers would share)
+    done = subprocess.run([sys.executable, "-c", _ADD_CHILD, str(copy), str(new), str(ADDS), str(ROOT)],
+                          capture_output=True, text=True, env=cached_bytecode_env())
+    if done.returncode != 0:
+        sys.exit(f"error: adding 100 reports to the {n}-report KB failed: {done.stderr.strip().splitlines()[-1:]}")
+    adds = [tuple(add) for add in json.loads(done.stdout.strip().splitlines()[-1])]
     shutil.rmtree(copy, ignore_errors=True)
     shutil.rmtree(new, ignore_errors=True)
     seconds, phases = sorted(adds, key=lambda add: add[0])[len(adds) // 2]
