@@ -12,14 +12,27 @@ from kb.ingest import PARALLEL_THRESHOLD, ingest
 from kb.store.knowledge_base import KnowledgeBase
 
 
+_REPORT = """# Outage {n}
+
+## Error: QuotaError: bucket b{b} refused the upload
+
+```
+QuotaError: bucket b{b} refused the upload after {n} retries
+```
+
+**Root cause**: bucket b{b} was full.
+
+**Fix**:
+```bash
+gsutil du -s gs://b{n}
+```
+"""
+
+
 def _reports(folder: Path, count: int) -> Path:
     folder.mkdir(parents=True)
     for number in range(count):
-        (folder / f"outage-{number:03d}.md").write_text(
-            f"# Outage {number}\n\n## Error: QuotaError: bucket b{number % 7} refused the upload\n\n"
-            f"```\nQuotaError: bucket b{number % 7} refused the upload after {number} retries\n```\n\n"
-            f"**Root cause**: bucket b{number % 7} was full.\n\n**Fix**:\n```bash\ngsutil du -s gs://b{number}\n```\n",
-            encoding="utf-8")
+        (folder / f"outage-{number:03d}.md").write_text(_REPORT.format(n=number, b=number % 7), encoding="utf-8")
     return folder
 
 
