@@ -119,6 +119,9 @@ async def test_the_run_screen_runs_every_class_as_an_operator_expects(screen_kb,
             await until(pilot, lambda: "one more line" in _log_text(app), tries=1200)
             await pilot.press("e")
             await until(pilot, lambda: walk.finished, tries=1200)
+            # the outcome is set first, then the screen's worker writes and commits the record
+            await until(pilot, lambda: bool(walk.run.record) and (screen_kb.root / walk.run.record).exists(),
+                        tries=1200)
         assert walk.run.outcome == "completed"
         assert walk.run.steps[4].check.startswith("followed for")
     finally:

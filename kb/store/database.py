@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING
 
 from kb.parse.normalize import fingerprint
 from kb.store import groups
-from kb.store.checkpoint import Checkpointer
 from kb.store.refs import KINDS as REF_KINDS, RefMap
 
 if TYPE_CHECKING:  # the parser's model is only a type here: `runbook search` opens the store without it
@@ -92,7 +91,7 @@ class Store:
             self.conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=120)
             self._use_wal()
             self.conn.execute("PRAGMA synchronous=NORMAL")
-        self._checkpoints = None if read_only else Checkpointer(self.conn, self.path)
+        self._checkpoints = None  # made at the first write (kb/store/checkpoint.py; searching never writes)
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         self.outdated = 0 < version < SCHEMA_VERSION  # written by an older runbook: rebuilt from the reports
         if read_only:
@@ -231,10 +230,14 @@ class Store:
         parsed reports in memory, not all of them, and still stores all of them or none."""
         if clear:
             self._load_refs()  # before the rows it may be seeded from are gone
-        if self._checkpoints is None:  # read-only: its write fails as any would
+        if self.read_only:  # its write fails as any would
             with self._replacing(clear) as add:
                 yield add
             return
+        if self._checkpoints is None:
+            from kb.store.checkpoint import Checkpointer
+
+            self._checkpoints = Checkpointer(self.conn, self.path)
         self._checkpoints.hold()  # the log is copied back beside the index, not in this commit (kb/store/checkpoint.py)
         try:
             with self._replacing(clear) as add:

@@ -74,15 +74,16 @@ class SourceState:
         path = kb.derived_dir / STATE_FILE
         if not path.exists() and (kb.derived_dir / OLD_STATE_FILE).exists():
             _move_in_old_state(kb.derived_dir, path)
-        try:
-            conn = _open(path)
-            meta = dict(conn.execute("select key, value from meta"))
-        except (sqlite3.Error, OSError):
-            _remove(path)  # damaged: derived data, so start afresh (and check git once)
+        conn, meta = None, {}  # no state yet: made by the first save (nothing is written before then)
+        if path.exists():
             try:
-                conn, meta = _open(path), {}
-            except (sqlite3.Error, OSError):
-                conn, meta = None, {}  # no room, or read-only: ingest goes on without an accelerator
+                conn = _open(path)
+                meta = dict(conn.execute("select key, value from meta"))
+            except (sqlite3.Error, OSError):  # damaged: derived data, so start afresh (and check git once)
+                if conn is not None:
+                    conn.close()
+                conn, meta = None, {}
+                _remove(path)
         generation = _json_or_none(meta.get("generation"))
         clean = meta.get("clean") == "1" and not path.with_name(DIRTY_FILE).exists()
         return cls(path, conn, clean, generation if isinstance(generation, list) else None)
@@ -170,10 +171,13 @@ class SourceState:
 
 
 def _open(path: Path) -> sqlite3.Connection:
+    """A rollback journal, not WAL: no `-wal` and `-shm` files beside it (on a nearly full disk the shared
+    memory file of this accelerator could take the room kb.sqlite's own needs), and a save is one small
+    transaction at the end of an ingest."""
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=30)
     try:
-        conn.execute("PRAGMA journal_mode=WAL")  # a save commits without waiting on the disk (synchronous=NORMAL)
+        conn.execute("PRAGMA journal_mode=DELETE")  # (back from WAL, should a state have been made in it)
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.executescript(_SCHEMA)
     except BaseException:
