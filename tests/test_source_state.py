@@ -135,3 +135,14 @@ def test_a_report_the_store_lost_is_ingested_again_even_after_other_ingests(kb, 
     again = ingest(kb, [first])
     assert again.ingested == ["reports/r0.md"] and again.unchanged == ["reports/r1.md"]
     assert "reports/r0.md" in kb.store.known_hashes()
+
+
+def test_loading_the_state_writes_nothing_until_an_ingest_saves_it(kb, tmp_path):
+    """On a nearly full disk, the accelerator must not take the room kb.sqlite needs: a KB without a state
+    gets none by loading it, and a saved state keeps no write-ahead log or shared-memory file beside it."""
+    state = SourceState.load(kb)
+    assert len(state) == 0
+    state.close()
+    assert not [path.name for path in kb.derived_dir.glob("sources*")]
+    ingest(kb, [_folder(tmp_path, "first", range(2))])
+    assert sorted(path.name for path in kb.derived_dir.glob("sources*")) == [STATE_FILE]
