@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -311,7 +312,7 @@ def _start_worker(parent_pid: int, warm: bool) -> None:
     from kb.store.processes import die_with_parent
 
     die_with_parent(parent_pid)
-    if warm:
+    if warm and "kb.parse.report" not in sys.modules:  # (forked from a warm process: nothing to do)
         _prepare_one((_WARM_UP, "warm-up.md"))
 
 
