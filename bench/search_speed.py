@@ -279,32 +279,83 @@ def add_hundred(work: Path, kb: KnowledgeBase, n: int) -> tuple[float, dict[str,
 
 def scaled_process(kb: KnowledgeBase, fts: Path, queries: list[str]) -> dict[str, float]:
     """Median wall seconds per query of each tool, run interleaved query by query; and how many of
-    runbook's first answers were passages."""
+    runbook's first answers were passages. `runbook search` runs as a user's has it: its search server
+    started by the first search (runbook/cli/search_client.py, `auto` at this size), in a socket folder of
+    this run's own; beside it the same command with the server off, whose output must be the same."""
+    import tempfile
+
     runbook = shutil.which("runbook") or str(Path(sys.executable).parent / "runbook")
-    env = cached_bytecode_env()
+    sockets = tempfile.mkdtemp(prefix="runbook-bench-")
+    env = {**cached_bytecode_env(), "RUNBOOK_SERVER_DIR": sockets}
+    env.pop("RUNBOOK_SEARCH_SERVER", None)
+    off_env = {**env, "RUNBOOK_SEARCH_SERVER": "off"}
     folder = str(kb.reports_dir)
-    tools: dict[str, Callable[[str], list[str]]] = {"runbook search": lambda q: [runbook, "--kb", str(kb.root), "search", q]}
+    tools: dict[str, Callable[[str], list[str]]] = {"runbook search": lambda q: [runbook, "--kb", str(kb.root), "search", q],
+                                                    "runbook search, no server": lambda q: [runbook, "--kb", str(kb.root), "search", q]}
     if shutil.which("rg"):
         tools["rg -i -F"] = lambda q: ["rg", "-i", "-F", "-l", "-e", q.splitlines()[0][:200], folder]
     tools["grep -r -i -F"] = lambda q: ["grep", "-r", "-i", "-F", "-l", "-e", q.splitlines()[0][:200], folder]
     tools["FTS5 (python + sqlite3)"] = lambda q: [sys.executable, "-c", _FTS_QUERY, str(fts), q.splitlines()[0][:200]]
-    for command in tools.values():
-        subprocess.run(command(queries[0]), capture_output=True, env=env)  # bytecode written, caches warm
+    envs = {name: off_env if name.endswith("no server") else env for name in tools}
+    for name, command in tools.items():
+        subprocess.run(command(queries[0]), capture_output=True, env=envs[name])  # bytecode written, caches warm
+    served = _wait_for_server(env, kb.root)
+    subprocess.run(tools["runbook search"](queries[0]), capture_output=True, env=env)
     times: dict[str, list[float]] = {name: [] for name in tools}
-    passages = 0
-    for query in queries:
-        for name, command in tools.items():
-            start = time.perf_counter()
-            done = subprocess.run(command(query), capture_output=True, text=True, env=env)
-            times[name].append(time.perf_counter() - start)
-            if name == "runbook search":
-                passages += "(a passage of this report)" in done.stdout.split("\n\n")[0]
+    passages, differing = 0, 0
+    try:
+        for query in queries:
+            outputs = {}
+            for name, command in tools.items():
+                start = time.perf_counter()
+                done = subprocess.run(command(query), capture_output=True, text=True, env=envs[name])
+                times[name].append(time.perf_counter() - start)
+                outputs[name] = (done.returncode, done.stdout)
+                if name == "runbook search":
+                    passages += "(a passage of this report)" in done.stdout.split("\n\n")[0]
+            differing += outputs["runbook search"] != outputs["runbook search, no server"]
+    finally:
+        _stop_server(env)
+        shutil.rmtree(sockets, ignore_errors=True)
     medians = {name: statistics.median(values) for name, values in times.items()}
     medians["passage answers"] = passages
+    medians["served"] = served
+    medians["differing answers"] = differing
     return medians
 
 
-def scale(sizes: list[int], runs: int) -> None:
+def _wait_for_server(env: dict[str, str], root: Path, seconds: float = 60.0) -> bool:
+    """Whether the search server the first search started is up with this KB open (it opens it first)."""
+    from runbook.cli import search_client
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            status = search_client.ask({"status": True})
+            if status and str(root.resolve()) in status.get("kbs", []):
+                return True
+            time.sleep(0.2)
+        return False
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _stop_server(env: dict[str, str]) -> None:
+    from runbook.cli import search_client
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        search_client.ask({"stop": True})
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def scale(sizes: list[int], runs: int, adds: bool = True) -> None:
     work = ROOT / "bench" / ".work"
     work.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -314,14 +365,16 @@ def scale(sizes: list[int], runs: int) -> None:
         queries = make_queries(kb, runs)
         load = os.getloadavg()[0]
         process = scaled_process(kb, fts, queries)
-        added, phases, every_add = add_hundred(work, kb, n)
+        added, phases, every_add = add_hundred(work, kb, n) if adds else (float("nan"), {}, [])
         kb.close()
         rows.append((n, build, process, added, phases, load))
         own = process["runbook search"]
         print(f"== {n} reports (load {load:.1f}; medians of {len(queries)} queries, "
               f"{int(process['passage answers'])} answered first by a passage)")
+        print(f"  (search server {'up' if process['served'] else 'NOT UP: every search ran in-process'}; "
+              f"{int(process['differing answers'])} answers differed from the in-process search's)")
         for name, value in process.items():
-            if name != "passage answers":
+            if name not in ("passage answers", "served", "differing answers"):
                 print(f"  {name:<26} {value * 1000:7.1f} ms" + ("" if name == "runbook search" else f"   runbook / it: {own / value:.2f}x"))
         print(f"  first ingest               {build['seconds']:7.1f} s, peak {build['peak_mb']:.0f} MB"
               + (f" (largest child process {build['child_peak_mb']:.0f} MB)" if "child_peak_mb" in build else "")
@@ -364,10 +417,11 @@ def main() -> None:
                         help="Only the whole-process figures, on the KB already built under bench/.work/ (no rebuild).")
     parser.add_argument("--scale", action="store_true", help="2k/10k/50k reports side by side with rg, grep and FTS5 (issue 24)")
     parser.add_argument("--sizes", default="2000,10000,50000", help="report counts for --scale, comma-separated")
+    parser.add_argument("--no-adds", action="store_true", help="--scale without adding 100 reports (search only)")
     args = parser.parse_args()
     work = ROOT / "bench" / ".work"
     if args.scale:
-        scale([int(size) for size in args.sizes.split(",") if size.strip()], args.process_runs)
+        scale([int(size) for size in args.sizes.split(",") if size.strip()], args.process_runs, adds=not args.no_adds)
         return
     if args.process_only:
         kb = KnowledgeBase(work / f"kb-{args.n}")

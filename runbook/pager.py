@@ -17,9 +17,14 @@ import sys
 _disabled = False  # --no-pager
 
 
-def disable() -> None:
+def disable(flag: bool = True) -> None:
+    """--no-pager for this process (the search server turns it back off after each search it answers)."""
     global _disabled
-    _disabled = True
+    _disabled = flag
+
+
+def disabled() -> bool:
+    return _disabled
 
 
 def no_color() -> bool:

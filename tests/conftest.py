@@ -30,6 +30,10 @@ def _isolated_home(tmp_path_factory, monkeypatch):
         monkeypatch.setenv(name, "isolated")
         monkeypatch.delenv(name)
     monkeypatch.setattr("runbook.pager._disabled", False)  # --no-pager, for this process
+    # No search server answers or starts unless a test asks for one (tests/test_search_server.py), in a
+    # socket folder of the test's own: a server of the operator's would answer instead of the code under test.
+    monkeypatch.setenv("RUNBOOK_SEARCH_SERVER", "off")
+    monkeypatch.setenv("RUNBOOK_SERVER_DIR", str(home / "sockets"))
     for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
         monkeypatch.delenv(name, raising=False)
 

@@ -23,7 +23,7 @@ OWN_MODULES = {
     "kb.search.index_state", "kb.search.lookalike", "kb.search.phrases", "kb.search.ports", "kb.search.ranking",
     "kb.search.segments",
     "kb.store", "kb.store.database", "kb.store.groups", "kb.store.knowledge_base", "kb.store.queries", "kb.store.refs",
-    "runbook", "runbook.cli", "runbook.cli.plain_search", "runbook.paths", "runbook.render", "runbook.session",
+    "runbook", "runbook.cli", "runbook.cli.plain_search", "runbook.cli.search_client", "runbook.paths", "runbook.render", "runbook.session",
     "runbook.shown_passages", "kb.open", "runbook.config", "runbook.pager",
 }
 # ... and only for a passage answer: the linker and what it reads (no parser: kb/parse/id_words.py).

@@ -10,6 +10,8 @@ import sys
 import kb  # noqa: F401  (first: kb/parse/lean_imports.py loads dataclasses without inspect)
 from dataclasses import dataclass
 
+from runbook.cli.search_client import echo
+
 MAX_RESULTS = 100  # the click option's range is 1..100
 
 
@@ -122,30 +124,62 @@ def open_tui(kb_option: str | None) -> int:
     return _guarded(run)
 
 
-def answer(request: SearchRequest, kb=None) -> int:
-    """Search and print; returns the exit code (0 found, 1 nothing found or an operator-facing error)."""
+def answer(request: SearchRequest, kb=None, may_start_server: bool = False) -> int:
+    """Search and print; returns the exit code (0 found, 1 nothing found or an operator-facing error).
+    With may_start_server (the plain `runbook search` process, which no server answered), a search
+    server is started afterwards when RUNBOOK_SEARCH_SERVER allows it (runbook/cli/search_client.py)."""
     from kb.search.ranking import search as run_search
-    from runbook.render import render_results
+    from runbook.cli.search_client import deliver
 
     def run() -> int:
         nonlocal kb
         if kb is None:
             kb = open_for_search(request.kb_option)
         outcome = run_search(kb, request.query, k=request.limit)
-        if outcome.truncated:
-            echo("note: the paste was over 1 MB; searched its first 1 MB", err=True)
-        if request.as_json:
-            echo(dump_json([r.to_dict() for r in outcome.results]))
-        elif outcome.results:
-            from runbook.pager import colour_for, show
+        color = False
+        if outcome.results and not request.as_json:
+            from runbook.pager import colour_for
 
-            show(render_results(outcome.results, color=colour_for(sys.stdout)))
-        if not outcome.results:
-            echo("no known fix for this error in the KB", err=request.as_json)
-            return 1
-        return 0
+            color = colour_for(sys.stdout)
+        code = deliver(*printed(request, outcome, color))
+        if may_start_server:
+            _maybe_start_server(kb)
+        return code
 
     return _guarded(run)
+
+
+def printed(request: SearchRequest, outcome, color: bool) -> tuple[list[tuple[str, str]], int]:
+    """What a search prints, in order: ("out" | "err", line) and ("page", the answer, shown through the
+    pager when long); and the exit code. The same for the in-process search and the search server."""
+    from runbook.render import render_results
+
+    events: list[tuple[str, str]] = []
+    if outcome.truncated:
+        events.append(("err", "note: the paste was over 1 MB; searched its first 1 MB"))
+    if request.as_json:
+        events.append(("out", dump_json([r.to_dict() for r in outcome.results])))
+    elif outcome.results:
+        events.append(("page", render_results(outcome.results, color=color)))
+    if not outcome.results:
+        events.append(("err" if request.as_json else "out", "no known fix for this error in the KB"))
+        return events, 1
+    return events, 0
+
+
+def _maybe_start_server(kb) -> None:
+    """Start the search server for the next searches: always with RUNBOOK_SEARCH_SERVER=on, for a KB of
+    SERVE_FROM_REPORTS reports or more by default (`auto`), never with `off`."""
+    from runbook.cli import search_client
+
+    choice = search_client.policy()
+    if choice == "off" or kb.read_only():
+        return
+    if choice == "auto":
+        reports = kb.store.conn.execute("select count(*) from reports").fetchone()[0]
+        if reports < search_client.SERVE_FROM_REPORTS:
+            return
+    search_client.start_server(str(kb.root))
 
 
 def _guarded(run) -> int:
@@ -182,13 +216,6 @@ def open_for_search(kb_option: str | None):
         echo(f"note: {kb.root} is read-only ({kb.read_only()}): opened for reading only (search, list, show, history)",
              err=True)
     return kb
-
-
-def echo(text: str, err: bool = False) -> None:
-    """What click.echo does with text: one line out, flushed."""
-    stream = sys.stderr if err else sys.stdout
-    stream.write(f"{text}\n")
-    stream.flush()
 
 
 def dump_json(data) -> str:
