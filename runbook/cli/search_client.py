@@ -180,7 +180,7 @@ def start_server(kb_root: str) -> None:
     import subprocess
 
     path = socket_path()
-    if path is None:
+    if path is None or len(os.fsencode(path)) > 100:  # a Unix socket's path must fit in 108 bytes
         return
     package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ)  # a checkout run as `python -m runbook.cli` finds runbook from "/" too
