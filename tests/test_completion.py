@@ -42,7 +42,8 @@ def _bash_complete(words: list[str], env: dict[str, str] | None = None) -> list[
 
 
 def test_bash_completes_a_command_name():
-    assert _bash_complete(["runbook", "se"]) == ["search"]
+    assert _bash_complete(["runbook", "sea"]) == ["search"]
+    assert _bash_complete(["runbook", "se"]) == ["search", "server"]
     assert {"show", "search", "edit", "config"} <= set(_bash_complete(["runbook", ""]))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -146,7 +147,10 @@ def test_every_command_that_prints_report_text_neutralises_it(runner, hostile_kb
         "onboard": [("onboard",), ("onboard", "--json"), ("onboard", "nginx")],
         "reindex": [("reindex",)],
         "config": [("config",), ("config", "--json")],
+        "server": [("server", "start"), ("server", "status"), ("server", "stop")],  # the KB's path, pid, counts
     }
+    monkeypatch.setenv("RUNBOOK_SERVER_DIR", tempfile.mkdtemp(prefix="rbs-"))  # the search server's own folder
+    monkeypatch.setenv("RUNBOOK_SEARCH_SERVER", "on")
     assert set(invocations) | set(EXEMPT) == set(cli.commands), "a new command must be walked here (or exempted)"
     interrupted = ""
     inputs = {"run": "r\ny\nd\n", "onboard": "n\n" * 12 + "f\n", "resume": "a\n"}
@@ -164,14 +168,29 @@ def test_every_command_that_prints_report_text_neutralises_it(runner, hostile_kb
     assert seen_report_text >= 22  # the commands did print the hostile text, neutralised
 
 
-def test_the_plain_search_path_neutralises_too(runner, hostile_kb):
-    """`runbook search` is answered without click (runbook/cli/plain_search.py): a real process."""
+def test_the_plain_search_path_neutralises_too(runner, hostile_kb, monkeypatch):
+    """`runbook search` is answered without click (runbook/cli/plain_search.py): a real process; and then
+    by the search server (runbook/search_server.py), through the client that prints its answer."""
     kbdir, folder, _ = hostile_kb
     run_cli(runner, kbdir, "ingest", str(folder))
-    for args in (("search", "WidgetError: gizmo queue refused"), ("search", "--json", "gizmo queue refused")):
+    searches = (("search", "WidgetError: gizmo queue refused"), ("search", "--json", "gizmo queue refused"))
+    for args in searches:
         done = subprocess.run([sys.executable, "-m", "runbook.cli", "--kb", str(kbdir), *args], capture_output=True,
                               text=True, timeout=120)
         assert "gizmo" in done.stdout and _leaks(done.stdout + done.stderr) == [], done.stdout
+    from runbook.cli import cli, search_client
+
+    monkeypatch.setenv("RUNBOOK_SERVER_DIR", tempfile.mkdtemp(prefix="rbs-"))
+    monkeypatch.setenv("RUNBOOK_SEARCH_SERVER", "on")
+    assert runner.invoke(cli, ["--kb", str(kbdir), "server", "start"]).exit_code == 0
+    try:
+        for args in searches:
+            done = subprocess.run([sys.executable, "-m", "runbook.cli", "--kb", str(kbdir), *args], capture_output=True,
+                                  text=True, timeout=120)
+            assert "gizmo" in done.stdout and _leaks(done.stdout + done.stderr) == [], done.stdout
+        assert search_client.ask({"status": True})["served"] == len(searches)
+    finally:
+        search_client.ask({"stop": True})
 
 
 def test_the_dry_run_of_a_tree_shows_its_title_neutralised(runner, hostile_kb):

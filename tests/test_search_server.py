@@ -212,3 +212,16 @@ def test_a_server_whose_code_changed_declines_and_stops(samples_kb, sockets, tmp
         del sys.modules[module.__name__]
         server.close()
     assert not os.path.exists(path)
+
+
+def test_a_search_the_server_declines_is_answered_in_process_and_keeps_that_server(samples_kb, sockets):
+    _search(samples_kb.root, CARD_QUERY)
+    pid = _wait_for_server(samples_kb.root)["pid"]
+    expected = _search(samples_kb.root, CARD_QUERY, env=_off())
+    (samples_kb.root / ".runbook" / "index" / "generation.json").unlink()  # an index to rebuild: declined
+    assert _search(samples_kb.root, CARD_QUERY) == expected  # rebuilt and answered in-process
+    time.sleep(2.0)
+    status = _status()
+    assert status["pid"] == pid  # not replaced by a new server started for nothing
+    assert _search(samples_kb.root, CARD_QUERY) == expected
+    assert _status()["served"] == status["served"] + 1  # the rebuilt index, opened again and served

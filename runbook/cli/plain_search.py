@@ -173,7 +173,7 @@ def _maybe_start_server(kb) -> None:
     from runbook.cli import search_client
 
     choice = search_client.policy()
-    if choice == "off" or kb.read_only():
+    if choice == "off" or search_client.server_replied or kb.read_only():  # one runs (it declined this one)
         return
     if choice == "auto":
         reports = kb.store.conn.execute("select count(*) from reports").fetchone()[0]

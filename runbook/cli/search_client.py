@@ -23,6 +23,7 @@ DIR_ENV = "RUNBOOK_SERVER_DIR"  # where the socket lives (tests give each run it
 SERVE_FROM_REPORTS = 1000  # `auto`: below this a whole-process search is as quick as anyone notices
 REPLY_TIMEOUT = 10.0  # seconds: a server that does not answer by then is passed by (searched in-process)
 _HEADER = 4  # bytes of length before each message
+server_replied = False  # a server answered or declined this process's search: none is started after it
 
 
 SERVER_WORDS = {"auto": "auto", "on": "on", "yes": "on", "true": "on", "1": "on", "always": "on",
@@ -133,7 +134,9 @@ def answer_by_server(args: list[str]) -> int | None:
     (or none is running): the caller searches in-process."""
     if policy() == "off":
         return None
+    global server_replied
     reply = ask({"search": args, "cwd": os.getcwd(), "env": dict(os.environ), "tty": _isatty(sys.stdout)})
+    server_replied = reply is not None
     if not reply or not reply.get("served"):
         return None
     if reply.get("no_pager"):
