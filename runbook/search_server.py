@@ -171,7 +171,8 @@ class SearchServer:
         saved = dict(os.environ)
         try:
             _set_environ(message.get("env") or {})  # NO_COLOR, HOME, RUNBOOK_KB, the config file's path
-            return self._search(list(message["search"]), str(message.get("cwd") or "/"), bool(message.get("tty")))
+            return self._search(list(message["search"]), str(message.get("cwd") or "/"), bool(message.get("tty")),
+                                message.get("stdin"))
         except Exception:  # noqa: BLE001 - declined: the in-process search gives the proper one-line error
             return DECLINED
         finally:
@@ -186,12 +187,14 @@ class SearchServer:
         self.code_checked = now
         return _code_marks(self.code) != self.code
 
-    def _search(self, args: list[str], cwd: str, tty: bool) -> dict:
+    def _search(self, args: list[str], cwd: str, tty: bool, stdin: str | None) -> dict:
         from runbook.cli.plain_search import parse, printed
         from runbook.paths import resolve_kb
 
-        request = parse(args)
+        request = parse(args, stdin=stdin)
         if request is None:
+            if stdin is None and parse(args, stdin="stdin") is not None:
+                return {"served": False, "stdin": True}  # `search -`, or a pipe: asked again with what it holds
             return DECLINED
         path, _ = resolve_kb(request.kb_option)
         entry = self._entry(Path(cwd) / path)  # a relative --kb or $RUNBOOK_KB is the client's

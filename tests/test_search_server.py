@@ -225,3 +225,23 @@ def test_a_search_the_server_declines_is_answered_in_process_and_keeps_that_serv
     assert status["pid"] == pid  # not replaced by a new server started for nothing
     assert _search(samples_kb.root, CARD_QUERY) == expected
     assert _status()["served"] == status["served"] + 1  # the rebuilt index, opened again and served
+
+
+def test_a_piped_paste_is_served_exactly_as_the_in_process_search_reads_it(samples_kb, sockets):
+    _search(samples_kb.root, CARD_QUERY)
+    _wait_for_server(samples_kb.root)
+    log = "2026-01-02T03:04:05Z INFO starting api\n" + CARD_QUERY + "\nINFO exiting\n"
+
+    def piped(*args: str, env=None, text: str = log) -> tuple[int, str, str]:
+        done = subprocess.run([sys.executable, "-m", "runbook.cli", "--kb", str(samples_kb.root), "search", *args],
+                              input=text, capture_output=True, text=True, timeout=120, cwd=ROOT,
+                              env=env or dict(os.environ))
+        return done.returncode, done.stdout, done.stderr
+
+    served = _status()["served"]
+    for shape in [(), ("-",), ("--json", "-"), ("-k", "1")]:
+        answer = piped(*shape)
+        assert answer[0] == 0 and "EADDRINUSE" in answer[1] and answer == piped(*shape, env=_off()), shape
+    assert _status()["served"] == served + 4  # each read from the pipe and answered by the server
+    empty = piped(text="  \n")  # declined: the in-process search says it, reading the same (empty) text
+    assert empty == piped(env=_off(), text="  \n") and empty[0] == 2 and "empty" in empty[2]

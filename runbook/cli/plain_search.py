@@ -64,9 +64,11 @@ def global_options(args: list[str]) -> tuple[GlobalOptions, list[str]] | None:
     return options, rest
 
 
-def parse(args: list[str]) -> SearchRequest | None:
+def parse(args: list[str], stdin: str | None = None) -> SearchRequest | None:
     """The request, when args are the plain shape; None for anything else (click takes it).
-    The global --no-color / --no-pager it carries are applied to this process."""
+    With stdin (the text piped in, read by the search server's client), `search -` and `search` without
+    QUERY search it, as the click command does. The global --no-color / --no-pager it carries are
+    applied to this process."""
     found = global_options(args)
     if found is None:
         return None
@@ -75,16 +77,21 @@ def parse(args: list[str]) -> SearchRequest | None:
         return None
     request, rest = SearchRequest(options.kb_option, ""), rest[1:]
     query = None
+    dash = False  # `-`: the query is stdin
     while rest:
         arg = rest.pop(0)
         if arg == "--json":
             request.as_json = True
         elif arg == "-k" and rest and rest[0].isdigit() and 1 <= int(rest[0]) <= MAX_RESULTS:
             request.limit = int(rest.pop(0))
-        elif arg.startswith("-") or query is not None:
+        elif arg == "-" and stdin is not None and query is None and not dash:
+            dash = True
+        elif arg.startswith("-") or query is not None or dash:
             return None  # an option click knows better (-h, --help, -), or a second argument: its error
         else:
             query = arg
+    if query is None and stdin is not None:
+        query = stdin
     if query is None or not query.strip():
         return None  # stdin, or the empty-query error: click's
     request.query = query

@@ -135,7 +135,13 @@ def answer_by_server(args: list[str]) -> int | None:
     if policy() == "off":
         return None
     global server_replied
-    reply = ask({"search": args, "cwd": os.getcwd(), "env": dict(os.environ), "tty": _isatty(sys.stdout)})
+    message = {"search": args, "cwd": os.getcwd(), "env": dict(os.environ), "tty": _isatty(sys.stdout)}
+    reply = ask(message)
+    if reply and reply.get("stdin") and sys.stdin is not None and not _isatty(sys.stdin):  # `| runbook search`
+        message["stdin"] = _read_stdin()
+        if message["stdin"] is None:
+            return None
+        reply = ask(message)
     server_replied = reply is not None
     if not reply or not reply.get("served"):
         return None
@@ -144,6 +150,25 @@ def answer_by_server(args: list[str]) -> int | None:
 
         disable()
     return deliver(reply["events"], reply["code"])
+
+
+def _read_stdin() -> str | None:
+    """What the pipe holds, read as sys.stdin reads it; sys.stdin is then a copy of it, so a search the
+    server declines reads the same text in-process (or fails the same way on bytes that do not decode)."""
+    import io
+
+    encoding, errors = sys.stdin.encoding, sys.stdin.errors
+    try:
+        data = sys.stdin.buffer.read()
+    except (AttributeError, OSError, ValueError):
+        return None
+    sys.stdin = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors=errors)
+    try:
+        text = sys.stdin.read()
+    except UnicodeDecodeError:
+        text = None
+    sys.stdin = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors=errors)
+    return text
 
 
 def deliver(events: list, code: int) -> int:
