@@ -9,8 +9,6 @@ a redirect or a test, nothing changes: the text is printed as it is.
 No click here: `runbook search` prints through this module, and its start-up is measured.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 
@@ -34,7 +32,7 @@ def no_color() -> bool:
 
 def colour_for(stream) -> bool:
     """Whether to style text written to stream: a terminal, and the operator did not say NO_COLOR."""
-    return not no_color() and _isatty(stream)
+    return not no_color() and isatty(stream)
 
 
 def show(text: str, err: bool = False) -> None:
@@ -48,7 +46,7 @@ def show(text: str, err: bool = False) -> None:
     stream.flush()
 
 
-def _isatty(stream) -> bool:
+def isatty(stream) -> bool:
     try:
         return stream.isatty()
     except (AttributeError, ValueError):
@@ -56,7 +54,7 @@ def _isatty(stream) -> bool:
 
 
 def _should_page(text: str) -> bool:
-    if _disabled or not _isatty(sys.stdout):
+    if _disabled or not isatty(sys.stdout):
         return False
     import shutil
 

@@ -170,7 +170,8 @@ def test_a_served_search_imports_nothing_of_the_search_itself(samples_kb, socket
     assert done.returncode == 0 and "EADDRINUSE" in done.stdout
     modules = {line.split("|")[2].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
     ours = {name for name in modules if name.split(".")[0] in ("kb", "runbook")}
-    assert ours <= {"runbook", "runbook.cli", "runbook.cli.__main__", "runbook.cli.search_client"}, sorted(ours)
+    assert ours <= {"runbook", "runbook.cli", "runbook.cli.__main__", "runbook.cli.search_client", "runbook.pager"}, \
+        sorted(ours)
     assert not {"sqlite3", "json", "socket", "re"} & modules
 
 

@@ -18,6 +18,8 @@ import marshal
 import os
 import sys
 
+from runbook.pager import isatty  # a module of os and sys: the pager itself runs for a long answer on a terminal
+
 SERVER_ENV = "RUNBOOK_SEARCH_SERVER"
 DIR_ENV = "RUNBOOK_SERVER_DIR"  # where the socket lives (tests give each run its own)
 SERVE_FROM_REPORTS = 1000  # `auto`: below this a whole-process search is as quick as anyone notices
@@ -135,9 +137,9 @@ def answer_by_server(args: list[str]) -> int | None:
     if policy() == "off":
         return None
     global server_replied
-    message = {"search": args, "cwd": os.getcwd(), "env": dict(os.environ), "tty": _isatty(sys.stdout)}
+    message = {"search": args, "cwd": os.getcwd(), "env": dict(os.environ), "tty": isatty(sys.stdout)}
     reply = ask(message)
-    if reply and reply.get("stdin") and sys.stdin is not None and not _isatty(sys.stdin):  # `| runbook search`
+    if reply and reply.get("stdin") and sys.stdin is not None and not isatty(sys.stdin):  # `| runbook search`
         message["stdin"] = _read_stdin()
         if message["stdin"] is None:
             return None
@@ -176,7 +178,7 @@ def deliver(events: list, code: int) -> int:
     is long and stdout is a terminal (runbook.pager). A reader that left (`| head`) ends it quietly."""
     try:
         for kind, text in events:
-            if kind == "page" and _isatty(sys.stdout):  # only a terminal pages (runbook.pager)
+            if kind == "page" and isatty(sys.stdout):  # only a terminal pages (runbook.pager)
                 from runbook.pager import show
 
                 show(text)
@@ -193,13 +195,6 @@ def echo(text: str, err: bool = False) -> None:
     stream = sys.stderr if err else sys.stdout
     stream.write(f"{text}\n")
     stream.flush()
-
-
-def _isatty(stream) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def start_server(kb_root: str) -> None:
