@@ -127,15 +127,15 @@ class SearchServer:
         except OSError:
             return
         with connection:
-            if not _same_user(connection):
-                return
-            connection.settimeout(5.0)  # a client that connects and sends nothing does not hold the server
             try:
+                if not _same_user(connection):
+                    return
+                connection.settimeout(5.0)  # a client that connects and sends nothing does not hold the server
                 message = receive(connection)
                 if message is None:
                     return
                 send(connection, self.handle(message))
-            except (OSError, ValueError, EOFError, TypeError):
+            except Exception:  # noqa: BLE001 - a client gone, a garbled or oversized message: the next one is served
                 return
         self.last = time.monotonic()
 

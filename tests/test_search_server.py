@@ -246,3 +246,24 @@ def test_a_piped_paste_is_served_exactly_as_the_in_process_search_reads_it(sampl
     assert _status()["served"] == served + 4  # each read from the pipe and answered by the server
     empty = piped(text="  \n")  # declined: the in-process search says it, reading the same (empty) text
     assert empty == piped(env=_off(), text="  \n") and empty[0] == 2 and "empty" in empty[2]
+
+
+def test_a_garbled_or_oversized_message_is_refused_and_the_server_goes_on(samples_kb, sockets):
+    import socket
+
+    from runbook.cli import search_client
+
+    _search(samples_kb.root, CARD_QUERY)
+    pid = _wait_for_server(samples_kb.root)["pid"]
+    for payload in (b"\x00\x00\x00\x05hello", (search_client.MAX_MESSAGE + 1).to_bytes(4, "big") + b"x" * 100,
+                    b"\x00\x00"):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+            client.connect(search_client.socket_path())
+            client.sendall(payload)
+            client.shutdown(socket.SHUT_WR)
+            try:
+                assert client.recv(100) == b""  # no reply: the connection is closed
+            except ConnectionResetError:  # closed with the oversized message unread
+                pass
+    assert _search(samples_kb.root, CARD_QUERY) == _search(samples_kb.root, CARD_QUERY, env=_off())
+    assert _status()["pid"] == pid

@@ -25,6 +25,7 @@ DIR_ENV = "RUNBOOK_SERVER_DIR"  # where the socket lives (tests give each run it
 SERVE_FROM_REPORTS = 1000  # `auto`: below this a whole-process search is as quick as anyone notices
 REPLY_TIMEOUT = 10.0  # seconds: a server that does not answer by then is passed by (searched in-process)
 _HEADER = 4  # bytes of length before each message
+MAX_MESSAGE = 64 << 20  # a larger one is refused (a search reads the first 1 MB of a paste anyway)
 server_replied = False  # a server answered or declined this process's search: none is started after it
 
 
@@ -92,7 +93,10 @@ def receive(connection) -> dict | None:
     header = _read_exactly(connection, _HEADER)
     if header is None:
         return None
-    data = _read_exactly(connection, int.from_bytes(header, "big"))
+    size = int.from_bytes(header, "big")
+    if size > MAX_MESSAGE:
+        raise ValueError("message too large")
+    data = _read_exactly(connection, size)
     if data is None:
         return None
     message = marshal.loads(data)
