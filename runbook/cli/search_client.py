@@ -1,17 +1,17 @@
 """`runbook search` answered by the resident search server, when one is running for this installation.
 
 A whole `runbook search` process spends ~100 ms starting Python and importing the index reader, the
-ranking and SQLite, then ~5 ms searching. The search server (runbook/search_server.py) keeps them
-loaded: this module, all the client imports beyond the interpreter, hands it the command line and
-prints what comes back. Anything the server does not answer exactly as the in-process search would
+ranking and SQLite, then 5-10 ms searching. The search server (runbook/search_server.py) keeps them
+loaded: this module (with the pager's small module, all the client imports beyond the interpreter)
+hands it the command line, and what a pipe holds, and prints what comes back. Anything the server does not answer exactly as the in-process search would
 (a KB to set up, an index to rebuild, a read-only note, an error) it declines, and the caller goes on
 in-process as before. The server is per user and per installation: its socket sits in a directory only
-this user can open, named after this interpreter and this package, so two venvs never answer for
+this user can open, named after this environment and this package, so two venvs never answer for
 each other.
 
-`RUNBOOK_SEARCH_SERVER` says when: `auto` (the default) starts
-one after an in-process search of a KB of SERVE_FROM_REPORTS reports or more, `on` after any search,
-`off` never, and then no server is asked either.
+`RUNBOOK_SEARCH_SERVER` says when: `auto` (the default) starts one after an in-process search of a KB
+of SERVE_FROM_REPORTS reports or more, `on` after any search, `off` never, and then no server is asked
+either.
 """
 
 import marshal
