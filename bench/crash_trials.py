@@ -51,7 +51,8 @@ STEPS = 6
 RUNBOOK = "---\ntitle: Crash drill\n---\n# Crash drill\n\n" + "".join(
     f"- [ ] Step {n}\n  ```bash\n  sleep 0.2; echo step-{n}-ok\n  # expected: step-{n}-ok\n  ```\n" for n in range(1, STEPS + 1))
 CODE = "import sys; from runbook.cli import main; sys.argv[0] = 'runbook'; main()"
-ENV = {**os.environ, "GIT_AUTHOR_NAME": "Crash Drill", "GIT_AUTHOR_EMAIL": "drill@example.com",
+ENV = {**os.environ, "RUNBOOK_SEARCH_SERVER": "off",  # every search in-process, as the trials were written
+       "GIT_AUTHOR_NAME": "Crash Drill", "GIT_AUTHOR_EMAIL": "drill@example.com",
        "GIT_COMMITTER_NAME": "Crash Drill", "GIT_COMMITTER_EMAIL": "drill@example.com",
        # ingest stores its reports 50 at a time (not 500) into one transaction: a kill lands between batches too
        "RUNBOOK_STORE_BATCH": "50"}

@@ -85,7 +85,8 @@ def runbook(kb: Path, *args: str, stdin: Path | None = None, timeout: float = 60
     began = time.perf_counter()
     with open(stdin or os.devnull, "rb") as handle:
         code = subprocess.run([sys.executable, "-c", CODE, "--kb", str(kb), *args], stdin=handle,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout, cwd=ROOT).returncode
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout, cwd=ROOT,
+                              env={**os.environ, "RUNBOOK_SEARCH_SERVER": "off"}).returncode
     wall = time.perf_counter() - began
     after = os.times()
     return wall, (after.children_user - before.children_user) + (after.children_system - before.children_system), code

@@ -50,6 +50,7 @@ print(os.waitstatus_to_exitcode(status), usage.ru_maxrss)
 def child_run(command: list[str]) -> tuple[float, int]:
     """Seconds and peak RSS (bytes) of one whole process, from the kernel's own accounting."""
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["RUNBOOK_SEARCH_SERVER"] = "off"  # the in-process search's own memory, not a served one's
     start = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", _MEASURE, *command], capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
