@@ -131,8 +131,9 @@ def test_with_the_server_off_none_starts_and_a_running_one_is_not_asked(samples_
     assert _status()["served"] == served
 
 
-def test_by_default_a_small_kb_starts_no_server(samples_kb, sockets):
+def test_by_default_a_small_kb_starts_no_server_and_makes_no_folder(samples_kb, sockets):
     env = {key: value for key, value in os.environ.items() if key != "RUNBOOK_SEARCH_SERVER"}  # auto
+    env["RUNBOOK_SERVER_DIR"] = str(sockets / "not-yet")
     assert _search(samples_kb.root, CARD_QUERY, env=env)[0] == 0
     time.sleep(1.0)
     assert not list(sockets.iterdir())  # 19 reports: far below the 1,000 that make it worth a process

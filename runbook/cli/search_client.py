@@ -38,19 +38,20 @@ def policy() -> str:
     return SERVER_WORDS.get(os.environ.get(SERVER_ENV, "").strip().lower(), "auto")
 
 
-def socket_dir() -> str | None:
-    """This user's directory for the socket, made private on first use; None when it is not private
-    (another user's, or open to others): then no server is asked or started."""
+def socket_dir(create: bool = False) -> str | None:
+    """This user's directory for the socket (made, private, when a server is started); None when it is
+    not there yet, or not private (another user's, or open to others): then no server is asked."""
     base = os.environ.get(DIR_ENV)
     if not base:
         runtime = os.environ.get("XDG_RUNTIME_DIR")
         base = os.path.join(runtime, "runbook") if runtime else os.path.join("/tmp", f"runbook-{os.getuid()}")
-    try:
-        os.mkdir(base, 0o700)
-    except FileExistsError:
-        pass
-    except OSError:
-        return None
+    if create:
+        try:
+            os.mkdir(base, 0o700)
+        except FileExistsError:
+            pass
+        except OSError:
+            return None
     try:
         info = os.lstat(base)
     except OSError:
@@ -62,11 +63,11 @@ def socket_dir() -> str | None:
     return base
 
 
-def socket_path() -> str | None:
+def socket_path(create: bool = False) -> str | None:
     """The socket of this installation's server: one per environment (venv) and package directory."""
     if not hasattr(os, "getuid"):
         return None
-    base = socket_dir()
+    base = socket_dir(create)
     if base is None:
         return None
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -206,7 +207,7 @@ def start_server(kb_root: str) -> None:
     its idle time). Detached: it outlives this process, and never holds its terminal or its directory."""
     import subprocess
 
-    path = socket_path()
+    path = socket_path(create=True)
     if path is None or len(os.fsencode(path)) > 100:  # a Unix socket's path must fit in 108 bytes
         return
     package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

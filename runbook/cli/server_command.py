@@ -45,7 +45,7 @@ def start(context: Context) -> None:
 
     if search_client.policy() == "off":
         fail(f"{search_client.SERVER_ENV} is off: no search server is started or asked")
-    if search_client.socket_path() is None:
+    if search_client.socket_path(create=True) is None:
         fail(f"no private folder for the server's socket (set {search_client.DIR_ENV} to a folder of yours)")
     from kb.search.index_state import ensure_current
 
