@@ -21,9 +21,11 @@ Targets: `runbook search` median <= 0.15 s at 2,000 reports, <= 0.2 s at 10,000.
 `--scale` builds (or reuses) a KB per size under bench/.work/ and prints, per size and then as growth:
 the first ingest's wall time and peak memory (a child process; kept beside the KB for re-runs), adding
 100 new reports to a copy of the KB (in-process, by phase), and whole-process `runbook search` (bytecode
-cached) interleaved query by query with `rg -i -F`, `grep -r -i -F` and an SQLite FTS5 query as a whole
-process (a floor for an indexed lookup: one table of the reports' text, a phrase match of the query's
-telling line), with card and passage answers counted. Targets (issue 24): search within 2x of rg at
+cached; answered by the search server its first search started, as a user's is, and beside it with the
+server off, every answer compared) interleaved query by query with `rg -i -F`, `grep -r -i -F` and an
+SQLite FTS5 query as a whole process (a floor for an indexed lookup: one table of the reports' text, a
+phrase match of the query's telling line), with card and passage answers counted; then three different
+1 MB logs piped into `runbook search -`, served and not. `--no-adds` leaves out adding 100 reports. Targets (issue 24): search within 2x of rg at
 10,000 and faster than rg and FTS5 at 50,000; 100 reports added in under 1.5 s at 50,000; first ingest
 of 50,000 under 4 minutes and 600 MB.
 """
@@ -317,14 +319,45 @@ def scaled_process(kb: KnowledgeBase, fts: Path, queries: list[str]) -> dict[str
                 if name == "runbook search":
                     passages += "(a passage of this report)" in done.stdout.split("\n\n")[0]
             differing += outputs["runbook search"] != outputs["runbook search, no server"]
+        logs, log_differing = piped_logs(kb, queries, env, off_env, runbook)
     finally:
         _stop_server(env)
         shutil.rmtree(sockets, ignore_errors=True)
     medians = {name: statistics.median(values) for name, values in times.items()}
+    medians.update(logs)
+    differing += log_differing
     medians["passage answers"] = passages
     medians["served"] = served
     medians["differing answers"] = differing
     return medians
+
+
+def piped_logs(kb: KnowledgeBase, queries: list[str], env: dict[str, str], off_env: dict[str, str], runbook: str,
+               count: int = 3) -> tuple[dict[str, float], int]:
+    """Median seconds of `runbook search -` fed a 1 MB log (INFO lines with one of the queries among them,
+    each log different: a log the server has seen before is answered from its caches), served and with
+    the server off; and how many of their outputs differed."""
+    rng = random.Random(24)
+    served, off, differing = [], [], 0
+    for number in range(count):
+        lines, size = [], 0
+        while size < 1_000_000:
+            line = (f"2026-11-0{rng.randint(1, 9)}T10:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}Z INFO "
+                    f"[worker-{rng.randint(1, 9)}] processed batch {rng.randint(1, 99999)} in {rng.randint(1, 999)} ms")
+            lines.append(line)
+            size += len(line) + 1
+        lines.insert(len(lines) // 2, queries[number % len(queries)].splitlines()[0])
+        log = "\n".join(lines) + "\n"
+        outputs = []
+        for timings, environment in ((served, env), (off, off_env)):
+            start = time.perf_counter()
+            done = subprocess.run([runbook, "--kb", str(kb.root), "search", "-"], input=log, capture_output=True,
+                                  text=True, env=environment)
+            timings.append(time.perf_counter() - start)
+            outputs.append((done.returncode, done.stdout))
+        differing += outputs[0] != outputs[1]
+    return {"a piped 1 MB log": statistics.median(served),
+            "a piped 1 MB log, no server": statistics.median(off)}, differing
 
 
 def _wait_for_server(env: dict[str, str], root: Path, seconds: float = 60.0) -> bool:
@@ -375,9 +408,12 @@ def scale(sizes: list[int], runs: int, adds: bool = True) -> None:
         print(f"== {n} reports (load {load:.1f}; medians of {len(queries)} queries, "
               f"{int(process['passage answers'])} answered first by a passage)")
         print(f"  (search server {'up' if process['served'] else 'NOT UP: every search ran in-process'}; "
-              f"{int(process['differing answers'])} answers differed from the in-process search's)")
+              f"{int(process['differing answers'])} answers differed from the in-process search's, of "
+              f"{len(queries)} queries and 3 piped logs)")
         for name, value in process.items():
-            if name not in ("passage answers", "served", "differing answers"):
+            if name.startswith("a piped"):
+                print(f"  {name:<26} {value * 1000:7.1f} ms")
+            elif name not in ("passage answers", "served", "differing answers"):
                 print(f"  {name:<26} {value * 1000:7.1f} ms" + ("" if name == "runbook search" else f"   runbook / it: {own / value:.2f}x"))
         print(f"  first ingest               {build['seconds']:7.1f} s, peak {build['peak_mb']:.0f} MB"
               + (f" (largest child process {build['child_peak_mb']:.0f} MB)" if "child_peak_mb" in build else "")
