@@ -8,7 +8,7 @@ client in runbook/cli/search_client.py over a Unix socket in a directory only it
 It answers only what it can answer exactly as an in-process search would, and declines the rest, which
 the client then searches in-process as before (printing its notes, rebuilding, setting up):
 - a KB that does not exist yet, is read-only, or whose database an older runbook wrote;
-- an index that does not reflect the store (an ingest under way elsewhere, a `git pull` not reindexed);
+- an index that does not reflect the store (an ingest under way elsewhere, a rebuild to do);
 - anything that raises.
 Before each answer it checks that the KB it holds open is still the one on disk (the database file,
 the store's generation, the index's table of contents, the team glossary), and opens it again if not;
