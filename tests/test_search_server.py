@@ -220,11 +220,14 @@ def test_a_search_the_server_declines_is_answered_in_process_and_keeps_that_serv
     _search(samples_kb.root, CARD_QUERY)
     pid = _wait_for_server(samples_kb.root)["pid"]
     expected = _search(samples_kb.root, CARD_QUERY, env=_off())
-    (samples_kb.root / ".runbook" / "index" / "generation.json").unlink()  # an index to rebuild: declined
+    served = _status()["served"]
+    state = samples_kb.root / ".runbook" / "index" / "generation.json"
+    state.unlink()  # an index to rebuild: declined
     assert _search(samples_kb.root, CARD_QUERY) == expected  # rebuilt and answered in-process
+    assert state.exists()  # the in-process search rebuilt it
     time.sleep(2.0)
     status = _status()
-    assert status["pid"] == pid  # not replaced by a new server started for nothing
+    assert status["pid"] == pid and status["served"] == served  # declined, and not replaced by a new server
     assert _search(samples_kb.root, CARD_QUERY) == expected
     assert _status()["served"] == status["served"] + 1  # the rebuilt index, opened again and served
 
