@@ -19,31 +19,53 @@ from kb.parse.lazy_re import lazy
 
 MAX_QUERY_BYTES = 1024 * 1024
 
-_SUBS: list[tuple[re.Pattern, str]] = [
+# What mask makes is stored: errors' fingerprints (kb/store) and each index document's signature
+# (kb/search/candidate_text.py). A change here bumps SCHEMA_VERSION and INDEX_VERSION, so both are made again.
+#
+# Each pattern comes with what any match of it holds: DIGIT (the patterns' own \d, any Unicode digit: a
+# replacement never adds one, so a text without one is looked at once), and a test of the text. A text that
+# fails either is left as it is without a scan: most of the ~20 scans of a text find nothing (a passage's
+# signature is masked at index time, an error's fingerprint at ingest). tests/test_normalize.py checks the
+# tests against the scans on texts of every kind.
+DIGIT, ANY = True, False
+_PID_WORDS = ("pid", "process", "worker", "thread", "tid")
+
+
+def _names_a_process(text: str) -> bool:
+    """The PID pattern is case-insensitive: Unicode case folding (ſ, K) can match only in a text that is not ASCII."""
+    return not text.isascii() or any(word in text.lower() for word in _PID_WORDS)
+
+
+_SUBS: list[tuple] = [  # (pattern, replacement, needs a digit, a test the text must pass)
     # timestamps: ISO 8601, nginx/Go 2026/01/14 09:12:44, syslog "Feb 11 22:31:05", bare times
-    (lazy(r"\b\d{4}[-/]\d{2}[-/]\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"), " <ts> "),
-    (lazy(r"\b\d{4}[-/]\d{2}[-/]\d{2}\b"), " <date> "),
-    (lazy(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}(?:\.\d+)?"), " <ts> "),
-    (lazy(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"), " <time> "),
+    (lazy(r"\b\d{4}[-/]\d{2}[-/]\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?"), " <ts> ", DIGIT,
+     lambda t: ":" in t),
+    (lazy(r"\b\d{4}[-/]\d{2}[-/]\d{2}\b"), " <date> ", DIGIT, lambda t: "-" in t or "/" in t),
+    (lazy(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{1,2}\s+\d{2}:\d{2}:\d{2}(?:\.\d+)?"), " <ts> ",
+     DIGIT, lambda t: ":" in t),
+    (lazy(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"), " <time> ", DIGIT, lambda t: ":" in t),
     # identifiers that vary per machine
-    (lazy(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"), " <uuid> "),
-    (lazy(r"\b(?:[a-z][a-z0-9-]*://)?[^\s/@:]+:[^\s/@]+@"), " <cred>@"),  # user:pass@ in URLs
-    (lazy(r"(?<=://)[A-Za-z0-9.-]+(?::\d+)?"), "<host>"),  # hosts in URLs
-    (lazy(r"\[?(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\]?(?::\d+)?|:::\d+"), " <ip> "),
-    (lazy(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b"), " <ip> "),
-    (lazy(r"\b0x[0-9a-fA-F]+\b"), " <hex> "),
+    (lazy(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"), " <uuid> ", ANY,
+     lambda t: "-" in t),
+    (lazy(r"\b(?:[a-z][a-z0-9-]*://)?[^\s/@:]+:[^\s/@]+@"), " <cred>@", ANY, lambda t: "@" in t),  # user:pass@ in URLs
+    (lazy(r"(?<=://)[A-Za-z0-9.-]+(?::\d+)?"), "<host>", ANY, lambda t: "://" in t),  # hosts in URLs
+    (lazy(r"\[?(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\]?(?::\d+)?|:::\d+"), " <ip> ", ANY, lambda t: ":" in t),
+    (lazy(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b"), " <ip> ", DIGIT, lambda t: "." in t),
+    (lazy(r"\b0x[0-9a-fA-F]+\b"), " <hex> ", ANY, lambda t: "0x" in t),
     (lazy(r"(?i)\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|cn|dev|app|local|internal|cloud|co|uk|de|jp|ai|me|info|"
-                r"biz|xyz|lan|svc|example|test|localdomain)\b"), "<host>"),
-    (lazy(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,64}\b"), " <hex> "),
-    (lazy(r"(?i)\b(pid|process|worker|thread|tid)([\s:=#(]+)\d+"), r"\1\2<n>"),
-    (lazy(r"\[\d+\]"), "[<n>]"),
-    (lazy(r"\b\d+#\d+\b"), "<n>"),
+                r"biz|xyz|lan|svc|example|test|localdomain)\b"), "<host>", ANY, lambda t: "." in t),
+    (lazy(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*\d)[0-9a-f]{7,64}\b"), " <hex> ", DIGIT, lambda t: True),
+    (lazy(r"(?i)\b(pid|process|worker|thread|tid)([\s:=#(]+)\d+"), r"\1\2<n>", DIGIT, _names_a_process),
+    (lazy(r"\[\d+\]"), "[<n>]", DIGIT, lambda t: "[" in t),
+    (lazy(r"\b\d+#\d+\b"), "<n>", DIGIT, lambda t: "#" in t),
     # absolute paths down to their last two parts
-    (lazy(r"(?<![\w.])(?:/[\w.@+-]+){3,}"), lambda m: " …/" + "/".join(m.group(0).split("/")[-2:]) + " "),
-    (lazy(r"\b[A-Za-z]:\\(?:[\w.@+ -]+\\)+([\w.@+-]+)"), r" …\\\1 "),
+    (lazy(r"(?<![\w.])(?:/[\w.@+-]+){3,}"), lambda m: " …/" + "/".join(m.group(0).split("/")[-2:]) + " ", ANY,
+     lambda t: t.count("/") >= 3),
+    (lazy(r"\b[A-Za-z]:\\(?:[\w.@+ -]+\\)+([\w.@+-]+)"), r" …\\\1 ", ANY, lambda t: ":\\" in t),
     # remaining numbers (ports, sizes, counts), not inside identifiers such as E11000 or ERR_2
-    (lazy(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?![\w])"), "<n>"),
+    (lazy(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?![\w])"), "<n>", DIGIT, lambda t: True),
 ]
+_DIGIT_RE = lazy(r"\d")
 _SPACE_RE = lazy(r"\s+")
 _PREFIX_RE = lazy(
     r"^\s*(?:#<n>\s+(?:<n>\s+)?)?"  # BuildKit's step number and elapsed seconds: `#12 4.183 `
@@ -54,7 +76,16 @@ _PREFIX_RE = lazy(
 
 def mask(text: str) -> str:
     """Replace timestamps, ids, IPs, hosts, PIDs, paths and numbers with placeholders."""
-    for pattern, replacement in _SUBS:
+    digits = _DIGIT_RE.search(text) is not None
+    for pattern, replacement, needs_digit, holds in _SUBS:
+        if (digits or not needs_digit) and holds(text):
+            text = pattern.sub(replacement, text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def mask_scanning_all(text: str) -> str:
+    """mask, every pattern scanned: what the tests hold mask's shortcuts to."""
+    for pattern, replacement, _, _ in _SUBS:
         text = pattern.sub(replacement, text)
     return _SPACE_RE.sub(" ", text).strip()
 
