@@ -275,3 +275,29 @@ def test_the_index_term_counts_are_the_tokenizer_s_tokens_counted():
         for token in tokenizer(text, mode="index", boosts=True):
             want[token.text] = want.get(token.text, 0) + 1
         assert list(term_counts(text).items()) == list(want.items())
+
+
+def test_each_error_document_keeps_the_signature_a_search_would_compute(grown_kb):
+    """A search compares a card by its masked message; the index stores it with each error group's document,
+    so that a new paste does not mask it again for every candidate. The stored value must be exactly what the
+    search would compute from the row it shows, through ingests that replaced documents."""
+    from kb.parse.normalize import signature
+    from kb.search.segments import IndexFiles
+
+    files = IndexFiles(grown_kb.index_dir)
+    cards = 0
+    try:
+        for segment in files.segments:
+            for docnum in range(segment.doc_count_all):
+                if segment.deleted and docnum in segment.deleted:
+                    continue
+                stored = segment.stored_fields(docnum)
+                if stored.get("error"):
+                    message = grown_kb.store.rows("select message from errors where id = ?", [stored["error"]])[0]["message"]
+                    assert stored["signature"] == signature(message)
+                    cards += 1
+                else:
+                    assert "signature" not in stored  # passages and commits: computed when met
+    finally:
+        files.close()
+    assert cards > 50

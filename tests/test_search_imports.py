@@ -19,7 +19,7 @@ from conftest import ROOT
 OWN_MODULES = {
     "kb", "kb.parse", "kb.parse.escapes", "kb.parse.lean_imports", "kb.parse.labels", "kb.parse.lazy_re", "kb.parse.normalize",
     "kb.parse.structured_logs", "kb.parse.textsim", "kb.parse.vocab", "kb.parse.words",
-    "kb.search", "kb.search.analysis", "kb.search.bm25", "kb.search.glossary", "kb.search.identity",
+    "kb.search", "kb.search.analysis", "kb.search.bm25", "kb.search.candidate_text", "kb.search.glossary", "kb.search.identity",
     "kb.search.index_state", "kb.search.lookalike", "kb.search.phrases", "kb.search.ports", "kb.search.ranking",
     "kb.search.segments",
     "kb.store", "kb.store.database", "kb.store.groups", "kb.store.knowledge_base", "kb.store.queries", "kb.store.refs",

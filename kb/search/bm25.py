@@ -35,6 +35,7 @@ class Scorer:
         self.doc_count = files.doc_count_all
         self._segments = list(zip(files.segments, files.offsets))
         self._avgfl: dict[str, float] = {}
+        self._lengthening: dict[str, tuple[list[float], float]] = {}  # field -> _length_terms
         self._infos: dict[tuple[str, str], list[TermInfo | None]] = {}  # (field, term) -> its term info in each segment
         self._scored: dict[tuple[str, str], tuple[array, array]] = {}  # (field, term) -> its scored postings
         self._scored_size = 0
@@ -59,12 +60,14 @@ class Scorer:
         """The `limit` best (document number, score) for an Or of the (field, term, boost) clauses, best
         first, as `searcher.search(Or([Term(field, term, boost=boost), ...]), limit)` ranks them."""
         scores: dict[int, float] = {}
-        get = scores.get
         for field, term, boost in clauses:
             docnums, partial = self._scored_postings(field, term)
+            if not scores:  # the first clause: 0.0 + its score is its score (no document twice in a clause)
+                scores = dict(zip(docnums, [score * boost for score in partial]))
+                continue
+            get = scores.get
             for docnum, score in zip(docnums, partial):
-                score = score * boost
-                scores[docnum] = get(docnum, 0.0) + score
+                scores[docnum] = get(docnum, 0.0) + score * boost
         best = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
         return [(docnum, score) for docnum, score in best]
 
@@ -77,8 +80,8 @@ class Scorer:
             return kept
         infos = self._term_infos(key)
         idf = log(self.doc_count / (sum(info.doc_frequency for info in infos if info is not None) + 1)) + 1
-        avgfl = self._avg_field_length(field)
-        k1_plus_1, norm_fixed = K1 + 1, 1 - B
+        k1_plus_1 = K1 + 1
+        lengthening, past_end = self._length_terms(field)
         docnums, partial = array("l"), array("d")
         for (segment, offset), info in zip(self._segments, infos):
             if info is None:
@@ -87,19 +90,34 @@ class Scorer:
             lengths = segment.length_column(field)
             count = len(lengths)
             for ids, weights in segment.postings(info):
+                if deleted is None and (not ids or ids[-1] < count):  # the common case, in one pass each
+                    docnums.extend([offset + docnum for docnum in ids] if offset else ids)
+                    # whoosh.scoring.bm25 term for term, so the floats are the same (the boost comes last)
+                    partial.extend([idf * ((tf * k1_plus_1) / (tf + lengthening[lengths[docnum]]))
+                                    for docnum, tf in zip(ids, weights)])
+                    continue
                 for docnum, tf in zip(ids, weights):
                     if deleted is not None and docnum in deleted:
                         continue
-                    fl = _LENGTH[lengths[docnum]] if docnum < count else 1
-                    # whoosh.scoring.bm25 term for term, so the floats are the same (the boost comes last)
                     docnums.append(offset + docnum)
-                    partial.append(idf * ((tf * k1_plus_1) / (tf + K1 * (norm_fixed + B * fl / avgfl))))
+                    partial.append(idf * ((tf * k1_plus_1) / (tf + (lengthening[lengths[docnum]] if docnum < count
+                                                                     else past_end))))
         if self._scored_size + len(docnums) > SCORED_BUDGET:
             self._scored.clear()
             self._scored_size = 0
         self._scored[key] = (docnums, partial)
         self._scored_size += len(docnums)
         return docnums, partial
+
+    def _length_terms(self, field: str) -> tuple[list[float], float]:
+        """BM25's length term `K1 * (1 - B + B * fl / avgfl)` for each of the 256 stored length bytes, and
+        for a document past the field's length column (fl = 1): the same expression per posting, made once."""
+        terms = self._lengthening.get(field)
+        if terms is None:
+            avgfl, norm_fixed = self._avg_field_length(field), 1 - B
+            terms = self._lengthening[field] = ([K1 * (norm_fixed + B * fl / avgfl) for fl in _LENGTH],
+                                                K1 * (norm_fixed + B * 1 / avgfl))
+        return terms
 
     def _avg_field_length(self, field: str) -> float:
         if field not in self._avgfl:

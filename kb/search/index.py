@@ -33,6 +33,7 @@ from whoosh.fields import FieldType
 from whoosh.writing import PostingPool, SegmentWriter
 
 from kb.search.analysis import term_counts
+from kb.search.candidate_text import message_signature
 from kb.search.index_state import (  # noqa: F401  (callers import these from here too)
     FIELD_BOOSTS, INDEX_VERSION, PASSAGE_FIELDS, ensure_current, forget_index, index_is_current, indexed_generation,
     write_state)
@@ -405,8 +406,10 @@ def schema() -> Schema:
     # are stored, not indexed: a group's report list held every member's path as a term, so adding one report
     # to a group seen in thousands rewrote thousands of terms (ingest finds the documents a report held in
     # SQLite instead: documents_of)
+    # `signature` (an error group's, kb/search/candidate_text.py) is what the ranking compares a card by whatever
+    # the paste: computed here once, from the fingerprint's own masking, instead of for every paste that meets it
     return Schema(id=ID(stored=True, unique=True), error=STORED(), commit=STORED(), passage=STORED(), kind=ID(),
-                  reports=STORED(), seen_in=STORED(), **text)
+                  reports=STORED(), seen_in=STORED(), signature=STORED(), **text)
 
 
 def open_index(kb: KnowledgeBase, create: bool = True):
@@ -468,7 +471,7 @@ def _documents(kb: KnowledgeBase, keys: list[str] | None):
         key, best = head["group_key"], best_rows[head["best"]]
         context = " ".join(filter(None, [best["report_title"], best["section"], best["project"], best["platform"],
                                          best["commit_messages"]]))
-        yield {"id": key, "error": best["id"], "seen_in": head["seen_in"],
+        yield {"id": key, "error": best["id"], "seen_in": head["seen_in"], "signature": message_signature(best["message"] or ""),
                "message": best["message"] or "", "title": _joined(texts.get((key, "title"), ())),
                "log": (best["log"] or "")[:_CAP], "symptom": best["symptom"] or "",
                "cause": _joined(texts.get((key, "cause"), ())), "fix": _joined(texts.get((key, "fix"), ())),
@@ -526,10 +529,10 @@ def _passage_documents(kb: KnowledgeBase, paths: list[str] | None):
         rows = (row for start in range(0, len(paths), 500)
                 for row in _rows_where(kb, _PASSAGE_SQL, "and r.path", paths[start:start + 500]))
     for row in rows:
-        heading = row["heading"] or ""
+        heading, text = row["heading"] or "", row["text"] or ""
         yield {"id": f"p:{row['id']}", "error": 0, "passage": row["id"], "kind": "passage", "reports": row["report"],
                "heading": heading.rsplit(" / ", 1)[-1], "where": f"{row['report_title']} {heading}",
-               "body": (row["text"] or "")[:_CAP]}
+               "body": text[:_CAP]}
 
 
 def documents_of(kb: KnowledgeBase, paths: list[str]) -> set[str]:

@@ -18,7 +18,7 @@ FIELD_BOOSTS = {"message": 4.0, "title": 2.5, "log": 1.5, "symptom": 1.2, "cause
                 "heading": 2.5, "where": 0.8, "body": 1.0}
 PASSAGE_FIELDS = frozenset({"heading", "where", "body"})  # passages have fields of their own, so error fields stay short
 STATE_FILE = "generation.json"
-INDEX_VERSION = 8  # bump when the schema or the analyzer changes: older indexes are rebuilt
+INDEX_VERSION = 9  # bump when the schema or the analyzer changes: older indexes are rebuilt
 
 
 def forget_index(kb: KnowledgeBase) -> None:

@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from kb.parse.normalize import signature
 from kb.search.analysis import STOP_WORDS, term_set
+from kb.search.candidate_text import message_signature
 from kb.search.identity import is_host
 from kb.parse.lazy_re import lazy
 
@@ -28,10 +28,15 @@ MIN_SHARE = 0.6  # ... and the share of the candidate's message they make up
 MAX_SLOT = 2  # words a name takes in the candidate (the paste's side may have one more: `/bin/sh: 1: curl:`)
 
 
-@lru_cache(maxsize=8192)  # a candidate's message comes up query after query
 def tokens(text: str) -> tuple[str, ...]:
     """The words of a message as two machines share them (masked: hosts, numbers, paths are placeholders)."""
-    return tuple(token.lower() for token in _TOKEN_RE.findall(signature(text)))
+    return signed_tokens(message_signature(text))
+
+
+@lru_cache(maxsize=8192)  # a candidate's message comes up query after query
+def signed_tokens(signed: str) -> tuple[str, ...]:
+    """The words of a message's signature (kb/search/candidate_text.py; the index stores it per document)."""
+    return tuple(token.lower() for token in _TOKEN_RE.findall(signed))
 
 
 # a systemd unit, or a file (an app's own asset, config or log): instances that differ between machines
@@ -51,10 +56,10 @@ def _is_what(token: str) -> bool:
     return _is_name(token) and not _WHERE_RE.match(token) and not is_host(token)
 
 
-def other_name(paste_lines: list[tuple[str, ...]], message: str) -> tuple[list[str], list[str]]:
+def other_name(paste_lines: list[tuple[str, ...]], message: str, signed: str | None = None) -> tuple[list[str], list[str]]:
     """The names a candidate's message has where a paste line has others, in the same template, and the
-    paste's names there; ([], []) if none."""
-    candidate = tokens(message)
+    paste's names there; ([], []) if none. `signed`: the message's signature when the index stored it."""
+    candidate = signed_tokens(signed) if signed is not None else tokens(message)
     if len(candidate) < 2:
         return [], []
     words = set(candidate)

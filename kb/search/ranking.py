@@ -29,10 +29,10 @@ from kb.search.identity import names
 from kb.search.ports import conflict, ports_in, service_words
 from kb.search.analysis import RUN_RE as _RUN_RE, iter_terms, term_set
 from kb.search.bm25 import Scorer
+from kb.search.candidate_text import lead, message_signature, passage_signature
 from kb.search.index_state import FIELD_BOOSTS, PASSAGE_FIELDS, ensure_current, forget_index
 from kb.search.segments import IndexFiles, IndexUnreadable
 from kb.store.knowledge_base import KnowledgeBase
-from kb.parse.labels import looks_like_error
 from kb.parse.normalize import _FRAME_RE as _FRAME_LINE_RE, cut, fingerprint, mask, salient_lines, signature, strip_prefix
 from kb.parse.structured_logs import readable
 from kb.parse.textsim import CJK_RUN
@@ -191,7 +191,7 @@ class Searcher:
         measure = Coverage(concepts, {term: value / weighted[term] for term, value in rarity.items()},
                            {term for term, frequency in frequencies.items() if not frequency})
         top = hits[0].score or 1.0
-        lines = telling_lines(text)
+        lines = _telling_lines(text)  # read_query read them too: the same list
         query_signature = " ".join(signature(line) for line, _ in lines[:3])
         query_print = {fingerprint(line) for line, _ in lines}
         query_ports = ports_in("\n".join(line for line, _ in lines))
@@ -199,10 +199,10 @@ class Searcher:
         wanted = set(rarity)
         rows = self._rows([int(hit["error"]) for hit in hits if hit.get("error")])
         commit_rows = self._commit_rows([hit["commit"] for hit in hits if hit.get("commit")])
-        passage_rows = self._passage_rows([int(hit["passage"]) for hit in hits if hit.get("passage")])
-        linked_ids = [pid for row in rows.values() for pid in row["passage_ids"]]
-        linked = self._passage_rows([pid for pid in linked_ids if pid not in passage_rows])
-        linked.update(passage_rows)
+        found_ids = [int(hit["passage"]) for hit in hits if hit.get("passage")]
+        linked = self._passage_rows(list(dict.fromkeys(found_ids + [pid for row in rows.values()
+                                                                    for pid in row["passage_ids"]])))
+        passage_rows = {pid: linked[pid] for pid in found_ids if pid in linked}  # the passages found, beside linked ones
         results: list[Result] = []
         carded: dict[int, Result] = {}  # passage id -> the card that links it
         seen_in: dict[str, int] = {}  # fingerprint -> how many reports hold it
@@ -229,15 +229,16 @@ class Searcher:
             in_answer = _held(wanted - in_core, answer) if answer else set()
             matched = sorted(in_core | in_answer)
             other_service = another = exact = False
+            signed = hit.get("signature")  # a card's, stored by the index (kb/search/candidate_text.py)
             if not is_passage:
-                theirs, ours = lookalike.other_name(line_tokens, row["message"] or "")
+                theirs, ours = lookalike.other_name(line_tokens, row["message"] or "", signed)
                 another = bool(theirs) and lookalike.names_its_own(theirs, (row.get("fix") or "") + "\n"
                                                                    + (row.get("root_cause") or ""), ours)
             coverage = measure.share(in_core, in_answer, _has_cjk(core) or _has_cjk(answer))
             if is_passage:
                 similarity = _passage_similarity(query_signature, row["text"])
             else:
-                similarity = _similarity(query_signature, row)
+                similarity = _similarity(query_signature, row, signed)
                 other_service = conflict(query_ports, ports_in(row["message"] or ""))
                 exact = (row["fingerprint"] in query_print and not other_service and not another
                          and not measure.lacks_a_place(in_core | in_answer))
@@ -270,6 +271,9 @@ class Searcher:
             floor = RELATIVE_FLOOR * results[0].score
             results = [r for r in results if r.score >= floor]
         unique = _one_per_fingerprint(results)[:k]
+        for result in unique:
+            if result.kind == "passage":
+                result.message = lead(result.passage_row["text"])  # type: ignore[attr-defined]
         _calibrate(unique, measure.evidence())
         self._seen_in([r for r in unique if r.kind == "error"], seen_in)
         self._link_passage_results([r for r in unique if r.kind == "passage"], query_signature)
@@ -566,7 +570,7 @@ def read_query(text: str, words: glossary.Glossary = glossary.BUNDLED) -> tuple[
             concepts[terms] = Concept(terms, weight, translated and (known is None or known.translated),
                                       _is_cjk(terms[0]), where and (known is None or known.where))
 
-    for line, weight in telling_lines(text):
+    for line, weight in _telling_lines(text):
         body = _PLACEHOLDER_RE.sub(" ", strip_prefix(mask_for_query(line)))
         tail = _chain_tail(body)
         fixed = phrases.spans(body)  # `No such file or directory`: one thing said, not three words
@@ -623,6 +627,11 @@ def telling_lines(text: str) -> list[tuple[str, float]]:
     return [(readable(line), 1.0) for line in before] + lines
 
 
+# a search reads the paste's telling lines twice (its terms, then its signature and ports): found once.
+# The list is shared, so neither reader changes it.
+_telling_lines = lru_cache(maxsize=2)(telling_lines)
+
+
 _SMALL_NUMBER_RE = lazy(r"(?<![\w.:/])(\d{3})(?![\w.]|:\d)")
 _VERSION_RE = lazy(r"(?<![\w.])v?(\d+\.\d+\.\d+)(?![\w.]*\d)")  # a release: 18.12.1, v2.4.0
 _PORT_RE = lazy(r"(?<=[:(,'\"= ])(\d{4,5})(?=[)'\",/ ]|$)")
@@ -637,13 +646,10 @@ def mask_for_query(line: str) -> str:
     return re.sub(r"zz(\d{3,5}|\d+(?:zdotz\d+){2})zz", lambda m: m.group(1).replace("zdotz", "."), mask(protected))
 
 
-# a candidate's masked message (~20 regex passes) is the same every time it comes up: remembered
-_signature = lru_cache(maxsize=8192)(signature)
-_passage_signature = lru_cache(maxsize=1024)(signature)  # passages run to 4,000 characters: fewer kept
-
-
-def _similarity(query_signature: str, row: dict) -> float:
-    candidate = _signature(row["message"] or "")
+def _similarity(query_signature: str, row: dict, signed: str | None = None) -> float:
+    """How closely the paste's salient lines match a card's message, masked alike (its signature: the
+    one the index stored, else computed)."""
+    candidate = signed if signed is not None else message_signature(row["message"] or "")
     if not candidate or not query_signature:
         return 0.0
     return max(fuzz.token_set_ratio(query_signature, candidate), fuzz.partial_ratio(candidate, query_signature)
@@ -678,26 +684,19 @@ def _passage_similarity(query_signature: str, text: str) -> float:
     """How closely the paste's salient lines stand in the passage (a quoted log, usually)."""
     if not query_signature or not text:
         return 0.0
-    return fuzz.partial_ratio(query_signature[:300], _passage_signature(text[:4000])) / 100.0
+    return fuzz.partial_ratio(query_signature[:300], passage_signature(text)) / 100.0
 
 
 def _passage_result(row: dict, score: float, matched: list[str]) -> Result:
+    """A passage as an answer. Its message (the line it shows) is left to _show_passage_leads: ranking
+    never reads it, and it is ~40 line tests that most candidates never need."""
     heading = row["heading"] or row["report_title"]
-    result = Result(id=row["id"], ref=f"p{row['id']}", title=heading.rsplit(" / ", 1)[-1], message=_lead(row["text"]),
+    result = Result(id=row["id"], ref=f"p{row['id']}", title=heading.rsplit(" / ", 1)[-1], message="",
                     root_cause="", fix=row["text"], commits=[],
                     report={"path": row["report_path"], "title": row["report_title"]}, score=round(score, 4),
                     matched=matched, fingerprint=f"passage:{row['id']}", kind="passage")
     result.passage_row = row  # type: ignore[attr-defined]  # for linking, not part of the output
     return result
-
-
-def _lead(text: str) -> str:
-    """The line a passage result shows as its message: its first error-looking line, else its first line."""
-    lines = [line.strip().strip("`") for line in (text or "").splitlines() if line.strip().strip("`").strip()]
-    for line in lines[:40]:
-        if looks_like_error(line):
-            return line[:300]
-    return lines[0][:300] if lines else ""
 
 
 def _public(row: dict) -> dict:
