@@ -14,6 +14,11 @@ Before each answer it checks that the KB it holds open is still the one on disk 
 the store's generation, the index's table of contents, the team glossary), and opens it again if not;
 and that its own code has not changed (an upgrade): then it declines and stops.
 
+While nobody asks, it warms what a first search of a KB would otherwise load: it searches the KB's
+most-seen errors (RUNBOOK_SEARCH_SERVER_WARM of them, 200), one at a time, answers thrown away, so the
+index's term lookups, posting lists and word splits of the team's common vocabulary are in memory
+(bench/search_speed.py --scale times a server warmed and one not). Caches never change an answer.
+
 It stops by itself after RUNBOOK_SEARCH_SERVER_IDLE seconds without a search (600), when asked to
 (`runbook server stop`, SIGTERM), or when another server took its socket.
 """
@@ -38,6 +43,8 @@ from kb.store.knowledge_base import KnowledgeBase, read_only_reason
 from runbook import pager
 from runbook.cli.search_client import receive, send
 
+WARM_ENV = "RUNBOOK_SEARCH_SERVER_WARM"
+WARM_PASTES = 200  # the most-seen errors searched while idle, per KB opened (~1 s at 50,000 reports)
 IDLE_ENV = "RUNBOOK_SEARCH_SERVER_IDLE"
 IDLE_SECONDS = 600.0
 MAX_KBS = 4  # KBs held open at once
@@ -50,6 +57,8 @@ class OpenKB:
 
     def __init__(self, kb: KnowledgeBase, searcher: Searcher, marks: tuple) -> None:
         self.kb, self.searcher, self.marks = kb, searcher, marks
+        self.warming: list[str] | None = None  # pastes left to warm with, most-seen last; None: not read yet
+        self.warmed = 0
 
     @classmethod
     def open(cls, root: Path) -> "OpenKB | None":
@@ -75,11 +84,38 @@ class OpenKB:
         except Exception:  # noqa: BLE001 - a file gone or unreadable: opened again, or declined
             return False
 
+    def warm_one(self, count: int) -> bool:
+        """Search one of the KB's `count` most-seen errors, its answer thrown away; whether any was left."""
+        if self.warming is None:
+            self.warming = _most_seen(self.kb, count)
+        if not self.warming:
+            return False
+        paste = self.warming.pop()
+        try:
+            self.searcher.search(paste, k=3)
+            self.warmed += 1
+        except Exception:  # noqa: BLE001 - warming is only for speed: a KB it cannot search is not warmed
+            self.warming.clear()
+        return True
+
     def close(self) -> None:
         try:
             self.searcher.close()
         finally:
             self.kb.close()
+
+
+def _most_seen(kb: KnowledgeBase, count: int) -> list[str]:
+    """The messages of the KB's `count` most-seen errors (the groups seen in most reports, then the oldest),
+    the most-seen last (they are popped)."""
+    if count <= 0:
+        return []
+    try:
+        rows = kb.store.rows("select e.message from error_groups g join errors e on e.id = g.best "
+                             "order by g.seen_in desc, g.first limit ?", [count])
+    except Exception:  # noqa: BLE001 - a database without groups: nothing to warm with
+        return []
+    return [row["message"] for row in reversed(rows) if row["message"]]
 
 
 def _marks(kb: KnowledgeBase) -> tuple:
@@ -96,8 +132,8 @@ def _marks(kb: KnowledgeBase) -> tuple:
 class SearchServer:
     """Answers searches on a listening socket until idle, asked to stop, replaced, or upgraded."""
 
-    def __init__(self, listener: socket.socket, path: str, idle: float) -> None:
-        self.listener, self.path, self.idle = listener, path, idle
+    def __init__(self, listener: socket.socket, path: str, idle: float, warm: int = WARM_PASTES) -> None:
+        self.listener, self.path, self.idle, self.warm = listener, path, idle, warm
         self.inode = os.stat(path).st_ino
         self.kbs: OrderedDict[str, OpenKB] = OrderedDict()
         self.started = time.time()
@@ -110,10 +146,15 @@ class SearchServer:
     # -- the loop ------------------------------------------------------------------------------------
     def run(self) -> None:
         try:
+            warming = True
             while not self.stopping:
-                ready, _, _ = select.select([self.listener], [], [], CHECK_EVERY)
+                ready, _, _ = select.select([self.listener], [], [], 0 if warming else CHECK_EVERY)
                 if ready:
                     self._accept()
+                    warming = True  # the search may have opened another KB
+                elif warming:
+                    warming = self._warm_one()  # one search at a time: a client that comes waits for one at most
+                    continue
                 elif time.monotonic() - self.last > self.idle or self.upgraded():
                     break
                 if not self._owns_socket():
@@ -138,6 +179,17 @@ class SearchServer:
             except Exception:  # noqa: BLE001 - a client gone, a garbled or oversized message: the next one is served
                 return
         self.last = time.monotonic()
+
+    def _warm_one(self) -> bool:
+        """One warming search of an open KB that is still current; whether there may be more to do."""
+        for entry in reversed(self.kbs.values()):  # the KB searched last first
+            if entry.warming == []:
+                continue
+            if not entry.still_current():
+                entry.warming = []  # opened again by the next search of it, and warmed then
+            elif entry.warm_one(self.warm):
+                return True
+        return False
 
     def _owns_socket(self) -> bool:
         try:
@@ -226,8 +278,23 @@ class SearchServer:
         import resource
 
         return {"pid": os.getpid(), "started": self.started, "served": self.served, "kbs": list(self.kbs),
+                "warmed": {root: entry.warmed for root, entry in self.kbs.items()},
+                "warming": any(entry.warming is None or entry.warming for entry in self.kbs.values()),
                 "idle_limit": self.idle, "idle": round(time.monotonic() - self.last, 1),
-                "memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+                "memory_mb": _private_memory_mb() or round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+def _private_memory_mb() -> float | None:
+    """The memory this process holds of its own (Linux's RssAnon): the index's mapped pages are the page
+    cache's, shared with every reader of the files, and would count ~100 MB at 50,000 reports."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("RssAnon:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def _code_marks(previous: dict[str, int]) -> dict[str, int]:
@@ -296,7 +363,11 @@ def main(argv: list[str] | None = None) -> int:
         idle = float(os.environ.get(IDLE_ENV) or IDLE_SECONDS)
     except ValueError:
         idle = IDLE_SECONDS
-    server = SearchServer(listen(options.socket), options.socket, idle)
+    try:
+        warm = int(os.environ.get(WARM_ENV) or WARM_PASTES)
+    except ValueError:
+        warm = WARM_PASTES
+    server = SearchServer(listen(options.socket), options.socket, idle, warm)
     if options.kb:  # the KB that started it, opened and searched once: its next search finds all loaded
         entry = server._entry(Path(options.kb))
         if entry is not None:

@@ -271,3 +271,43 @@ def test_a_garbled_or_oversized_message_is_refused_and_the_server_goes_on(sample
                 pass
     assert _search(samples_kb.root, CARD_QUERY) == _search(samples_kb.root, CARD_QUERY, env=_off())
     assert _status()["pid"] == pid
+
+
+def _wait_until_warmed(kb_root: Path, seconds: float = 60.0) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status = _status()
+        if status and str(kb_root) in status["kbs"] and not status["warming"]:
+            return status
+        time.sleep(0.1)
+    raise AssertionError("the search server did not finish warming")
+
+
+def test_an_idle_server_warms_with_the_kbs_most_seen_errors_and_answers_the_same(samples_kb, sockets, runner,
+                                                                                monkeypatch):
+    """While nobody asks, the server searches the KB's most-seen errors, answers thrown away, so a first
+    paste finds the team's vocabulary loaded; what it answers stays the in-process search's, and
+    RUNBOOK_SEARCH_SERVER_WARM=0 turns the warming off."""
+    from runbook.cli import cli
+
+    messages = samples_kb.store.conn.execute(
+        "select count(*) from error_groups g join errors e on e.id = g.best where e.message != ''").fetchone()[0]
+    assert messages > 20
+    _search(samples_kb.root, CARD_QUERY)  # an in-process search starts the server
+    status = _wait_until_warmed(samples_kb.root)
+    assert status["warmed"][str(samples_kb.root)] == min(messages, 200)
+    shown = runner.invoke(cli, ["server", "status"]).output
+    assert f"warmed with {min(messages, 200)} of its most-seen errors" in shown
+    pastes = [CARD_QUERY, "ECONNREFUSED 127.0.0.1:5432", "disk full no space left on device", NO_MATCH]
+    assert [_search(samples_kb.root, paste) for paste in pastes] == [
+        _search(samples_kb.root, paste, env=_off()) for paste in pastes]
+    assert _status()["served"] == len(pastes)
+
+    search_client_stop = runner.invoke(cli, ["server", "stop"])
+    assert search_client_stop.exit_code == 0
+    _wait_gone(status["pid"])
+    monkeypatch.setenv("RUNBOOK_SEARCH_SERVER_WARM", "0")
+    _search(samples_kb.root, CARD_QUERY)
+    cold = _wait_until_warmed(samples_kb.root)
+    assert cold["pid"] != status["pid"] and cold["warmed"][str(samples_kb.root)] == 0
+    assert "warmed with" not in runner.invoke(cli, ["server", "status"]).output

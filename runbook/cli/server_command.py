@@ -30,10 +30,11 @@ def status() -> None:
              f"{search_client.SERVE_FROM_REPORTS:,}+ reports; `runbook server start` for any)")
     up = int(time.time() - found["started"])
     say(f"search server: pid {found['pid']}, up {up // 60} min {up % 60} s, {found['served']} searches answered, "
-        f"{found['memory_mb']:.0f} MB; stops after {found['idle_limit']:.0f} s without a search "
+        f"{found['memory_mb']:.0f} MB of its own; stops after {found['idle_limit']:.0f} s without a search "
         f"(idle {found['idle']:.0f} s)")
+    warmed = found.get("warmed") or {}
     for root in found["kbs"]:
-        say(f"  open: {root}")
+        say(f"  open: {root}" + (f" (warmed with {warmed[root]} of its most-seen errors)" if warmed.get(root) else ""))
 
 
 @server.command()
