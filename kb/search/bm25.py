@@ -17,12 +17,23 @@ from __future__ import annotations
 
 import heapq
 from array import array
+from itertools import repeat
 from math import log
+from operator import add, mul
 
 from kb.search.segments import BYTE_TO_LENGTH as _LENGTH, IndexFiles, TermInfo
 
 B, K1 = 0.75, 1.2  # BM25F's free parameters (the index's weighting: bench/search_quality.py)
 SCORED_BUDGET = 300_000  # scored postings kept across queries (12 bytes each: ~4 MB)
+
+
+def _best(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
+    """The `limit` highest scores, ties to the lower document number: heapq.nsmallest by (-score, docnum),
+    without a key call per document (the limit-th highest score found first, only those at or above it sorted)."""
+    if len(scores) > limit:
+        floor = heapq.nlargest(limit, scores.values())[-1]
+        scores = {docnum: score for docnum, score in scores.items() if score >= floor}
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
 
 class Scorer:
@@ -62,14 +73,15 @@ class Scorer:
         scores: dict[int, float] = {}
         for field, term, boost in clauses:
             docnums, partial = self._scored_postings(field, term)
+            boosted = map(mul, partial, repeat(boost))
             if not scores:  # the first clause: 0.0 + its score is its score (no document twice in a clause)
-                scores = dict(zip(docnums, [score * boost for score in partial]))
+                scores = dict(zip(docnums, boosted))
                 continue
-            get = scores.get
-            for docnum, score in zip(docnums, partial):
-                scores[docnum] = get(docnum, 0.0) + score * boost
-        best = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
-        return [(docnum, score) for docnum, score in best]
+            # scores[docnum] = scores.get(docnum, 0.0) + score * boost for each posting, looped in C: a paste
+            # of common words sums hundreds of thousands (each document once per clause, so each get comes
+            # before its own set)
+            scores.update(zip(docnums, map(add, map(scores.get, docnums, repeat(0.0)), boosted)))
+        return _best(scores, limit)
 
     def _scored_postings(self, field: str, term: str) -> tuple[array, array]:
         """(document numbers, BM25 before the query's boost) of one (field, term) over all segments,

@@ -239,7 +239,7 @@ class Searcher:
                 similarity = _passage_similarity(query_signature, row["text"])
             else:
                 similarity = _similarity(query_signature, row, signed)
-                other_service = conflict(query_ports, ports_in(row["message"] or ""))
+                other_service = bool(query_ports) and conflict(query_ports, ports_in(row["message"] or ""))
                 exact = (row["fingerprint"] in query_print and not other_service and not another
                          and not measure.lacks_a_place(in_core | in_answer))
             if another:
