@@ -441,6 +441,9 @@ def _stop_server(env: dict[str, str]) -> None:
         os.environ.update(saved)
 
 
+FTS5_MARGIN = 0.9  # runbook's median over FTS5's, at most, to count as faster than it
+
+
 def scale(sizes: list[int], runs: int, adds: bool = True) -> None:
     work = ROOT / "bench" / ".work"
     work.mkdir(parents=True, exist_ok=True)
@@ -493,10 +496,13 @@ def scale(sizes: list[int], runs: int, adds: bool = True) -> None:
             if "rg -i -F" in process:
                 verdicts.append(f"search < rg: {'met' if process['runbook search'] < process['rg -i -F'] else 'MISSED'}")
             corpus = next((name for name in process if name.startswith("runbook search, the corpus")), None)
-            faster = process["runbook search"] < process["FTS5 (python + sqlite3)"] and (
-                corpus is None or process[corpus] < process["FTS5, the same pastes"])
-            verdicts.append(f"search < FTS5 (its queries{' and the corpus pastes' if corpus else ''}): "
-                            f"{'met' if faster else 'MISSED'}")
+            ratios = [process["runbook search"] / process["FTS5 (python + sqlite3)"]]
+            if corpus:
+                ratios.append(process[corpus] / process["FTS5, the same pastes"])
+            # FTS5 alone moves by 10-30% between loops of one run: faster means beyond that, on both query sets
+            verdict = "met" if max(ratios) <= FTS5_MARGIN else ("a tie: MISSED" if max(ratios) < 1 / FTS5_MARGIN else "MISSED")
+            verdicts.append(f"search < FTS5 by {1 - FTS5_MARGIN:.0%} (its queries{' and the corpus pastes' if corpus else ''}: "
+                            f"{' / '.join(f'{ratio:.2f}x' for ratio in ratios)}): {verdict}")
             verdicts.append(f"100 added < 1.5 s: {'met' if added < 1.5 else 'MISSED'}")
             verdicts.append(f"first ingest < 240 s: {'met' if build['seconds'] < 240 else 'MISSED'}")
             peak = max(build["peak_mb"], build.get("child_peak_mb", 0))  # the ingesting process or any of its workers
