@@ -29,7 +29,7 @@ def status() -> None:
         fail("no search server is running (`runbook search` starts one for a KB of "
              f"{search_client.SERVE_FROM_REPORTS:,}+ reports; `runbook server start` for any)")
     up = int(time.time() - found["started"])
-    say(f"search server: pid {found['pid']}, up {up // 60} min {up % 60} s, {found['served']} searches answered, "
+    say(f"search server: pid {found['pid']}, up {up // 60} min {up % 60} s, {found['served']} search{'' if found['served'] == 1 else 'es'} answered, "
         f"{found['memory_mb']:.0f} MB of its own; stops after {found['idle_limit']:.0f} s without a search "
         f"(idle {found['idle']:.0f} s)")
     warmed = found.get("warmed") or {}
