@@ -15,13 +15,13 @@ import pytest
 
 from conftest import ROOT
 from onboarding_reports import write_reports
-from test_tmux_e2e import _screen, _wait_for
+from test_tmux_e2e import _screen, _tmux, _wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
 def _keys(session: str, *keys: str, literal: bool = False) -> None:
-    subprocess.run(["tmux", "send-keys", "-t", session, *(["-l"] if literal else []), *keys], check=True)
+    subprocess.run(_tmux(session, "send-keys", "-t", session, *(["-l"] if literal else []), *keys), check=True)
 
 
 def test_a_newcomer_walks_a_topic_with_its_drill_in_tmux(kb, tmp_path):
@@ -33,7 +33,7 @@ def test_a_newcomer_walks_a_topic_with_its_drill_in_tmux(kb, tmp_path):
     env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / ".config"),
            "TERM": "xterm-256color", "PYTHONPATH": str(ROOT)}
     command = f"{sys.executable} -m runbook.cli --kb {kb.root}"
-    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "45", command], check=True, env=env)
+    subprocess.run(_tmux(session, "new-session", "-d", "-s", session, "-x", "120", "-y", "45", command), check=True, env=env)
     try:
         _wait_for(session, "known errors in", 30)
         _keys(session, "F5")
@@ -63,11 +63,11 @@ def test_a_newcomer_walks_a_topic_with_its_drill_in_tmux(kb, tmp_path):
         _wait_for(session, "Completed redis as Ada Ops")
         _keys(session, "C-q")
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and subprocess.run(["tmux", "has-session", "-t", session],
+        while time.monotonic() < deadline and subprocess.run(_tmux(session, "has-session", "-t", session),
                                                               capture_output=True).returncode == 0:
             time.sleep(0.1)
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        subprocess.run(_tmux(session, "kill-server"), capture_output=True)
     head = git.Repo(kb.root).head.commit
     assert (head.author.name, head.author.email) == ("Ada Ops", "ada@example.com")
     assert head.message.startswith("onboard: Ada Ops completed redis (drills 1/1)")
