@@ -771,8 +771,12 @@ def rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None = None,
     """
     kb.require()
     require_writable(kb, "reindex")
-    with write_lock(kb, "reindex"):
-        return _rebuild(kb, progress, on_total, on_phase)
+    deriving, kb.deriving = kb.deriving, True  # its store, new on a fresh clone, is this derivation's own
+    try:
+        with write_lock(kb, "reindex"):
+            return _rebuild(kb, progress, on_total, on_phase)
+    finally:
+        kb.deriving = deriving
 
 
 def _rebuild(kb: KnowledgeBase, progress: Callable[[int], None] | None,

@@ -69,7 +69,7 @@ class OpenKB:
                 kb.close()
                 return None
             marks = _marks(kb)
-            if not index_is_current(kb):
+            if not index_is_current(kb) or (kb.store.empty() and kb.holds_reports()):  # the latter: derived in-process
                 kb.close()
                 return None
             return cls(kb, Searcher(kb), marks)

@@ -195,3 +195,30 @@ def test_a_report_that_quotes_a_conflict_in_code_is_ingested(kb, tmp_path):
     assert result.failed == ["reports/broken.md: holds git conflict markers (line 3); resolve the conflict (keep the "
                              "right side, remove the <<<<<<< ======= >>>>>>> lines), then ingest or reindex again"]
     assert not (kb.root / "reports" / "broken.md").exists()
+
+
+def test_a_fresh_clone_is_searched_from_its_reports_not_from_an_empty_database(team, tmp_path):
+    """`.runbook/` is git-ignored, so a clone comes without its database: its first command builds it from
+    the reports (saying so), with the ids the team sees, instead of answering every paste from nothing. Where
+    it cannot (a merge under way), one line says why, and once the merge is undone the next search builds it."""
+    a, b, scratch = team
+    c = tmp_path / "c"
+    git(tmp_path, "clone", "-q", str(a), str(c))
+    first = runbook(c, "search", "TollboothError: gate 7 rejected the pass")
+    assert first.returncode == 0, first.stderr
+    assert "building it from them" in first.stderr and "Traceback" not in first.stderr
+    assert first.stdout == runbook(a, "search", "TollboothError: gate 7 rejected the pass").stdout  # the same refs
+    again = runbook(c, "search", "TollboothError: gate 7 rejected the pass")
+    assert again.stdout == first.stdout and "building" not in again.stderr
+
+    edit_both(a, b)
+    assert git(b, "pull", "-q", "--no-rebase", "origin", "main", check=False).returncode != 0
+    for name in os.listdir(b / ".runbook"):  # b as a fresh clone that pulled before its first search
+        path = b / ".runbook" / name
+        if path.is_file() and name.startswith("kb.sqlite"):
+            path.unlink()
+    assert_refused(runbook(b, "search", "TollboothError: gate 7 rejected the pass"), "a merge is in progress",
+                   "has reports but its database has none")
+    git(b, "merge", "--abort")
+    found = runbook(b, "search", "TollboothError: gate 7 rejected the pass")
+    assert found.returncode == 0 and "rebuild the pass list" in found.stdout, found.stderr  # b's own edit

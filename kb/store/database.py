@@ -179,6 +179,10 @@ class Store:
         self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     # -- reads ---------------------------------------------------------------------------------------
+    def empty(self) -> bool:
+        """Whether it holds no report at all."""
+        return self.conn.execute("select 1 from reports limit 1").fetchone() is None
+
     def known_hashes(self) -> dict[str, str]:
         """path -> sha256 of every stored report: the unchanged check needs only this."""
         return {row[0]: row[1] for row in self.conn.execute("select path, sha256 from reports").fetchall()}

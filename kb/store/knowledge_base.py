@@ -42,6 +42,9 @@ class KnowledgeBase:
     # choice, since deriving is ingest's work and the store sits below it (kb/open.py sets
     # kb.ingest.rebuild). Without one, such a database is an OutdatedDatabase error naming reindex.
     derive_again: "Callable[[KnowledgeBase], object] | None" = None
+    # Set while the database is being derived from the reports (kb.ingest.rebuild), so that the store it
+    # opens is not derived a second time from inside.
+    deriving: bool = False
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root).expanduser().resolve()
@@ -154,7 +157,33 @@ class KnowledgeBase:
                 self.discard_database()
                 self._store = Store(self.db_path)
                 self.derive_again(self)
+            elif (self.derive_again is not None and not read_only and not self.deriving and self._store.empty()
+                  and self.holds_reports()):
+                self._derive_from_reports()
         return self._store
+
+    def holds_reports(self) -> bool:
+        """Whether reports/ holds any file of its own (a KB's first commit has only its .gitkeep)."""
+        return any(path.is_file() and not path.name.startswith(".") for path in self.reports_dir.rglob("*"))
+
+    def _derive_from_reports(self) -> None:
+        """reports/ holds reports and the database none: a clone (`.runbook/` is git-ignored), a cache
+        deleted, a derivation cut short. Derived from them now, as a reindex would, instead of answering
+        every search from an empty database. When it cannot be (a merge under way), the one-line error says
+        why; the database stays empty, so the next command tries again.
+        (Only for an opener that derives, kb/open.py; the library alone opens what is there.)"""
+        from kb.store.write_guard import require_writable
+
+        try:
+            require_writable(self, "reindex")  # refused before the note that it is being built
+            if self.on_busy:
+                self.on_busy(f"note: {self.root} has reports but no database yet (a fresh clone?): building it "
+                             "from them, once, as `runbook reindex` does")
+            self.derive_again(self)
+        except KBError as exc:
+            self.close()
+            raise KBError(f"{self.root} has reports but its database has none (a fresh clone?), and it could not "
+                          f"be built from them: {exc}") from None
 
     def discard_database(self) -> None:
         """Remove a damaged derived database (it is rebuilt from the Markdown sources)."""
