@@ -163,8 +163,17 @@ class KnowledgeBase:
         return self._store
 
     def holds_reports(self) -> bool:
-        """Whether reports/ holds any file of its own (a KB's first commit has only its .gitkeep)."""
-        return any(path.is_file() and not path.name.startswith(".") for path in self.reports_dir.rglob("*"))
+        """Whether git holds reports in reports/ (a KB's first commit has only its .gitkeep). Committed ones
+        only: the copies an interrupted ingest left are undone by the next ingest (kb/store/copy_journal.py),
+        not taken for a clone's reports."""
+        import subprocess
+
+        try:
+            listed = subprocess.run(["git", "-C", str(self.root), "ls-files", "-z", "--", "reports"],
+                                    capture_output=True, timeout=60).stdout
+        except (OSError, subprocess.SubprocessError):
+            return False
+        return any(name and not name.rsplit(b"/", 1)[-1].startswith(b".") for name in listed.split(b"\0"))
 
     def _derive_from_reports(self) -> None:
         """reports/ holds reports and the database none: a clone (`.runbook/` is git-ignored), a cache
